@@ -1,0 +1,6 @@
+namespace KubeLab.Bench;
+
+public static class Program
+{
+    public static void Main(string[] args) => Console.WriteLine("benchmarks: none yet");
+}

@@ -1,0 +1,1 @@
+namespace KubeLab.Realize; internal static class AssemblyMarker { }

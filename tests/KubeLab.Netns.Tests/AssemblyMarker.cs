@@ -1,0 +1,1 @@
+namespace KubeLab.Netns.Tests; internal static class AssemblyMarker { }
