@@ -1,0 +1,238 @@
+using System.Net;
+using k8s.Models;
+using KubeLab.Core.Manifests;
+using KubeLab.Core.Model;
+
+namespace KubeLab.Core.Control;
+
+public sealed partial class ControlPlane
+{
+    /// <summary>Creates a pod: defaults, scheduling, the CNI's address, and a Running status (images are emulated).</summary>
+    private void CreatePod(ManifestDocument? document, V1Pod pod, V1ReplicaSet? owner, string? pinnedNode = null, string? pinnedIP = null)
+    {
+        pod.Metadata.NamespaceProperty ??= "default";
+        var spec = pod.Spec;
+        spec.RestartPolicy ??= "Always";
+        spec.DnsPolicy ??= "ClusterFirst";
+        spec.SchedulerName ??= "default-scheduler";
+        spec.TerminationGracePeriodSeconds ??= 30;
+        foreach (var container in spec.Containers)
+        {
+            container.ImagePullPolicy ??= container.Image.EndsWith(":latest", StringComparison.Ordinal) || !container.Image.Contains(':', StringComparison.Ordinal) ? "Always" : "IfNotPresent";
+            container.TerminationMessagePath ??= "/dev/termination-log";
+            foreach (var port in container.Ports ?? [])
+            {
+                port.Protocol ??= "TCP";
+            }
+        }
+
+        pinnedIP ??= pod.Metadata.Annotations.Get(PodIPAnnotation);
+        if (pinnedIP is not null)
+        {
+            pod.Metadata.Annotations ??= new Dictionary<string, string>();
+            pod.Metadata.Annotations[PodIPAnnotation] = pinnedIP;
+        }
+
+        var node = Schedule(pod, pinnedNode ?? (pinnedIP is null ? null : NodeOfAddress(pinnedIP)), owner);
+        var createdAt = now.UtcDateTime;
+        pod.Status = new V1PodStatus { Phase = "Pending", QosClass = "BestEffort" };
+        if (node is not null)
+        {
+            spec.NodeName = node.Name;
+            var ip = AllocatePodIP(document, pod, node, pinnedIP);
+            pod.Status = new V1PodStatus
+            {
+                Phase = "Running",
+                HostIP = node.InternalIP.ToString(),
+                HostIPs = [new V1HostIP { Ip = node.InternalIP.ToString() }],
+                PodIP = ip,
+                PodIPs = [new V1PodIP { Ip = ip }],
+                StartTime = createdAt,
+                QosClass = "BestEffort",
+                Conditions =
+                [
+                    new V1PodCondition { Type = "Initialized", Status = "True", LastTransitionTime = createdAt },
+                    new V1PodCondition { Type = "Ready", Status = "True", LastTransitionTime = createdAt },
+                    new V1PodCondition { Type = "ContainersReady", Status = "True", LastTransitionTime = createdAt },
+                    new V1PodCondition { Type = "PodScheduled", Status = "True", LastTransitionTime = createdAt },
+                ],
+                ContainerStatuses = spec.Containers.Select(c => new V1ContainerStatus
+                {
+                    Name = c.Name,
+                    Image = c.Image,
+                    ImageID = "",
+                    Ready = true,
+                    Started = true,
+                    RestartCount = 0,
+                    State = new V1ContainerState { Running = new V1ContainerStateRunning { StartedAt = createdAt } },
+                }).ToList(),
+            };
+        }
+        else
+        {
+            pod.Status.Conditions =
+            [
+                new V1PodCondition
+                {
+                    Type = "PodScheduled",
+                    Status = "False",
+                    Reason = "Unschedulable",
+                    Message = $"0/{config.Nodes.Count} nodes are available: {config.Nodes.Count} node(s) didn't match Pod's node affinity/selector.",
+                    LastTransitionTime = createdAt,
+                },
+            ];
+        }
+
+        if (owner is not null)
+        {
+            pod.Metadata.OwnerReferences =
+            [
+                new V1OwnerReference { ApiVersion = "apps/v1", Kind = "ReplicaSet", Name = owner.Metadata.Name, Uid = owner.Metadata.Uid, BlockOwnerDeletion = true, Controller = true },
+            ];
+        }
+
+        Store(pod, existing: null, "Pod");
+        if (owner is not null)
+        {
+            messages.RemoveAt(messages.Count - 1); // kubectl reports the Deployment, not the pods it makes
+        }
+    }
+
+    private void UpdatePod(ManifestDocument document, V1Pod old, V1Pod updated)
+    {
+        static string SpecOf(V1Pod p)
+        {
+            var spec = KubeObjects.Clone(p.Spec);
+            spec.NodeName = null;
+            spec.RestartPolicy = null;
+            spec.DnsPolicy = null;
+            spec.SchedulerName = null;
+            spec.TerminationGracePeriodSeconds = null;
+            foreach (var c in spec.Containers)
+            {
+                c.ImagePullPolicy = null;
+                c.TerminationMessagePath = null;
+                foreach (var port in c.Ports ?? [])
+                {
+                    port.Protocol = null;
+                }
+            }
+
+            return KubeObjects.ToJson(spec);
+        }
+
+        if (SpecOf(old) != SpecOf(updated))
+        {
+            throw Invalid(document, "spec",
+                "Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative); delete the pod and apply again");
+        }
+
+        old.Metadata.Labels = updated.Metadata.Labels;
+        old.Metadata.Annotations = updated.Metadata.Annotations;
+        old.Metadata.ResourceVersion = generation.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private string? NodeOfAddress(string ip) =>
+        IPAddress.TryParse(ip, out var address) ? config.Nodes.FirstOrDefault(n => n.PodCidr.Contains(address))?.Name : null;
+
+    /// <summary>
+    /// The scheduler: spec.nodeName wins; otherwise the nodes that pass nodeSelector, scored like the
+    /// default scheduler's topology spreading (fewest pods of the same owner, then fewest pods).
+    /// </summary>
+    private NodeConfig? Schedule(V1Pod pod, string? pinnedNode, V1ReplicaSet? owner)
+    {
+        var wanted = !string.IsNullOrEmpty(pod.Spec.NodeName) ? pod.Spec.NodeName : pinnedNode;
+        if (!string.IsNullOrEmpty(wanted))
+        {
+            return config.Nodes.First(n => n.Name == wanted);
+        }
+
+        var candidates = config.Nodes.Where(n => pod.Spec.NodeSelector is null || Selectors.Matches(pod.Spec.NodeSelector, NodeLabels(n))).ToList();
+        if (candidates.Count == 0)
+        {
+            return null;
+        }
+
+        var pods = All<V1Pod>().Where(p => p.Spec?.NodeName is not null).ToList();
+        return candidates
+            .OrderBy(n => pods.Count(p => p.Spec.NodeName == n.Name && owner is not null
+                && p.Metadata.OwnerReferences?.Any(r => r.Uid == owner.Metadata.Uid) == true))
+            .ThenBy(n => pods.Count(p => p.Spec.NodeName == n.Name))
+            .ThenBy(n => config.Nodes.ToList().IndexOf(n))
+            .First();
+    }
+
+    /// <summary>The labels kubelet and k3s put on a node.</summary>
+    public static IDictionary<string, string> NodeLabels(NodeConfig node)
+    {
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["beta.kubernetes.io/arch"] = "amd64",
+            ["beta.kubernetes.io/instance-type"] = "k3s",
+            ["beta.kubernetes.io/os"] = "linux",
+            ["kubernetes.io/arch"] = "amd64",
+            ["kubernetes.io/hostname"] = node.Name,
+            ["kubernetes.io/os"] = "linux",
+            ["node.kubernetes.io/instance-type"] = "k3s",
+        };
+        if (node.Role == NodeRole.Server)
+        {
+            labels["node-role.kubernetes.io/control-plane"] = "true";
+            labels["node-role.kubernetes.io/master"] = "true";
+        }
+
+        return labels;
+    }
+
+    /// <summary>
+    /// host-local IPAM (containernetworking/plugins v1.4): range .1–.254 of the node's /24 with the
+    /// gateway .1 skipped, round-robin from the last reserved address (a freed address is reused only
+    /// after the iterator wraps), or the pinned address.
+    /// </summary>
+    private string AllocatePodIP(ManifestDocument? document, V1Pod pod, NodeConfig node, string? pinned)
+    {
+        var used = All<V1Pod>().Where(p => p.Spec?.NodeName == node.Name && p.Status?.PodIP is not null)
+            .Select(p => p.Status.PodIP).ToHashSet(StringComparer.Ordinal);
+        var first = IPMath.Add(node.PodCidr.BaseAddress, 1);
+        var last = IPMath.Add(IPMath.Broadcast(node.PodCidr), -1);
+        var gateway = first.ToString();
+        if (pinned is not null)
+        {
+            if (pinned == gateway || !node.PodCidr.Contains(IPAddress.Parse(pinned)) || IPMath.Compare(IPAddress.Parse(pinned), first) < 0 || IPMath.Compare(IPAddress.Parse(pinned), last) > 0)
+            {
+                throw PodError(document, pod, $"failed to allocate for range 0: requested IP address {pinned} is not available in range set {first}-{last}");
+            }
+
+            if (used.Contains(pinned))
+            {
+                throw PodError(document, pod, $"failed to allocate for range 0: requested IP address {pinned} is already allocated to container ID {OwnerOf(pinned, node)}");
+            }
+
+            lastReserved[node.Name] = pinned;
+            return pinned;
+        }
+
+        var size = IPMath.ToUInt32(last) - IPMath.ToUInt32(first) + 1;
+        var start = lastReserved.TryGetValue(node.Name, out var previous) && IPAddress.TryParse(previous, out var prev) && node.PodCidr.Contains(prev)
+            ? IPMath.ToUInt32(prev) - IPMath.ToUInt32(first) + 1
+            : 0u;
+        for (uint i = 0; i < size; i++)
+        {
+            var candidate = IPMath.Add(first, (start + i) % size).ToString();
+            if (candidate != gateway && !used.Contains(candidate))
+            {
+                lastReserved[node.Name] = candidate;
+                return candidate;
+            }
+        }
+
+        throw PodError(document, pod, $"failed to allocate for range 0: no IP addresses available in range set: {first}-{last}; node {node.Name}'s pod CIDR {node.PodCidr} is full: delete pods or add nodes (kubelab up --nodes)");
+    }
+
+    private string OwnerOf(string ip, NodeConfig node) =>
+        All<V1Pod>().FirstOrDefault(p => p.Spec?.NodeName == node.Name && p.Status?.PodIP == ip) is { } p ? $"{p.Metadata.NamespaceProperty}/{p.Metadata.Name}" : "?";
+
+    private static KubeLabException PodError(ManifestDocument? document, V1Pod pod, string detail) =>
+        KubeLabException.Conflict(
+            $"{(document is null ? "" : document.Where + ": ")}Pod \"{pod.Metadata.NamespaceProperty}/{pod.Metadata.Name}\": Failed to create pod sandbox: plugin type=\"host-local\": {detail}");
+}

@@ -1,0 +1,144 @@
+using System.Globalization;
+using k8s.Models;
+
+namespace KubeLab.Core.Control;
+
+public sealed partial class ControlPlane
+{
+    private const string TemplateHashLabel = "pod-template-hash";
+
+    /// <summary>The Deployment controller: one ReplicaSet per template (named by its hash); old ones scaled to 0.</summary>
+    private void ReconcileDeployments()
+    {
+        foreach (var deployment in All<V1Deployment>().ToList())
+        {
+            var hash = TemplateHash(deployment.Spec.Template, deployment.Status?.CollisionCount ?? 0);
+            var rsName = $"{deployment.Metadata.Name}-{hash}";
+            var ns = deployment.Metadata.NamespaceProperty;
+            var owned = All<V1ReplicaSet>().Where(rs => rs.Metadata.NamespaceProperty == ns
+                && rs.Metadata.OwnerReferences?.Any(r => r.Uid == deployment.Metadata.Uid) == true).ToList();
+            foreach (var old in owned.Where(rs => rs.Metadata.Name != rsName && rs.Spec.Replicas != 0))
+            {
+                old.Spec.Replicas = 0;
+            }
+
+            var replicas = deployment.Spec.Replicas ?? 1;
+            var current = owned.FirstOrDefault(rs => rs.Metadata.Name == rsName);
+            if (current is null)
+            {
+                var template = KubeObjects.Clone(deployment.Spec.Template);
+                template.Metadata ??= new V1ObjectMeta();
+                template.Metadata.Labels ??= new Dictionary<string, string>();
+                template.Metadata.Labels[TemplateHashLabel] = hash;
+                var selector = KubeObjects.Clone(deployment.Spec.Selector);
+                selector.MatchLabels ??= new Dictionary<string, string>();
+                selector.MatchLabels[TemplateHashLabel] = hash;
+                current = new V1ReplicaSet
+                {
+                    ApiVersion = "apps/v1",
+                    Kind = "ReplicaSet",
+                    Metadata = new V1ObjectMeta
+                    {
+                        Name = rsName,
+                        NamespaceProperty = ns,
+                        Labels = new Dictionary<string, string>(template.Metadata.Labels),
+                        Annotations = new Dictionary<string, string>
+                        {
+                            ["deployment.kubernetes.io/desired-replicas"] = replicas.ToString(CultureInfo.InvariantCulture),
+                            ["deployment.kubernetes.io/max-replicas"] = (replicas + (int)Math.Ceiling(replicas * 0.25)).ToString(CultureInfo.InvariantCulture),
+                            ["deployment.kubernetes.io/revision"] = (owned.Count + 1).ToString(CultureInfo.InvariantCulture),
+                        },
+                        OwnerReferences = [new V1OwnerReference { ApiVersion = "apps/v1", Kind = "Deployment", Name = deployment.Metadata.Name, Uid = deployment.Metadata.Uid, BlockOwnerDeletion = true, Controller = true }],
+                    },
+                    Spec = new V1ReplicaSetSpec { Replicas = replicas, Selector = selector, Template = template },
+                };
+                Store(current, existing: null, "ReplicaSet");
+                messages.RemoveAt(messages.Count - 1);
+            }
+            else
+            {
+                current.Spec.Replicas = replicas;
+            }
+        }
+    }
+
+    /// <summary>The ReplicaSet controller: create or delete pods until the count matches.</summary>
+    private void ReconcileReplicaSets()
+    {
+        foreach (var rs in All<V1ReplicaSet>().ToList())
+        {
+            var ns = rs.Metadata.NamespaceProperty;
+            var pods = All<V1Pod>().Where(p => p.Metadata.NamespaceProperty == ns
+                && p.Metadata.OwnerReferences?.Any(r => r.Uid == rs.Metadata.Uid) == true).ToList();
+            var want = rs.Spec.Replicas ?? 1;
+            var deployment = All<V1Deployment>().FirstOrDefault(d => rs.Metadata.OwnerReferences?.Any(r => r.Uid == d.Metadata.Uid) == true);
+            var placement = deployment is null ? [] : Placement(deployment);
+            for (var i = pods.Count; i < want; i++)
+            {
+                var pod = new V1Pod
+                {
+                    ApiVersion = "v1",
+                    Kind = "Pod",
+                    Metadata = new V1ObjectMeta
+                    {
+                        Name = $"{rs.Metadata.Name}-{Names.RandomSuffix(random)}",
+                        NamespaceProperty = ns,
+                        Labels = rs.Spec.Template.Metadata?.Labels is { } labels ? new Dictionary<string, string>(labels) : null,
+                        Annotations = rs.Spec.Template.Metadata?.Annotations is { } annotations ? new Dictionary<string, string>(annotations) : null,
+                    },
+                    Spec = KubeObjects.Clone(rs.Spec.Template.Spec),
+                };
+                var pin = i < placement.Count ? placement[i] : default;
+                CreatePod(document: null, pod, rs, pin.Node, pin.IP);
+            }
+
+            foreach (var extra in pods.Skip(want).ToList())
+            {
+                objects.RemoveAll(o => ReferenceEquals(o.Object, extra));
+            }
+
+            var count = want;
+            var ready = All<V1Pod>().Count(p => p.Metadata.OwnerReferences?.Any(r => r.Uid == rs.Metadata.Uid) == true && p.Status?.Phase == "Running");
+            rs.Status = new V1ReplicaSetStatus
+            {
+                Replicas = count,
+                FullyLabeledReplicas = count,
+                ReadyReplicas = ready == 0 ? null : ready,
+                AvailableReplicas = ready == 0 ? null : ready,
+                ObservedGeneration = 1,
+            };
+        }
+
+        foreach (var deployment in All<V1Deployment>())
+        {
+            var sets = All<V1ReplicaSet>().Where(rs => rs.Metadata.OwnerReferences?.Any(r => r.Uid == deployment.Metadata.Uid) == true).ToList();
+            var replicas = sets.Sum(rs => rs.Status?.Replicas ?? 0);
+            var ready = sets.Sum(rs => rs.Status?.ReadyReplicas ?? 0);
+            deployment.Status = new V1DeploymentStatus
+            {
+                Replicas = replicas,
+                UpdatedReplicas = replicas,
+                ReadyReplicas = ready == 0 ? null : ready,
+                AvailableReplicas = ready == 0 ? null : ready,
+                ObservedGeneration = 1,
+                CollisionCount = deployment.Status?.CollisionCount,
+                Conditions =
+                [
+                    new V1DeploymentCondition { Type = "Available", Status = ready >= (deployment.Spec.Replicas ?? 1) ? "True" : "False", Reason = ready >= (deployment.Spec.Replicas ?? 1) ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable", Message = ready >= (deployment.Spec.Replicas ?? 1) ? "Deployment has minimum availability." : "Deployment does not have minimum availability." },
+                    new V1DeploymentCondition { Type = "Progressing", Status = "True", Reason = "NewReplicaSetAvailable", Message = $"ReplicaSet \"{sets.LastOrDefault()?.Metadata.Name}\" has successfully progressed." },
+                ],
+            };
+        }
+    }
+
+    /// <summary>
+    /// pod-template-hash: FNV-32a of the template (and the collision count), its decimal digits mapped into
+    /// the safe alphabet, as controller.ComputeHash does. Kubernetes hashes Go's printout of the struct,
+    /// KubeLab the template's JSON, so the digits differ from a real cluster's; the form is the same.
+    /// </summary>
+    public static string TemplateHash(V1PodTemplateSpec template, int collisionCount)
+    {
+        var hash = Names.Fnv32a(KubeObjects.ToJson(template) + (collisionCount == 0 ? "" : collisionCount.ToString(CultureInfo.InvariantCulture)));
+        return Names.SafeEncode(hash.ToString(CultureInfo.InvariantCulture));
+    }
+}

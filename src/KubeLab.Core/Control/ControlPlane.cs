@@ -1,0 +1,246 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using k8s;
+using k8s.Models;
+using KubeLab.Core.Manifests;
+using KubeLab.Core.Model;
+
+namespace KubeLab.Core.Control;
+
+/// <summary>The outcome of an apply or delete: the new state and kubectl's lines ("service/web created").</summary>
+public sealed record ApplyResult(ClusterState State, IReadOnlyList<string> Messages);
+
+/// <summary>A kubectl-style target for delete: kind, namespace, name.</summary>
+public sealed record ObjectRef(string Kind, string Namespace, string Name);
+
+/// <summary>
+/// The emulated control plane: admission (validation, cluster IP and node port allocation), the
+/// Deployment and ReplicaSet controllers, the scheduler, host-local IPAM and the EndpointSlice
+/// controller. Each call works on a copy and returns a new state, so a failed apply changes nothing.
+/// </summary>
+public sealed partial class ControlPlane
+{
+    /// <summary>Annotation pinning a pod's IP (KubeLab's, like the CNI "ips" capability).</summary>
+    public const string PodIPAnnotation = "kubelab.io/pod-ip";
+
+    /// <summary>Annotation on a Deployment pinning replica i to "node=ip" entry i: "vm1=10.42.0.8,vm2=10.42.1.2".</summary>
+    public const string PlacementAnnotation = "kubelab.io/placement";
+
+    public const string LastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration";
+
+    private static readonly string[] BuiltinNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+    private readonly LabConfig config;
+    private readonly List<StoredObject> objects;
+    private readonly Dictionary<string, string> lastReserved;
+    private readonly Random random;
+    private readonly DateTimeOffset now;
+    private readonly List<string> messages = [];
+    private readonly long generation;
+
+    private ControlPlane(ClusterState state, DateTimeOffset now)
+    {
+        config = state.Config;
+        objects = state.Objects.Select(o => StoredObject.Of(KubeObjects.Clone(o.Object))).ToList();
+        lastReserved = new Dictionary<string, string>(state.LastReserved, StringComparer.Ordinal);
+        generation = state.Generation + 1;
+        // Names and allocations are random in Kubernetes; here they are reproducible from the state.
+        random = new Random(unchecked((int)(StableHash(state.Config.Name) ^ generation * 7919)));
+        this.now = now;
+    }
+
+    /// <summary>A new lab's state: k3s's built-in objects (kubernetes and kube-dns services, CoreDNS).</summary>
+    public static ClusterState Bootstrap(LabConfig config, DateTimeOffset now)
+    {
+        var empty = new ClusterState { Config = config };
+        var docs = ManifestReader.Read(SystemObjects.Manifest(config), "<k3s system objects>");
+        return Apply(empty, docs, now).State;
+    }
+
+    public static ApplyResult Apply(ClusterState state, IReadOnlyList<ManifestDocument> documents, DateTimeOffset now)
+    {
+        var plane = new ControlPlane(state, now);
+        foreach (var document in documents)
+        {
+            plane.Validate(document);
+        }
+
+        foreach (var document in documents)
+        {
+            plane.Upsert(document);
+        }
+
+        plane.Reconcile();
+        return new ApplyResult(plane.ToState(), plane.messages);
+    }
+
+    public static ApplyResult Delete(ClusterState state, IReadOnlyList<ObjectRef> targets, DateTimeOffset now, bool ignoreNotFound = false)
+    {
+        var plane = new ControlPlane(state, now);
+        foreach (var target in targets)
+        {
+            plane.Remove(target, ignoreNotFound);
+        }
+
+        plane.Reconcile();
+        return new ApplyResult(plane.ToState(), plane.messages);
+    }
+
+    private ClusterState ToState() => new()
+    {
+        Config = config,
+        Objects = objects.ToImmutableList(),
+        LastReserved = lastReserved.ToImmutableDictionary(StringComparer.Ordinal),
+        Generation = generation,
+    };
+
+    private void Upsert(ManifestDocument document)
+    {
+        var value = (IKubernetesObject<V1ObjectMeta>)document.Object;
+        value.Metadata.NamespaceProperty = IsNamespaced(document.Kind) ? NamespaceOf(value) : null;
+        var ns = value.Metadata.NamespaceProperty ?? "";
+        var applied = LastApplied(value);
+        var existing = Find(document.Kind, ns, value.Metadata.Name);
+        if (existing is not null && existing.Object.Metadata.Annotations?.TryGetValue(LastAppliedAnnotation, out var previous) == true && previous == applied)
+        {
+            messages.Add($"{KubeObjects.ResourceName(document.Kind, value.Metadata.Name)} unchanged");
+            return;
+        }
+
+        value.Metadata.Annotations ??= new Dictionary<string, string>();
+        value.Metadata.Annotations[LastAppliedAnnotation] = applied;
+        switch (value)
+        {
+            case V1Service service:
+                AdmitService(document, service, existing?.Object as V1Service);
+                break;
+            case V1Pod pod:
+                if (existing is not null)
+                {
+                    UpdatePod(document, (V1Pod)existing.Object, pod);
+                    messages.Add($"pod/{pod.Metadata.Name} configured");
+                    return;
+                }
+
+                CreatePod(document, pod, owner: null);
+                return; // CreatePod stores the pod and reports it
+            case V1Deployment deployment when existing?.Object is V1Deployment old:
+                deployment.Status = old.Status;
+                deployment.Metadata.Uid = old.Metadata.Uid;
+                break;
+        }
+
+        Store(value, existing, document.Kind);
+    }
+
+    private void Store(IKubernetesObject<V1ObjectMeta> value, StoredObject? existing, string kind)
+    {
+        value.Metadata.Uid ??= existing?.Object.Metadata.Uid ?? NewUid();
+        value.Metadata.CreationTimestamp = existing?.Object.Metadata.CreationTimestamp ?? now.UtcDateTime;
+        value.Metadata.ResourceVersion = generation.ToString(CultureInfo.InvariantCulture);
+        var stored = StoredObject.Of(value);
+        if (existing is null)
+        {
+            objects.Add(stored);
+            messages.Add($"{KubeObjects.ResourceName(kind, value.Metadata.Name)} created");
+        }
+        else
+        {
+            objects[objects.IndexOf(existing)] = stored;
+            messages.Add($"{KubeObjects.ResourceName(kind, value.Metadata.Name)} configured");
+        }
+    }
+
+    private void Remove(ObjectRef target, bool ignoreNotFound)
+    {
+        var existing = Find(target.Kind, IsNamespaced(target.Kind) ? target.Namespace : "", target.Name);
+        if (existing is null)
+        {
+            if (ignoreNotFound)
+            {
+                return;
+            }
+
+            throw KubeLabException.NotFound(
+                $"Error from server (NotFound): {Plural(target.Kind)} \"{target.Name}\" not found{(IsNamespaced(target.Kind) ? $" in namespace \"{target.Namespace}\"" : "")}");
+        }
+
+        if (existing.Kind == "Namespace" && BuiltinNamespaces.Contains(existing.Name))
+        {
+            throw KubeLabException.Conflict($"Error from server (Forbidden): namespaces \"{existing.Name}\" is forbidden: this namespace may not be deleted");
+        }
+
+        objects.Remove(existing);
+        messages.Add($"{KubeObjects.ResourceName(existing.Kind, existing.Name)} deleted");
+        // Garbage collection: dependents go with their owner (foreground-like, immediately).
+        var uid = existing.Object.Metadata.Uid;
+        foreach (var dependent in objects.Where(o => o.Object.Metadata.OwnerReferences?.Any(r => r.Uid == uid) == true).ToList())
+        {
+            objects.Remove(dependent);
+            RemoveDependents(dependent);
+        }
+
+        if (existing.Kind == "Namespace")
+        {
+            objects.RemoveAll(o => o.Namespace == existing.Name);
+        }
+    }
+
+    private void RemoveDependents(StoredObject owner)
+    {
+        var uid = owner.Object.Metadata.Uid;
+        foreach (var dependent in objects.Where(o => o.Object.Metadata.OwnerReferences?.Any(r => r.Uid == uid) == true).ToList())
+        {
+            objects.Remove(dependent);
+            RemoveDependents(dependent);
+        }
+    }
+
+    private void Reconcile()
+    {
+        ReconcileDeployments();
+        ReconcileReplicaSets();
+        ReconcileEndpointSlices();
+    }
+
+    private StoredObject? Find(string kind, string ns, string name) =>
+        objects.FirstOrDefault(o => o.Kind == kind && o.Namespace == ns && o.Name == name);
+
+    private IEnumerable<T> All<T>() => objects.Select(o => o.Object).OfType<T>();
+
+    private string NewUid()
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        random.NextBytes(bytes);
+        bytes[6] = (byte)((bytes[6] & 0x0f) | 0x40);
+        bytes[8] = (byte)((bytes[8] & 0x3f) | 0x80);
+        return new Guid(bytes, bigEndian: true).ToString();
+    }
+
+    private static string NamespaceOf(IKubernetesObject<V1ObjectMeta> value) =>
+        string.IsNullOrEmpty(value.Metadata.NamespaceProperty) ? "default" : value.Metadata.NamespaceProperty;
+
+    public static bool IsNamespaced(string kind) => kind is not ("Namespace" or "Node");
+
+    public static string Plural(string kind) => kind switch
+    {
+        "Deployment" => "deployments.apps",
+        "ReplicaSet" => "replicasets.apps",
+        "EndpointSlice" => "endpointslices.discovery.k8s.io",
+        _ => kind.ToLowerInvariant() + "s",
+    };
+
+    private static string LastApplied(IKubernetesObject<V1ObjectMeta> value)
+    {
+        var copy = KubeObjects.Clone(value);
+        copy.Metadata.Annotations?.Remove(LastAppliedAnnotation);
+        if (copy.Metadata.Annotations?.Count == 0)
+        {
+            copy.Metadata.Annotations = null;
+        }
+
+        return KubeObjects.ToJson(copy);
+    }
+
+    private static uint StableHash(string text) => Names.Fnv32a(text);
+}

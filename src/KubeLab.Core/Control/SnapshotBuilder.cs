@@ -1,0 +1,221 @@
+using System.Net;
+using k8s.Models;
+using KubeLab.Core.Model;
+
+namespace KubeLab.Core.Control;
+
+/// <summary>Turns stored Kubernetes objects into the resolved model the node plans are computed from.</summary>
+public static class SnapshotBuilder
+{
+    public static ClusterSnapshot FromState(ClusterState state)
+    {
+        var config = state.Config;
+        var nodes = config.Nodes.Select(n => new Node
+        {
+            Name = n.Name,
+            Role = n.Role,
+            InternalIP = n.InternalIP,
+            PodCidr = n.PodCidr,
+            VtepMac = n.VtepMac,
+            Labels = new Dictionary<string, string>(ControlPlane.NodeLabels(n)),
+            Created = config.Created,
+            KubeletVersion = config.K3sVersion,
+        }).ToList();
+        return FromObjects(config, nodes, state.Objects.Select(o => (object)o.Object));
+    }
+
+    /// <summary>
+    /// A snapshot from objects as `kubectl get svc,endpointslices,nodes,pods -A -o yaml` prints them: the
+    /// nodes come from the Node objects (InternalIP, podCIDR, flannel's VtepMAC annotation).
+    /// </summary>
+    public static ClusterSnapshot FromObjects(LabConfig? config, IReadOnlyList<Node>? nodes, IEnumerable<object> objects)
+    {
+        var list = objects.ToList();
+        nodes ??= list.OfType<V1Node>().Select(ToNode).ToList();
+        config ??= new LabConfig
+        {
+            Name = "offline",
+            Nodes = nodes.Select(n => new NodeConfig(n.Name, n.Role, n.InternalIP, n.PodCidr, n.VtepMac)).ToList(),
+        };
+        return new ClusterSnapshot
+        {
+            Config = config,
+            Nodes = nodes,
+            Pods = list.OfType<V1Pod>().Select(ToPod).ToList(),
+            Services = list.OfType<V1Service>().Select(ToService).ToList(),
+            EndpointSlices = list.OfType<V1EndpointSlice>().Select(ToEndpointSlice).ToList(),
+            Deployments = list.OfType<V1Deployment>().Select(ToDeployment).ToList(),
+            ReplicaSets = list.OfType<V1ReplicaSet>().Select(ToReplicaSet).ToList(),
+        };
+    }
+
+    public static Node ToNode(V1Node node)
+    {
+        var name = node.Metadata.Name;
+        var address = node.Status?.Addresses?.FirstOrDefault(a => a.Type == "InternalIP")?.Address
+            ?? throw KubeLabException.Invalid($"Node \"{name}\": status.addresses has no InternalIP; the node's address is needed for its rules");
+        var podCidr = node.Spec?.PodCIDR
+            ?? throw KubeLabException.Invalid($"Node \"{name}\": spec.podCIDR is not set; flannel's routes need each node's pod CIDR");
+        var labels = node.Metadata.Labels ?? new Dictionary<string, string>();
+        var mac = "";
+        if (node.Metadata.Annotations?.Get("flannel.alpha.coreos.com/backend-data") is { } data)
+        {
+            var marker = "\"VtepMAC\":\"";
+            var at = data.IndexOf(marker, StringComparison.Ordinal);
+            if (at >= 0)
+            {
+                mac = data[(at + marker.Length)..].Split('"')[0];
+            }
+        }
+
+        return new Node
+        {
+            Name = name,
+            Role = labels.ContainsKey("node-role.kubernetes.io/control-plane") || labels.ContainsKey("node-role.kubernetes.io/master") ? NodeRole.Server : NodeRole.Agent,
+            InternalIP = IPAddress.Parse(address),
+            PodCidr = IPNetwork.Parse(podCidr),
+            VtepMac = mac,
+            Labels = new Dictionary<string, string>(labels),
+            Created = Time(node.Metadata.CreationTimestamp),
+            Ready = node.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") ?? true,
+            KubeletVersion = node.Status?.NodeInfo?.KubeletVersion ?? LabDefaults.K3sVersion,
+        };
+    }
+
+    public static Pod ToPod(V1Pod pod) => new()
+    {
+        Namespace = pod.Metadata.NamespaceProperty ?? "default",
+        Name = pod.Metadata.Name,
+        Labels = Map(pod.Metadata.Labels),
+        Annotations = Map(pod.Metadata.Annotations),
+        NodeName = pod.Spec?.NodeName,
+        IP = pod.Status?.PodIP is { } ip ? IPAddress.Parse(ip) : null,
+        Containers = (pod.Spec?.Containers ?? []).Select(ToContainer).ToList(),
+        Phase = Enum.TryParse<PodPhase>(pod.Status?.Phase, out var phase) ? phase : PodPhase.Pending,
+        Ready = pod.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") ?? false,
+        Terminating = pod.Metadata.DeletionTimestamp is not null,
+        HostNetwork = pod.Spec?.HostNetwork ?? false,
+        Restarts = pod.Status?.ContainerStatuses?.Sum(c => c.RestartCount) ?? 0,
+        Hostname = pod.Spec?.Hostname,
+        Subdomain = pod.Spec?.Subdomain,
+        Owner = pod.Metadata.OwnerReferences?.FirstOrDefault(r => r.Controller == true) is { } owner ? $"{owner.Kind}/{owner.Name}" : null,
+        Created = Time(pod.Metadata.CreationTimestamp),
+    };
+
+    private static Container ToContainer(V1Container c) => new()
+    {
+        Name = c.Name,
+        Image = c.Image ?? "",
+        Command = c.Command?.ToList() ?? [],
+        Args = c.Args?.ToList() ?? [],
+        Ports = (c.Ports ?? []).Select(p => new ContainerPort(p.Name, p.ContainerPort, ProtocolNames.Parse(p.Protocol))).ToList(),
+    };
+
+    public static Service ToService(V1Service service)
+    {
+        var spec = service.Spec ?? new V1ServiceSpec();
+        var type = Enum.TryParse<ServiceType>(spec.Type ?? "ClusterIP", out var t) ? t : ServiceType.ClusterIP;
+        var headless = spec.ClusterIP == "None";
+        return new Service
+        {
+            Namespace = service.Metadata.NamespaceProperty ?? "default",
+            Name = service.Metadata.Name,
+            Type = type,
+            ClusterIP = !headless && IPAddress.TryParse(spec.ClusterIP, out var ip) ? ip : null,
+            Headless = headless,
+            Ports = (spec.Ports ?? []).Select(p => new ServicePort
+            {
+                Name = string.IsNullOrEmpty(p.Name) ? null : p.Name,
+                Protocol = ProtocolNames.Parse(p.Protocol),
+                Port = p.Port,
+                TargetPort = ToPortRef(p.TargetPort, p.Port),
+                NodePort = p.NodePort ?? 0,
+            }).ToList(),
+            Selector = spec.Selector is { Count: > 0 } selector ? new Dictionary<string, string>(selector) : null,
+            SessionAffinityClientIP = spec.SessionAffinity == "ClientIP",
+            SessionAffinityTimeoutSeconds = spec.SessionAffinityConfig?.ClientIP?.TimeoutSeconds ?? 10800,
+            ExternalTrafficPolicy = spec.ExternalTrafficPolicy == "Local" ? TrafficPolicy.Local : TrafficPolicy.Cluster,
+            InternalTrafficPolicy = spec.InternalTrafficPolicy == "Local" ? TrafficPolicy.Local : TrafficPolicy.Cluster,
+            ExternalIPs = spec.ExternalIPs?.ToList() ?? [],
+            LoadBalancerIngress = (service.Status?.LoadBalancer?.Ingress ?? [])
+                .Where(i => !string.IsNullOrEmpty(i.Ip) && IPAddress.TryParse(i.Ip, out _)).Select(i => IPAddress.Parse(i.Ip)).ToList(),
+            LoadBalancerSourceRanges = spec.LoadBalancerSourceRanges?.ToList() ?? [],
+            HealthCheckNodePort = spec.HealthCheckNodePort ?? 0,
+            ExternalName = spec.ExternalName,
+            PublishNotReadyAddresses = spec.PublishNotReadyAddresses ?? false,
+            Created = Time(service.Metadata.CreationTimestamp),
+        };
+    }
+
+    private static PortRef ToPortRef(IntOrString? value, int port)
+    {
+        var text = value?.Value;
+        if (string.IsNullOrEmpty(text))
+        {
+            return PortRef.Of(port);
+        }
+
+        return int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var number)
+            ? PortRef.Of(number)
+            : PortRef.Named(text);
+    }
+
+    public static EndpointSlice ToEndpointSlice(V1EndpointSlice slice)
+    {
+        var serviceName = slice.Metadata.Labels?.Get(ControlPlane.EndpointSliceServiceLabel)
+            ?? throw KubeLabException.Invalid(
+                $"EndpointSlice \"{slice.Metadata.NamespaceProperty}/{slice.Metadata.Name}\": metadata.labels: Required value: label \"{ControlPlane.EndpointSliceServiceLabel}\" names its Service; kube-proxy ignores slices without it");
+        return new EndpointSlice
+        {
+            Namespace = slice.Metadata.NamespaceProperty ?? "default",
+            Name = slice.Metadata.Name,
+            ServiceName = serviceName,
+            AddressType = slice.AddressType ?? "IPv4",
+            Ports = (slice.Ports ?? []).Select(p => new EndpointPort(string.IsNullOrEmpty(p.Name) ? null : p.Name, p.Port ?? 0, ProtocolNames.Parse(p.Protocol))).ToList(),
+            Endpoints = (slice.Endpoints ?? []).Select(e => new Endpoint
+            {
+                Addresses = e.Addresses.Where(a => IPAddress.TryParse(a, out _)).Select(IPAddress.Parse).ToList(),
+                // EndpointSlice API: a nil condition means "unknown", which consumers treat as true for ready
+                // and serving (serving defaults to ready) and false for terminating.
+                Ready = e.Conditions?.Ready ?? true,
+                Serving = e.Conditions?.Serving ?? e.Conditions?.Ready ?? true,
+                Terminating = e.Conditions?.Terminating ?? false,
+                NodeName = e.NodeName,
+                Hostname = e.Hostname,
+                PodKey = e.TargetRef is { Kind: "Pod" } r ? $"{r.NamespaceProperty ?? slice.Metadata.NamespaceProperty}/{r.Name}" : null,
+            }).ToList(),
+            Created = Time(slice.Metadata.CreationTimestamp),
+        };
+    }
+
+    public static Deployment ToDeployment(V1Deployment d) => new()
+    {
+        Namespace = d.Metadata.NamespaceProperty ?? "default",
+        Name = d.Metadata.Name,
+        Replicas = d.Spec?.Replicas ?? 1,
+        Selector = Map(d.Spec?.Selector?.MatchLabels),
+        ReadyReplicas = d.Status?.ReadyReplicas ?? 0,
+        AvailableReplicas = d.Status?.AvailableReplicas ?? 0,
+        UpdatedReplicas = d.Status?.UpdatedReplicas ?? 0,
+        Containers = (d.Spec?.Template?.Spec?.Containers ?? []).Select(ToContainer).ToList(),
+        Created = Time(d.Metadata.CreationTimestamp),
+    };
+
+    public static ReplicaSet ToReplicaSet(V1ReplicaSet rs) => new()
+    {
+        Namespace = rs.Metadata.NamespaceProperty ?? "default",
+        Name = rs.Metadata.Name,
+        Replicas = rs.Spec?.Replicas ?? 1,
+        ReadyReplicas = rs.Status?.ReadyReplicas ?? 0,
+        Selector = Map(rs.Spec?.Selector?.MatchLabels),
+        Containers = (rs.Spec?.Template?.Spec?.Containers ?? []).Select(ToContainer).ToList(),
+        Owner = rs.Metadata.OwnerReferences?.FirstOrDefault() is { } o ? $"{o.Kind}/{o.Name}" : null,
+        Created = Time(rs.Metadata.CreationTimestamp),
+    };
+
+    private static IReadOnlyDictionary<string, string> Map(IDictionary<string, string>? map) =>
+        map is null ? new Dictionary<string, string>() : new Dictionary<string, string>(map, StringComparer.Ordinal);
+
+    private static DateTimeOffset Time(DateTime? time) =>
+        time is { } t ? new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc)) : default;
+}

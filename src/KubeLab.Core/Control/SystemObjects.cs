@@ -1,0 +1,182 @@
+using System.Globalization;
+using System.Text;
+using KubeLab.Core.Model;
+
+namespace KubeLab.Core.Control;
+
+/// <summary>
+/// What a fresh k3s v1.29 server creates by itself: the `kubernetes` service (10.43.0.1:443 → server:6443)
+/// and its EndpointSlice, and CoreDNS (manifests/coredns.yaml: ConfigMap with the Corefile and NodeHosts,
+/// Deployment `coredns`, Service `kube-dns` at 10.43.0.10). CoreDNS is pinned to the server node's first
+/// pod address (10.42.0.2), where the seed has it. Traefik, metrics-server and local-path-provisioner
+/// are not emulated.
+/// </summary>
+public static class SystemObjects
+{
+    public const string CoreDnsImage = "rancher/mirrored-coredns-coredns:1.10.1";
+
+    /// <summary>The Corefile k3s ships (manifests/coredns.yaml).</summary>
+    public const string Corefile = """
+        .:53 {
+            errors
+            health
+            ready
+            kubernetes cluster.local in-addr.arpa ip6.arpa {
+              pods insecure
+              fallthrough in-addr.arpa ip6.arpa
+            }
+            hosts /etc/coredns/NodeHosts {
+              ttl 60
+              reload 15s
+              fallthrough
+            }
+            prometheus :9153
+            forward . /etc/resolv.conf
+            cache 30
+            loop
+            reload
+            loadbalance
+            import /etc/coredns/custom/*.override
+        }
+        import /etc/coredns/custom/*.server
+
+        """;
+
+    /// <summary>k3s writes one "IP name" line per node into the coredns ConfigMap's NodeHosts.</summary>
+    public static string NodeHosts(LabConfig config) =>
+        string.Concat(config.Nodes.Select(n => $"{n.InternalIP} {n.Name}\n"));
+
+    public static string Manifest(LabConfig config)
+    {
+        var server = config.Server;
+        var coreDnsIP = IPMath.Add(server.PodCidr.BaseAddress, 2);
+        var yaml = new StringBuilder();
+        yaml.Append(CultureInfo.InvariantCulture, $$"""
+            apiVersion: v1
+            kind: Service
+            metadata:
+              name: kubernetes
+              namespace: default
+              labels:
+                component: apiserver
+                provider: kubernetes
+            spec:
+              clusterIP: {{IPMath.Add(config.ServiceCidr.BaseAddress, 1)}}
+              ports:
+              - name: https
+                port: 443
+                protocol: TCP
+                targetPort: {{LabDefaults.ApiServerPort}}
+            ---
+            apiVersion: discovery.k8s.io/v1
+            kind: EndpointSlice
+            metadata:
+              name: kubernetes
+              namespace: default
+              labels:
+                kubernetes.io/service-name: kubernetes
+                endpointslice.kubernetes.io/managed-by: endpointslicemirroring-controller.k8s.io
+            addressType: IPv4
+            endpoints:
+            - addresses:
+              - {{server.InternalIP}}
+              conditions:
+                ready: true
+            ports:
+            - name: https
+              port: {{LabDefaults.ApiServerPort}}
+              protocol: TCP
+            ---
+            apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: coredns
+              namespace: kube-system
+            data:
+              Corefile: |
+
+            """);
+        foreach (var line in Corefile.Split('\n').SkipLast(1))
+        {
+            yaml.Append("    ").Append(line).Append('\n');
+        }
+
+        yaml.Append("  NodeHosts: |\n");
+        foreach (var node in config.Nodes)
+        {
+            yaml.Append(CultureInfo.InvariantCulture, $"    {node.InternalIP} {node.Name}\n");
+        }
+
+        yaml.Append(CultureInfo.InvariantCulture, $$"""
+            ---
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: coredns
+              namespace: kube-system
+              labels:
+                k8s-app: kube-dns
+                kubernetes.io/name: CoreDNS
+              annotations:
+                kubelab.io/placement: {{server.Name}}={{coreDnsIP}}
+            spec:
+              replicas: 1
+              selector:
+                matchLabels:
+                  k8s-app: kube-dns
+              template:
+                metadata:
+                  labels:
+                    k8s-app: kube-dns
+                spec:
+                  dnsPolicy: Default
+                  priorityClassName: system-cluster-critical
+                  serviceAccountName: coredns
+                  nodeSelector:
+                    kubernetes.io/os: linux
+                  containers:
+                  - name: coredns
+                    image: {{CoreDnsImage}}
+                    args: ["-conf", "/etc/coredns/Corefile"]
+                    ports:
+                    - containerPort: 53
+                      name: dns
+                      protocol: UDP
+                    - containerPort: 53
+                      name: dns-tcp
+                      protocol: TCP
+                    - containerPort: 9153
+                      name: metrics
+                      protocol: TCP
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata:
+              name: kube-dns
+              namespace: kube-system
+              labels:
+                k8s-app: kube-dns
+                kubernetes.io/cluster-service: "true"
+                kubernetes.io/name: CoreDNS
+              annotations:
+                prometheus.io/port: "9153"
+                prometheus.io/scrape: "true"
+            spec:
+              selector:
+                k8s-app: kube-dns
+              clusterIP: {{config.ClusterDns}}
+              ports:
+              - name: dns
+                port: 53
+                protocol: UDP
+              - name: dns-tcp
+                port: 53
+                protocol: TCP
+              - name: metrics
+                port: 9153
+                protocol: TCP
+
+            """);
+        return yaml.ToString();
+    }
+}

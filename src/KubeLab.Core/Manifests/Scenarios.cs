@@ -1,0 +1,28 @@
+namespace KubeLab.Core.Manifests;
+
+/// <summary>Built-in scenarios, usable wherever a file is (`kubelab apply -f seed`).</summary>
+public static class Scenarios
+{
+    public static readonly IReadOnlyDictionary<string, string> Descriptions = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["nginx-svc"] = "the seed's nginx-svc.yaml: Deployment nginx-deployment (3 × nginx:latest, port 80) and ClusterIP Service nginx-service",
+        ["test-pod"] = "what `kubectl run test-pod --image=nicolaka/netshoot --command -- sleep infinity` creates",
+        ["seed"] = "both, pinned to the seed's nodes and addresses (nginx 10.42.0.8/10.42.1.2/10.42.2.2, test-pod 10.42.1.4, nginx-service 10.43.180.238)",
+        ["nodeport"] = "NodePort Service nginx-nodeport on port 30080 in front of the nginx pods",
+    };
+
+    public static bool TryGet(string name, out string text)
+    {
+        text = "";
+        if (!Descriptions.ContainsKey(name))
+        {
+            return false;
+        }
+
+        using var stream = typeof(Scenarios).Assembly.GetManifestResourceStream($"KubeLab.Core.Manifests.Scenarios.{name}.yaml")
+            ?? throw new InvalidOperationException($"scenario resource {name} missing from the build");
+        using var reader = new StreamReader(stream);
+        text = reader.ReadToEnd();
+        return true;
+    }
+}

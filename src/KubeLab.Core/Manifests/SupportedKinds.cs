@@ -1,0 +1,26 @@
+using k8s.Models;
+
+namespace KubeLab.Core.Manifests;
+
+/// <summary>The API kinds KubeLab understands, keyed "apiVersion/kind".</summary>
+public static class SupportedKinds
+{
+    public static readonly IReadOnlyDictionary<string, Type> Types = new Dictionary<string, Type>(StringComparer.Ordinal)
+    {
+        ["v1/Pod"] = typeof(V1Pod),
+        ["v1/Service"] = typeof(V1Service),
+        ["v1/Node"] = typeof(V1Node),
+        ["v1/ConfigMap"] = typeof(V1ConfigMap),
+        ["v1/Namespace"] = typeof(V1Namespace),
+        ["apps/v1/Deployment"] = typeof(V1Deployment),
+        ["apps/v1/ReplicaSet"] = typeof(V1ReplicaSet),
+        ["discovery.k8s.io/v1/EndpointSlice"] = typeof(V1EndpointSlice),
+        ["kubeproxy.config.k8s.io/v1alpha1/KubeProxyConfiguration"] = typeof(KubeProxyConfigurationDocument),
+    };
+
+    public static string List => string.Join(", ", Types.Keys.Select(k =>
+    {
+        var slash = k.LastIndexOf('/');
+        return $"{k[(slash + 1)..]} ({k[..slash]})";
+    }));
+}
