@@ -1,10 +1,82 @@
+using System.CommandLine;
+using KubeLab.Cli.Commands;
+using KubeLab.Core;
+using KubeLab.Realize.Store;
+
 namespace KubeLab.Cli;
 
 public static class Program
 {
     public static int Main(string[] args)
     {
-        Console.WriteLine("kubelab");
-        return args.Length == 0 ? 0 : 2;
+        var context = new CliContext
+        {
+            Store = LabStore.FromEnvironment(),
+            Out = Console.Out,
+            Err = Console.Error,
+            IsTerminal = !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("TERM") is not (null or "dumb"),
+        };
+        return Run(args, context);
+    }
+
+    /// <summary>Parses and runs a command line; maps failures to kubelab's exit codes (1 failed, 2 bad usage or input).</summary>
+    public static int Run(string[] args, CliContext context)
+    {
+        var root = BuildRoot(context);
+        var parse = root.Parse(args);
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration
+            {
+                Output = context.Out,
+                Error = context.Err,
+                EnableDefaultExceptionHandler = false,
+            });
+        }
+        catch (KubeLabException e)
+        {
+            context.Err.WriteLine($"{e.Message}");
+            return e.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            context.Err.WriteLine("interrupted");
+            return 130;
+        }
+    }
+
+    public static RootCommand BuildRoot(CliContext context)
+    {
+        var root = new RootCommand("""
+            KubeLab builds a small multi-node Kubernetes (k3s v1.29) lab with one command and shows exactly how
+            its networking works: DNS, kube-proxy's iptables chains, flannel's routes and VXLAN.
+
+            Examples:
+              kubelab up                                   # the seed's 3-node lab on this kernel (netns, root)
+              kubelab apply -f seed                        # nginx-service, 3 nginx pods and test-pod
+              kubelab exec test-pod -- curl -s http://nginx-service:80/
+              kubelab rules --node vm1                     # the iptables rules kube-proxy/flannel write on vm1
+              kubelab trace test-pod http://nginx-service:80/
+              kubelab tour                                 # the whole walkthrough, explained
+            """);
+        foreach (var command in new[]
+        {
+            UpCommand.Create(context),
+            DownCommand.Create(context),
+            ListCommand.Create(context),
+            ApplyCommand.Create(context),
+            DeleteCommand.Create(context),
+            RunCommand.Create(context),
+            GetCommand.Create(context),
+            ExecCommand.Create(context),
+            ScenariosCommand.Create(context),
+            CompletionCommand.Create(context),
+            VersionCommand.Create(context),
+        })
+        {
+            root.Subcommands.Add(command);
+        }
+
+        return root;
     }
 }

@@ -1,0 +1,43 @@
+using KubeLab.Core;
+using KubeLab.Core.Control;
+using KubeLab.Core.Model;
+using KubeLab.Realize.Drivers;
+using KubeLab.Cli.Rendering;
+using KubeLab.Realize.Store;
+
+namespace KubeLab.Cli;
+
+/// <summary>What every command needs: the store, the clock, the output streams and the drivers.</summary>
+public sealed class CliContext
+{
+    public required LabStore Store { get; init; }
+    public required TextWriter Out { get; init; }
+    public required TextWriter Err { get; init; }
+    public Func<DateTimeOffset> Now { get; init; } = () => DateTimeOffset.UtcNow;
+    public bool IsTerminal { get; init; }
+    public Func<string, ILabDriver> Drivers { get; init; } = DriverRegistry.Create;
+    public TextReader In { get; init; } = Console.In;
+
+    public IStepReporter Steps() => IsTerminal ? new SpinnerStepReporter(Out) : new PlainStepReporter(Out);
+
+    public ClusterState Load(string lab) => Store.Load(lab);
+
+    public ClusterSnapshot Snapshot(string lab) => SnapshotBuilder.FromState(Load(lab));
+
+    public ILabDriver DriverOf(ClusterState state) => Drivers(state.Config.Driver);
+
+    public static string DefaultLabName() =>
+        Environment.GetEnvironmentVariable("KUBELAB_LAB") is { Length: > 0 } name ? name : LabStore.DefaultLab;
+}
+
+/// <summary>The drivers by name.</summary>
+public static class DriverRegistry
+{
+    public static readonly IReadOnlyList<string> Names = ["netns", "multipass", "none"];
+
+    public static ILabDriver Create(string name) => name switch
+    {
+        "none" => new NoneDriver(),
+        _ => throw KubeLabException.Usage($"--driver: Unsupported value: \"{name}\": supported values: {string.Join(", ", Names.Select(n => $"\"{n}\""))}"),
+    };
+}

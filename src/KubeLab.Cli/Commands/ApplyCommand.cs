@@ -1,0 +1,76 @@
+using System.CommandLine;
+using KubeLab.Core.Control;
+using KubeLab.Core.Manifests;
+using KubeLab.Realize.Drivers;
+
+namespace KubeLab.Cli.Commands;
+
+internal static class ApplyCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var lab = CommonOptions.Lab();
+        var files = CommonOptions.Files();
+        var command = new Command("apply", """
+            Create or update objects from standard Kubernetes YAML (Deployment, ReplicaSet, Pod, Service,
+            EndpointSlice, ConfigMap, Namespace). All objects of the input are checked first: if any is
+            invalid, nothing is applied.
+
+            Examples:
+              kubelab apply -f seed                   # built-in scenario (see `kubelab scenarios`)
+              kubelab apply -f app.yaml -f svc.yaml
+              kubectl create deploy web --image=nginx --dry-run=client -o yaml | kubelab apply -f -
+            """)
+        { lab, files };
+        command.SetAction(parse =>
+        {
+            var documents = ManifestSources.Read(parse.GetValue(files) ?? [], context.In);
+            foreach (var line in Apply(context, parse.GetValue(lab)!, documents, context.Steps()))
+            {
+                context.Out.WriteLine(line);
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>Applies under the lab's lock; the data plane is synced before the new state is written.</summary>
+    internal static IReadOnlyList<string> Apply(CliContext context, string lab, IReadOnlyList<ManifestDocument> documents, IStepReporter steps) =>
+        Change(context, lab, steps, state => ControlPlane.Apply(state, documents, context.Now()));
+
+    internal static IReadOnlyList<string> Change(CliContext context, string lab, IStepReporter steps, Func<ClusterState, ApplyResult> change) =>
+        context.Store.Update(lab, before =>
+        {
+            var result = change(before);
+            var driver = context.DriverOf(before);
+            try
+            {
+                driver.Sync(before, result.State, steps);
+            }
+            catch
+            {
+                try
+                {
+                    driver.Sync(result.State, before, new SilentSteps());
+                }
+                catch (Exception rollback)
+                {
+                    context.Err.WriteLine($"warning: could not undo a partial change ({rollback.Message}); `kubelab up --name {lab}` converges the lab again");
+                }
+
+                throw;
+            }
+
+            return (result.State, result.Messages);
+        });
+
+    private sealed class SilentSteps : IStepReporter
+    {
+        public T Step<T>(string title, Func<T> action) => action();
+
+        public void Info(string line)
+        {
+        }
+    }
+}

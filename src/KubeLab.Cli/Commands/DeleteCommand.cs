@@ -1,0 +1,59 @@
+using System.CommandLine;
+using KubeLab.Core;
+using KubeLab.Core.Control;
+
+namespace KubeLab.Cli.Commands;
+
+internal static class DeleteCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var lab = CommonOptions.Lab();
+        var files = CommonOptions.Files();
+        var ns = CommonOptions.Namespace();
+        var ignore = new Option<bool>("--ignore-not-found") { Description = "treat a missing object as deleted" };
+        var type = new Argument<string?>("TYPE") { Description = "pod, service, deployment, replicaset, endpointslice, configmap or namespace", Arity = ArgumentArity.ZeroOrOne };
+        var names = new Argument<string[]>("NAME") { Description = "the objects' names", Arity = ArgumentArity.ZeroOrMore };
+        var command = new Command("delete", """
+            Delete objects by file or by type and name (a Deployment takes its ReplicaSets and pods with it).
+
+            Examples:
+              kubelab delete -f seed
+              kubelab delete pod test-pod
+              kubelab delete svc nginx-service -n default
+            """)
+        { lab, files, ns, ignore, type, names };
+        command.SetAction(parse =>
+        {
+            var targets = new List<ObjectRef>();
+            var fileList = parse.GetValue(files) ?? [];
+            if (fileList.Length > 0)
+            {
+                targets.AddRange(ManifestSources.Read(fileList, context.In)
+                    .Select(d => new ObjectRef(d.Kind, string.IsNullOrEmpty(d.Namespace) ? "default" : d.Namespace, d.Name)));
+            }
+            else
+            {
+                var kind = ResourceTypes.Kind(parse.GetValue(type)
+                    ?? throw KubeLabException.Usage("You must provide one or more resources by argument or filename (e.g. `kubelab delete pod test-pod` or `kubelab delete -f seed`)"));
+                var objectNames = parse.GetValue(names) ?? [];
+                if (objectNames.Length == 0)
+                {
+                    throw KubeLabException.Usage($"resource(s) were provided, but no name was specified (e.g. `kubelab delete {parse.GetValue(type)} NAME`)");
+                }
+
+                targets.AddRange(objectNames.Select(n => new ObjectRef(kind, parse.GetValue(ns) ?? "default", n)));
+            }
+
+            var lines = ApplyCommand.Change(context, parse.GetValue(lab)!, context.Steps(),
+                state => ControlPlane.Delete(state, targets, context.Now(), parse.GetValue(ignore)));
+            foreach (var line in lines)
+            {
+                context.Out.WriteLine(line);
+            }
+
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,143 @@
+using System.CommandLine;
+using k8s;
+using k8s.Models;
+using KubeLab.Cli.Rendering;
+using KubeLab.Core;
+using KubeLab.Core.Control;
+
+namespace KubeLab.Cli.Commands;
+
+internal static class GetCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var lab = CommonOptions.Lab();
+        var ns = CommonOptions.Namespace();
+        var all = new Option<bool>("--all-namespaces", "-A") { Description = "list across all namespaces" };
+        var output = new Option<string?>("--output", "-o") { Description = "wide, yaml, json or name", HelpName = "FORMAT" };
+        output.AcceptOnlyFromAmong("wide", "yaml", "json", "name");
+        var types = new Argument<string>("TYPE") { Description = "nodes, pods, svc, endpointslices, deployments, replicasets, configmaps, namespaces (comma-separated for several)" };
+        types.CompletionSources.Add(_ => ResourceTypes.Names.Where(n => !n.Contains('.', StringComparison.Ordinal)).Order().Select(n => new System.CommandLine.Completions.CompletionItem(n)));
+        var names = new Argument<string[]>("NAME") { Arity = ArgumentArity.ZeroOrMore };
+        var command = new Command("get", """
+            Display objects in kubectl's columns (`-o wide`, `-o yaml`, `-o json` and `-o name` as kubectl prints them).
+
+            Examples:
+              kubelab get nodes
+              kubelab get pods -o wide
+              kubelab get svc -o wide
+              kubelab get svc -A
+              kubelab get endpointslices
+              kubelab get svc,endpointslices,nodes,pods -A -o yaml > cluster.yaml   # input for `rules -f`
+            """)
+        { lab, ns, all, output, types, names };
+        command.SetAction(parse =>
+        {
+            var state = context.Load(parse.GetValue(lab)!);
+            var snapshot = SnapshotBuilder.FromState(state);
+            var kinds = parse.GetValue(types)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(ResourceTypes.Kind).Distinct().ToList();
+            var allNamespaces = parse.GetValue(all);
+            var namespaceName = parse.GetValue(ns) ?? "default";
+            var wanted = parse.GetValue(names) ?? [];
+            var format = parse.GetValue(output);
+            var now = context.Now();
+
+            bool Selected(string objectNamespace, string name, string kind) =>
+                (!ControlPlane.IsNamespaced(kind) || allNamespaces || objectNamespace == namespaceName)
+                && (wanted.Length == 0 || wanted.Contains(name));
+
+            if (format is "yaml" or "json" or "name")
+            {
+                var items = new List<object>();
+                foreach (var kind in kinds)
+                {
+                    var objects = kind == "Node"
+                        ? NodeObjects.For(state).Cast<IKubernetesObject<V1ObjectMeta>>()
+                        : kind == "Namespace"
+                            ? NamespaceObjects(state)
+                            : state.Objects.Where(o => o.Kind == kind).Select(o => o.Object);
+                    items.AddRange(objects.Where(o => Selected(o.Metadata.NamespaceProperty ?? "", o.Metadata.Name, kind)));
+                }
+
+                MissingNames(wanted, items.Cast<IKubernetesObject<V1ObjectMeta>>().Select(o => o.Metadata.Name), kinds);
+                context.Out.Write(format switch
+                {
+                    "name" => string.Concat(items.Cast<IKubernetesObject<V1ObjectMeta>>().Select(o => KubeObjects.ResourceName(o.Kind, o.Metadata.Name) + "\n")),
+                    "json" => ObjectPrinter.Json(items, single: wanted.Length == 1 && kinds.Count == 1 && items.Count == 1),
+                    _ => ObjectPrinter.Yaml(items, single: wanted.Length == 1 && kinds.Count == 1 && items.Count == 1),
+                });
+                return 0;
+            }
+
+            var wide = format == "wide";
+            var printed = 0;
+            var prefix = kinds.Count > 1;
+            foreach (var kind in kinds)
+            {
+                string Name(string name) => prefix ? KubeObjects.ResourceName(kind, name) : name;
+                string? table = kind switch
+                {
+                    "Node" => Table(snapshot.Nodes.Where(n => Selected("", n.Name, kind)).Select(n => n with { Name = Name(n.Name) }).ToList(), list => KubectlTables.Nodes(list, wide, now)),
+                    "Pod" => Table(snapshot.Pods.Where(p => Selected(p.Namespace, p.Name, kind)).Select(p => p with { Name = Name(p.Name) }).ToList(), list => KubectlTables.Pods(list, wide, allNamespaces, now)),
+                    "Service" => Table(snapshot.Services.Where(s => Selected(s.Namespace, s.Name, kind)).Select(s => s with { Name = Name(s.Name) }).ToList(), list => KubectlTables.Services(list, wide, allNamespaces, now)),
+                    "EndpointSlice" => Table(snapshot.EndpointSlices.Where(s => Selected(s.Namespace, s.Name, kind)).Select(s => s with { Name = Name(s.Name) }).ToList(), list => KubectlTables.EndpointSlices(list, allNamespaces, now)),
+                    "Deployment" => Table(snapshot.Deployments.Where(d => Selected(d.Namespace, d.Name, kind)).Select(d => d with { Name = Name(d.Name) }).ToList(), list => KubectlTables.Deployments(list, wide, allNamespaces, now)),
+                    "ReplicaSet" => Table(snapshot.ReplicaSets.Where(r => Selected(r.Namespace, r.Name, kind)).Select(r => r with { Name = Name(r.Name) }).ToList(), list => KubectlTables.ReplicaSets(list, wide, allNamespaces, now)),
+                    "ConfigMap" => Table(state.All<V1ConfigMap>().Where(c => Selected(c.Metadata.NamespaceProperty, c.Metadata.Name, kind)).ToList(), list => TabWriter.Format(
+                        [(allNamespaces ? ["NAMESPACE", "NAME", "DATA", "AGE"] : ["NAME", "DATA", "AGE"]),
+                         .. list.Select(c => (IReadOnlyList<string>)[.. allNamespaces ? new[] { c.Metadata.NamespaceProperty } : [], Name(c.Metadata.Name), (c.Data?.Count ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture), Age.Since(new DateTimeOffset(DateTime.SpecifyKind(c.Metadata.CreationTimestamp ?? default, DateTimeKind.Utc)), now)])])),
+                    "Namespace" => Table(NamespaceObjects(state).Where(o => Selected("", o.Metadata.Name, kind)).ToList(), list => TabWriter.Format(
+                        [["NAME", "STATUS", "AGE"], .. list.Select(n => (IReadOnlyList<string>)[Name(n.Metadata.Name), "Active", Age.Since(new DateTimeOffset(DateTime.SpecifyKind(n.Metadata.CreationTimestamp ?? default, DateTimeKind.Utc)), now)])])),
+                    _ => null,
+                };
+                if (table is null)
+                {
+                    continue;
+                }
+
+                if (printed++ > 0)
+                {
+                    context.Out.WriteLine();
+                }
+
+                context.Out.Write(table);
+            }
+
+            if (printed == 0)
+            {
+                MissingNames(wanted, [], kinds);
+                context.Err.WriteLine(kinds.All(k => !ControlPlane.IsNamespaced(k)) || allNamespaces
+                    ? "No resources found"
+                    : $"No resources found in {namespaceName} namespace.");
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static string? Table<T>(IReadOnlyList<T> items, Func<IReadOnlyList<T>, string> render) => items.Count == 0 ? null : render(items);
+
+    private static void MissingNames(string[] wanted, IEnumerable<string> found, IReadOnlyList<string> kinds)
+    {
+        var missing = wanted.Except(found).ToList();
+        if (missing.Count > 0)
+        {
+            throw KubeLabException.NotFound($"Error from server (NotFound): {ControlPlane.Plural(kinds[0])} \"{missing[0]}\" not found");
+        }
+    }
+
+    private static IEnumerable<IKubernetesObject<V1ObjectMeta>> NamespaceObjects(ClusterState state)
+    {
+        var created = state.Config.Created.UtcDateTime;
+        var builtin = new[] { "default", "kube-node-lease", "kube-public", "kube-system" }
+            .Select(n => (IKubernetesObject<V1ObjectMeta>)new V1Namespace
+            {
+                ApiVersion = "v1",
+                Kind = "Namespace",
+                Metadata = new V1ObjectMeta { Name = n, CreationTimestamp = created, Labels = new Dictionary<string, string> { ["kubernetes.io/metadata.name"] = n } },
+                Status = new V1NamespaceStatus { Phase = "Active" },
+            });
+        return builtin.Concat(state.Objects.Where(o => o.Kind == "Namespace").Select(o => o.Object)).OrderBy(o => o.Metadata.Name, StringComparer.Ordinal);
+    }
+}

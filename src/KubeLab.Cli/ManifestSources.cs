@@ -1,0 +1,66 @@
+using KubeLab.Core;
+using KubeLab.Core.Manifests;
+
+namespace KubeLab.Cli;
+
+/// <summary>Where `-f` reads from: a file, a folder of .yaml/.yml/.json files, a URL, stdin, or a built-in scenario.</summary>
+public static class ManifestSources
+{
+    public static IReadOnlyList<ManifestDocument> Read(IReadOnlyList<string> sources, TextReader stdin)
+    {
+        if (sources.Count == 0)
+        {
+            throw KubeLabException.Usage("must specify one of -f and -k (e.g. `kubelab apply -f seed` or `kubelab apply -f app.yaml`)");
+        }
+
+        var documents = new List<ManifestDocument>();
+        foreach (var source in sources)
+        {
+            documents.AddRange(ReadOne(source, stdin));
+        }
+
+        return documents;
+    }
+
+    private static IReadOnlyList<ManifestDocument> ReadOne(string source, TextReader stdin)
+    {
+        if (source == "-")
+        {
+            return ManifestReader.Read(stdin.ReadToEnd(), "<stdin>");
+        }
+
+        if (source.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || source.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+        {
+            using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+            try
+            {
+                return ManifestReader.Read(client.GetStringAsync(new Uri(source)).GetAwaiter().GetResult(), source);
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                throw KubeLabException.Invalid($"unable to read URL \"{source}\": {e.Message}; download it and pass the file instead");
+            }
+        }
+
+        if (Directory.Exists(source))
+        {
+            return Directory.GetFiles(source).Where(f => f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".yml", StringComparison.Ordinal) || f.EndsWith(".json", StringComparison.Ordinal))
+                .Order(StringComparer.Ordinal)
+                .SelectMany(f => ManifestReader.Read(File.ReadAllText(f), f))
+                .ToList();
+        }
+
+        if (File.Exists(source))
+        {
+            return ManifestReader.Read(File.ReadAllText(source), source);
+        }
+
+        if (Scenarios.TryGet(source, out var text))
+        {
+            return ManifestReader.Read(text, $"scenario {source}");
+        }
+
+        throw KubeLabException.Invalid(
+            $"the path \"{source}\" does not exist, and it is not a built-in scenario ({string.Join(", ", Scenarios.Descriptions.Keys)})");
+    }
+}

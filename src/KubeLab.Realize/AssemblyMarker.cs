@@ -1,1 +1,0 @@
-namespace KubeLab.Realize; internal static class AssemblyMarker { }

@@ -1,0 +1,75 @@
+using KubeLab.Core.Control;
+using KubeLab.Core.Model;
+
+namespace KubeLab.Realize.Drivers;
+
+/// <summary>Shows long steps as they run (a spinner on a terminal, plain lines otherwise).</summary>
+public interface IStepReporter
+{
+    T Step<T>(string title, Func<T> action);
+
+    void Info(string line);
+}
+
+public static class StepReporterExtensions
+{
+    public static void Step(this IStepReporter steps, string title, Action action) =>
+        steps.Step(title, () =>
+        {
+            action();
+            return 0;
+        });
+}
+
+/// <summary>Where a lab's data plane lives: nowhere (none), the local kernel (netns), or VMs (multipass).</summary>
+public interface ILabDriver
+{
+    string Name { get; }
+
+    /// <summary>Checks, before anything is made, that this driver can run here (root, tools).</summary>
+    void Preflight(LabConfig config);
+
+    /// <summary>Builds the lab for <paramref name="state"/>; converges if parts exist already.</summary>
+    void Up(ClusterState state, IStepReporter steps);
+
+    /// <summary>Brings the realised lab from <paramref name="before"/> to <paramref name="after"/>.</summary>
+    void Sync(ClusterState before, ClusterState after, IStepReporter steps);
+
+    /// <summary>Removes everything the lab made, found by the lab's name even if its state is gone.</summary>
+    void Down(string lab, IStepReporter steps);
+
+    /// <summary>Runs a command in a pod's or node's context with the caller's stdio; returns its exit code.</summary>
+    int Exec(ClusterState state, string target, IReadOnlyList<string> command);
+}
+
+/// <summary>The model-only lab: nothing is realised; get, rules and trace work from the model.</summary>
+public sealed class NoneDriver : ILabDriver
+{
+    public string Name => "none";
+
+    public void Preflight(LabConfig config)
+    {
+    }
+
+    public void Up(ClusterState state, IStepReporter steps)
+    {
+    }
+
+    public void Sync(ClusterState before, ClusterState after, IStepReporter steps)
+    {
+    }
+
+    public void Down(string lab, IStepReporter steps)
+    {
+    }
+
+    public int Exec(ClusterState state, string target, IReadOnlyList<string> command) =>
+        throw KubeLab.Core.KubeLabException.Usage(
+            $"lab \"{state.Config.Name}\" uses the driver \"none\" (a model without a data plane): there is nothing to exec into; create a lab with `kubelab up --driver netns` (Linux, root)");
+}
+
+/// <summary>A driver that can read a node's live state and addresses (for `kubelab list`).</summary>
+public interface INodeInspector
+{
+    (string State, IReadOnlyList<string> IPv4) Inspect(ClusterState state, string node);
+}

@@ -1,0 +1,145 @@
+using System.Text.RegularExpressions;
+using KubeLab.Core;
+using KubeLab.Core.Control;
+
+namespace KubeLab.Realize.Store;
+
+/// <summary>
+/// Labs on disk: $KUBELAB_HOME (default ~/.kubelab)/&lt;lab&gt;/state.json. Every change happens under an
+/// exclusive lock and is written atomically (write a temporary file, flush it to disk, rename), so
+/// concurrent commands never lose an update and a crash never leaves a half-written file.
+/// </summary>
+public sealed partial class LabStore(string home)
+{
+    public const string DefaultLab = "kubelab";
+    public const int MaxNameLength = 20;
+    private static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(60);
+
+    public string Home { get; } = home;
+
+    public static LabStore FromEnvironment()
+    {
+        var home = Environment.GetEnvironmentVariable("KUBELAB_HOME");
+        if (string.IsNullOrEmpty(home))
+        {
+            home = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".kubelab");
+        }
+
+        return new LabStore(home);
+    }
+
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
+    private static partial Regex LabName();
+
+    /// <summary>Lab names become network namespace names (kl-&lt;lab&gt;-vm1), so they stay short and plain.</summary>
+    public static void ValidateName(string name)
+    {
+        if (name.Length > MaxNameLength || !LabName().IsMatch(name))
+        {
+            throw KubeLabException.Usage(
+                $"--name: Invalid value: \"{name}\": a lab name must be at most {MaxNameLength} characters of lower case letters, digits and '-', starting and ending with a letter or digit (e.g. 'kubelab', 'demo-2')");
+        }
+    }
+
+    public string LabDir(string name) => Path.Combine(Home, name);
+
+    private string StatePath(string name) => Path.Combine(LabDir(name), "state.json");
+
+    public bool Exists(string name) => File.Exists(StatePath(name));
+
+    public IReadOnlyList<string> List() =>
+        Directory.Exists(Home)
+            ? Directory.GetDirectories(Home).Where(d => File.Exists(Path.Combine(d, "state.json"))).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToList()
+            : [];
+
+    public ClusterState Load(string name)
+    {
+        ValidateName(name);
+        if (!Exists(name))
+        {
+            throw KubeLabException.NotFound(
+                $"lab \"{name}\" not found (labs: {(List() is { Count: > 0 } labs ? string.Join(", ", labs) : "none")}); create it with `kubelab up --name {name}`");
+        }
+
+        return StateFile.Deserialize(File.ReadAllText(StatePath(name)), StatePath(name));
+    }
+
+    /// <summary>Creates a lab; fails if one of that name exists.</summary>
+    public void Create(ClusterState state)
+    {
+        var name = state.Config.Name;
+        ValidateName(name);
+        Directory.CreateDirectory(LabDir(name));
+        using var _ = Lock(name);
+        if (Exists(name))
+        {
+            throw KubeLabException.Conflict($"lab \"{name}\" already exists; use it, or remove it first with `kubelab down --name {name}`");
+        }
+
+        WriteAtomically(name, StateFile.Serialize(state));
+    }
+
+    /// <summary>Reads, changes and writes a lab under its lock. If <paramref name="change"/> throws, nothing is written.</summary>
+    public T Update<T>(string name, Func<ClusterState, (ClusterState State, T Result)> change)
+    {
+        ValidateName(name);
+        if (!Exists(name))
+        {
+            Load(name); // throws the not-found error
+        }
+
+        using var _ = Lock(name);
+        var (state, result) = change(Load(name));
+        WriteAtomically(name, StateFile.Serialize(state));
+        return result;
+    }
+
+    /// <summary>Removes the lab's folder (state, logs, kubeconfig).</summary>
+    public void Delete(string name)
+    {
+        ValidateName(name);
+        if (Directory.Exists(LabDir(name)))
+        {
+            Directory.Delete(LabDir(name), recursive: true);
+        }
+    }
+
+    private void WriteAtomically(string name, string text)
+    {
+        var path = StatePath(name);
+        var temporary = $"{path}.{Environment.ProcessId}.tmp";
+        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+            stream.Write(bytes);
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>An exclusive advisory lock (flock) on the lab's lock file, waited for up to a minute.</summary>
+    public IDisposable Lock(string name)
+    {
+        Directory.CreateDirectory(LabDir(name));
+        var path = Path.Combine(LabDir(name), "lock");
+        var deadline = DateTime.UtcNow + LockTimeout;
+        var delay = 2;
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(delay);
+                delay = Math.Min(delay * 2, 50);
+            }
+            catch (IOException)
+            {
+                throw KubeLabException.Timeout($"lab \"{name}\" is locked by another kubelab command ({path}) for over {LockTimeout.TotalSeconds:0} s; wait for it to finish");
+            }
+        }
+    }
+}
