@@ -24,6 +24,17 @@ public static class Program
     {
         var root = BuildRoot(context);
         var parse = root.Parse(args);
+        if (parse.Errors.Count > 0 && parse.Action is not System.CommandLine.Help.HelpAction)
+        {
+            foreach (var error in parse.Errors)
+            {
+                context.Err.WriteLine($"error: {error.Message}");
+            }
+
+            context.Err.WriteLine($"Run 'kubelab {string.Join(' ', parse.CommandResult.Command.Name == "kubelab" ? [] : new[] { parse.CommandResult.Command.Name })} --help' for usage.".Replace("  ", " ", StringComparison.Ordinal));
+            return 2;
+        }
+
         try
         {
             return parse.Invoke(new InvocationConfiguration

@@ -48,7 +48,6 @@ internal static class UpCommand
             var driverName = parse.GetValue(driver)!;
             var count = parse.GetValue(nodes);
             var documents = parse.GetValue(scenario) is { Length: > 0 } sources ? ManifestSources.Read(sources, context.In) : null;
-            var implementation = context.Drivers(driverName);
             var steps = context.Steps();
             if (context.Store.Exists(name))
             {
@@ -59,14 +58,16 @@ internal static class UpCommand
                         $"lab \"{name}\" already exists with driver \"{existing.Config.Driver}\"; use `--driver {existing.Config.Driver}`, or `kubelab down --name {name}` first");
                 }
 
+                var driverOfLab = context.Drivers(driverName);
+
                 if (existing.Config.Nodes.Count != count && parse.GetResult(nodes) is not null)
                 {
                     throw KubeLabException.Conflict($"lab \"{name}\" already exists with {existing.Config.Nodes.Count} nodes; `kubelab down --name {name}` first to change its size");
                 }
 
-                implementation.Preflight(existing.Config);
+                driverOfLab.Preflight(existing.Config);
                 steps.Info($"Lab \"{name}\" exists; converging it ...");
-                implementation.Up(existing, steps);
+                driverOfLab.Up(existing, steps);
                 if (documents is not null)
                 {
                     ApplyCommand.Apply(context, name, documents, steps);
@@ -76,6 +77,7 @@ internal static class UpCommand
                 return 0;
             }
 
+            var implementation = context.Drivers(driverName);
             var config = LabConfig.Default(name, count, driverName, context.Now());
             implementation.Preflight(config);
             var state = ControlPlane.Bootstrap(config, context.Now());

@@ -63,12 +63,9 @@ public static class ObjectPrinter
             case null:
                 return new YamlScalarNode("null") { Style = YamlDotNet.Core.ScalarStyle.Plain };
             default:
-                var element = node.GetValue<JsonElement>();
-                return element.ValueKind switch
-                {
-                    JsonValueKind.String => Scalar(element.GetString()!),
-                    _ => new YamlScalarNode(element.GetRawText()) { Style = YamlDotNet.Core.ScalarStyle.Plain },
-                };
+                return node.GetValueKind() == JsonValueKind.String
+                    ? Scalar(node.GetValue<string>())
+                    : new YamlScalarNode(node.ToJsonString()) { Style = YamlDotNet.Core.ScalarStyle.Plain };
         }
     }
 

@@ -68,9 +68,9 @@ public sealed partial class ControlPlane
         foreach (var document in documents)
         {
             plane.Upsert(document);
+            plane.Reconcile(); // the controllers react to each object in turn, as they watch the API
         }
 
-        plane.Reconcile();
         return new ApplyResult(plane.ToState(), plane.messages);
     }
 
