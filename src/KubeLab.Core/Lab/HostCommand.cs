@@ -1,0 +1,35 @@
+namespace KubeLab.Core.Lab;
+
+/// <summary>One host command of a plan, with optional standard input; printable for --dry-run and errors.</summary>
+public sealed record HostCommand(string File, IReadOnlyList<string> Args, string? Stdin = null, string? Comment = null)
+{
+    public static HostCommand Ip(string? netns, params string[] args) =>
+        new("ip", netns is null ? args : ["-n", netns, .. args]);
+
+    /// <summary>Many `ip` commands in one process: `ip -n NS -batch -`.</summary>
+    public static HostCommand IpBatch(string netns, IEnumerable<string> lines, string? comment = null) =>
+        new("ip", ["-n", netns, "-batch", "-"], string.Concat(lines.Select(l => l + "\n")), comment);
+
+    public static HostCommand BridgeBatch(string netns, IEnumerable<string> lines) =>
+        new("bridge", ["-n", netns, "-batch", "-"], string.Concat(lines.Select(l => l + "\n")));
+
+    public static HostCommand InNetns(string netns, string file, params string[] args) =>
+        new("ip", ["netns", "exec", netns, file, .. args]);
+
+    /// <summary>The command as a shell line (with its input as a here-document).</summary>
+    public string ToShell()
+    {
+        var line = string.Join(' ', new[] { File }.Concat(Args).Select(Quote));
+        if (Stdin is null)
+        {
+            return line;
+        }
+
+        return $"{line} <<'EOF'\n{Stdin}{(Stdin.EndsWith('\n') ? "" : "\n")}EOF";
+    }
+
+    private static string Quote(string word) =>
+        word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "-_./:=,+@%".Contains(c, StringComparison.Ordinal))
+            ? word
+            : "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+}

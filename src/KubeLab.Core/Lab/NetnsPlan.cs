@@ -1,0 +1,171 @@
+using KubeLab.Core.Cni;
+using KubeLab.Core.Model;
+
+namespace KubeLab.Core.Lab;
+
+/// <summary>
+/// The host commands that realise a lab's data plane on the local kernel, as pure functions of the
+/// model (printed by `up --dry-run`, executed by the netns driver). Each namespace's links, addresses,
+/// routes and neighbours go through one `ip -batch` process.
+/// </summary>
+public static class NetnsPlan
+{
+    /// <summary>Sysctls k3s, flannel and kube-proxy set on a node (here: inside its namespace).</summary>
+    public static readonly IReadOnlyList<(string Key, string Value)> NodeSysctls =
+    [
+        ("net.ipv4.ip_forward", "1"),
+        ("net.ipv4.conf.all.route_localnet", "1"),
+        ("net.bridge.bridge-nf-call-iptables", "1"),
+        ("net.bridge.bridge-nf-call-ip6tables", "1"),
+    ];
+
+    /// <summary>The "host": multipass's bridge mpqemubr0 with the gateway address.</summary>
+    public static IReadOnlyList<HostCommand> Underlay(LabConfig config)
+    {
+        var ul = NetnsNames.Underlay(config.Name);
+        return
+        [
+            HostCommand.Ip(null, "netns", "add", ul),
+            HostCommand.IpBatch(ul,
+            [
+                "link set lo up",
+                $"link add {NetnsNames.HostBridge} type bridge",
+                $"addr add {config.Gateway}/{config.Underlay.PrefixLength} dev {NetnsNames.HostBridge}",
+                $"link set {NetnsNames.HostBridge} up",
+            ], "the host bridge"),
+        ];
+    }
+
+    /// <summary>A node: ens3 on the host bridge with its DHCP-style routes, flannel.1 and its peers.</summary>
+    public static IReadOnlyList<HostCommand> Node(LabConfig config, NodeConfig node, bool hasPods)
+    {
+        var ns = NetnsNames.Node(config.Name, node.Name);
+        var ul = NetnsNames.Underlay(config.Name);
+        var tap = NetnsNames.Tap(node.Name);
+        var prefix = config.Underlay.PrefixLength;
+        var lines = new List<string>
+        {
+            "link set lo up",
+            $"link set {NetnsNames.NodeUplink} up",
+            // `ip route show` on the seed's vm1 lists no connected route for ens3, so the address is added
+            // without one and the subnet is routed from the local table (consulted first, not shown).
+            $"addr add {node.InternalIP}/{prefix} dev {NetnsNames.NodeUplink} noprefixroute",
+            $"route add {config.Underlay} dev {NetnsNames.NodeUplink} table local proto kernel scope link src {node.InternalIP}",
+            $"route add default via {config.Gateway} dev {NetnsNames.NodeUplink} proto dhcp src {node.InternalIP} metric 100",
+            // flannel's VXLAN device (pkg/backend/vxlan/device.go): VNI 1, the node IP as local, no learning,
+            // the kernel's default port 8472, MTU = ens3 − 50; address = the pod CIDR's network address /32.
+            $"link add {NetnsNames.Vxlan} address {node.VtepMac} mtu {LabDefaults.FlannelMtu} type vxlan id {LabDefaults.VxlanId} local {node.InternalIP} dev {NetnsNames.NodeUplink} dstport {LabDefaults.VxlanPort} nolearning",
+            $"addr add {node.PodCidr.BaseAddress}/32 dev {NetnsNames.Vxlan}",
+            $"link set {NetnsNames.Vxlan} up",
+        };
+        var fdb = new List<string>();
+        foreach (var peer in config.Nodes.Where(n => n.Name != node.Name))
+        {
+            // flannel's handleSubnetEvents: ARP, then FDB, then the onlink route (vxlan_network.go)
+            lines.Add($"neigh replace {peer.PodCidr.BaseAddress} lladdr {peer.VtepMac} dev {NetnsNames.Vxlan} nud permanent");
+            fdb.Add($"fdb replace {peer.VtepMac} dev {NetnsNames.Vxlan} dst {peer.InternalIP} self permanent");
+            lines.Add($"route replace {peer.PodCidr} via {peer.PodCidr.BaseAddress} dev {NetnsNames.Vxlan} onlink");
+        }
+
+        if (hasPods)
+        {
+            lines.AddRange(Cni0(node));
+        }
+
+        var commands = new List<HostCommand>
+        {
+            HostCommand.Ip(null, "netns", "add", ns),
+            HostCommand.IpBatch(ul,
+            [
+                $"link add {tap} mtu {LabDefaults.UnderlayMtu} type veth peer name {NetnsNames.NodeUplink} netns {ns}",
+                $"link set {tap} master {NetnsNames.HostBridge}",
+                $"link set {tap} up",
+            ], $"{node.Name}'s ens3 on the host bridge"),
+            HostCommand.IpBatch(ns, lines, $"{node.Name}: ens3, routes, flannel.1 and its peers"),
+        };
+        if (fdb.Count > 0)
+        {
+            commands.Add(HostCommand.BridgeBatch(ns, fdb));
+        }
+
+        commands.Add(Sysctls(ns));
+        return commands;
+    }
+
+    /// <summary>The bridge plugin's cni0, made on a node's first pod: gateway .1/24, MTU 1450.</summary>
+    public static IReadOnlyList<string> Cni0(NodeConfig node) =>
+    [
+        $"link add {NetnsNames.PodBridge} mtu {LabDefaults.FlannelMtu} type bridge",
+        $"addr add {IPMath.Add(node.PodCidr.BaseAddress, 1)}/{node.PodCidr.PrefixLength} dev {NetnsNames.PodBridge}",
+        $"link set {NetnsNames.PodBridge} up",
+    ];
+
+    public static HostCommand Sysctls(string netns) =>
+        HostCommand.InNetns(netns, "sysctl", ["-q", "-w", .. NodeSysctls.Select(s => $"{s.Key}={s.Value}")]);
+
+    /// <summary>
+    /// A pod's sandbox as the bridge plugin makes it: a veth with eth0 in the pod and "vethXXXXXXXX" on cni0
+    /// (hairpin on, MTU 1450), the pod's address and routes (10.42.0.0/16 via the gateway, then the default).
+    /// Returns the node-side lines (for the node's batch) and the pod's own commands.
+    /// </summary>
+    public static (IReadOnlyList<string> NodeLines, IReadOnlyList<HostCommand> PodCommands) Pod(LabConfig config, NodeConfig node, Pod pod)
+    {
+        var ns = NetnsNames.Pod(config.Name, pod.Namespace, pod.Name);
+        var veth = PodFiles.HostVethName(config.Name, pod);
+        var gateway = IPMath.Add(node.PodCidr.BaseAddress, 1);
+        var nodeLines = new List<string>
+        {
+            $"link add {veth} mtu {LabDefaults.FlannelMtu} type veth peer name eth0 netns {ns}",
+            $"link set {veth} master {NetnsNames.PodBridge}",
+            $"link set {veth} type bridge_slave hairpin on",
+            $"link set {veth} up",
+        };
+        var podCommands = new List<HostCommand>
+        {
+            HostCommand.IpBatch(ns,
+            [
+                "link set lo up",
+                $"addr add {pod.IP}/{node.PodCidr.PrefixLength} dev eth0",
+                "link set eth0 up",
+                $"route add {config.ClusterCidr} via {gateway} dev eth0",
+                $"route add default via {gateway} dev eth0",
+            ], $"pod {pod.Namespace}/{pod.Name}: eth0 {pod.IP}"),
+        };
+        return (nodeLines, podCommands);
+    }
+
+    /// <summary>Every command of a fresh lab, in order (for `up --dry-run`): namespaces first, then links.</summary>
+    public static IReadOnlyList<HostCommand> Full(ClusterSnapshot snapshot)
+    {
+        var config = snapshot.Config;
+        var commands = new List<HostCommand>(Underlay(config));
+        var pods = LabPods(snapshot);
+        foreach (var node in config.Nodes)
+        {
+            commands.AddRange(Node(config, node, pods.Any(p => p.NodeName == node.Name)));
+        }
+
+        foreach (var node in config.Nodes)
+        {
+            var mine = pods.Where(p => p.NodeName == node.Name).ToList();
+            if (mine.Count == 0)
+            {
+                continue;
+            }
+
+            commands.AddRange(mine.Select(p => HostCommand.Ip(null, "netns", "add", NetnsNames.Pod(config.Name, p.Namespace, p.Name))));
+            var sandboxes = mine.Select(p => Pod(config, node, p)).ToList();
+            commands.Add(HostCommand.IpBatch(NetnsNames.Node(config.Name, node.Name), sandboxes.SelectMany(s => s.NodeLines), $"{node.Name}: pod veths on cni0"));
+            commands.AddRange(sandboxes.SelectMany(s => s.PodCommands));
+        }
+
+        return commands;
+    }
+
+    /// <summary>The pods that get a sandbox: scheduled, with an address, not host-network.</summary>
+    public static IReadOnlyList<Pod> LabPods(ClusterSnapshot snapshot) =>
+        snapshot.Pods.Where(p => p.NodeName is not null && p.IP is not null && !p.HostNetwork).ToList();
+
+    public static string Describe(IEnumerable<HostCommand> commands) =>
+        string.Join('\n', commands.Select(c => (c.Comment is null ? "" : $"# {c.Comment}\n") + c.ToShell())) + "\n";
+}

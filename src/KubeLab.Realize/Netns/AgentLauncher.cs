@@ -1,0 +1,218 @@
+using System.Diagnostics;
+using System.Globalization;
+using KubeLab.Core;
+using KubeLab.Core.Control;
+using KubeLab.Realize.Store;
+
+namespace KubeLab.Realize.Netns;
+
+/// <summary>
+/// Runs the lab agent as a background process of its own session (`setsid`), with its log in the lab's
+/// folder. It is handed the desired state through agent-state.json and reports what it serves through
+/// agent.ready; it records its pid and its children's (nginx) so that `down` ends exactly those.
+/// </summary>
+public sealed class AgentLauncher(IReadOnlyList<string> agentCommand) : IAgentLauncher
+{
+    public const string StateFileName = "agent-state.json";
+    public const string ReadyFileName = "agent.ready";
+    public const string PidFileName = "agent.pid";
+    public const string ChildrenFileName = "agent.children";
+    public const string LogFileName = "agent.log";
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>How to start this very program's `agent` command.</summary>
+    public static IReadOnlyList<string> SelfCommand(string entryAssembly)
+    {
+        var host = Environment.ProcessPath ?? "dotnet";
+        return Path.GetFileNameWithoutExtension(host) == "dotnet" || !File.Exists(host) || host.EndsWith("testhost", StringComparison.Ordinal)
+            ? [FindDotnet(), entryAssembly]
+            : [host];
+    }
+
+    private static string FindDotnet() =>
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } path && File.Exists(path) ? path
+        : File.Exists("/usr/share/dotnet/dotnet") ? "/usr/share/dotnet/dotnet"
+        : "dotnet";
+
+    public bool IsRunning(string labDir) => AgentPid(labDir, null) is not null;
+
+    public void Start(string labDir, string lab, ClusterState state)
+    {
+        Stop(labDir, lab);
+        Directory.CreateDirectory(labDir);
+        WriteState(labDir, state);
+        File.Delete(Path.Combine(labDir, ReadyFileName));
+        var log = Path.Combine(labDir, LogFileName);
+        var info = new ProcessStartInfo("setsid")
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        // setsid -f: a new session, so the agent outlives this command and no terminal signal reaches it.
+        info.ArgumentList.Add("-f");
+        info.ArgumentList.Add("/bin/sh");
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add("exec \"$@\" >>\"$KUBELAB_AGENT_LOG\" 2>&1 </dev/null");
+        info.ArgumentList.Add("kubelab-agent");
+        foreach (var word in agentCommand)
+        {
+            info.ArgumentList.Add(word);
+        }
+
+        info.ArgumentList.Add("agent");
+        info.ArgumentList.Add("--name");
+        info.ArgumentList.Add(lab);
+        info.ArgumentList.Add("--dir");
+        info.ArgumentList.Add(labDir);
+        info.Environment["KUBELAB_AGENT_LOG"] = log;
+        using var starter = Process.Start(info) ?? throw KubeLabException.Host("cannot start the lab agent (setsid)");
+        starter.StandardInput.Close();
+        starter.WaitForExit();
+        if (starter.ExitCode != 0)
+        {
+            throw KubeLabException.Host($"cannot start the lab agent: setsid exited {starter.ExitCode}: {starter.StandardError.ReadToEnd()}");
+        }
+
+        WaitReady(labDir, state.Generation, log);
+    }
+
+    public void Update(string labDir, string lab, ClusterState state)
+    {
+        if (!IsRunning(labDir))
+        {
+            Start(labDir, lab, state);
+            return;
+        }
+
+        WriteState(labDir, state);
+        WaitReady(labDir, state.Generation, Path.Combine(labDir, LogFileName));
+    }
+
+    public void Stop(string labDir, string lab)
+    {
+        if (AgentPid(labDir, lab) is { } pid)
+        {
+            EndProcess(pid);
+        }
+
+        // nginx processes the agent started, if it could not stop them itself
+        var children = Path.Combine(labDir, ChildrenFileName);
+        if (File.Exists(children))
+        {
+            foreach (var line in File.ReadAllLines(children))
+            {
+                if (int.TryParse(line, NumberStyles.Integer, CultureInfo.InvariantCulture, out var child) && CommandLine(child).Contains(labDir, StringComparison.Ordinal))
+                {
+                    EndProcess(child);
+                }
+            }
+        }
+
+        foreach (var file in new[] { PidFileName, ChildrenFileName, ReadyFileName })
+        {
+            File.Delete(Path.Combine(labDir, file));
+        }
+    }
+
+    private static void WriteState(string labDir, ClusterState state)
+    {
+        var path = Path.Combine(labDir, StateFileName);
+        var temporary = path + ".tmp";
+        File.WriteAllText(temporary, StateFile.Serialize(state));
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    private static void WaitReady(string labDir, long generation, string log)
+    {
+        var ready = Path.Combine(labDir, ReadyFileName);
+        var deadline = DateTime.UtcNow + ReadyTimeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (File.Exists(ready) && long.TryParse(SafeRead(ready).Split('\n')[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var served) && served >= generation)
+            {
+                return;
+            }
+
+            if (AgentPid(labDir, null) is null && File.Exists(Path.Combine(labDir, PidFileName)))
+            {
+                break; // it died
+            }
+
+            Thread.Sleep(20);
+        }
+
+        var tail = File.Exists(log) ? string.Join('\n', File.ReadAllLines(log).TakeLast(15)) : "(no log)";
+        throw KubeLabException.Timeout($"the lab agent did not become ready within {ReadyTimeout.TotalSeconds:0} s; its log ({log}) ends with:\n{tail}");
+    }
+
+    private static string SafeRead(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+
+    /// <summary>The agent's pid, if that process is alive and really is this lab's agent.</summary>
+    private static int? AgentPid(string labDir, string? lab)
+    {
+        var file = Path.Combine(labDir, PidFileName);
+        if (!File.Exists(file) || !int.TryParse(SafeRead(file).Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid))
+        {
+            return null;
+        }
+
+        var commandLine = CommandLine(pid);
+        return commandLine.Contains(" agent ", StringComparison.Ordinal) && commandLine.Contains(labDir, StringComparison.Ordinal) ? pid : null;
+    }
+
+    private static string CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return "";
+        }
+    }
+
+    /// <summary>SIGTERM, a moment to finish, then SIGKILL: only for a pid this lab started.</summary>
+    private static void EndProcess(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            LibC.Kill(pid, 15);
+            if (!process.WaitForExit(TimeSpan.FromSeconds(3)))
+            {
+                process.Kill(entireProcessTree: false);
+                process.WaitForExit(TimeSpan.FromSeconds(2));
+            }
+        }
+        catch (ArgumentException)
+        {
+            // already gone
+        }
+        catch (InvalidOperationException)
+        {
+        }
+    }
+}
+
+internal static partial class LibC
+{
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    internal static partial int Kill(int pid, int signal);
+}

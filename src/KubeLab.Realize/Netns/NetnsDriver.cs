@@ -1,0 +1,290 @@
+using System.Diagnostics;
+using KubeLab.Core;
+using KubeLab.Core.Cni;
+using KubeLab.Core.Control;
+using KubeLab.Core.Lab;
+using KubeLab.Core.Model;
+using KubeLab.Realize.Drivers;
+using KubeLab.Realize.Store;
+
+namespace KubeLab.Realize.Netns;
+
+/// <summary>How a netns lab gets each node's iptables: the full ruleset at build, kube-proxy's resync on change.</summary>
+public interface INodeRulesSource
+{
+    /// <summary>The node's whole ruleset (kube-proxy, flannel, kubelet, kube-router) as iptables-restore input.</summary>
+    string Full(ClusterSnapshot snapshot, string node);
+
+    /// <summary>What kube-proxy restores on a sync from <paramref name="before"/> to <paramref name="after"/> (--noflush).</summary>
+    string Resync(ClusterSnapshot before, ClusterSnapshot after, string node);
+}
+
+/// <summary>
+/// The embedded lab: the cluster's data plane on this kernel. One network namespace plays the multipass
+/// host, one each node, one each pod; veths, bridges, VXLAN, routes and iptables are real, and a lab agent
+/// serves the pods' DNS and HTTP. Everything is named "kl-&lt;lab&gt;.…" and nothing touches the root
+/// namespace's links, routes, sysctls or iptables.
+/// </summary>
+public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLauncher agents, ICommandRunner? runner = null) : ILabDriver, INodeInspector
+{
+    private readonly ICommandRunner run = runner ?? new ProcessCommandRunner();
+
+    public string Name => "netns";
+
+    public const string EtcNetns = "/etc/netns";
+
+    public void Preflight(LabConfig config)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            throw KubeLabException.Usage("the netns driver needs Linux (network namespaces); use `--driver none` for a model-only lab, or `--driver multipass` for VMs");
+        }
+
+        if (!Environment.IsPrivilegedProcess)
+        {
+            throw KubeLabException.Usage("the netns driver needs root to create network namespaces: run `sudo kubelab up`, or use `kubelab up --driver none` for a model-only lab");
+        }
+
+        foreach (var tool in new[] { "ip", "bridge", "iptables-restore", "iptables-save", "sysctl" })
+        {
+            if (!OnPath(tool))
+            {
+                throw KubeLabException.Usage($"the netns driver needs `{tool}`: install it with `apt-get install iproute2 iptables procps`");
+            }
+        }
+    }
+
+    public void Up(ClusterState state, IStepReporter steps)
+    {
+        var lab = state.Config.Name;
+        if (ExistingNamespaces(lab).Count > 0 || agents.IsRunning(store.LabDir(lab)))
+        {
+            steps.Step("Removing what is left of an earlier run", () => Teardown(lab));
+        }
+
+        var snapshot = SnapshotBuilder.FromState(state);
+        var config = state.Config;
+        var pods = NetnsPlan.LabPods(snapshot);
+        steps.Step($"Creating the host bridge {NetnsNames.HostBridge} and {config.Nodes.Count} nodes (ens3, flannel.1 VXLAN, routes)", () =>
+        {
+            RunAll(NetnsPlan.Underlay(config));
+            foreach (var node in config.Nodes)
+            {
+                RunAll(NetnsPlan.Node(config, node, pods.Any(p => p.NodeName == node.Name)));
+            }
+        });
+        steps.Step($"Creating {pods.Count} pod sandboxes (veth on cni0, eth0, routes, resolv.conf)", () => AddPods(config, pods));
+        steps.Step("Loading each node's iptables (kube-proxy, flannel, kubelet, kube-router)", () =>
+        {
+            foreach (var node in config.Nodes)
+            {
+                Restore(NetnsNames.Node(lab, node.Name), rules.Full(snapshot, node.Name));
+            }
+        });
+        steps.Step("Starting the lab agent (CoreDNS, nginx)", () => agents.Start(store.LabDir(lab), lab, state));
+        steps.Step("Checking DNS through kube-dns (10.43.0.10) from a pod", () => Check(snapshot));
+    }
+
+    public void Sync(ClusterState before, ClusterState after, IStepReporter steps)
+    {
+        var lab = after.Config.Name;
+        var config = after.Config;
+        var old = SnapshotBuilder.FromState(before);
+        var now = SnapshotBuilder.FromState(after);
+        var oldPods = NetnsPlan.LabPods(old).ToDictionary(Identity);
+        var newPods = NetnsPlan.LabPods(now).ToDictionary(Identity);
+        var removed = oldPods.Keys.Except(newPods.Keys).Select(k => oldPods[k]).ToList();
+        var added = newPods.Keys.Except(oldPods.Keys).Select(k => newPods[k]).ToList();
+        if (removed.Count > 0)
+        {
+            steps.Step($"Removing {removed.Count} pod sandboxes", () => RemovePods(config, removed));
+        }
+
+        if (added.Count > 0)
+        {
+            steps.Step($"Creating {added.Count} pod sandboxes", () =>
+            {
+                foreach (var node in config.Nodes.Where(n => added.Any(p => p.NodeName == n.Name) && !oldPods.Values.Any(p => p.NodeName == n.Name)))
+                {
+                    if (!HasLink(NetnsNames.Node(lab, node.Name), NetnsNames.PodBridge))
+                    {
+                        run.Run(HostCommand.IpBatch(NetnsNames.Node(lab, node.Name), NetnsPlan.Cni0(node)));
+                    }
+                }
+
+                AddPods(config, added);
+            });
+        }
+
+        steps.Step("Syncing kube-proxy's rules on every node (one iptables-restore each)", () =>
+        {
+            foreach (var node in config.Nodes)
+            {
+                Restore(NetnsNames.Node(lab, node.Name), rules.Resync(old, now, node.Name));
+            }
+        });
+        steps.Step("Updating the lab agent (DNS records, nginx)", () => agents.Update(store.LabDir(lab), lab, after));
+    }
+
+    public void Down(string lab, IStepReporter steps) => steps.Step($"Removing lab \"{lab}\"'s namespaces, links and processes", () => Teardown(lab));
+
+    public int Exec(ClusterState state, string target, IReadOnlyList<string> command)
+    {
+        var lab = state.Config.Name;
+        var netns = state.Config.Nodes.Any(n => n.Name == target)
+            ? NetnsNames.Node(lab, target)
+            : NetnsNames.Pod(lab, target.Split('/')[0], target.Split('/')[1]);
+        if (!ExistingNamespaces(lab).Contains(netns))
+        {
+            throw KubeLabException.NotFound($"{target}: its network namespace {netns} does not exist (no address yet, or the lab is down); `kubelab up --name {lab}` rebuilds the lab");
+        }
+
+        // `ip netns exec` also bind-mounts /etc/netns/<ns>/resolv.conf and hosts for the command.
+        var info = new ProcessStartInfo("ip", ["netns", "exec", netns, .. command]) { UseShellExecute = false };
+        using var process = Process.Start(info) ?? throw KubeLabException.Host("cannot start `ip netns exec`");
+        process.WaitForExit();
+        return process.ExitCode;
+    }
+
+    public (string State, IReadOnlyList<string> IPv4) Inspect(ClusterState state, string node)
+    {
+        var netns = NetnsNames.Node(state.Config.Name, node);
+        var result = run.Run(HostCommand.Ip(netns, "-4", "-o", "addr", "show"), check: false);
+        if (result.ExitCode != 0)
+        {
+            return ("Deleted", []);
+        }
+
+        // "2: ens3    inet 10.65.94.238/24 scope global noprefixroute ens3 ..." → ens3 first, as multipass lists it
+        var addresses = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(w => w.Length > 3 && w[2] == "inet" && w[1] != "lo")
+            .OrderBy(w => w[1] == NetnsNames.NodeUplink ? 0 : w[1] == NetnsNames.Vxlan ? 1 : 2)
+            .Select(w => w[3].Split('/')[0])
+            .ToList();
+        return ("Running", addresses);
+    }
+
+    private static string Identity(Pod pod) => $"{pod.Namespace}/{pod.Name}/{pod.IP}/{pod.NodeName}";
+
+    private void AddPods(LabConfig config, IReadOnlyList<Pod> pods)
+    {
+        var lab = config.Name;
+        foreach (var pod in pods)
+        {
+            var ns = NetnsNames.Pod(lab, pod.Namespace, pod.Name);
+            run.Run(HostCommand.Ip(null, "netns", "add", ns));
+            WritePodFiles(config, pod, ns);
+        }
+
+        foreach (var group in pods.GroupBy(p => p.NodeName!))
+        {
+            var node = config.Nodes.First(n => n.Name == group.Key);
+            var sandboxes = group.Select(p => NetnsPlan.Pod(config, node, p)).ToList();
+            run.Run(HostCommand.IpBatch(NetnsNames.Node(lab, node.Name), sandboxes.SelectMany(s => s.NodeLines)));
+            RunAll(sandboxes.SelectMany(s => s.PodCommands));
+        }
+    }
+
+    private void RemovePods(LabConfig config, IReadOnlyList<Pod> pods)
+    {
+        foreach (var pod in pods)
+        {
+            var ns = NetnsNames.Pod(config.Name, pod.Namespace, pod.Name);
+            run.Run(HostCommand.Ip(null, "netns", "del", ns), check: false); // the veth pair goes with it
+            DeleteEtcNetns(ns);
+        }
+    }
+
+    /// <summary>kubelet's resolv.conf and hosts, which `ip netns exec` mounts over /etc for the pod's commands.</summary>
+    private static void WritePodFiles(LabConfig config, Pod pod, string ns)
+    {
+        var folder = Path.Combine(EtcNetns, ns);
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "resolv.conf"), PodFiles.ResolvConf(config, pod));
+        File.WriteAllText(Path.Combine(folder, "hosts"), PodFiles.Hosts(pod));
+    }
+
+    private static void DeleteEtcNetns(string ns)
+    {
+        var folder = Path.Combine(EtcNetns, ns);
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private void Restore(string netns, string text) =>
+        run.Run(new HostCommand("ip", ["netns", "exec", netns, "iptables-restore", "--noflush"], text));
+
+    private void RunAll(IEnumerable<HostCommand> commands)
+    {
+        foreach (var command in commands)
+        {
+            run.Run(command);
+        }
+    }
+
+    private bool HasLink(string netns, string link) => run.Run(HostCommand.Ip(netns, "link", "show", link), check: false).ExitCode == 0;
+
+    /// <summary>A DNS query through the kube-dns service from inside the lab (never from the root namespace).</summary>
+    private void Check(ClusterSnapshot snapshot)
+    {
+        var lab = snapshot.Config.Name;
+        var client = NetnsPlan.LabPods(snapshot).FirstOrDefault(p => p.Namespace != "kube-system") is { } pod
+            ? NetnsNames.Pod(lab, pod.Namespace, pod.Name)
+            : NetnsNames.Node(lab, snapshot.Config.Nodes[^1].Name);
+        var expected = snapshot.FindService("default", "kubernetes")?.ClusterIP?.ToString() ?? "10.43.0.1";
+        var name = $"kubernetes.default.svc.{snapshot.Config.ClusterDomain}";
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        string last = "";
+        while (DateTime.UtcNow < deadline)
+        {
+            var result = run.Run(HostCommand.InNetns(client, "dig", "+short", "+time=1", "+tries=1", $"@{snapshot.Config.ClusterDns}", name), check: false);
+            last = (result.StandardOutput + result.StandardError).Trim();
+            if (result.ExitCode == 0 && last == expected)
+            {
+                return;
+            }
+
+            Thread.Sleep(100);
+        }
+
+        throw KubeLabException.Timeout($"the lab does not answer DNS: `ip netns exec {client} dig +short @{snapshot.Config.ClusterDns} {name}` gave \"{last}\", expected {expected}; see the agent's log in {"~/.kubelab/" + lab}/agent.log");
+    }
+
+    /// <summary>Stops the lab's processes (by their recorded process ids) and deletes its namespaces and files.</summary>
+    internal void Teardown(string lab)
+    {
+        agents.Stop(store.LabDir(lab), lab);
+        foreach (var ns in ExistingNamespaces(lab))
+        {
+            run.Run(HostCommand.Ip(null, "netns", "del", ns), check: false);
+            DeleteEtcNetns(ns);
+        }
+
+        if (Directory.Exists(EtcNetns))
+        {
+            foreach (var folder in Directory.GetDirectories(EtcNetns, NetnsNames.LabPrefix(lab) + "*"))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>The lab's namespaces, by prefix, from /var/run/netns (works without the lab's state).</summary>
+    public static IReadOnlyList<string> ExistingNamespaces(string lab)
+    {
+        const string dir = "/var/run/netns";
+        return Directory.Exists(dir)
+            ? Directory.GetFiles(dir).Select(Path.GetFileName).OfType<string>().Where(n => NetnsNames.BelongsTo(n, lab))
+                .OrderByDescending(n => n.Count(c => c == '.')) // pods first, then nodes, then the underlay
+                .ToList()
+            : [];
+    }
+
+    private static bool OnPath(string tool) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin").Split(':')
+            .Append("/usr/sbin").Append("/sbin")
+            .Any(dir => File.Exists(Path.Combine(dir, tool)));
+}
