@@ -142,6 +142,9 @@ public static partial class NetnsThread
     /// <summary>The namespace of the calling thread, as <c>net:[4026531833]</c>.</summary>
     public static string CurrentThreadNetns() => ReadLink("/proc/thread-self/ns/net") ?? "";
 
+    /// <summary>The namespace of the process's main thread (/proc/self/ns/net): the root namespace when KubeLab runs normally.</summary>
+    public static string MainThreadNetns() => ReadLink("/proc/self/ns/net") ?? "";
+
     /// <summary>The identity (<c>net:[inode]</c>) of a named namespace, comparable with <see cref="Census"/> entries.</summary>
     public static string NetnsIdentity(string netns) => Run(netns, CurrentThreadNetns);
 
