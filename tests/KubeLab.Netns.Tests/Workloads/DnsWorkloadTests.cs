@@ -33,6 +33,8 @@ public sealed class DnsWorkloadTests
         var full = Dig(net, "nginx-service.default.svc.cluster.local");
         Assert.Contains("status: NOERROR", full, StringComparison.Ordinal);
         Assert.Contains("flags: qr aa rd;", full, StringComparison.Ordinal);
+        Assert.Contains("OPT PSEUDOSECTION", full, StringComparison.Ordinal); // dig sends EDNS0; CoreDNS echoes OPT
+        Assert.DoesNotContain("OPT PSEUDOSECTION", Dig(net, "+noedns", "nginx-service.default.svc.cluster.local"), StringComparison.Ordinal);
         Assert.Matches(@"nginx-service\.default\.svc\.cluster\.local\.\s+5\s+IN\s+A\s+10\.43\.180\.238", full);
 
         var nx = Dig(net, "nope.default.svc.cluster.local");
@@ -45,6 +47,31 @@ public sealed class DnsWorkloadTests
 
         Assert.True(dns.Queries >= 7, log.ToString());
         Assert.Contains("nginx-service.default.svc.cluster.local. A → NOERROR", log.ToString(), StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public void Dns_workload_answers_a_thousand_queries_without_a_failure()
+    {
+        Requires.Root();
+        Requires.Tool("/usr/bin/dig", "dnsutils");
+        using var net = new ScratchNetwork();
+        using var dns = StartDns(net, new StringWriter());
+        var batch = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllLines(batch, Enumerable.Range(0, 1000).Select(i => i % 2 == 0
+                ? "nginx-service.default.svc.cluster.local A +short"
+                : $"10-42-{i % 250}-{i % 200}.default.pod.cluster.local A +short"));
+            var result = ScratchNetwork.Exec(net.B, "dig", $"@{net.AddressA}", "+time=2", "+tries=1", "-f", batch);
+            var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Equal(1000, lines.Length);
+            Assert.Equal(500, lines.Count(l => l == "10.43.180.238"));
+            Assert.True(dns.Queries >= 1000);
+        }
+        finally
+        {
+            File.Delete(batch);
+        }
     }
 
     [SkippableFact]
