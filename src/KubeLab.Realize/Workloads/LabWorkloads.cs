@@ -1,0 +1,277 @@
+using System.Net;
+using KubeLab.Core.Model;
+
+namespace KubeLab.Realize.Workloads;
+
+/// <summary>What KubeLab runs for a pod (images are emulated).</summary>
+public enum WorkloadKind
+{
+    None,
+    /// <summary>kube-system pods labelled <c>k8s-app=kube-dns</c>: CoreDNS's kubernetes-plugin answers.</summary>
+    CoreDns,
+    /// <summary>Pods whose first image is nginx: the real nginx where installed.</summary>
+    Nginx,
+    /// <summary>Pods whose first image is nginx, on a machine without nginx: the built-in page.</summary>
+    BuiltinHttp,
+    /// <summary>The lab's underlay resolver (multipass's dnsmasq).</summary>
+    UnderlayDns,
+}
+
+/// <summary>How the lab agent finds namespaces and folders.</summary>
+public sealed record LabWorkloadOptions
+{
+    /// <summary>The network namespace of a pod (the netns realiser's naming).</summary>
+    public required Func<Pod, string> PodNetns { get; init; }
+
+    /// <summary>The lab's folder; nginx's files go under <c>&lt;folder&gt;/nginx/&lt;netns&gt;/</c>.</summary>
+    public required string LabFolder { get; init; }
+
+    /// <summary>The underlay namespace; when set, the underlay DNS serves on the lab's gateway address there.</summary>
+    public string? UnderlayNetns { get; init; }
+
+    /// <summary>CoreDNS's upstream (<c>forward . /etc/resolv.conf</c>); defaults to the gateway's port 53 when the underlay DNS runs.</summary>
+    public IPEndPoint? CoreDnsUpstream { get; init; }
+
+    public string NginxBinary { get; init; } = NginxWorkload.DefaultBinary;
+
+    /// <summary>False: always the built-in server, even where nginx is installed.</summary>
+    public bool UseRealNginx { get; init; } = true;
+}
+
+/// <summary>One running workload.</summary>
+public sealed record RunningWorkload(WorkloadKind Kind, string PodKey, string Netns, IPAddress Address, int? ProcessId);
+
+/// <summary>
+/// The lab agent's workloads, reconciled against the cluster snapshot: the CoreDNS pod's DNS server, an HTTP server
+/// per nginx pod, and the underlay resolver. <see cref="ReconcileAsync"/> starts what is new, stops what is gone, and
+/// hands the DNS servers the new snapshot. Failures are logged and kept in <see cref="Problems"/>; the rest keeps running.
+/// </summary>
+public sealed class LabWorkloads : IAsyncDisposable
+{
+    private readonly LabWorkloadOptions options;
+    private readonly WorkloadLog log;
+    private readonly Dictionary<string, (RunningWorkload Info, IAsyncDisposable Handle)> pods = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim gate = new(1, 1);
+    private readonly List<string> problems = [];
+    private (DnsWorkload Server, RunningWorkload Info)? dns;
+    private UnderlayDns? underlay;
+
+    private LabWorkloads(LabWorkloadOptions options, WorkloadLog log)
+    {
+        this.options = options;
+        this.log = log;
+    }
+
+    public IReadOnlyList<RunningWorkload> Running
+    {
+        get
+        {
+            var list = pods.Values.Select(p => p.Info).ToList();
+            if (dns is { } d)
+            {
+                list.Add(d.Info);
+            }
+
+            return list.OrderBy(w => w.PodKey, StringComparer.Ordinal).ToList();
+        }
+    }
+
+    public IReadOnlyList<string> Problems => [.. problems];
+
+    /// <summary>The CoreDNS pod's server, if the cluster has one.</summary>
+    public DnsWorkload? Dns => dns?.Server;
+
+    public static async Task<LabWorkloads> StartAsync(ClusterSnapshot snapshot, LabWorkloadOptions options, WorkloadLog log, CancellationToken cancellationToken = default)
+    {
+        var workloads = new LabWorkloads(options, log);
+        await workloads.ReconcileAsync(snapshot, cancellationToken).ConfigureAwait(false);
+        return workloads;
+    }
+
+    /// <summary>The workload KubeLab emulates for <paramref name="pod"/>, or None.</summary>
+    public static WorkloadKind KindOf(Pod pod, bool nginxInstalled)
+    {
+        if (pod.IP is null || pod.HostNetwork || pod.Terminating || pod.Phase != PodPhase.Running)
+        {
+            return WorkloadKind.None;
+        }
+
+        if (pod.Namespace == "kube-system" && pod.Labels.TryGetValue("k8s-app", out var app) && app == "kube-dns")
+        {
+            return WorkloadKind.CoreDns;
+        }
+
+        return IsNginxImage(pod.Image) ? (nginxInstalled ? WorkloadKind.Nginx : WorkloadKind.BuiltinHttp) : WorkloadKind.None;
+    }
+
+    /// <summary><c>nginx</c>, <c>nginx:1.25</c>, <c>docker.io/library/nginx@sha256:…</c>, <c>nginxinc/nginx-unprivileged</c>.</summary>
+    public static bool IsNginxImage(string image)
+    {
+        var name = image.Split('@')[0];
+        var slash = name.LastIndexOf('/');
+        var repository = name[(slash + 1)..];
+        var colon = repository.IndexOf(':', StringComparison.Ordinal);
+        if (colon >= 0)
+        {
+            repository = repository[..colon];
+        }
+
+        return repository.StartsWith("nginx", StringComparison.OrdinalIgnoreCase);
+    }
+
+    public async Task ReconcileAsync(ClusterSnapshot snapshot, CancellationToken cancellationToken = default)
+    {
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ReconcileUnderlay(snapshot);
+            ReconcileDns(snapshot);
+            await ReconcileHttpAsync(snapshot, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private void ReconcileUnderlay(ClusterSnapshot snapshot)
+    {
+        if (options.UnderlayNetns is not { } netns)
+        {
+            return;
+        }
+
+        if (underlay is not null)
+        {
+            underlay.Reconcile(snapshot.Nodes, snapshot.Config.HostSearchDomain ?? LabDefaults.HostSearchDomain);
+            return;
+        }
+
+        Try($"underlay DNS in {netns}", () => underlay = UnderlayDns.Start(netns, snapshot.Config.Gateway, snapshot.Nodes, log,
+            snapshot.Config.HostSearchDomain ?? LabDefaults.HostSearchDomain));
+    }
+
+    private void ReconcileDns(ClusterSnapshot snapshot)
+    {
+        var pod = snapshot.Pods.Where(p => KindOf(p, nginxInstalled: false) == WorkloadKind.CoreDns)
+            .OrderBy(p => p.Name, StringComparer.Ordinal).FirstOrDefault();
+        var wanted = pod is null ? null : new RunningWorkload(WorkloadKind.CoreDns, pod.Key, options.PodNetns(pod), pod.IP!, null);
+        if (dns is { } current && current.Info == wanted)
+        {
+            current.Server.Reconcile(snapshot);
+            return;
+        }
+
+        if (dns is { } old)
+        {
+            old.Server.Dispose();
+            dns = null;
+        }
+
+        if (wanted is null)
+        {
+            return;
+        }
+
+        var upstream = options.CoreDnsUpstream ?? (options.UnderlayNetns is null ? null : new IPEndPoint(snapshot.Config.Gateway, 53));
+        Try($"CoreDNS for pod {wanted.PodKey} in {wanted.Netns}", () =>
+            dns = (DnsWorkload.Start(new DnsWorkloadOptions { Netns = wanted.Netns, Upstream = upstream }, snapshot, log), wanted));
+    }
+
+    private async Task ReconcileHttpAsync(ClusterSnapshot snapshot, CancellationToken cancellationToken)
+    {
+        var realNginx = options.UseRealNginx && NginxWorkload.IsInstalled(options.NginxBinary);
+        var wanted = new Dictionary<string, (RunningWorkload Info, Pod Pod)>(StringComparer.Ordinal);
+        foreach (var pod in snapshot.Pods)
+        {
+            var kind = KindOf(pod, realNginx);
+            if (kind is WorkloadKind.Nginx or WorkloadKind.BuiltinHttp)
+            {
+                wanted[pod.Key] = (new RunningWorkload(kind, pod.Key, options.PodNetns(pod), pod.IP!, null), pod);
+            }
+        }
+
+        foreach (var (key, running) in pods.ToList())
+        {
+            if (!wanted.TryGetValue(key, out var want) || want.Info != (running.Info with { ProcessId = null }))
+            {
+                await StopAsync(running.Info, running.Handle).ConfigureAwait(false);
+                pods.Remove(key);
+            }
+        }
+
+        foreach (var (key, (info, pod)) in wanted.Where(w => !pods.ContainsKey(w.Key)).OrderBy(w => w.Key, StringComparer.Ordinal))
+        {
+            try
+            {
+                if (info.Kind == WorkloadKind.Nginx)
+                {
+                    var nginx = await NginxWorkload.StartAsync(info.Netns, pod.Name, info.Address, options.LabFolder, log, options.NginxBinary,
+                        cancellationToken: cancellationToken).ConfigureAwait(false);
+                    pods[key] = (info with { ProcessId = nginx.ProcessId }, nginx);
+                }
+                else
+                {
+                    pods[key] = (info, HttpWorkload.Start(info.Netns, pod.Name, info.Address, log));
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Problem($"{info.Kind} for pod {key} in {info.Netns}", e);
+            }
+        }
+    }
+
+    private async Task StopAsync(RunningWorkload info, IAsyncDisposable handle)
+    {
+        try
+        {
+            await handle.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            Problem($"stopping {info.Kind} for pod {info.PodKey}", e);
+        }
+    }
+
+    private void Try(string what, Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (Exception e)
+        {
+            Problem(what, e);
+        }
+    }
+
+    private void Problem(string what, Exception e)
+    {
+        var text = $"{what}: {e.Message}";
+        problems.Add(text);
+        log.Write("agent", "failed: " + text);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            foreach (var (info, handle) in pods.Values)
+            {
+                await StopAsync(info, handle).ConfigureAwait(false);
+            }
+
+            pods.Clear();
+            dns?.Server.Dispose();
+            dns = null;
+            underlay?.Dispose();
+            underlay = null;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+}

@@ -1,0 +1,57 @@
+using System.Net;
+using KubeLab.Core.Dns;
+using KubeLab.Core.Model;
+
+namespace KubeLab.Realize.Workloads;
+
+/// <summary>
+/// multipass's dnsmasq on the underlay bridge: <c>&lt;node&gt;.multipass</c> A records, NXDOMAIN for everything else
+/// (the lab has no internet). Serves UDP and TCP 53 on the gateway address inside the underlay namespace.
+/// </summary>
+public sealed class UnderlayDns : IDisposable
+{
+    private readonly DnsWireServer server;
+    private readonly WorkloadLog log;
+    private readonly string source;
+    private readonly Holder zone;
+
+    private UnderlayDns(Holder zone, DnsWireServer server, WorkloadLog log, string source)
+    {
+        this.zone = zone;
+        this.server = server;
+        this.log = log;
+        this.source = source;
+    }
+
+    public long Queries => server.Queries;
+
+    public static UnderlayDns Start(string netns, IPAddress gateway, IEnumerable<Node> nodes, WorkloadLog log,
+        string domain = LabDefaults.HostSearchDomain, int port = 53)
+    {
+        var source = $"underlay-dns {netns}";
+        var zone = new Holder { Zone = new MultipassDnsZone(nodes, domain) };
+        var server = DnsWireServer.Start(netns, new IPEndPoint(gateway, port),
+            q => Task.FromResult(zone.Zone.Answer(q)), recursionAvailable: true, log, source);
+        return new UnderlayDns(zone, server, log, source);
+    }
+
+    /// <summary>New DHCP leases: the nodes the lab has now.</summary>
+    public void Reconcile(IEnumerable<Node> nodes, string domain = LabDefaults.HostSearchDomain)
+    {
+        zone.Zone = new MultipassDnsZone(nodes, domain);
+        log.Write(source, "reconciled");
+    }
+
+    public void Dispose() => server.Dispose();
+
+    private sealed class Holder
+    {
+        private MultipassDnsZone zone = null!;
+
+        public MultipassDnsZone Zone
+        {
+            get => Volatile.Read(ref zone);
+            set => Volatile.Write(ref zone, value);
+        }
+    }
+}
