@@ -69,11 +69,13 @@ public sealed record KubeProxyConfig
     public KubeProxyConfig WithConfiguration(IReadOnlyDictionary<string, object?> document, string source = "KubeProxyConfiguration")
     {
         var config = this;
-        if (Get(document, "clusterCIDR") is { } cidrText && Text(cidrText) is { Length: > 0 } cidrs)
+        if (document.ContainsKey("clusterCIDR"))
         {
+            // Empty: no cluster CIDR, so the ClusterCIDR detector does nothing (kube-proxy's no-op detector).
+            var cidrs = Text(Get(document, "clusterCIDR"));
             // A dual-stack list is comma-separated; the IPv4 proxier uses the IPv4 entry.
             var v4 = cidrs.Split(',', StringSplitOptions.TrimEntries).FirstOrDefault(c => !c.Contains(':', StringComparison.Ordinal));
-            config = config with { ClusterCidr = v4 is null ? null : ParseCidr(v4, source, "clusterCIDR") };
+            config = config with { ClusterCidr = string.IsNullOrEmpty(v4) ? null : ParseCidr(v4, source, "clusterCIDR") };
         }
 
         if (Get(document, "detectLocalMode") is { } mode && Text(mode) is { Length: > 0 } modeText)
