@@ -50,6 +50,7 @@ internal sealed partial record GoldenCase(string Name, string Directory, Cluster
         var services = new List<Service>();
         var slices = new List<EndpointSlice>();
         var nodes = new List<Node>();
+        var pods = new List<Pod>();
         var config = baseConfig;
         string? nodeName = null;
         foreach (var document in DocumentSeparator().Split(text))
@@ -85,6 +86,9 @@ internal sealed partial record GoldenCase(string Name, string Directory, Cluster
                     case V1Node n:
                         nodes.Add(ToNode(n));
                         break;
+                    case V1Pod p:
+                        pods.Add(ToPod(p));
+                        break;
                     default:
                         throw new InvalidDataException($"{name}/cluster.yaml: unsupported object {obj.GetType().Name}");
                 }
@@ -101,6 +105,7 @@ internal sealed partial record GoldenCase(string Name, string Directory, Cluster
         {
             Config = LabConfig.Default("golden", 1),
             Nodes = nodes,
+            Pods = pods,
             Services = services,
             EndpointSlices = slices,
         };
@@ -176,6 +181,15 @@ internal sealed partial record GoldenCase(string Name, string Directory, Cluster
             Zone = ep.Zone,
             ZoneHints = ep.Hints?.ForZones?.Select(z => z.Name).ToList(),
         }).ToList(),
+    };
+
+    private static Pod ToPod(V1Pod p) => new()
+    {
+        Namespace = p.Metadata.NamespaceProperty ?? "default",
+        Name = p.Metadata.Name,
+        NodeName = p.Spec?.NodeName,
+        HostNetwork = p.Spec?.HostNetwork ?? false,
+        IP = string.IsNullOrEmpty(p.Status?.PodIP) ? null : IPAddress.Parse(p.Status.PodIP),
     };
 
     private static Node ToNode(V1Node n) => new()
