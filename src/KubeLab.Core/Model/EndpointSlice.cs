@@ -14,6 +14,10 @@ public sealed record Endpoint
     public string? Hostname { get; init; }
     /// <summary>targetRef: the pod ("default/nginx-deployment-7c79c4bf97-gk7cj").</summary>
     public string? PodKey { get; init; }
+    /// <summary>endpoints[].zone.</summary>
+    public string? Zone { get; init; }
+    /// <summary>endpoints[].hints.forZones[].name; null or empty when the slice carries no hints (kube-proxy topology).</summary>
+    public IReadOnlyList<string>? ZoneHints { get; init; }
 }
 
 public sealed record EndpointSlice

@@ -42,6 +42,8 @@ public sealed record Service
     public int HealthCheckNodePort { get; init; }
     public string? ExternalName { get; init; }
     public bool PublishNotReadyAddresses { get; init; }
+    /// <summary>metadata.annotations (kube-proxy reads service.kubernetes.io/topology-mode and topology-aware-hints).</summary>
+    public IReadOnlyDictionary<string, string> Annotations { get; init; } = new Dictionary<string, string>();
     public DateTimeOffset Created { get; init; }
 
     public string Key => $"{Namespace}/{Name}";

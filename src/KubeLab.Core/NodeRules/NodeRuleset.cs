@@ -1,0 +1,153 @@
+using KubeLab.Core.Flannel;
+using KubeLab.Core.KubeProxy;
+using KubeLab.Core.Model;
+
+namespace KubeLab.Core.NodeRules;
+
+/// <summary>
+/// A k3s v1.29 node's whole IPv4 ruleset as one <c>iptables-restore --noflush</c> input for a fresh network
+/// namespace: kube-proxy's restore text, its canary chains and built-in jumps; kubelet's KUBE-FIREWALL and
+/// canaries; flannel's FLANNEL-POSTRTG and FLANNEL-FWD; kube-router's network-policy chains.
+/// <para>
+/// The programs put their jumps into the built-in chains with separate iptables calls: kubelet and
+/// kube-proxy insert at the top if missing (-C, then -I), flannel appends, kube-router moves its jump to
+/// position 1 on every sync. NodeRuleset replays those calls in k3s's start order (kubelet, kube-proxy,
+/// flannel, kube-router) and writes the result as -A lines, so the restored chains have the order a real
+/// node ends up with (kube-iptables reference §1.2; k3s-node-dataplane §3.8). Loading the text twice
+/// appends the jumps twice: it is meant for a fresh namespace, as kube-proxy's own text is meant for --noflush.
+/// </para>
+/// </summary>
+public static class NodeRuleset
+{
+    /// <summary>
+    /// kube-proxy's ensured jumps (proxier.go iptablesJumpChains and the KUBE-FIREWALL pair), in the order
+    /// it ensures them; each missing one is inserted at the top, so later rows end up above earlier ones.
+    /// </summary>
+    private static readonly Jump[] KubeProxyJumps =
+    [
+        new("filter", "INPUT", "-m conntrack --ctstate NEW -m comment --comment \"kubernetes externally-visible service portals\" -j KUBE-EXTERNAL-SERVICES", JumpMode.InsertIfMissing),
+        new("filter", "FORWARD", "-m conntrack --ctstate NEW -m comment --comment \"kubernetes externally-visible service portals\" -j KUBE-EXTERNAL-SERVICES", JumpMode.InsertIfMissing),
+        new("filter", "INPUT", "-m comment --comment \"kubernetes health check service ports\" -j KUBE-NODEPORTS", JumpMode.InsertIfMissing),
+        new("filter", "FORWARD", "-m conntrack --ctstate NEW -m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES", JumpMode.InsertIfMissing),
+        new("filter", "OUTPUT", "-m conntrack --ctstate NEW -m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES", JumpMode.InsertIfMissing),
+        new("filter", "FORWARD", "-m comment --comment \"kubernetes forwarding rules\" -j KUBE-FORWARD", JumpMode.InsertIfMissing),
+        new("filter", "INPUT", "-m conntrack --ctstate NEW -m comment --comment \"kubernetes load balancer firewall\" -j KUBE-PROXY-FIREWALL", JumpMode.InsertIfMissing),
+        new("filter", "OUTPUT", "-m conntrack --ctstate NEW -m comment --comment \"kubernetes load balancer firewall\" -j KUBE-PROXY-FIREWALL", JumpMode.InsertIfMissing),
+        new("filter", "FORWARD", "-m conntrack --ctstate NEW -m comment --comment \"kubernetes load balancer firewall\" -j KUBE-PROXY-FIREWALL", JumpMode.InsertIfMissing),
+        new("nat", "OUTPUT", "-m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES", JumpMode.InsertIfMissing),
+        new("nat", "PREROUTING", "-m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES", JumpMode.InsertIfMissing),
+        new("nat", "POSTROUTING", "-m comment --comment \"kubernetes postrouting rules\" -j KUBE-POSTROUTING", JumpMode.InsertIfMissing),
+        new("filter", "INPUT", "-j KUBE-FIREWALL", JumpMode.InsertIfMissing),
+        new("filter", "OUTPUT", "-j KUBE-FIREWALL", JumpMode.InsertIfMissing),
+    ];
+
+    /// <param name="kubeRouterSyncVersion">kube-router's sync version (UnixNano of its last full sync), which names the KUBE-POD-FW chains.</param>
+    public static string Generate(ClusterSnapshot snapshot, string nodeName, KubeProxyConfig config, Component components = Component.All, long kubeRouterSyncVersion = 0)
+    {
+        var node = snapshot.GetNode(nodeName);
+        var tables = new RuleTables();
+
+        if (components.HasFlag(Component.KubeProxy))
+        {
+            AddKubeProxy(tables, KubeProxyRules.Generate(snapshot, nodeName, config));
+            foreach (var table in new[] { "filter", "nat", "mangle" })
+            {
+                tables.Chain(table, ChainNames.ProxyCanary);
+            }
+        }
+
+        if (components.HasFlag(Component.Kubelet) && !tables.HasChain("filter", KubeletRules.Firewall))
+        {
+            KubeletRules.AddTo(tables);
+        }
+        else if (components.HasFlag(Component.Kubelet))
+        {
+            // kube-proxy already wrote KUBE-FIREWALL with the same rule; kubelet only adds its canaries.
+            tables.Chain("mangle", KubeletRules.IptablesHint);
+            foreach (var table in new[] { "mangle", "nat", "filter" })
+            {
+                tables.Chain(table, KubeletRules.Canary);
+            }
+        }
+
+        if (components.HasFlag(Component.Flannel))
+        {
+            var network = snapshot.Config.ClusterCidr;
+            tables.Chain("nat", FlannelRules.PostRoutingChain);
+            foreach (var rule in FlannelRules.MasqRules(network, node.PodCidr, config.RandomFully))
+            {
+                tables.Rule("nat", rule);
+            }
+
+            tables.Chain("filter", FlannelRules.ForwardChain);
+            foreach (var rule in FlannelRules.ForwardRules(network))
+            {
+                tables.Rule("filter", rule);
+            }
+        }
+
+        if (components.HasFlag(Component.KubeRouter))
+        {
+            KubeRouterRules.AddTo(tables, snapshot, node, kubeRouterSyncVersion);
+        }
+
+        // Replay the built-in chain jumps in k3s's start order.
+        if (components.HasFlag(Component.Kubelet))
+        {
+            foreach (var jump in KubeletRules.Jumps())
+            {
+                tables.Apply(jump);
+            }
+        }
+
+        if (components.HasFlag(Component.KubeProxy))
+        {
+            foreach (var jump in KubeProxyJumps)
+            {
+                tables.Apply(jump);
+            }
+        }
+
+        if (components.HasFlag(Component.Flannel))
+        {
+            tables.Apply(new Jump("nat", "POSTROUTING", FlannelRules.PostRoutingJump, JumpMode.AppendIfMissing));
+            tables.Apply(new Jump("filter", "FORWARD", FlannelRules.ForwardJump, JumpMode.AppendIfMissing));
+        }
+
+        if (components.HasFlag(Component.KubeRouter))
+        {
+            foreach (var jump in KubeRouterRules.Jumps())
+            {
+                tables.Apply(jump);
+            }
+        }
+
+        return tables.Render();
+    }
+
+    /// <summary>Copies kube-proxy's restore text (chain lines and rules per table) into the node's tables.</summary>
+    private static void AddKubeProxy(RuleTables tables, string restoreText)
+    {
+        string? table = null;
+        foreach (var line in restoreText.Split('\n'))
+        {
+            if (line.Length == 0 || line == "COMMIT")
+            {
+                continue;
+            }
+
+            if (line[0] == '*')
+            {
+                table = line[1..];
+            }
+            else if (line[0] == ':')
+            {
+                tables.Chain(table!, line[1..line.IndexOf(' ', StringComparison.Ordinal)]);
+            }
+            else
+            {
+                tables.Rule(table!, line);
+            }
+        }
+    }
+}

@@ -1,0 +1,152 @@
+namespace KubeLab.Core.NodeRules;
+
+/// <summary>How a program puts its jump into a built-in chain.</summary>
+internal enum JumpMode
+{
+    /// <summary>iptables -C, and -I (top) only if missing: kubelet and kube-proxy (EnsureRule Prepend).</summary>
+    InsertIfMissing,
+    /// <summary>iptables -A if missing: flannel.</summary>
+    AppendIfMissing,
+    /// <summary>Moved to position 1 on every sync: kube-router's ensureRuleAtPosition.</summary>
+    EnsureFirst,
+}
+
+/// <summary>One jump from a built-in chain, as the program ensures it.</summary>
+internal sealed record Jump(string Table, string Chain, string Spec, JumpMode Mode);
+
+/// <summary>
+/// Accumulates one node's tables: chain declarations and rules per table (in first-declared order) and the
+/// built-in chains' jumps, replayed in the order the programs start so that the final order is the one a
+/// real node ends up with.
+/// </summary>
+internal sealed class RuleTables
+{
+    private static readonly Dictionary<string, string[]> BuiltIns = new(StringComparer.Ordinal)
+    {
+        ["filter"] = ["INPUT", "FORWARD", "OUTPUT"],
+        ["nat"] = ["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"],
+        ["mangle"] = ["PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"],
+    };
+
+    private readonly List<string> _tableOrder = [];
+    private readonly Dictionary<string, List<string>> _chains = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<string>> _chainSet = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<string>> _rules = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Table, string Chain), List<string>> _builtInRules = [];
+
+    /// <summary>Tables are written filter, nat, mangle (kube-proxy's filter-then-nat, then kubelet's mangle).</summary>
+    public RuleTables()
+    {
+        Table("filter");
+        Table("nat");
+        Table("mangle");
+    }
+
+    public void Chain(string table, string chain)
+    {
+        Table(table);
+        if (_chainSet[table].Add(chain))
+        {
+            _chains[table].Add(chain);
+        }
+    }
+
+    public bool HasChain(string table, string chain) => _chainSet.TryGetValue(table, out var set) && set.Contains(chain);
+
+    public void Rule(string table, string rule)
+    {
+        Table(table);
+        _rules[table].Add(rule);
+    }
+
+    /// <summary>Applies one program's jump the way that program does it (see <see cref="JumpMode"/>).</summary>
+    public void Apply(Jump jump)
+    {
+        Table(jump.Table);
+        var key = (jump.Table, jump.Chain);
+        if (!_builtInRules.TryGetValue(key, out var rules))
+        {
+            _builtInRules[key] = rules = [];
+        }
+
+        var index = rules.IndexOf(jump.Spec);
+        switch (jump.Mode)
+        {
+            case JumpMode.InsertIfMissing when index < 0:
+                rules.Insert(0, jump.Spec);
+                break;
+            case JumpMode.AppendIfMissing when index < 0:
+                rules.Add(jump.Spec);
+                break;
+            case JumpMode.EnsureFirst:
+                if (index >= 0)
+                {
+                    rules.RemoveAt(index);
+                }
+
+                rules.Insert(0, jump.Spec);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// iptables-restore input: per table the built-in chains that carry jumps (policy ACCEPT, which a fresh
+    /// namespace has), the user chains, the built-in chains' rules in their final order as -A lines, then the
+    /// components' rules.
+    /// </summary>
+    public string Render()
+    {
+        var output = new System.Text.StringBuilder();
+        foreach (var table in _tableOrder)
+        {
+            var usedBuiltIns = BuiltIns.TryGetValue(table, out var names)
+                ? names.Where(b => _builtInRules.TryGetValue((table, b), out var r) && r.Count > 0).ToList()
+                : [];
+            if (usedBuiltIns.Count == 0 && _chains[table].Count == 0 && _rules[table].Count == 0)
+            {
+                continue;
+            }
+
+            output.Append('*').Append(table).Append('\n');
+            foreach (var builtIn in usedBuiltIns)
+            {
+                output.Append(':').Append(builtIn).Append(" ACCEPT [0:0]\n");
+            }
+
+            foreach (var chain in _chains[table])
+            {
+                output.Append(':').Append(chain).Append(" - [0:0]\n");
+            }
+
+            foreach (var builtIn in usedBuiltIns)
+            {
+                foreach (var spec in _builtInRules[(table, builtIn)])
+                {
+                    output.Append("-A ").Append(builtIn).Append(' ').Append(spec).Append('\n');
+                }
+            }
+
+            foreach (var rule in _rules[table])
+            {
+                output.Append(rule).Append('\n');
+            }
+
+            output.Append("COMMIT\n");
+        }
+
+        return output.ToString();
+    }
+
+    private void Table(string table)
+    {
+        if (_chains.ContainsKey(table))
+        {
+            return;
+        }
+
+        _tableOrder.Add(table);
+        _chains[table] = [];
+        _chainSet[table] = new HashSet<string>(StringComparer.Ordinal);
+        _rules[table] = [];
+    }
+}
