@@ -458,7 +458,7 @@ public static class Tracer
             path.HopList.Add(new TraceHop
             {
                 Kind = HopKind.Encapsulate, Node = node.Name, Before = packet, Rule = $"{neighbour.Text} | {fdb.Text}",
-                Text = $"{device}: neighbour {nextHop} is {neighbour.LinkAddress}; fdb sends that MAC to {remoteIp} → VXLAN: outer udp {outerSource} → {remoteIp}:{LabDefaults.VxlanPort} VNI {LabDefaults.VxlanId}, inner {packet}" +
+                Text = $"{device}: neighbour {nextHop} is {neighbour.LinkAddress}; fdb sends that MAC to {remoteIp} → VXLAN: outer udp {outerSource} → {remoteIp}:{LabDefaults.VxlanPort} VNI {LabDefaults.VxlanId}, inner {packet with { Mark = 0 }}" +
                     (underlay is null ? "" : $"; the outer packet leaves by \"{underlay.Text}\""),
             });
             if (remote is null)
