@@ -23,6 +23,7 @@ internal static class IptablesSaveParser
         var tables = new Dictionary<string, NetfilterTable>(StringComparer.Ordinal);
         NetfilterTable? current = null;
         var lineNumber = 0;
+        var lastLine = 0;
         var start = 0;
         while (start <= text.Length)
         {
@@ -40,6 +41,8 @@ internal static class IptablesSaveParser
             {
                 continue;
             }
+
+            lastLine = lineNumber;
 
             switch (trimmed[0])
             {
@@ -88,7 +91,7 @@ internal static class IptablesSaveParser
 
         if (current is not null)
         {
-            throw Error(where, lineNumber, $"table \"{current.Name}\" (line {current.LineNumber}) has no COMMIT: the dump is truncated");
+            throw Error(where, lastLine, $"table \"{current.Name}\" (line {current.LineNumber}) has no COMMIT: the dump is truncated");
         }
 
         return new Ruleset(tables, source);

@@ -472,7 +472,7 @@ public static class Tracer
                 return;
             }
 
-            var inner = packet with { InInterface = device, OutInterface = null, PhysIn = null, PhysOut = null, Bridged = false };
+            var inner = packet with { InInterface = device, OutInterface = null, PhysIn = null, PhysOut = null, Bridged = false, Mark = 0 };
             path.HopList.Add(new TraceHop
             {
                 Kind = HopKind.Decapsulate, Node = remote.Name, After = inner,
