@@ -1,0 +1,81 @@
+using KubeLab.Core.Netfilter;
+using KubeLab.Core.Tests.Trace;
+
+namespace KubeLab.Core.Tests.Netfilter;
+
+public class IptablesSaveParserTests
+{
+    private static readonly string Vm2Text = File.ReadAllText(Path.Combine(SeedLab.GoldenDir("seed"), "vm2.iptables-save"));
+
+    [Fact]
+    public void Parses_every_table_with_built_in_policies_and_user_chains()
+    {
+        var rules = Ruleset.Parse(Vm2Text, "vm2.iptables-save");
+        Assert.Equal(["mangle", "filter", "nat"], rules.Tables.Keys);
+        Assert.Equal("ACCEPT", rules.FindChain("nat", "PREROUTING")!.Policy);
+        Assert.True(rules.FindChain("nat", "PREROUTING")!.IsBuiltin);
+        Assert.False(rules.FindChain("nat", "KUBE-SVC-V2OKYYMBY3REGZOG")!.IsBuiltin);
+        Assert.Equal(Vm2Text.Split('\n').Count(l => l.StartsWith("-A ", StringComparison.Ordinal)), rules.RuleCount);
+    }
+
+    [Fact]
+    public void Keeps_each_rules_text_and_line_number()
+    {
+        var lines = Vm2Text.Split('\n');
+        var rules = Ruleset.Parse(Vm2Text);
+        var svc = rules.FindChain("nat", "KUBE-SVC-V2OKYYMBY3REGZOG")!.Rules;
+        Assert.Equal(4, svc.Count);
+        Assert.All(rules.Tables.Values.SelectMany(t => t.Chains.Values).SelectMany(c => c.Rules), r => Assert.Equal(lines[r.LineNumber - 1], r.Text));
+        Assert.Equal([1, 2, 3, 4], svc.Select(r => r.Position));
+    }
+
+    [Fact]
+    public void Splits_negated_basic_matches_modules_and_target_options()
+    {
+        var rules = Ruleset.Parse(Vm2Text);
+        var masq = rules.FindChain("nat", "KUBE-SVC-V2OKYYMBY3REGZOG")!.Rules[0];
+        Assert.Equal("-A KUBE-SVC-V2OKYYMBY3REGZOG ! -s 10.42.0.0/16 -d 10.43.180.238/32 -p tcp -m comment --comment \"default/nginx-service cluster IP\" -m tcp --dport 80 -j KUBE-MARK-MASQ", masq.Text);
+        Assert.Equal(["! -s 10.42.0.0/16", "-d 10.43.180.238/32", "-p tcp", "-m comment --comment default/nginx-service cluster IP", "-m tcp --dport 80"],
+            masq.Matches.Select(m => m.ToString()));
+        Assert.Equal("default/nginx-service cluster IP", masq.Comment);
+        Assert.Equal("KUBE-MARK-MASQ", masq.Target);
+
+        var pick = rules.FindChain("nat", "KUBE-SVC-V2OKYYMBY3REGZOG")!.Rules[1];
+        Assert.Equal("0.33333333349", pick.Matches.Single(m => m.Module == "statistic").Find("probability")!.Value);
+
+        var reject = rules.FindChain("filter", "KUBE-POD-FW-TI7LIPGFOV3FCHQD")!.Rules.Single(r => r.Target == "REJECT");
+        Assert.True(reject.Matches.Single(m => m.Module == "mark").Options[0].Negated);
+        Assert.Equal("icmp-port-unreachable", reject.TargetOption("reject-with"));
+
+        var masquerade = rules.FindChain("nat", "KUBE-POSTROUTING")!.Rules[2];
+        Assert.Equal(["random-fully"], masquerade.TargetOptions.Select(o => o.Name));
+    }
+
+    [Fact]
+    public void Reads_counters_goto_and_implicit_protocol_matches()
+    {
+        var rules = Ruleset.Parse("*filter\n:INPUT ACCEPT [3:180]\n:X - [0:0]\n[5:300] -A INPUT -p tcp --dport 22 -g X\nCOMMIT\n");
+        var rule = Assert.Single(rules.FindChain("filter", "INPUT")!.Rules);
+        Assert.True(rule.IsGoto);
+        Assert.Equal("X", rule.Target);
+        Assert.Equal("tcp", rule.Matches[1].Module);
+        Assert.Equal("22", rule.Matches[1].Find("dport")!.Value);
+    }
+
+    [Theory]
+    [InlineData("-A INPUT -j ACCEPT\n", "dump:1: rule outside a table")]
+    [InlineData("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j ACCEPT\n", "dump:3: table \"filter\" (line 1) has no COMMIT")]
+    [InlineData("*filter\n:INPUT ACCEPT [0:0]\n-A FORWARD -j ACCEPT\nCOMMIT\n", "dump:3: chain \"FORWARD\" is not declared in table \"filter\"")]
+    [InlineData("*nat\n:KUBE-SVC - [0:0]\n-A KUBE-SVC -m comment --comment \"open quote -j ACCEPT\nCOMMIT\n", "dump:3: unterminated quote")]
+    [InlineData("*filter\n:INPUT ACCEPT [0:0]\nINPUT -j ACCEPT\nCOMMIT\n", "dump:3: unexpected line \"INPUT -j ACCEPT\"")]
+    [InlineData("*filter\n:INPUT MAYBE [0:0]\nCOMMIT\n", "dump:2: chain \"INPUT\" has policy \"MAYBE\"")]
+    [InlineData("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s 10.0.0.1 stray -j ACCEPT\nCOMMIT\n", "dump:3: unexpected word \"stray\"")]
+    [InlineData("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j ACCEPT !\nCOMMIT\n", "dump:3: \"!\" at the end of the rule")]
+    [InlineData("*filter\nCOMMIT\n*filter\nCOMMIT\n", "dump:3: table \"filter\" appears twice (first at line 1)")]
+    public void Malformed_dump_is_reported_with_its_line(string text, string message)
+    {
+        var error = Assert.Throws<KubeLabException>(() => Ruleset.Parse(text, "dump"));
+        Assert.StartsWith(message, error.Message, StringComparison.Ordinal);
+        Assert.Equal(2, error.ExitCode);
+    }
+}
