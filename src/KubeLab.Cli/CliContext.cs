@@ -2,6 +2,7 @@ using KubeLab.Core;
 using KubeLab.Core.Control;
 using KubeLab.Core.Model;
 using KubeLab.Realize.Drivers;
+using KubeLab.Realize.Netns;
 using KubeLab.Cli.Rendering;
 using KubeLab.Realize.Store;
 
@@ -15,7 +16,10 @@ public sealed class CliContext
     public required TextWriter Err { get; init; }
     public Func<DateTimeOffset> Now { get; init; } = () => DateTimeOffset.UtcNow;
     public bool IsTerminal { get; init; }
-    public Func<string, ILabDriver> Drivers { get; init; } = DriverRegistry.Create;
+    /// <summary>Replaces the drivers (tests); by default <see cref="DriverRegistry"/>.</summary>
+    public Func<string, ILabDriver>? DriverFactory { get; init; }
+
+    public ILabDriver Drivers(string name) => DriverFactory?.Invoke(name) ?? DriverRegistry.Create(name, Store);
     public TextReader In { get; init; } = Console.In;
 
     public IStepReporter Steps() => IsTerminal ? new SpinnerStepReporter(Out) : new PlainStepReporter(Out);
@@ -35,9 +39,10 @@ public static class DriverRegistry
 {
     public static readonly IReadOnlyList<string> Names = ["netns", "multipass", "none"];
 
-    public static ILabDriver Create(string name) => name switch
+    public static ILabDriver Create(string name, LabStore store) => name switch
     {
         "none" => new NoneDriver(),
+        "netns" => new NetnsDriver(store, new NodeRulesSource(), new AgentLauncher(AgentLauncher.SelfCommand(typeof(Program).Assembly.Location))),
         _ => throw KubeLabException.Usage($"--driver: Unsupported value: \"{name}\": supported values: {string.Join(", ", Names.Select(n => $"\"{n}\""))}"),
     };
 }

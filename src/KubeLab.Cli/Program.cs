@@ -83,6 +83,7 @@ public static class Program
             ScenariosCommand.Create(context),
             CompletionCommand.Create(context),
             VersionCommand.Create(context),
+            AgentCommand.Create(context),
         })
         {
             root.Subcommands.Add(command);

@@ -1,0 +1,18 @@
+using System.CommandLine;
+using KubeLab.Realize.Netns;
+
+namespace KubeLab.Cli.Commands;
+
+/// <summary>The lab agent's entry point (started by `up`, not by people).</summary>
+internal static class AgentCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var lab = CommonOptions.Lab();
+        var dir = new Option<string>("--dir") { Description = "the lab's folder", Required = true };
+        var command = new Command("agent", "Run a netns lab's workloads (DNS, HTTP); started by `kubelab up`.") { lab, dir };
+        command.Hidden = true;
+        command.SetAction((parse, cancel) => Task.FromResult(LabAgent.Run(parse.GetValue(lab)!, parse.GetValue(dir)!, cancel)));
+        return command;
+    }
+}
