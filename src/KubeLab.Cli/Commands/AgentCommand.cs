@@ -12,7 +12,12 @@ internal static class AgentCommand
         var dir = new Option<string>("--dir") { Description = "the lab's folder", Required = true };
         var command = new Command("agent", "Run a netns lab's workloads (DNS, HTTP); started by `kubelab up`.") { lab, dir };
         command.Hidden = true;
-        command.SetAction((parse, cancel) => Task.FromResult(LabAgent.Run(parse.GetValue(lab)!, parse.GetValue(dir)!, cancel)));
+        command.SetAction((parse, cancel) =>
+        {
+            var code = LabAgent.Run(parse.GetValue(lab)!, parse.GetValue(dir)!, cancel);
+            Environment.Exit(code); // the DNS library's socket threads must not hold the process open
+            return Task.FromResult(code);
+        });
         return command;
     }
 }

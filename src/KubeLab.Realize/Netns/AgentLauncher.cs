@@ -191,23 +191,51 @@ public sealed class AgentLauncher(IReadOnlyList<string> agentCommand) : IAgentLa
     /// <summary>SIGTERM, a moment to finish, then SIGKILL: only for a pid this lab started.</summary>
     private static void EndProcess(int pid)
     {
+        if (!Alive(pid))
+        {
+            return;
+        }
+
+        LibC.Kill(pid, 15);
+        if (!WaitGone(pid, TimeSpan.FromSeconds(3)))
+        {
+            LibC.Kill(pid, 9);
+            WaitGone(pid, TimeSpan.FromSeconds(2));
+        }
+    }
+
+    /// <summary>
+    /// Gone or a zombie: the agent's parent is init (setsid), which reaps it in its own time, so a process
+    /// that has exited can linger as 'Z' in /proc.
+    /// </summary>
+    private static bool Alive(int pid)
+    {
         try
         {
-            using var process = Process.GetProcessById(pid);
-            LibC.Kill(pid, 15);
-            if (!process.WaitForExit(TimeSpan.FromSeconds(3)))
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var state = stat[(stat.LastIndexOf(')') + 2)..].TrimStart();
+            return state.Length > 0 && state[0] is not ('Z' or 'X');
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private static bool WaitGone(int pid, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (Alive(pid))
+        {
+            if (DateTime.UtcNow > deadline)
             {
-                process.Kill(entireProcessTree: false);
-                process.WaitForExit(TimeSpan.FromSeconds(2));
+                return false;
             }
+
+            Thread.Sleep(5);
         }
-        catch (ArgumentException)
-        {
-            // already gone
-        }
-        catch (InvalidOperationException)
-        {
-        }
+
+        return true;
     }
 }
 

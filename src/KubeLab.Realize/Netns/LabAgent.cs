@@ -42,7 +42,7 @@ public static class LabAgent
     {
         var state = StateFile.Deserialize(await File.ReadAllTextAsync(statePath, stop), statePath);
         var stamp = File.GetLastWriteTimeUtc(statePath);
-        await using var workloads = await LabWorkloads.StartAsync(SnapshotBuilder.FromState(state), options, log, stop);
+        var workloads = await LabWorkloads.StartAsync(SnapshotBuilder.FromState(state), options, log, stop);
         Report(labDir, state.Generation, workloads);
         while (!stop.IsCancellationRequested)
         {
@@ -82,6 +82,9 @@ public static class LabAgent
         }
 
         log.Write("agent", "stopping workloads");
+        // nginx processes stop first; the DNS library's receive loops may take seconds to notice, and the
+        // process exit closes their sockets anyway, so waiting for them is bounded.
+        await Task.WhenAny(workloads.DisposeAsync().AsTask(), Task.Delay(TimeSpan.FromMilliseconds(500), CancellationToken.None));
         return 0;
     }
 
