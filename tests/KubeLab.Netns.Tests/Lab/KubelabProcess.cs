@@ -1,0 +1,103 @@
+using System.Diagnostics;
+
+namespace KubeLab.Netns.Tests.Lab;
+
+/// <summary>Runs the real kubelab program (as a user would) against a private KUBELAB_HOME.</summary>
+internal sealed class KubelabProcess(string home)
+{
+    public string Home { get; } = home;
+
+    public (int Code, string Out, string Err) Run(params string[] args) => RunWithTimeout(TimeSpan.FromMinutes(5), args);
+
+    public (int Code, string Out, string Err) RunWithTimeout(TimeSpan timeout, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(typeof(KubeLab.Cli.Program).Assembly.Location);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["KUBELAB_HOME"] = Home;
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"kubelab {string.Join(' ', args)} did not finish in {timeout}");
+        }
+
+        return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    public string Ok(params string[] args)
+    {
+        var (code, output, error) = Run(args);
+        Assert.True(code == 0, $"kubelab {string.Join(' ', args)} exited {code}:\n{output}\n{error}");
+        return output;
+    }
+
+    public static string NewLabName() => "t" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3)).ToLowerInvariant();
+
+    public static string NewHome() => Path.Combine(Path.GetTempPath(), "kubelab-netns-" + Guid.NewGuid().ToString("N")[..8]);
+}
+
+/// <summary>The seed lab, brought up once for a test class and always taken down (also when tests fail).</summary>
+public sealed class SeedLabFixture : IDisposable
+{
+    public SeedLabFixture()
+    {
+        if (!Environment.IsPrivilegedProcess)
+        {
+            return;
+        }
+
+        Name = KubelabProcess.NewLabName();
+        Kubelab = new KubelabProcess(KubelabProcess.NewHome());
+        try
+        {
+            UpOutput = Kubelab.Ok("up", "--name", Name, "-f", "seed");
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public string Name { get; } = "";
+
+    internal KubelabProcess Kubelab { get; } = new("");
+
+    public string UpOutput { get; } = "";
+
+    public (int Code, string Out, string Err) Exec(string target, params string[] command) =>
+        Kubelab.Run(["exec", "--name", Name, target, "--", .. command]);
+
+    public string ExecOk(string target, params string[] command)
+    {
+        var (code, output, error) = Exec(target, command);
+        Assert.True(code == 0, $"exec {target} -- {string.Join(' ', command)} exited {code}: {error}");
+        return output;
+    }
+
+    public void Dispose()
+    {
+        if (Name.Length == 0)
+        {
+            return;
+        }
+
+        Kubelab.Run("down", "--name", Name);
+        foreach (var ns in KubeLab.Realize.Netns.NetnsDriver.ExistingNamespaces(Name))
+        {
+            HostCommand.Run("ip", ["netns", "del", ns]); // belt and braces: nothing of a test lab may outlive it
+        }
+
+        if (Directory.Exists(Kubelab.Home))
+        {
+            Directory.Delete(Kubelab.Home, recursive: true);
+        }
+    }
+}
