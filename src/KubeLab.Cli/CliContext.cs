@@ -1,9 +1,9 @@
+using KubeLab.Cli.Rendering;
 using KubeLab.Core;
 using KubeLab.Core.Control;
 using KubeLab.Core.Model;
 using KubeLab.Realize.Drivers;
 using KubeLab.Realize.Netns;
-using KubeLab.Cli.Rendering;
 using KubeLab.Realize.Store;
 
 namespace KubeLab.Cli;
