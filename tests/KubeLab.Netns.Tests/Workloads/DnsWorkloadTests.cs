@@ -75,6 +75,33 @@ public sealed class DnsWorkloadTests
     }
 
     [SkippableFact]
+    public void Large_answers_are_truncated_over_UDP_and_complete_over_TCP()
+    {
+        Requires.Root();
+        Requires.Tool("/usr/bin/dig", "dnsutils");
+        using var net = new ScratchNetwork();
+        var seed = SeedCluster.Snapshot();
+        var snapshot = seed with
+        {
+            Services = [.. seed.Services, new Service { Namespace = "default", Name = "big", Headless = true }],
+            EndpointSlices =
+            [
+                .. seed.EndpointSlices,
+                new EndpointSlice
+                {
+                    Namespace = "default", Name = "big-1", ServiceName = "big",
+                    Endpoints = Enumerable.Range(1, 60).Select(i => new Endpoint { Addresses = [IPAddress.Parse($"10.42.3.{i}")] }).ToList(),
+                },
+            ],
+        };
+        using var dns = StartDns(net, new StringWriter(), snapshot: snapshot);
+        var udp = Dig(net, "+noedns", "+ignore", "big.default.svc.cluster.local");
+        Assert.Contains(" tc", udp.Split('\n').Single(l => l.Contains("flags:", StringComparison.Ordinal)), StringComparison.Ordinal);
+        var tcp = Dig(net, "+tcp", "+short", "big.default.svc.cluster.local");
+        Assert.Equal(60, tcp.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
+    [SkippableFact]
     public void Dns_workload_serves_the_new_snapshot_after_reconcile()
     {
         Requires.Root();
