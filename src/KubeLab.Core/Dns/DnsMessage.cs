@@ -106,6 +106,9 @@ public sealed record DnsAnswerSet
     public IReadOnlyList<DnsRecord> Additional { get; init; } = [];
     public DnsResponder Responder { get; init; }
 
+    /// <summary>The RA flag: CoreDNS's own answers clear it; forwarded answers carry the upstream's.</summary>
+    public bool RecursionAvailable { get; init; }
+
     /// <summary>
     /// Set when the answer is (partly) upstream's: the whole question when <see cref="Responder"/> is
     /// <see cref="DnsResponder.Forward"/>, or the target of an ExternalName CNAME whose addresses CoreDNS looks up

@@ -16,7 +16,7 @@ internal static class DnsWire
         var response = query.CreateResponseInstance();
         response.ReturnCode = (ReturnCode)(int)answer.Rcode;
         response.IsAuthoritiveAnswer = answer.Authoritative;
-        response.IsRecursionAllowed = recursionAvailable;
+        response.IsRecursionAllowed = recursionAvailable || answer.RecursionAvailable;
         response.AnswerRecords.AddRange(answer.Answer.Select(ToRecord).OfType<DnsRecordBase>());
         response.AuthorityRecords.AddRange(answer.Authority.Select(ToRecord).OfType<DnsRecordBase>());
         response.AdditionalRecords.AddRange(answer.Additional.Select(ToRecord).OfType<DnsRecordBase>());

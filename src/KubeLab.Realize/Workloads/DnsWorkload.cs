@@ -84,29 +84,36 @@ public sealed class DnsWorkload : IDisposable
     /// <summary>What this server answers to <paramref name="question"/>, upstream included.</summary>
     public async Task<DnsAnswerSet> AnswerAsync(CoreQuestion question)
     {
+        var answer = await ResolveAsync(question, depth: 0).ConfigureAwait(false);
+        return options.ShuffleAddresses ? ShuffleAddresses(answer) : answer;
+    }
+
+    private async Task<DnsAnswerSet> ResolveAsync(CoreQuestion question, int depth)
+    {
         var current = Zone;
         var answer = current.Answer(question);
-        if (answer.Upstream is { } upstreamQuestion)
+        if (answer.IsForwarded)
         {
-            var upstream = await AskUpstreamAsync(upstreamQuestion).ConfigureAwait(false);
-            if (answer.IsForwarded)
-            {
-                answer = upstream is null
-                    ? answer with { Rcode = DnsRcode.ServFail }
-                    : CoreDnsZone.ApplyCacheTtl(upstream with { Question = question, Responder = DnsResponder.Forward, Upstream = question });
-            }
-            else if (upstream is null)
-            {
-                // backend_lookup.go: a CNAME whose target the upstream cannot look up is dropped → NODATA.
-                answer = answer with { Answer = [], Authority = [current.Soa(current.ClusterZone)], Upstream = null };
-            }
-            else
-            {
-                answer = CoreDnsZone.ApplyCacheTtl(answer with { Answer = [.. answer.Answer, .. upstream.Answer] });
-            }
+            var upstream = await AskUpstreamAsync(question).ConfigureAwait(false);
+            return upstream is null
+                ? answer with { Rcode = DnsRcode.ServFail }
+                : CoreDnsZone.ApplyCacheTtl(upstream with { Question = question, Responder = DnsResponder.Forward, Upstream = question });
         }
 
-        return options.ShuffleAddresses ? ShuffleAddresses(answer) : answer;
+        if (answer.Upstream is not { } target)
+        {
+            return answer;
+        }
+
+        // An ExternalName's target: CoreDNS's upstream.Lookup sends it through its own plugin chain again
+        // (hosts, kubernetes, forward) and appends the answers after the CNAME; a failed lookup drops the CNAME.
+        var chased = depth < 8 ? await ResolveAsync(target, depth + 1).ConfigureAwait(false) : null;
+        if (chased is null || chased.Rcode == DnsRcode.ServFail)
+        {
+            return answer with { Answer = [], Authority = [current.Soa(current.ClusterZone)], Upstream = null };
+        }
+
+        return CoreDnsZone.ApplyCacheTtl(answer with { Answer = [.. answer.Answer, .. chased.Answer], Upstream = null });
     }
 
     private CoreDnsZone BuildZone(ClusterSnapshot snapshot) =>
@@ -140,6 +147,7 @@ public sealed class DnsWorkload : IDisposable
                     Question = question,
                     Rcode = (DnsRcode)(int)message.ReturnCode,
                     Authoritative = message.IsAuthoritiveAnswer,
+                    RecursionAvailable = message.IsRecursionAllowed,
                     Answer = message.AnswerRecords.Select(DnsWire.FromRecord).OfType<DnsRecord>().ToList(),
                     Authority = message.AuthorityRecords.Select(DnsWire.FromRecord).OfType<DnsRecord>().ToList(),
                     Responder = DnsResponder.Forward,

@@ -55,6 +55,7 @@ public sealed class LabWorkloads : IAsyncDisposable
     private readonly List<string> problems = [];
     private (DnsWorkload Server, RunningWorkload Info)? dns;
     private UnderlayDns? underlay;
+    private IReadOnlyList<RunningWorkload> running = [];
 
     private LabWorkloads(LabWorkloadOptions options, WorkloadLog log)
     {
@@ -62,21 +63,20 @@ public sealed class LabWorkloads : IAsyncDisposable
         this.log = log;
     }
 
-    public IReadOnlyList<RunningWorkload> Running
+    /// <summary>What runs now (updated at the end of each reconcile).</summary>
+    public IReadOnlyList<RunningWorkload> Running => Volatile.Read(ref running);
+
+    /// <summary>Workloads that failed to start or stop, with the reason.</summary>
+    public IReadOnlyList<string> Problems
     {
         get
         {
-            var list = pods.Values.Select(p => p.Info).ToList();
-            if (dns is { } d)
+            lock (problems)
             {
-                list.Add(d.Info);
+                return [.. problems];
             }
-
-            return list.OrderBy(w => w.PodKey, StringComparer.Ordinal).ToList();
         }
     }
-
-    public IReadOnlyList<string> Problems => [.. problems];
 
     /// <summary>The CoreDNS pod's server, if the cluster has one.</summary>
     public DnsWorkload? Dns => dns?.Server;
@@ -130,8 +130,20 @@ public sealed class LabWorkloads : IAsyncDisposable
         }
         finally
         {
+            PublishRunning();
             gate.Release();
         }
+    }
+
+    private void PublishRunning()
+    {
+        var list = pods.Values.Select(p => p.Info).ToList();
+        if (dns is { } d)
+        {
+            list.Add(d.Info);
+        }
+
+        Volatile.Write(ref running, list.OrderBy(w => w.PodKey, StringComparer.Ordinal).ToList());
     }
 
     private void ReconcileUnderlay(ClusterSnapshot snapshot)
@@ -249,7 +261,11 @@ public sealed class LabWorkloads : IAsyncDisposable
     private void Problem(string what, Exception e)
     {
         var text = $"{what}: {e.Message}";
-        problems.Add(text);
+        lock (problems)
+        {
+            problems.Add(text);
+        }
+
         log.Write("agent", "failed: " + text);
     }
 
@@ -271,6 +287,7 @@ public sealed class LabWorkloads : IAsyncDisposable
         }
         finally
         {
+            PublishRunning();
             gate.Release();
         }
     }

@@ -314,3 +314,33 @@ public class CoreDnsZoneTests
             Lines(zone.Answer(new DnsQuestion("238.180.43.10.in-addr.arpa", DnsRecordType.PTR)).Answer));
     }
 }
+
+public class DnsAnswerSetTests
+{
+    [Fact]
+    public void Cache_rewrites_every_ttl_to_the_smallest_clamped_to_5_and_30()
+    {
+        var q = new DnsQuestion("x.example", DnsRecordType.A);
+        var a = new DnsRecord("x.example.", DnsRecordType.A, 0, new AddressRdata(System.Net.IPAddress.Parse("192.0.2.1")));
+        var set = new DnsAnswerSet { Question = q, Answer = [a, a.WithTtl(3600)] };
+        Assert.Equal([5u, 5u], CoreDnsZone.ApplyCacheTtl(set).Answer.Select(r => r.Ttl));
+        Assert.Equal([30u], CoreDnsZone.ApplyCacheTtl(set with { Answer = [a.WithTtl(3600)] }).Answer.Select(r => r.Ttl));
+    }
+
+    [Fact]
+    public void Answer_sets_print_like_dig()
+    {
+        var text = DnsFixture.Ask("nope.default.svc.cluster.local", DnsRecordType.A).ToString();
+        Assert.Equal(
+            ";; nope.default.svc.cluster.local. A status: NXDOMAIN aa (Kubernetes)\n;; AUTHORITY\n"
+            + "cluster.local. 5 IN SOA ns.dns.cluster.local. hostmaster.cluster.local. 1700000000 7200 1800 86400 5",
+            text);
+    }
+
+    [Fact]
+    public void Reverse_IPv6_names_nobody_owns_are_forwarded()
+    {
+        var name = DnsName.ReverseName(System.Net.IPAddress.Parse("fd00::9"));
+        Assert.True(DnsFixture.Ask(name, DnsRecordType.PTR).IsForwarded);
+    }
+}

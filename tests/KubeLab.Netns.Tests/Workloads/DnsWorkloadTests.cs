@@ -9,8 +9,8 @@ namespace KubeLab.Netns.Tests.Workloads;
 [Trait("Category", "Netns")]
 public sealed class DnsWorkloadTests
 {
-    private static DnsWorkload StartDns(ScratchNetwork net, StringWriter log, IPEndPoint? upstream = null) =>
-        DnsWorkload.Start(new DnsWorkloadOptions { Netns = net.A, Upstream = upstream }, SeedCluster.Snapshot(), new WorkloadLog(log));
+    private static DnsWorkload StartDns(ScratchNetwork net, StringWriter log, IPEndPoint? upstream = null, ClusterSnapshot? snapshot = null) =>
+        DnsWorkload.Start(new DnsWorkloadOptions { Netns = net.A, Upstream = upstream }, snapshot ?? SeedCluster.Snapshot(), new WorkloadLog(log));
 
     private static string Dig(ScratchNetwork net, params string[] args) =>
         ScratchNetwork.Exec(net.B, ["dig", $"@{net.AddressA}", "+time=2", "+tries=1", .. args]).Stdout;
@@ -75,6 +75,33 @@ public sealed class DnsWorkloadTests
     }
 
     [SkippableFact]
+    public void Large_answers_are_truncated_over_UDP_and_complete_over_TCP()
+    {
+        Requires.Root();
+        Requires.Tool("/usr/bin/dig", "dnsutils");
+        using var net = new ScratchNetwork();
+        var seed = SeedCluster.Snapshot();
+        var snapshot = seed with
+        {
+            Services = [.. seed.Services, new Service { Namespace = "default", Name = "big", Headless = true }],
+            EndpointSlices =
+            [
+                .. seed.EndpointSlices,
+                new EndpointSlice
+                {
+                    Namespace = "default", Name = "big-1", ServiceName = "big",
+                    Endpoints = Enumerable.Range(1, 60).Select(i => new Endpoint { Addresses = [IPAddress.Parse($"10.42.3.{i}")] }).ToList(),
+                },
+            ],
+        };
+        using var dns = StartDns(net, new StringWriter(), snapshot: snapshot);
+        var udp = Dig(net, "+noedns", "+ignore", "big.default.svc.cluster.local");
+        Assert.Contains(" tc", udp.Split('\n').Single(l => l.Contains("flags:", StringComparison.Ordinal)), StringComparison.Ordinal);
+        var tcp = Dig(net, "+tcp", "+short", "big.default.svc.cluster.local");
+        Assert.Equal(60, tcp.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
+    [SkippableFact]
     public void Dns_workload_serves_the_new_snapshot_after_reconcile()
     {
         Requires.Root();
@@ -100,9 +127,18 @@ public sealed class DnsWorkloadTests
         var log = new StringWriter();
         // B plays the underlay: multipass's dnsmasq on its address.
         using var underlay = UnderlayDns.Start(net.B, net.AddressB, SeedCluster.Snapshot().Nodes, new WorkloadLog(log));
-        using var dns = StartDns(net, log, new IPEndPoint(net.AddressB, 53));
+        var seed = SeedCluster.Snapshot();
+        var snapshot = seed with
+        {
+            Services = [.. seed.Services, new Service { Namespace = "default", Name = "ext", Type = ServiceType.ExternalName, ExternalName = "vm1.multipass" }],
+        };
+        using var dns = StartDns(net, log, new IPEndPoint(net.AddressB, 53), snapshot);
 
         Assert.Equal("10.65.94.238\n", Dig(net, "vm1.multipass", "+short"));
+        var forwarded = Dig(net, "vm1.multipass");
+        Assert.Contains("flags: qr aa rd ra;", forwarded, StringComparison.Ordinal); // the upstream's flags
+        Assert.Matches(@"vm1\.multipass\.\s+5\s+IN\s+A\s+10\.65\.94\.238", forwarded); // dnsmasq's TTL 0, raised by the cache
+        Assert.Equal("vm1.multipass.\n10.65.94.238\n", Dig(net, "ext.default.svc.cluster.local", "+short"));
         var nx = Dig(net, "google.com");
         Assert.Contains("status: NXDOMAIN", nx, StringComparison.Ordinal);
         Assert.Equal("10.65.94.199\n",

@@ -29,6 +29,20 @@ public sealed class HttpWorkloadTests
     }
 
     [SkippableFact]
+    public async Task Built_in_server_answers_a_thousand_requests_on_one_connection_and_fifty_on_new_ones()
+    {
+        Requires.Root();
+        using var net = new ScratchNetwork();
+        await using var http = HttpWorkload.Start(net.A, Pod, net.AddressA, WorkloadLog.Null);
+        var keepAlive = ScratchNetwork.Exec(net.B, "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}\n", "--max-time", "15", $"http://{net.AddressA}/[1-1000]");
+        Assert.Equal(1000, keepAlive.Stdout.Split('\n').Count(l => l == "200"));
+        var fresh = ScratchNetwork.Exec(net.B, "sh", "-c",
+            $"for i in $(seq 50); do curl -s -o /dev/null -w '%{{http_code}}\\n' --max-time 5 http://{net.AddressA}/; done");
+        Assert.Equal(50, fresh.Stdout.Split('\n').Count(l => l == "200"));
+        Assert.Equal(1050, http.Requests);
+    }
+
+    [SkippableFact]
     public async Task Stopped_server_refuses_connections()
     {
         Requires.Root();

@@ -9,18 +9,6 @@ public sealed class LabWorkloadsTests
 {
     private const string NginxPod = "nginx-deployment-7c79c4bf97-gk7cj";
 
-    [Theory]
-    [InlineData("nginx", true)]
-    [InlineData("nginx:1.25", true)]
-    [InlineData("docker.io/library/nginx@sha256:abc", true)]
-    [InlineData("nginxinc/nginx-unprivileged:stable", true)]
-    [InlineData("nicolaka/netshoot", false)]
-    [InlineData("registry.local:5000/app:nginx", false)]
-    public void Nginx_images_are_recognised_by_repository_name(string image, bool nginx)
-    {
-        Assert.Equal(nginx, LabWorkloads.IsNginxImage(image));
-    }
-
     [SkippableFact]
     public async Task Agent_runs_coredns_nginx_and_the_underlay_and_follows_the_snapshot()
     {
