@@ -83,6 +83,7 @@ public static class Program
             ScenariosCommand.Create(context),
             CompletionCommand.Create(context),
             VersionCommand.Create(context),
+            RulesCommand.Create(context),
             AgentCommand.Create(context),
         })
         {
