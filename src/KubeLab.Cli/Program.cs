@@ -84,6 +84,7 @@ public static class Program
             CompletionCommand.Create(context),
             VersionCommand.Create(context),
             RulesCommand.Create(context),
+            TourCommand.Create(context),
             AgentCommand.Create(context),
         })
         {
