@@ -85,6 +85,7 @@ public static class Program
             VersionCommand.Create(context),
             RulesCommand.Create(context),
             TourCommand.Create(context),
+            GraphCommand.Create(context),
             AgentCommand.Create(context),
         })
         {
