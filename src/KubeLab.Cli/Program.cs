@@ -24,7 +24,7 @@ public static class Program
     {
         var root = BuildRoot(context);
         var parse = root.Parse(args);
-        if (parse.Errors.Count > 0 && parse.Action is not System.CommandLine.Help.HelpAction)
+        if (parse.Errors.Count > 0 && !HelpWithDetails.IsHelp(parse))
         {
             foreach (var error in parse.Errors)
             {
@@ -92,6 +92,7 @@ public static class Program
             root.Subcommands.Add(command);
         }
 
+        HelpWithDetails.Install(root);
         return root;
     }
 }

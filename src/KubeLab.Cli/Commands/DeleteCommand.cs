@@ -15,7 +15,9 @@ internal static class DeleteCommand
         var type = new Argument<string?>("TYPE") { Description = "pod, service, deployment, replicaset, endpointslice, configmap or namespace", Arity = ArgumentArity.ZeroOrOne };
         var names = new Argument<string[]>("NAME") { Description = "the objects' names", Arity = ArgumentArity.ZeroOrMore };
         var command = new Command("delete", """
-            Delete objects by file or by type and name (a Deployment takes its ReplicaSets and pods with it).
+            Delete objects by file or by type and name.
+
+            A Deployment takes its ReplicaSets and pods with it.
 
             Examples:
               kubelab delete -f seed

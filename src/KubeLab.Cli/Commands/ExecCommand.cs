@@ -14,8 +14,10 @@ internal static class ExecCommand
         var interactive = new Option<bool>("--stdin", "-i") { Description = "accepted for kubectl habits; stdin is always passed through" };
         var tty = new Option<bool>("--tty", "-t") { Description = "accepted for kubectl habits" };
         var command = new Command("exec", """
-            Run a command in a pod's or a node's network namespace (netns labs: with the pod's resolv.conf and
-            hosts; the host's tools play the image), or through multipass / the API server (multipass labs).
+            Run a command in a pod or on a node.
+
+            netns labs: in the pod's or node's network namespace, with the pod's resolv.conf and hosts (the host's
+            tools play the image). multipass labs: through multipass / the API server.
 
             Examples:
               kubelab exec test-pod -- curl -s http://nginx-service:80/

@@ -13,8 +13,9 @@ internal static class GraphCommand
         var output = new Option<string>("--output", "-o") { Description = "text (box drawing), mermaid, dot or svg (needs Graphviz's `dot`)", DefaultValueFactory = _ => "text" };
         output.AcceptOnlyFromAmong("text", "mermaid", "dot", "svg");
         var command = new Command("graph", """
-            Draw the lab: the host bridge, each node's ens3, flannel.1 and cni0, the pods' veths, the VXLAN mesh and
-            the services.
+            Draw the lab's topology.
+
+            The host bridge, each node's ens3, flannel.1 and cni0, the pods' veths, the VXLAN mesh and the services.
 
             Examples:
               kubelab graph

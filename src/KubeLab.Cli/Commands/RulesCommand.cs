@@ -21,7 +21,9 @@ internal static class RulesCommand
         var noRandomFully = new Option<bool>("--no-random-fully") { Description = "model an iptables older than 1.6.2 (MASQUERADE without --random-fully)" };
         var live = new Option<bool>("--live") { Description = "print the node's actual `iptables-save` (netns labs) instead of what k3s would write" };
         var command = new Command("rules", """
-            Print the iptables rules a k3s v1.29.5 node holds, as iptables-restore input: kube-proxy's (iptables mode),
+            Print the iptables rules a k3s v1.29.5 node holds, as iptables-restore input.
+
+            kube-proxy's (iptables mode),
             flannel's, kubelet's and kube-router's, with the built-in chains' jumps in a real node's order. The output
             loads with `iptables-restore --noflush` into an empty network namespace.
 

@@ -12,7 +12,9 @@ internal static class TourCommand
         var interactive = new Option<bool>("--interactive") { Description = "wait for Enter between steps" };
         var step = new Option<int>("--step") { Description = "start at this step", DefaultValueFactory = _ => 1 };
         var command = new Command("tour", """
-            Walk through the seed's story on a live lab, running every command for real: the nodes, the test pod and
+            Walk through the seed's story on a live lab, step by step.
+
+            Every command runs for real: the nodes, the test pod and
             nginx service, curl, the pod's resolv.conf and kube-dns, kube-proxy's chains and their probabilities, the
             routes over cni0 and flannel.1, the VXLAN hop, and a NodePort. Brings up the default lab with the seed
             scenario if there is none.
