@@ -10,11 +10,18 @@ internal static class IptablesSaveParser
 {
     private static readonly Dictionary<string, string> BasicOptions = new(StringComparer.Ordinal)
     {
-        ["-s"] = "s", ["--source"] = "s", ["--src"] = "s",
-        ["-d"] = "d", ["--destination"] = "d", ["--dst"] = "d",
-        ["-i"] = "i", ["--in-interface"] = "i",
-        ["-o"] = "o", ["--out-interface"] = "o",
-        ["-p"] = "p", ["--protocol"] = "p",
+        ["-s"] = "s",
+        ["--source"] = "s",
+        ["--src"] = "s",
+        ["-d"] = "d",
+        ["--destination"] = "d",
+        ["--dst"] = "d",
+        ["-i"] = "i",
+        ["--in-interface"] = "i",
+        ["-o"] = "o",
+        ["--out-interface"] = "o",
+        ["-p"] = "p",
+        ["--protocol"] = "p",
     };
 
     public static Ruleset Parse(string text, string? source)

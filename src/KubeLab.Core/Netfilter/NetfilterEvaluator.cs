@@ -183,7 +183,8 @@ public static class NetfilterEvaluator
                 if (matchProbability < 1)
                 {
                     takenSteps = Add(takenSteps, new RuleStep(table, frame.Chain.Name, rule, StepKind.Branch,
-                        $"statistic: taken with probability {Format(matchProbability)}") { BranchProbability = matchProbability });
+                        $"statistic: taken with probability {Format(matchProbability)}")
+                    { BranchProbability = matchProbability });
                 }
 
                 var takenFrame = frame;
@@ -207,7 +208,8 @@ public static class NetfilterEvaluator
                 if (matchProbability < 1)
                 {
                     steps = Add(steps, new RuleStep(table, frame.Chain.Name, rule, StepKind.Branch,
-                        $"statistic: not taken with probability {Format(notTaken)}") { BranchProbability = notTaken });
+                        $"statistic: not taken with probability {Format(notTaken)}")
+                    { BranchProbability = notTaken });
                 }
 
                 probability *= notTaken;
@@ -309,51 +311,51 @@ public static class NetfilterEvaluator
             switch (target)
             {
                 case "DNAT":
-                {
-                    var to = rule.TargetOption("to-destination")
-                        ?? throw IptablesSaveParser.Error(table, rule.LineNumber, "DNAT without --to-destination");
-                    var (address, port) = ParseNatTarget(to, rule);
-                    packet = packet with { Destination = address, DestinationPort = port ?? packet.DestinationPort, DnatApplied = true };
-                    description = $"DNAT {Packet.Endpoint(before.Destination, before.DestinationPort)} → {Packet.Endpoint(packet.Destination, packet.DestinationPort)}";
-                    break;
-                }
-
-                case "REDIRECT":
-                {
-                    var local = context.InterfaceAddress(packet.InInterface ?? "lo") ?? IPAddress.Loopback;
-                    var ports = rule.TargetOption("to-ports");
-                    var port = ports is null ? packet.DestinationPort : (int)MatchEvaluator.ParseNumber(ports.Split('-')[0], rule);
-                    packet = packet with { Destination = local, DestinationPort = port, DnatApplied = true };
-                    description = $"REDIRECT to {Packet.Endpoint(local, port)}";
-                    break;
-                }
-
-                case "SNAT":
-                {
-                    var to = rule.TargetOption("to-source")
-                        ?? throw IptablesSaveParser.Error(table, rule.LineNumber, "SNAT without --to-source");
-                    var (address, port) = ParseNatTarget(to, rule);
-                    packet = packet with { Source = address, SourcePort = port ?? packet.SourcePort, SnatApplied = true };
-                    description = $"SNAT {Packet.Endpoint(before.Source, before.SourcePort)} → {Packet.Endpoint(packet.Source, packet.SourcePort)}";
-                    break;
-                }
-
-                default:
-                {
-                    var outInterface = packet.OutInterface;
-                    var address = outInterface is null ? null : context.InterfaceAddress(outInterface);
-                    if (address is null)
                     {
-                        Finish(packet, probability, Add(steps, new RuleStep(table, chainName, rule, StepKind.Unknown,
-                            $"MASQUERADE at line {rule.LineNumber}: no address known for outgoing interface {outInterface ?? "(none)"}")), assumptions, Verdict.Accept, rule, null);
-                        return false;
+                        var to = rule.TargetOption("to-destination")
+                            ?? throw IptablesSaveParser.Error(table, rule.LineNumber, "DNAT without --to-destination");
+                        var (address, port) = ParseNatTarget(to, rule);
+                        packet = packet with { Destination = address, DestinationPort = port ?? packet.DestinationPort, DnatApplied = true };
+                        description = $"DNAT {Packet.Endpoint(before.Destination, before.DestinationPort)} → {Packet.Endpoint(packet.Destination, packet.DestinationPort)}";
+                        break;
                     }
 
-                    packet = packet with { Source = address, SnatApplied = true };
-                    var fully = rule.TargetOptions.Any(o => o.Name == "random-fully") ? " (--random-fully: source port picked at random)" : "";
-                    description = $"MASQUERADE {before.Source} → {address} (address of {outInterface}){fully}";
-                    break;
-                }
+                case "REDIRECT":
+                    {
+                        var local = context.InterfaceAddress(packet.InInterface ?? "lo") ?? IPAddress.Loopback;
+                        var ports = rule.TargetOption("to-ports");
+                        var port = ports is null ? packet.DestinationPort : (int)MatchEvaluator.ParseNumber(ports.Split('-')[0], rule);
+                        packet = packet with { Destination = local, DestinationPort = port, DnatApplied = true };
+                        description = $"REDIRECT to {Packet.Endpoint(local, port)}";
+                        break;
+                    }
+
+                case "SNAT":
+                    {
+                        var to = rule.TargetOption("to-source")
+                            ?? throw IptablesSaveParser.Error(table, rule.LineNumber, "SNAT without --to-source");
+                        var (address, port) = ParseNatTarget(to, rule);
+                        packet = packet with { Source = address, SourcePort = port ?? packet.SourcePort, SnatApplied = true };
+                        description = $"SNAT {Packet.Endpoint(before.Source, before.SourcePort)} → {Packet.Endpoint(packet.Source, packet.SourcePort)}";
+                        break;
+                    }
+
+                default:
+                    {
+                        var outInterface = packet.OutInterface;
+                        var address = outInterface is null ? null : context.InterfaceAddress(outInterface);
+                        if (address is null)
+                        {
+                            Finish(packet, probability, Add(steps, new RuleStep(table, chainName, rule, StepKind.Unknown,
+                                $"MASQUERADE at line {rule.LineNumber}: no address known for outgoing interface {outInterface ?? "(none)"}")), assumptions, Verdict.Accept, rule, null);
+                            return false;
+                        }
+
+                        packet = packet with { Source = address, SnatApplied = true };
+                        var fully = rule.TargetOptions.Any(o => o.Name == "random-fully") ? " (--random-fully: source port picked at random)" : "";
+                        description = $"MASQUERADE {before.Source} → {address} (address of {outInterface}){fully}";
+                        break;
+                    }
             }
 
             // A NAT target is final for the nat table (NF_ACCEPT); the mapping is stored in conntrack.
@@ -396,16 +398,16 @@ public static class NetfilterEvaluator
                 switch (option.Name)
                 {
                     case "set-xmark":
-                    {
-                        var (value, mask) = MatchEvaluator.ParseMark(option.Value, rule);
-                        return (mark & ~mask) ^ value;
-                    }
+                        {
+                            var (value, mask) = MatchEvaluator.ParseMark(option.Value, rule);
+                            return (mark & ~mask) ^ value;
+                        }
 
                     case "set-mark":
-                    {
-                        var (value, mask) = MatchEvaluator.ParseMark(option.Value, rule);
-                        return (mark & ~mask) | value;
-                    }
+                        {
+                            var (value, mask) = MatchEvaluator.ParseMark(option.Value, rule);
+                            return (mark & ~mask) | value;
+                        }
 
                     case "or-mark":
                         return mark | MatchEvaluator.ParseNumber(option.Value, rule);

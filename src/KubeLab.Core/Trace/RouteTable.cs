@@ -120,8 +120,17 @@ public sealed class RouteTable
 
             routes.Add(new Route
             {
-                Type = type, Destination = destination, Via = via, Device = dev, Protocol = proto, Scope = scope,
-                Source = src, Metric = metric, OnLink = onlink, Text = line, LineNumber = n + 1,
+                Type = type,
+                Destination = destination,
+                Via = via,
+                Device = dev,
+                Protocol = proto,
+                Scope = scope,
+                Source = src,
+                Metric = metric,
+                OnLink = onlink,
+                Text = line,
+                LineNumber = n + 1,
             });
         }
 

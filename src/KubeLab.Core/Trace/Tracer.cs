@@ -31,8 +31,15 @@ public static class Tracer
             {
                 return new TraceResult
                 {
-                    Request = request, SourceKind = source.Kind, Source = source.Description, SourceNode = source.Node?.Name,
-                    Host = target.Host, Port = target.Port, Protocol = target.Protocol, Dns = dnsTrace, Notes = [dnsTrace.Outcome.Summary],
+                    Request = request,
+                    SourceKind = source.Kind,
+                    Source = source.Description,
+                    SourceNode = source.Node?.Name,
+                    Host = target.Host,
+                    Port = target.Port,
+                    Protocol = target.Protocol,
+                    Dns = dnsTrace,
+                    Notes = [dnsTrace.Outcome.Summary],
                 };
             }
 
@@ -149,7 +156,13 @@ public static class Tracer
 
         return new DnsTrace
         {
-            Name = host, Resolver = kind, ResolvConf = conf, Nameserver = nameserver, Candidates = candidates, Outcome = outcome, QueryPath = queryPath,
+            Name = host,
+            Resolver = kind,
+            ResolvConf = conf,
+            Nameserver = nameserver,
+            Candidates = candidates,
+            Outcome = outcome,
+            QueryPath = queryPath,
         };
     }
 
@@ -177,7 +190,11 @@ public static class Tracer
             var root = new TracePath(null, 1);
             var packet = new Packet
             {
-                Source = source.Address ?? IPAddress.Any, Destination = destination, Protocol = protocol, SourcePort = sourcePort, DestinationPort = port,
+                Source = source.Address ?? IPAddress.Any,
+                Destination = destination,
+                Protocol = protocol,
+                SourcePort = sourcePort,
+                DestinationPort = port,
             };
             var flow = new Flow(packet, [], [], null, 0);
             switch (source.Kind)
@@ -203,7 +220,9 @@ public static class Tracer
             var modelNode = snapshot.FindNode(node.Name);
             path.HopList.Add(new TraceHop
             {
-                Kind = HopKind.Send, Node = node.Name, After = packet,
+                Kind = HopKind.Send,
+                Node = node.Name,
+                After = packet,
                 Text = $"{pod.Key} sends {packet} from eth0 (its veth peer {veth} is a port of cni0)",
             });
             if (modelNode is not null && modelNode.PodCidr.Contains(packet.Destination) && !packet.Destination.Equals(modelNode.Cni0Address))
@@ -212,7 +231,8 @@ public static class Tracer
                 // runs the iptables hooks, with physdev set).
                 path.HopList.Add(new TraceHop
                 {
-                    Kind = HopKind.Bridge, Node = node.Name,
+                    Kind = HopKind.Bridge,
+                    Node = node.Name,
                     Text = $"pod route {modelNode.PodCidr} dev eth0: {packet.Destination} is on the pod's own subnet, so cni0 bridges the frame (bridge-nf-call-iptables runs the hooks)",
                 });
                 var bridged = packet with { InInterface = "cni0", PhysIn = veth, Bridged = true };
@@ -223,7 +243,8 @@ public static class Tracer
             var gateway = modelNode?.Cni0Address.ToString() ?? "the cni0 gateway";
             path.HopList.Add(new TraceHop
             {
-                Kind = HopKind.Route, Node = node.Name,
+                Kind = HopKind.Route,
+                Node = node.Name,
                 Text = $"pod route: default via {gateway} dev eth0 → the frame goes to cni0's address, so {node.Name} routes it",
             });
             Arrive(path, node, flow with { Packet = packet with { InInterface = "cni0", PhysIn = veth } });
@@ -237,7 +258,8 @@ public static class Tracer
             {
                 Finish(path, flow, new TraceOutcome
                 {
-                    Kind = OutcomeKind.Unreachable, Probability = path.Probability,
+                    Kind = OutcomeKind.Unreachable,
+                    Probability = path.Probability,
                     Text = $"an outside client cannot reach {packet.Destination}: it is no node's address (ClusterIPs and pod IPs are routed only inside the cluster)",
                 });
                 return;
@@ -246,7 +268,9 @@ public static class Tracer
             var device = entry.Routes.Lookup(packet.Source)?.Device ?? "eth0";
             path.HopList.Add(new TraceHop
             {
-                Kind = HopKind.Send, Node = entry.Name, After = packet,
+                Kind = HopKind.Send,
+                Node = entry.Name,
+                After = packet,
                 Text = $"outside client {packet.Source} sends {packet}; it arrives on {entry.Name} {device}",
             });
             Arrive(path, entry, flow with { Packet = packet with { InInterface = device } });
@@ -268,7 +292,11 @@ public static class Tracer
             packet = packet with { Source = src, OutInterface = device };
             path.HopList.Add(new TraceHop
             {
-                Kind = HopKind.Send, Node = node.Name, After = packet, Rule = route?.Text, Line = route?.LineNumber,
+                Kind = HopKind.Send,
+                Node = node.Name,
+                After = packet,
+                Rule = route?.Text,
+                Line = route?.LineNumber,
                 Text = $"a process on {node.Name} connects: {(route is null ? "local address" : $"route \"{route.Text}\"")} picks source {src}, then OUTPUT runs",
             });
             RunHook(path, node, Hooks.Output, flow with { Packet = packet }, (p, f) =>
@@ -310,7 +338,9 @@ public static class Tracer
             {
                 Finish(path, flow, new TraceOutcome
                 {
-                    Kind = OutcomeKind.Dropped, Probability = path.Probability, Node = node.Name,
+                    Kind = OutcomeKind.Dropped,
+                    Probability = path.Probability,
+                    Node = node.Name,
                     Text = $"more than {MaxNodeHops} node hops: a routing loop (the kernel would drop it when the TTL runs out)",
                 });
                 return;
@@ -356,8 +386,13 @@ public static class Tracer
             var packet = flow.Packet with { OutInterface = null };
             RunHook(path, node, Hooks.Input, flow with { Packet = packet }, (p, f) => Finish(p, f, new TraceOutcome
             {
-                Kind = OutcomeKind.DeliveredToHost, Probability = p.Probability, Node = node.Name, Address = f.Packet.Destination,
-                Port = f.Packet.DestinationPort, ClientAddressSeen = f.Packet.Source, Masqueraded = f.Nats.Any(n => n.Kind != "DNAT"),
+                Kind = OutcomeKind.DeliveredToHost,
+                Probability = p.Probability,
+                Node = node.Name,
+                Address = f.Packet.Destination,
+                Port = f.Packet.DestinationPort,
+                ClientAddressSeen = f.Packet.Source,
+                Masqueraded = f.Nats.Any(n => n.Kind != "DNAT"),
                 EndpointChain = f.EndpointChain,
                 Text = $"delivered to a socket of {node.Name} itself ({Packet.Endpoint(f.Packet.Destination, f.Packet.DestinationPort)}): nothing in the lab listens there unless the node runs it",
             }));
@@ -382,14 +417,23 @@ public static class Tracer
                 var mac = neighbour?.LinkAddress is null ? "" : $" ({neighbour.LinkAddress})";
                 path.HopList.Add(new TraceHop
                 {
-                    Kind = HopKind.Deliver, Node = node.Name, After = packet, Rule = neighbour?.Text,
+                    Kind = HopKind.Deliver,
+                    Node = node.Name,
+                    After = packet,
+                    Rule = neighbour?.Text,
                     Text = $"{device} → ARP {packet.Destination}{mac} → bridge port {veth} → eth0 of {pod.Key}",
                 });
                 var masqueraded = flow.Nats.Any(n => n.Kind != "DNAT");
                 Finish(path, flow, new TraceOutcome
                 {
-                    Kind = OutcomeKind.Delivered, Probability = path.Probability, Node = node.Name, Pod = pod.Key,
-                    Address = packet.Destination, Port = packet.DestinationPort, ClientAddressSeen = packet.Source, Masqueraded = masqueraded,
+                    Kind = OutcomeKind.Delivered,
+                    Probability = path.Probability,
+                    Node = node.Name,
+                    Pod = pod.Key,
+                    Address = packet.Destination,
+                    Port = packet.DestinationPort,
+                    ClientAddressSeen = packet.Source,
+                    Masqueraded = masqueraded,
                     EndpointChain = flow.EndpointChain,
                     Text = $"delivered to {pod.Key} ({Packet.Endpoint(packet.Destination, packet.DestinationPort)}) on {node.Name}; it sees the client as {packet.Source}" +
                         (masqueraded ? " (masqueraded)" : ""),
@@ -410,7 +454,11 @@ public static class Tracer
                 var inDevice = other.Routes.Lookup(packet.Source)?.Device ?? device;
                 path.HopList.Add(new TraceHop
                 {
-                    Kind = HopKind.Underlay, Node = node.Name, After = packet, Rule = route.Text, Line = route.LineNumber,
+                    Kind = HopKind.Underlay,
+                    Node = node.Name,
+                    After = packet,
+                    Rule = route.Text,
+                    Line = route.LineNumber,
                     Text = $"leaves {node.Name} on {device}{(route.Via is null ? "" : $" via {route.Via}")} and arrives on {other.Name} {inDevice}",
                 });
                 Arrive(path, other, NewConnectionOn(flow, packet with { InInterface = inDevice }));
@@ -419,13 +467,23 @@ public static class Tracer
 
             path.HopList.Add(new TraceHop
             {
-                Kind = HopKind.Underlay, Node = node.Name, After = packet, Rule = route.Text, Line = route.LineNumber,
+                Kind = HopKind.Underlay,
+                Node = node.Name,
+                After = packet,
+                Rule = route.Text,
+                Line = route.LineNumber,
                 Text = $"leaves {node.Name} on {device}{(route.Via is null ? "" : $" via {route.Via}")}: outside the lab",
             });
             Finish(path, flow, new TraceOutcome
             {
-                Kind = OutcomeKind.LeftLab, Probability = path.Probability, Node = node.Name, Address = packet.Destination, Port = packet.DestinationPort,
-                ClientAddressSeen = packet.Source, Masqueraded = flow.Nats.Any(n => n.Kind != "DNAT"), EndpointChain = flow.EndpointChain,
+                Kind = OutcomeKind.LeftLab,
+                Probability = path.Probability,
+                Node = node.Name,
+                Address = packet.Destination,
+                Port = packet.DestinationPort,
+                ClientAddressSeen = packet.Source,
+                Masqueraded = flow.Nats.Any(n => n.Kind != "DNAT"),
+                EndpointChain = flow.EndpointChain,
                 Text = $"leaves the lab from {node.Name} toward {Packet.Endpoint(packet.Destination, packet.DestinationPort)} with source {packet.Source}",
                 Reply = Reply(flow, packet),
             });
@@ -457,7 +515,10 @@ public static class Tracer
             var remote = nodes.Values.FirstOrDefault(n => n != node && n.IsLocalAddress(remoteIp));
             path.HopList.Add(new TraceHop
             {
-                Kind = HopKind.Encapsulate, Node = node.Name, Before = packet, Rule = $"{neighbour.Text} | {fdb.Text}",
+                Kind = HopKind.Encapsulate,
+                Node = node.Name,
+                Before = packet,
+                Rule = $"{neighbour.Text} | {fdb.Text}",
                 Text = $"{device}: neighbour {nextHop} is {neighbour.LinkAddress}; fdb sends that MAC to {remoteIp} → VXLAN: outer udp {outerSource} → {remoteIp}:{LabDefaults.VxlanPort} VNI {LabDefaults.VxlanId}, inner {packet with { Mark = 0 }}" +
                     (underlay is null ? "" : $"; the outer packet leaves by \"{underlay.Text}\""),
             });
@@ -465,8 +526,13 @@ public static class Tracer
             {
                 Finish(path, flow, new TraceOutcome
                 {
-                    Kind = OutcomeKind.LeftLab, Probability = path.Probability, Node = node.Name, Address = packet.Destination, Port = packet.DestinationPort,
-                    ClientAddressSeen = packet.Source, EndpointChain = flow.EndpointChain,
+                    Kind = OutcomeKind.LeftLab,
+                    Probability = path.Probability,
+                    Node = node.Name,
+                    Address = packet.Destination,
+                    Port = packet.DestinationPort,
+                    ClientAddressSeen = packet.Source,
+                    EndpointChain = flow.EndpointChain,
                     Text = $"VXLAN to {remoteIp}: no node state has that address, so the trace stops here",
                 });
                 return;
@@ -475,7 +541,9 @@ public static class Tracer
             var inner = packet with { InInterface = device, OutInterface = null, PhysIn = null, PhysOut = null, Bridged = false, Mark = 0 };
             path.HopList.Add(new TraceHop
             {
-                Kind = HopKind.Decapsulate, Node = remote.Name, After = inner,
+                Kind = HopKind.Decapsulate,
+                Node = remote.Name,
+                After = inner,
                 Text = $"{remote.Name} receives udp :{LabDefaults.VxlanPort} on {remote.Routes.Lookup(outerSource)?.Device ?? "its underlay interface"}; {device} decapsulates (inner destination MAC is its VTEP MAC) and the inner packet enters on {device}",
             });
             Arrive(path, remote, NewConnectionOn(flow, inner));
@@ -510,13 +578,20 @@ public static class Tracer
 
         private static TraceHop RouteHop(NodeState node, Route route, string what) => new()
         {
-            Kind = HopKind.Route, Node = node.Name, Rule = route.Text, Line = route.LineNumber,
+            Kind = HopKind.Route,
+            Node = node.Name,
+            Rule = route.Text,
+            Line = route.LineNumber,
             Text = $"{what}: \"{route.Text}\" → {(route.Via is null ? "" : $"next hop {route.Via} ")}dev {route.Device}",
         };
 
         private static TraceOutcome Unreachable(TracePath path, NodeState node, Packet packet, string why) => new()
         {
-            Kind = OutcomeKind.Unreachable, Probability = path.Probability, Node = node.Name, Address = packet.Destination, Port = packet.DestinationPort,
+            Kind = OutcomeKind.Unreachable,
+            Probability = path.Probability,
+            Node = node.Name,
+            Address = packet.Destination,
+            Port = packet.DestinationPort,
             Text = $"{node.Name} cannot forward {packet}: {why}",
         };
 
@@ -536,7 +611,10 @@ public static class Tracer
             var shared = outcomes.Count == 1 ? outcomes[0].Steps.Count : CommonPrefix(outcomes);
             path.HopList.Add(new TraceHop
             {
-                Kind = HopKind.Hook, Node = node.Name, Hook = hook, Before = flow.Packet,
+                Kind = HopKind.Hook,
+                Node = node.Name,
+                Hook = hook,
+                Before = flow.Packet,
                 Text = $"{node.Name} {hook} (in {flow.Packet.InInterface ?? "-"}, out {flow.Packet.OutInterface ?? "-"}): {flow.Packet}",
             });
             AddSteps(path, node, hook, outcomes[0].Steps.Take(shared));
@@ -570,8 +648,13 @@ public static class Tracer
                         Finish(target, updated, new TraceOutcome
                         {
                             Kind = outcome.Verdict == Verdict.Reject ? OutcomeKind.Rejected : OutcomeKind.Dropped,
-                            Probability = target.Probability, Node = node.Name, Address = outcome.Packet.Destination, Port = outcome.Packet.DestinationPort,
-                            VerdictRule = outcome.VerdictRule?.Text, VerdictLine = outcome.VerdictRule?.LineNumber, EndpointChain = updated.EndpointChain,
+                            Probability = target.Probability,
+                            Node = node.Name,
+                            Address = outcome.Packet.Destination,
+                            Port = outcome.Packet.DestinationPort,
+                            VerdictRule = outcome.VerdictRule?.Text,
+                            VerdictLine = outcome.VerdictRule?.LineNumber,
+                            EndpointChain = updated.EndpointChain,
                             Text = outcome.Verdict switch
                             {
                                 Verdict.Reject => $"{node.Name} {hook} rejects it ({outcome.RejectWith}): the client gets \"connection refused\"",
@@ -628,8 +711,16 @@ public static class Tracer
                         StepKind.Unknown or StepKind.Note => HopKind.Note,
                         _ => HopKind.Rule,
                     },
-                    Node = node.Name, Hook = hook, Table = step.Table, Chain = step.Chain, Rule = step.Rule?.Text, Line = step.Rule?.LineNumber,
-                    Before = step.Before, After = step.After, BranchProbability = step.BranchProbability, Text = step.Description,
+                    Node = node.Name,
+                    Hook = hook,
+                    Table = step.Table,
+                    Chain = step.Chain,
+                    Rule = step.Rule?.Text,
+                    Line = step.Rule?.LineNumber,
+                    Before = step.Before,
+                    After = step.After,
+                    BranchProbability = step.BranchProbability,
+                    Text = step.Description,
                 });
             }
         }

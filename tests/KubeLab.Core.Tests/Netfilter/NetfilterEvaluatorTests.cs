@@ -19,7 +19,11 @@ public class NetfilterEvaluatorTests
 
     private static Packet Tcp(string src, string dst, int port) => new()
     {
-        Source = IPAddress.Parse(src), Destination = IPAddress.Parse(dst), Protocol = "tcp", SourcePort = 40000, DestinationPort = port,
+        Source = IPAddress.Parse(src),
+        Destination = IPAddress.Parse(dst),
+        Protocol = "tcp",
+        SourcePort = 40000,
+        DestinationPort = port,
     };
 
     private static Ruleset Table(string table, params string[] lines) =>

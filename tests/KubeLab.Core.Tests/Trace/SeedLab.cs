@@ -38,7 +38,8 @@ internal static class SeedLab
             pods.Add(Pod("default", "web-local-1", "10.42.1.7", "vm2", "nginx"));
             services.Add(Service("default", "web", "10.43.10.10", new ServicePort { Port = 80, TargetPort = PortRef.Of(8080), NodePort = 30080 }) with { Type = ServiceType.NodePort });
             services.Add(Service("default", "web-local", "10.43.10.11", new ServicePort { Port = 80, TargetPort = PortRef.Of(8080), NodePort = 30081 })
-                with { Type = ServiceType.NodePort, ExternalTrafficPolicy = TrafficPolicy.Local });
+                with
+            { Type = ServiceType.NodePort, ExternalTrafficPolicy = TrafficPolicy.Local });
             services.Add(Service("default", "empty", "10.43.10.12", new ServicePort { Port = 80, TargetPort = PortRef.Of(80) }));
         }
 
@@ -66,12 +67,18 @@ internal static class SeedLab
 
     private static Pod Pod(string ns, string name, string ip, string node, string image) => new()
     {
-        Namespace = ns, Name = name, IP = IPAddress.Parse(ip), NodeName = node,
+        Namespace = ns,
+        Name = name,
+        IP = IPAddress.Parse(ip),
+        NodeName = node,
         Containers = [new Container { Name = name.Split('-')[0], Image = image }],
     };
 
     private static Service Service(string ns, string name, string ip, params ServicePort[] ports) => new()
     {
-        Namespace = ns, Name = name, ClusterIP = IPAddress.Parse(ip), Ports = ports,
+        Namespace = ns,
+        Name = name,
+        ClusterIP = IPAddress.Parse(ip),
+        Ports = ports,
     };
 }
