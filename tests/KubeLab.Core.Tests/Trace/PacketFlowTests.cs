@@ -110,3 +110,25 @@ public class PacketFlowTests
         Assert.Equal("vm3", outcome.Node);
     }
 }
+
+public class BridgedFlowTests
+{
+    [Fact]
+    public void Pod_to_pod_on_the_same_node_is_bridged_by_cni0_and_still_runs_the_hooks()
+    {
+        var result = SeedLab.Trace("seed", "test-pod", "10.42.1.2:80");
+        var outcome = Assert.Single(result.Outcomes);
+        Assert.Equal(OutcomeKind.Delivered, outcome.Kind);
+        Assert.Equal("default/nginx-deployment-7c79c4bf97-5j5bv", outcome.Pod);
+        Assert.False(outcome.Masqueraded);
+        var hops = result.Connection!.Hops;
+        Assert.Contains(hops, h => h.Kind == HopKind.Bridge);
+        var forward = Assert.Single(hops, h => h.Kind == HopKind.Hook && h.Hook == "FORWARD");
+        Assert.Equal("cni0", forward.Before!.InInterface);
+        Assert.Equal("cni0", forward.Before.OutInterface);
+        Assert.True(forward.Before.Bridged);
+        Assert.Equal("vethfd62489f", forward.Before.PhysIn);
+        Assert.Equal("vethe61f9a43", forward.Before.PhysOut);
+        Assert.DoesNotContain(hops, h => h.Kind == HopKind.Encapsulate);
+    }
+}
