@@ -29,7 +29,7 @@ internal static class IptablesSaveParser
         var where = source ?? "iptables-save";
         var tables = new Dictionary<string, NetfilterTable>(StringComparer.Ordinal);
         // Dumps repeat the same words (-m, comment, tcp, chain names) hundreds of thousands of times: keep one copy.
-        var words = new Words();
+        var words = new Words(pooled: false);
         NetfilterTable? current = null;
         var lineNumber = 0;
         var lastLine = 0;
@@ -177,7 +177,9 @@ internal static class IptablesSaveParser
         };
         if (!defer)
         {
-            rule.Materialize(ParseBody(rule.Text, where, lineNumber, words));
+            // Checked now so a malformed line fails the parse; the parsed form is dropped (it dies young, which keeps
+            // the GC cheap on a 320,000-rule dump) and read again when the rule is first used.
+            ParseBody(line.ToString(), where, lineNumber, words);
         }
 
         chain.RuleList.Add(rule);

@@ -131,8 +131,6 @@ public sealed class NetfilterRule
         Where = where;
     }
 
-    internal void Materialize(IptablesSaveParser.RuleBody parsed) => body = parsed;
-
     private IptablesSaveParser.RuleBody Body => body ??= IptablesSaveParser.ParseBody(Text, Where, LineNumber);
 
     /// <summary>The dump's name for messages ("vm2: iptables-save").</summary>

@@ -520,7 +520,8 @@ public static class Tracer
                 Before = packet,
                 Rule = $"{neighbour.Text} | {fdb.Text}",
                 Text = $"{device}: neighbour {nextHop} is {neighbour.LinkAddress}; fdb sends that MAC to {remoteIp} → VXLAN: outer udp {outerSource} → {remoteIp}:{LabDefaults.VxlanPort} VNI {LabDefaults.VxlanId}, inner {packet with { Mark = 0 }}" +
-                    (underlay is null ? "" : $"; the outer packet leaves by \"{underlay.Text}\""),
+                    (underlay is null ? "" : $"; the outer packet leaves by \"{underlay.Text}\"") +
+                    " (the outer packet's own OUTPUT/POSTROUTING here and INPUT on the receiver are not evaluated)",
             });
             if (remote is null)
             {
