@@ -392,7 +392,7 @@ public static class Tracer
                 Address = f.Packet.Destination,
                 Port = f.Packet.DestinationPort,
                 ClientAddressSeen = f.Packet.Source,
-                Masqueraded = f.Nats.Any(n => n.Kind != "DNAT"),
+                Masqueraded = f.Nats.Any(n => n.Kind is "SNAT" or "MASQUERADE"),
                 EndpointChain = f.EndpointChain,
                 Text = $"delivered to a socket of {node.Name} itself ({Packet.Endpoint(f.Packet.Destination, f.Packet.DestinationPort)}): nothing in the lab listens there unless the node runs it",
             }));
@@ -423,7 +423,7 @@ public static class Tracer
                     Rule = neighbour?.Text,
                     Text = $"{device} → ARP {packet.Destination}{mac} → bridge port {veth} → eth0 of {pod.Key}",
                 });
-                var masqueraded = flow.Nats.Any(n => n.Kind != "DNAT");
+                var masqueraded = flow.Nats.Any(n => n.Kind is "SNAT" or "MASQUERADE");
                 Finish(path, flow, new TraceOutcome
                 {
                     Kind = OutcomeKind.Delivered,
@@ -482,7 +482,7 @@ public static class Tracer
                 Address = packet.Destination,
                 Port = packet.DestinationPort,
                 ClientAddressSeen = packet.Source,
-                Masqueraded = flow.Nats.Any(n => n.Kind != "DNAT"),
+                Masqueraded = flow.Nats.Any(n => n.Kind is "SNAT" or "MASQUERADE"),
                 EndpointChain = flow.EndpointChain,
                 Text = $"leaves the lab from {node.Name} toward {Packet.Endpoint(packet.Destination, packet.DestinationPort)} with source {packet.Source}",
                 Reply = Reply(flow, packet),
@@ -565,12 +565,12 @@ public static class Tracer
             };
             foreach (var nat in flow.Nats.Reverse())
             {
-                reply.Add(nat.Kind == "DNAT"
+                reply.Add(nat.Kind is "DNAT" or "REDIRECT"
                     ? $"on {nat.Node}: conntrack undoes the DNAT: source {Packet.Endpoint(nat.After.Destination, nat.After.DestinationPort)} → {Packet.Endpoint(nat.Before.Destination, nat.Before.DestinationPort)}"
                     : $"on {nat.Node}: conntrack undoes the {nat.Kind}: destination {nat.After.Source} → {nat.Before.Source}");
             }
 
-            var first = flow.Nats.FirstOrDefault(n => n.Kind == "DNAT");
+            var first = flow.Nats.FirstOrDefault(n => n.Kind is "DNAT" or "REDIRECT");
             var from = first is null ? delivered.Destination : first.Before.Destination;
             var port = first is null ? delivered.DestinationPort : first.Before.DestinationPort;
             reply.Add($"the client receives the reply from {Packet.Endpoint(from, port)}");
@@ -630,7 +630,8 @@ public static class Tracer
                 }
 
                 var updated = flow with { Packet = outcome.Packet, Assumptions = flow.Assumptions.AddRange(outcome.Assumptions) };
-                foreach (var step in outcome.Steps.Where(s => s.Kind == StepKind.Modify && s.Table == "nat" && s.Before is not null && s.After is not null))
+                foreach (var step in outcome.Steps.Where(s => s.Kind == StepKind.Modify && s.Table == "nat" && s.Before is not null && s.After is not null
+                    && s.Rule?.Target is "DNAT" or "SNAT" or "MASQUERADE" or "REDIRECT"))
                 {
                     var kind = step.Rule?.Target ?? "NAT";
                     updated = updated with { Nats = updated.Nats.Add(new NatRecord(node.Name, kind, step.Before!, step.After!)) };

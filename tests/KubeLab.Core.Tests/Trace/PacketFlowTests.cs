@@ -85,6 +85,14 @@ public class PacketFlowTests
         Assert.Equal("10.42.1.0", seen["10.42.0.8"]);
         Assert.Equal("10.42.1.1", seen["10.42.1.2"]);
         Assert.Equal("10.42.1.0", seen["10.42.2.2"]);
+        var remote = result.Outcomes.Single(o => o.Address!.ToString() == "10.42.0.8");
+        Assert.Equal(
+        [
+            "reply 10.42.0.8:80 → 10.42.1.0 (conntrack ESTABLISHED: no nat rules run)",
+            "on vm2: conntrack undoes the MASQUERADE: destination 10.42.1.0 → 10.65.94.199",
+            "on vm2: conntrack undoes the DNAT: source 10.42.0.8:80 → 10.43.180.238:80",
+            "the client receives the reply from 10.43.180.238:80",
+        ], remote.Reply);
         var send = result.Connection!.Hops[0];
         Assert.Equal(HopKind.Send, send.Kind);
         Assert.Equal("10.65.94.199", send.After!.Source.ToString());
