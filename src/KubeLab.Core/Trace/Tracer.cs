@@ -684,14 +684,10 @@ public static class Tracer
         private static string BranchLabel(HookOutcome outcome, int shared)
         {
             var rest = outcome.Steps.Skip(shared).ToList();
-            var jump = rest.LastOrDefault(s => s.Kind == StepKind.Jump && s.Rule?.Target is not null)?.Rule?.Target;
-            var nat = rest.LastOrDefault(s => s.Kind == StepKind.Modify && s.Table == "nat")?.Description;
-            var label = string.Join(": ", new[] { jump, nat }.Where(s => s is not null));
-            if (label.Length == 0)
-            {
-                label = outcome.Verdict.ToString();
-            }
-
+            // Name the branch after the chain whose NAT it took (KUBE-SEP-…), else the first chain it jumped to.
+            var nat = rest.FirstOrDefault(s => s.Kind == StepKind.Modify && s.Table == "nat" && s.Rule?.Target is "DNAT" or "SNAT" or "MASQUERADE" or "REDIRECT");
+            var jump = rest.FirstOrDefault(s => s.Kind == StepKind.Jump && s.Rule?.Target is not null)?.Rule?.Target;
+            var label = nat is not null ? $"{nat.Chain}: {nat.Description}" : jump ?? outcome.Verdict.ToString();
             return outcome.Assumptions.Count > 0 ? $"{label} (assuming {string.Join("; ", outcome.Assumptions)})" : label;
         }
 

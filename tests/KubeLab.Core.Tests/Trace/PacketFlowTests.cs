@@ -140,3 +140,18 @@ public class BridgedFlowTests
         Assert.DoesNotContain(hops, h => h.Kind == HopKind.Encapsulate);
     }
 }
+
+public class BranchLabelTests
+{
+    [Fact]
+    public void Host_traffic_branches_are_named_after_the_endpoint_chain_even_though_filter_output_runs_after_nat()
+    {
+        var result = SeedLab.Trace("seed", "vm2", "10.43.180.238:80");
+        Assert.Equal(
+        [
+            "KUBE-SEP-LNMZPQ2U2A5TEEGP: DNAT 10.43.180.238:80 → 10.42.0.8:80",
+            "KUBE-SEP-3Y75O4B4KDVD7TMA: DNAT 10.43.180.238:80 → 10.42.1.2:80",
+            "KUBE-SEP-Z33JJVRDNG7R4HVW: DNAT 10.43.180.238:80 → 10.42.2.2:80",
+        ], result.Connection!.Branches.Select(b => b.Label));
+    }
+}
