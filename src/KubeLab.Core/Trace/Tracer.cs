@@ -520,8 +520,7 @@ public static class Tracer
                 Before = packet,
                 Rule = $"{neighbour.Text} | {fdb.Text}",
                 Text = $"{device}: neighbour {nextHop} is {neighbour.LinkAddress}; fdb sends that MAC to {remoteIp} → VXLAN: outer udp {outerSource} → {remoteIp}:{LabDefaults.VxlanPort} VNI {LabDefaults.VxlanId}, inner {packet with { Mark = 0 }}" +
-                    (underlay is null ? "" : $"; the outer packet leaves by \"{underlay.Text}\"") +
-                    " (the outer packet's own OUTPUT/POSTROUTING here and INPUT on the receiver are not evaluated)",
+                    (underlay is null ? "" : $"; the outer packet leaves by \"{underlay.Text}\""),
             });
             if (remote is null)
             {
@@ -539,6 +538,11 @@ public static class Tracer
                 return;
             }
 
+            if (!OuterPacketPasses(path, flow, node, remote, outerSource, remoteIp, underlay?.Device ?? "eth0"))
+            {
+                return;
+            }
+
             var inner = packet with { InInterface = device, OutInterface = null, PhysIn = null, PhysOut = null, Bridged = false, Mark = 0 };
             path.HopList.Add(new TraceHop
             {
@@ -548,6 +552,70 @@ public static class Tracer
                 Text = $"{remote.Name} receives udp :{LabDefaults.VxlanPort} on {remote.Routes.Lookup(outerSource)?.Device ?? "its underlay interface"}; {device} decapsulates (inner destination MAC is its VTEP MAC) and the inner packet enters on {device}",
             });
             Arrive(path, remote, NewConnectionOn(flow, inner));
+        }
+
+        /// <summary>
+        /// The outer UDP packet is a packet of its own: locally generated on the sender (OUTPUT, POSTROUTING) and
+        /// addressed to the receiver (PREROUTING, INPUT). Its walks are summarised in one hop unless a rule stops it.
+        /// </summary>
+        private bool OuterPacketPasses(TracePath path, Flow flow, NodeState sender, NodeState? receiver, IPAddress outerSource, IPAddress remoteIp, string underlayDevice)
+        {
+            var outer = new Packet
+            {
+                Source = outerSource,
+                Destination = remoteIp,
+                Protocol = "udp",
+                DestinationPort = LabDefaults.VxlanPort,
+                OutInterface = underlayDevice,
+            };
+            var walks = new List<(NodeState Node, string Hook, Packet Packet)>
+            {
+                (sender, Hooks.Output, outer),
+                (sender, Hooks.Postrouting, outer),
+            };
+            if (receiver is not null)
+            {
+                var inDevice = receiver.Routes.Lookup(outerSource)?.Device ?? "eth0";
+                var arriving = outer with { InInterface = inDevice, OutInterface = null };
+                walks.Add((receiver, Hooks.Prerouting, arriving));
+                walks.Add((receiver, Hooks.Input, arriving));
+            }
+
+            var passed = new List<string>();
+            foreach (var (node, hook, packet) in walks)
+            {
+                var outcomes = NetfilterEvaluator.RunHook(node.Rules, hook, packet, node.NetfilterContext);
+                var stopped = outcomes.FirstOrDefault(o => o.Verdict != Verdict.Accept);
+                if (stopped is not null)
+                {
+                    AddSteps(path, node, hook, stopped.Steps);
+                    Finish(path, flow, new TraceOutcome
+                    {
+                        Kind = stopped.Verdict == Verdict.Reject ? OutcomeKind.Rejected : OutcomeKind.Dropped,
+                        Probability = path.Probability,
+                        Node = node.Name,
+                        Address = flow.Packet.Destination,
+                        Port = flow.Packet.DestinationPort,
+                        EndpointChain = flow.EndpointChain,
+                        VerdictRule = stopped.VerdictRule?.Text,
+                        VerdictLine = stopped.VerdictRule?.LineNumber,
+                        Text = $"{node.Name} {hook} stops the VXLAN packet {packet}" + (stopped.VerdictRule is null ? " (chain policy)" : $" (line {stopped.VerdictRule.LineNumber})"),
+                    });
+                    return false;
+                }
+
+                var decided = outcomes[0].VerdictRule;
+                passed.Add($"{node.Name} {hook} {(decided is null ? "ACCEPT (policy)" : $"ACCEPT at line {decided.LineNumber}")}");
+            }
+
+            path.HopList.Add(new TraceHop
+            {
+                Kind = HopKind.Underlay,
+                Node = sender.Name,
+                After = outer,
+                Text = $"outer packet {outer}: {string.Join(", ", passed)}",
+            });
+            return true;
         }
 
         /// <summary>Another node has its own conntrack table and the skb mark does not cross the wire.</summary>
