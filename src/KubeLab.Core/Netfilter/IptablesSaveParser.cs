@@ -30,6 +30,7 @@ internal static class IptablesSaveParser
         var tables = new Dictionary<string, NetfilterTable>(StringComparer.Ordinal);
         // Dumps repeat the same words (-m, comment, tcp, chain names) hundreds of thousands of times: keep one copy.
         var words = new Words(pooled: false);
+        var allRules = new List<NetfilterRule>();
         NetfilterTable? current = null;
         var lineNumber = 0;
         var lastLine = 0;
@@ -81,7 +82,7 @@ internal static class IptablesSaveParser
                     break;
                 case '[':
                 case '-':
-                    ParseRuleLine(text, lineStart + (line.Length - line.TrimStart().Length), trimmed.Length, current, where, lineNumber, words, deferRules);
+                    allRules.Add(ParseRuleLine(text, lineStart + (line.Length - line.TrimStart().Length), trimmed.Length, current, where, lineNumber, words));
                     break;
                 default:
                     if (trimmed.SequenceEqual("COMMIT"))
@@ -102,6 +103,17 @@ internal static class IptablesSaveParser
         if (current is not null)
         {
             throw Error(where, lastLine, $"table \"{current.Name}\" (line {current.LineNumber}) has no COMMIT: the dump is truncated");
+        }
+
+        if (!deferRules)
+        {
+            // Every rule is checked, in file order, so the first malformed line fails the parse. The parsed form is
+            // dropped (it dies young; keeping 320,000 of them made the GC cost more than the parsing) and read again
+            // when the rule is first used.
+            foreach (var rule in allRules)
+            {
+                rule.Check(words);
+            }
         }
 
         return new Ruleset(tables, source);
@@ -135,7 +147,7 @@ internal static class IptablesSaveParser
         table.ChainMap.Add(name, new NetfilterChain(table.Name, name, policy, lineNumber));
     }
 
-    private static void ParseRuleLine(string text, int offset, int length, NetfilterTable? table, string where, int lineNumber, Words words, bool defer)
+    private static NetfilterRule ParseRuleLine(string text, int offset, int length, NetfilterTable? table, string where, int lineNumber, Words words)
     {
         // The header (-A CHAIN) is read here; the rest of the rule now, or on first use when deferred.
         var line = text.AsSpan(offset, length);
@@ -175,14 +187,8 @@ internal static class IptablesSaveParser
         {
             Position = chain.RuleList.Count + 1,
         };
-        if (!defer)
-        {
-            // Checked now so a malformed line fails the parse; the parsed form is dropped (it dies young, which keeps
-            // the GC cheap on a 320,000-rule dump) and read again when the rule is first used.
-            ParseBody(line.ToString(), where, lineNumber, words);
-        }
-
         chain.RuleList.Add(rule);
+        return rule;
     }
 
     internal sealed record RuleBody(IReadOnlyList<RuleMatch> Matches, string? Target, IReadOnlyList<MatchOption> TargetOptions, bool IsGoto);

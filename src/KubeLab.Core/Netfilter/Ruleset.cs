@@ -131,6 +131,8 @@ public sealed class NetfilterRule
         Where = where;
     }
 
+    internal void Check(IptablesSaveParser.Words words) => IptablesSaveParser.ParseBody(text ?? dump.Substring(offset, length), Where, LineNumber, words);
+
     private IptablesSaveParser.RuleBody Body => body ??= IptablesSaveParser.ParseBody(Text, Where, LineNumber);
 
     /// <summary>The dump's name for messages ("vm2: iptables-save").</summary>
