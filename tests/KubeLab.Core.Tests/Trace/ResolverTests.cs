@@ -31,6 +31,7 @@ public class ResolverTests
     [InlineData("nginx-service", ResolverKind.Musl, "nginx-service.default.svc.cluster.local. nginx-service.svc.cluster.local. nginx-service.cluster.local. nginx-service.multipass. nginx-service.")]
     [InlineData("a.b.c.d.e.f", ResolverKind.Glibc, "a.b.c.d.e.f. a.b.c.d.e.f.default.svc.cluster.local. a.b.c.d.e.f.svc.cluster.local. a.b.c.d.e.f.cluster.local. a.b.c.d.e.f.multipass.")]
     [InlineData("a.b.c.d.e.f", ResolverKind.Musl, "a.b.c.d.e.f.")]
+    [InlineData("a.b.c.d.e.f", ResolverKind.CAres, "a.b.c.d.e.f. a.b.c.d.e.f.default.svc.cluster.local. a.b.c.d.e.f.svc.cluster.local. a.b.c.d.e.f.cluster.local. a.b.c.d.e.f.multipass.")]
     [InlineData("nginx-service.default.svc.cluster.local.", ResolverKind.Glibc, "nginx-service.default.svc.cluster.local.")]
     public void Candidates_follow_ndots_and_the_c_library(string name, ResolverKind kind, string expected)
     {
