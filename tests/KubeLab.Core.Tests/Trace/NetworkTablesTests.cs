@@ -5,7 +5,7 @@ namespace KubeLab.Core.Tests.Trace;
 
 public class NetworkTablesTests
 {
-    private static readonly string GoldenRoute = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "..", "shared", "golden", "seed", "vm1.ip-route"));
+    private static readonly string GoldenRoute = File.ReadAllText(Path.Combine(SeedLab.GoldenDir("seed-golden"), "vm1.ip-route"));
 
     [Fact]
     public void Golden_vm1_routes_pick_cni0_for_the_local_subnet_and_flannel_for_remote_ones()

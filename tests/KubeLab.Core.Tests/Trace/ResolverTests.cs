@@ -5,7 +5,7 @@ namespace KubeLab.Core.Tests.Trace;
 
 public class ResolverTests
 {
-    private static readonly ResolvConf Pod = ResolvConf.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "..", "shared", "golden", "seed", "test-pod.resolv.conf")));
+    private static readonly ResolvConf Pod = ResolvConf.Parse(File.ReadAllText(Path.Combine(SeedLab.GoldenDir("seed-golden"), "test-pod.resolv.conf")));
 
     private static ResolvConf Seed => ResolvConf.Parse("search default.svc.cluster.local svc.cluster.local cluster.local multipass\nnameserver 10.43.0.10\noptions ndots:5\n");
 
