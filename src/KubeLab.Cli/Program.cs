@@ -86,6 +86,7 @@ public static class Program
             RulesCommand.Create(context),
             TourCommand.Create(context),
             GraphCommand.Create(context),
+            TraceCommand.Create(context),
             AgentCommand.Create(context),
         })
         {

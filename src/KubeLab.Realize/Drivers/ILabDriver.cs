@@ -73,3 +73,15 @@ public interface INodeInspector
 {
     (string State, IReadOnlyList<string> IPv4) Inspect(ClusterState state, string node);
 }
+
+/// <summary>A node's state as its tools print it: what `trace` and `rules --live` interpret.</summary>
+public sealed record NodeTexts(string IptablesSave, string Routes, string Neighbours, string Fdb, string Addresses);
+
+/// <summary>A driver that can read each node's real iptables, routes, neighbours and FDB.</summary>
+public interface INodeStateReader
+{
+    NodeTexts ReadNode(ClusterState state, string node);
+
+    /// <summary>Runs a command in a pod's or node's context and returns its exit code and output.</summary>
+    (int ExitCode, string Output, string Error) Capture(ClusterState state, string target, IReadOnlyList<string> command);
+}

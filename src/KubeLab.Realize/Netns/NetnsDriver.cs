@@ -25,7 +25,7 @@ public interface INodeRulesSource
 /// serves the pods' DNS and HTTP. Everything is named "kl-&lt;lab&gt;.…" and nothing touches the root
 /// namespace's links, routes, sysctls or iptables.
 /// </summary>
-public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLauncher agents, ICommandRunner? runner = null) : ILabDriver, INodeInspector
+public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLauncher agents, ICommandRunner? runner = null) : ILabDriver, INodeInspector, INodeStateReader
 {
     private readonly ICommandRunner run = runner ?? new ProcessCommandRunner();
 
@@ -144,6 +144,34 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
         using var process = Process.Start(info) ?? throw KubeLabException.Host("cannot start `ip netns exec`");
         process.WaitForExit();
         return process.ExitCode;
+    }
+
+    public NodeTexts ReadNode(ClusterState state, string node)
+    {
+        var ns = NetnsNames.Node(state.Config.Name, node);
+        if (!ExistingNamespaces(state.Config.Name).Contains(ns))
+        {
+            throw KubeLabException.NotFound($"node {node}: its namespace {ns} does not exist; `kubelab up --name {state.Config.Name}` rebuilds the lab");
+        }
+
+        return new NodeTexts(
+            run.Run(HostCommand.InNetns(ns, "iptables-save")).StandardOutput,
+            // the main table plus the local table's unicast routes (where the lab keeps ens3's connected route)
+            run.Run(HostCommand.Ip(ns, "route", "show")).StandardOutput
+                + run.Run(HostCommand.Ip(ns, "route", "show", "table", "local", "type", "unicast")).StandardOutput,
+            run.Run(HostCommand.Ip(ns, "neigh", "show")).StandardOutput,
+            run.Run(new HostCommand("bridge", ["-n", ns, "fdb", "show"])).StandardOutput,
+            run.Run(HostCommand.Ip(ns, "-o", "addr", "show")).StandardOutput);
+    }
+
+    public (int ExitCode, string Output, string Error) Capture(ClusterState state, string target, IReadOnlyList<string> command)
+    {
+        var lab = state.Config.Name;
+        var netns = state.Config.Nodes.Any(n => n.Name == target)
+            ? NetnsNames.Node(lab, target)
+            : NetnsNames.Pod(lab, target.Split('/')[0], target.Split('/')[1]);
+        var result = run.Run(HostCommand.InNetns(netns, command[0], [.. command.Skip(1)]), check: false);
+        return (result.ExitCode, result.StandardOutput, result.StandardError);
     }
 
     public (string State, IReadOnlyList<string> IPv4) Inspect(ClusterState state, string node)
