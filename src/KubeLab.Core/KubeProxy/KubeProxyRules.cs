@@ -515,8 +515,21 @@ public static partial class KubeProxyRules
 
     private readonly record struct ChainBlock(string Chain, int Start, int Length);
 
-    /// <summary>proxier.go probability: fmt.Sprintf("%0.10f", 1.0/float64(n)).</summary>
-    internal static string Probability(int n) => (1.0 / n).ToString("F10", CultureInfo.InvariantCulture);
+    private static readonly string?[] ProbabilityCache = new string?[1024];
+
+    /// <summary>
+    /// proxier.go probability: fmt.Sprintf("%0.10f", 1.0/float64(n)), cached for small n as kube-proxy's
+    /// precomputedProbabilities does.
+    /// </summary>
+    internal static string Probability(int n)
+    {
+        if (n >= ProbabilityCache.Length)
+        {
+            return (1.0 / n).ToString("F10", CultureInfo.InvariantCulture);
+        }
+
+        return ProbabilityCache[n] ??= (1.0 / n).ToString("F10", CultureInfo.InvariantCulture);
+    }
 
     /// <summary>
     /// Effective localhost node ports (proxier.go NewProxier): the option is on, and nodePortAddresses is
