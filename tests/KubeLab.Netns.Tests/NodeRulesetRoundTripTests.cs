@@ -107,6 +107,26 @@ public sealed class NodeRulesetRoundTripTests
     }
 
     [SkippableFact]
+    public void Each_component_alone_and_without_localhost_node_ports_loads_into_a_fresh_namespace()
+    {
+        SkipUnlessRootWithIptables();
+        var config = KubeProxyConfig.K3sDefaults with { LocalhostNodePorts = false };
+        foreach (var components in new[] { Component.KubeProxy, Component.Kubelet, Component.Flannel, Component.KubeRouter, Component.KubeProxy | Component.Kubelet })
+        {
+            var restore = NodeRuleset.Generate(Lab(), "vm1", config, components, kubeRouterSyncVersion: 7);
+
+            using var ns = new ScratchNamespace();
+            ns.Exec(restore, "iptables-restore", "--noflush");
+            var saved = IptablesRoundTrip.Parse(ns.Exec(null, "iptables-save"));
+
+            foreach (var (key, rules) in IptablesRoundTrip.Parse(restore))
+            {
+                Assert.Equal(rules, saved[key]);
+            }
+        }
+    }
+
+    [SkippableFact]
     public void Kube_proxy_text_alone_loads_and_keeps_its_rule_count()
     {
         SkipUnlessRootWithIptables();

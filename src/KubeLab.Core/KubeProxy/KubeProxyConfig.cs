@@ -62,6 +62,30 @@ public sealed record KubeProxyConfig
         MasqueradeMarkText ?? "0x" + (1u << MasqueradeBit).ToString("x8", CultureInfo.InvariantCulture);
 
     /// <summary>
+    /// Reads a <c>kubeproxy.config.k8s.io/v1alpha1</c> KubeProxyConfiguration YAML (or JSON) document and
+    /// applies it over this configuration (see <see cref="WithConfiguration"/>).
+    /// </summary>
+    public KubeProxyConfig WithYaml(string yaml, string source = "KubeProxyConfiguration")
+    {
+        object? parsed;
+        try
+        {
+            parsed = new YamlDotNet.Serialization.DeserializerBuilder().Build().Deserialize<object>(yaml);
+        }
+        catch (YamlDotNet.Core.YamlException e)
+        {
+            throw KubeLabException.Invalid($"{source}: line {e.Start.Line}: {e.Message}");
+        }
+
+        return AsMap(parsed) is { } map
+            ? WithConfiguration(map, source)
+            : throw KubeLabException.Invalid($"{source}: a KubeProxyConfiguration must be a mapping (apiVersion: kubeproxy.config.k8s.io/v1alpha1, kind: KubeProxyConfiguration)");
+    }
+
+    /// <summary>k3s defaults with a KubeProxyConfiguration YAML document applied.</summary>
+    public static KubeProxyConfig FromYaml(string yaml, string source = "KubeProxyConfiguration") => K3sDefaults.WithYaml(yaml, source);
+
+    /// <summary>
     /// Applies a parsed <c>kubeproxy.config.k8s.io/v1alpha1</c> KubeProxyConfiguration (YAML or JSON
     /// deserialised to dictionaries, lists and scalars) over this configuration. Unknown fields are ignored,
     /// as kube-proxy's lenient decoding does; bad values name the field.

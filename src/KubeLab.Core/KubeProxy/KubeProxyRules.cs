@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using KubeLab.Core.Model;
 
 namespace KubeLab.Core.KubeProxy;
@@ -70,7 +69,9 @@ public static partial class KubeProxyRules
             _nodeIP = config.NodeIP ?? node.InternalIP;
             (_ifLocal, _ifNotLocal) = LocalDetector(config, node);
             _natServices = new LineBuffer(Math.Max(256, ports.Count * 128));
-            _natChains = new LineBuffer(Math.Max(1024, (ports.Count * 600) + (totalEndpoints * 400)));
+            // Roughly the size of the per-service chains (measured: about 280 characters per endpoint without
+            // comments, 380 with), so that the arena is not regrown.
+            _natChains = new LineBuffer(Math.Max(1024, (ports.Count * 500) + (totalEndpoints * (_largeCluster ? 300 : 400))));
             _blocks = new List<ChainBlock>(Math.Max(4, (ports.Count * 2) + totalEndpoints + 2));
 
             Begin(ChainNames.PostRouting);
@@ -435,40 +436,66 @@ public static partial class KubeProxyRules
             filterForward.Write("-A", ChainNames.Forward, "-m", "comment", "--comment", "\"kubernetes forwarding rules\"", "-m", "mark", "--mark", _mark + "/" + _mark, "-j", "ACCEPT");
             filterForward.Write("-A", ChainNames.Forward, "-m", "comment", "--comment", "\"kubernetes forwarding conntrack rule\"", "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-j", "ACCEPT");
 
-            var output = new StringBuilder(_natChains.Length + _natServices.Length + (_blocks.Count * 40) + 4096);
-            output.Append("*filter\n");
-            output.Append(":KUBE-NODEPORTS - [0:0]\n:KUBE-SERVICES - [0:0]\n:KUBE-EXTERNAL-SERVICES - [0:0]\n");
+            // The output is assembled once, at its exact length, from the buffers and chain blocks.
+            var filterHeader = new LineBuffer();
+            filterHeader.WriteRaw("*filter");
+            filterHeader.WriteRaw(":KUBE-NODEPORTS - [0:0]");
+            filterHeader.WriteRaw(":KUBE-SERVICES - [0:0]");
+            filterHeader.WriteRaw(":KUBE-EXTERNAL-SERVICES - [0:0]");
             if (_localhostNodePorts)
             {
-                output.Append(":KUBE-FIREWALL - [0:0]\n");
+                filterHeader.WriteRaw(":KUBE-FIREWALL - [0:0]");
             }
 
-            output.Append(":KUBE-FORWARD - [0:0]\n:KUBE-PROXY-FIREWALL - [0:0]\n");
-            _filterNodePorts.CopyTo(output);
-            _filterServices.CopyTo(output);
-            _filterExternalServices.CopyTo(output);
+            filterHeader.WriteRaw(":KUBE-FORWARD - [0:0]");
+            filterHeader.WriteRaw(":KUBE-PROXY-FIREWALL - [0:0]");
+            var filterFirewall = new LineBuffer();
             if (_localhostNodePorts)
             {
-                output.Append("-A KUBE-FIREWALL -m comment --comment \"block incoming localnet connections\" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP\n");
+                filterFirewall.WriteRaw("-A KUBE-FIREWALL -m comment --comment \"block incoming localnet connections\" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP");
             }
 
-            filterForward.CopyTo(output);
-            _filterProxyFirewall.CopyTo(output);
-            output.Append("COMMIT\n*nat\n:KUBE-NODEPORTS - [0:0]\n:KUBE-SERVICES - [0:0]\n");
+            var natHeader = new LineBuffer(64 + (_blocks.Count * 32));
+            natHeader.WriteRaw("COMMIT");
+            natHeader.WriteRaw("*nat");
+            natHeader.WriteRaw(":KUBE-NODEPORTS - [0:0]");
+            natHeader.WriteRaw(":KUBE-SERVICES - [0:0]");
             foreach (var block in _blocks)
             {
-                output.Append(':').Append(block.Chain).Append(" - [0:0]\n");
+                natHeader.Write(":" + block.Chain, "-", "[0:0]");
             }
 
-            _natNodePorts.CopyTo(output);
-            _natServices.CopyTo(output);
+            LineBuffer[] before = [filterHeader, _filterNodePorts, _filterServices, _filterExternalServices, filterFirewall, filterForward, _filterProxyFirewall, natHeader, _natNodePorts, _natServices];
+            const string commit = "COMMIT\n";
+            var total = commit.Length;
+            foreach (var buffer in before)
+            {
+                total += buffer.Length;
+            }
+
             foreach (var block in _blocks)
             {
-                _natChains.CopyTo(output, block.Start, block.Length);
+                total += block.Length;
             }
 
-            output.Append("COMMIT\n");
-            return output.ToString();
+            return string.Create(total, (before, this), static (span, state) =>
+            {
+                var position = 0;
+                foreach (var buffer in state.before)
+                {
+                    buffer.AsSpan().CopyTo(span[position..]);
+                    position += buffer.Length;
+                }
+
+                var arena = state.Item2._natChains;
+                foreach (var block in state.Item2._blocks)
+                {
+                    arena.Slice(block.Start, block.Length).CopyTo(span[position..]);
+                    position += block.Length;
+                }
+
+                commit.AsSpan().CopyTo(span[position..]);
+            });
         }
 
         /// <summary>The local addresses inside nodePortAddresses (loopback only with localhost node ports).</summary>
@@ -488,8 +515,21 @@ public static partial class KubeProxyRules
 
     private readonly record struct ChainBlock(string Chain, int Start, int Length);
 
-    /// <summary>proxier.go probability: fmt.Sprintf("%0.10f", 1.0/float64(n)).</summary>
-    internal static string Probability(int n) => (1.0 / n).ToString("F10", CultureInfo.InvariantCulture);
+    private static readonly string?[] ProbabilityCache = new string?[1024];
+
+    /// <summary>
+    /// proxier.go probability: fmt.Sprintf("%0.10f", 1.0/float64(n)), cached for small n as kube-proxy's
+    /// precomputedProbabilities does.
+    /// </summary>
+    internal static string Probability(int n)
+    {
+        if (n >= ProbabilityCache.Length)
+        {
+            return (1.0 / n).ToString("F10", CultureInfo.InvariantCulture);
+        }
+
+        return ProbabilityCache[n] ??= (1.0 / n).ToString("F10", CultureInfo.InvariantCulture);
+    }
 
     /// <summary>
     /// Effective localhost node ports (proxier.go NewProxier): the option is on, and nodePortAddresses is

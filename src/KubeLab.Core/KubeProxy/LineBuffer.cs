@@ -1,47 +1,63 @@
-using System.Text;
-
 namespace KubeLab.Core.KubeProxy;
 
 /// <summary>
 /// kube-proxy's utilproxy.LineBuffer: rules are written as words joined by single spaces, one rule per
-/// line ending in "\n". No quoting or escaping is done; callers pass comments with their quotes.
+/// line ending in "\n". No quoting or escaping is done; callers pass comments with their quotes. Backed by
+/// one growable char array so that slices (one per chain) can be copied out in any order.
 /// </summary>
 public sealed class LineBuffer
 {
-    private readonly StringBuilder _text;
+    private char[] _buffer;
+    private int _length;
 
-    public LineBuffer(int capacity = 256) => _text = new StringBuilder(capacity);
+    public LineBuffer(int capacity = 256) => _buffer = new char[Math.Max(16, capacity)];
 
-    public int Length => _text.Length;
+    public int Length => _length;
 
     /// <summary>Lines written so far.</summary>
     public int Lines { get; private set; }
 
     public void Write(params ReadOnlySpan<string> words)
     {
+        var needed = words.Length;
+        foreach (var word in words)
+        {
+            needed += word.Length;
+        }
+
+        Reserve(needed);
+        var span = _buffer.AsSpan();
         for (var i = 0; i < words.Length; i++)
         {
             if (i > 0)
             {
-                _text.Append(' ');
+                span[_length++] = ' ';
             }
 
-            _text.Append(words[i]);
+            words[i].CopyTo(span[_length..]);
+            _length += words[i].Length;
         }
 
-        _text.Append('\n');
+        span[_length++] = '\n';
         Lines++;
     }
 
-    public void WriteRaw(string line)
+    public void WriteRaw(string line) => Write(line);
+
+    /// <summary>The text written so far (valid until the next write).</summary>
+    public ReadOnlySpan<char> AsSpan() => _buffer.AsSpan(0, _length);
+
+    internal ReadOnlySpan<char> Slice(int start, int length) => _buffer.AsSpan(start, length);
+
+    public override string ToString() => new(_buffer, 0, _length);
+
+    private void Reserve(int needed)
     {
-        _text.Append(line).Append('\n');
-        Lines++;
+        if (_length + needed <= _buffer.Length)
+        {
+            return;
+        }
+
+        Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _length + needed));
     }
-
-    internal void CopyTo(StringBuilder target, int start, int length) => target.Append(_text, start, length);
-
-    internal void CopyTo(StringBuilder target) => target.Append(_text);
-
-    public override string ToString() => _text.ToString();
 }

@@ -27,6 +27,8 @@ internal sealed class EndpointInfo
 internal sealed class ServicePortInfo
 {
     public required Service Service { get; init; }
+    /// <summary>"namespace/name", computed once (the sort key).</summary>
+    public required string ServiceKey { get; init; }
     public required ServicePort Port { get; init; }
     /// <summary>"ns/name:port" or "ns/name" (unnamed port).</summary>
     public required string Name { get; init; }
@@ -100,13 +102,15 @@ internal sealed class ServicePortInfo
             var externalLocal = service.Type is ServiceType.NodePort or ServiceType.LoadBalancer
                 && service.ExternalTrafficPolicy == TrafficPolicy.Local;
             var healthCheck = service.Type == ServiceType.LoadBalancer && externalLocal ? service.HealthCheckNodePort : 0;
-            slicesByService.TryGetValue(service.Key, out var slices);
+            var serviceKey = service.Key;
+            slicesByService.TryGetValue(serviceKey, out var slices);
 
             foreach (var port in service.Ports)
             {
                 var info = new ServicePortInfo
                 {
                     Service = service,
+                    ServiceKey = serviceKey,
                     Port = port,
                     Name = service.PortName(port),
                     Protocol = port.Protocol.Lower(),
@@ -131,7 +135,7 @@ internal sealed class ServicePortInfo
 
         result.Sort(static (a, b) =>
         {
-            var c = string.CompareOrdinal(a.Service.Key, b.Service.Key);
+            var c = string.CompareOrdinal(a.ServiceKey, b.ServiceKey);
             if (c == 0)
             {
                 c = string.CompareOrdinal(a.Port.Name ?? "", b.Port.Name ?? "");

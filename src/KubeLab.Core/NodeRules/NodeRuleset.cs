@@ -50,13 +50,16 @@ public static class NodeRuleset
         if (components.HasFlag(Component.KubeProxy))
         {
             AddKubeProxy(tables, KubeProxyRules.Generate(snapshot, nodeName, config));
+            // kube-proxy ensures (iptables -N) every chain it jumps to, including KUBE-FIREWALL when its
+            // restore text leaves it out (localhost node ports off): the chain then exists, empty.
+            tables.Chain("filter", ChainNames.Firewall);
             foreach (var table in new[] { "filter", "nat", "mangle" })
             {
                 tables.Chain(table, ChainNames.ProxyCanary);
             }
         }
 
-        if (components.HasFlag(Component.Kubelet) && !tables.HasChain("filter", KubeletRules.Firewall))
+        if (components.HasFlag(Component.Kubelet) && !tables.HasRule("filter", KubeletRules.FirewallRule))
         {
             KubeletRules.AddTo(tables);
         }

@@ -53,6 +53,8 @@ internal sealed class RuleTables
 
     public bool HasChain(string table, string chain) => _chainSet.TryGetValue(table, out var set) && set.Contains(chain);
 
+    public bool HasRule(string table, string rule) => _rules.TryGetValue(table, out var rules) && rules.Contains(rule);
+
     public void Rule(string table, string rule)
     {
         Table(table);

@@ -62,10 +62,9 @@ internal sealed partial record GoldenCase(string Name, string Directory, Cluster
 
             if (document.Contains("kind: KubeProxyConfiguration", StringComparison.Ordinal))
             {
+                config = config.WithYaml(document, $"{name}/cluster.yaml");
                 var map = (Dictionary<object, object?>)new DeserializerBuilder().Build().Deserialize<object>(document)!;
-                var dictionary = map.ToDictionary(kv => (string)kv.Key, kv => kv.Value);
-                config = config.WithConfiguration(dictionary, $"{name}/cluster.yaml");
-                if (dictionary.TryGetValue("hostnameOverride", out var host) && host is string h)
+                if (map.TryGetValue("hostnameOverride", out var host) && host is string h)
                 {
                     nodeName = h;
                 }

@@ -265,3 +265,33 @@ public sealed class KubeProxyRulesTests
             """.Replace("\r", "", StringComparison.Ordinal), output);
     }
 }
+
+public sealed class KubeProxyConfigYamlTests
+{
+    [Fact]
+    public void Yaml_document_sets_masquerade_all_and_node_port_addresses()
+    {
+        var config = KubeProxyConfig.FromYaml("""
+            apiVersion: kubeproxy.config.k8s.io/v1alpha1
+            kind: KubeProxyConfiguration
+            clusterCIDR: 10.244.0.0/16
+            iptables:
+              masqueradeAll: true
+            nodePortAddresses: ["10.65.94.0/24"]
+            """);
+
+        Assert.True(config.MasqueradeAll);
+        Assert.Equal(System.Net.IPNetwork.Parse("10.244.0.0/16"), config.ClusterCidr);
+        Assert.Single(config.NodePortAddresses);
+        Assert.True(config.RandomFully);
+    }
+
+    [Fact]
+    public void Malformed_yaml_is_an_input_error_with_the_source()
+    {
+        var error = Assert.Throws<KubeLabException>(() => KubeProxyConfig.FromYaml("iptables: [unclosed", "proxy.yaml"));
+
+        Assert.Equal(2, error.ExitCode);
+        Assert.StartsWith("proxy.yaml: line ", error.Message, StringComparison.Ordinal);
+    }
+}

@@ -154,3 +154,22 @@ public sealed class NodeRulesetTests
         Assert.Equal(2, error.ExitCode);
     }
 }
+
+public sealed class NodeRulesetFirewallTests
+{
+    [Fact]
+    public void Without_localhost_node_ports_kube_firewall_still_exists_for_kube_proxys_jumps()
+    {
+        var golden = GoldenCase.Load("node-rules", "seed-vm1", KubeProxyConfig.K3sDefaults, KubeProxyGoldenTests.SeedVm1);
+        var config = golden.Config with { LocalhostNodePorts = false };
+
+        var proxyOnly = NodeRuleset.Generate(golden.Snapshot, "vm1", config, Component.KubeProxy);
+        var withKubelet = NodeRuleset.Generate(golden.Snapshot, "vm1", config, Component.KubeProxy | Component.Kubelet);
+
+        Assert.Contains(":KUBE-FIREWALL - [0:0]\n", proxyOnly, StringComparison.Ordinal);
+        Assert.DoesNotContain("-A KUBE-FIREWALL ", proxyOnly, StringComparison.Ordinal);
+        Assert.Contains("-A INPUT -j KUBE-FIREWALL\n", proxyOnly, StringComparison.Ordinal);
+        // kubelet still writes its martian-packet rule.
+        Assert.Single(withKubelet.Split('\n'), l => l.StartsWith("-A KUBE-FIREWALL ", StringComparison.Ordinal));
+    }
+}
