@@ -91,8 +91,9 @@ public static class SnapshotBuilder
         NodeName = pod.Spec?.NodeName,
         IP = pod.Status?.PodIP is { } ip ? IPAddress.Parse(ip) : null,
         Containers = (pod.Spec?.Containers ?? []).Select(ToContainer).ToList(),
-        Phase = Enum.TryParse<PodPhase>(pod.Status?.Phase, out var phase) ? phase : PodPhase.Pending,
-        Ready = pod.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") ?? false,
+        // a dump without status.phase but with an address is a running pod
+        Phase = Enum.TryParse<PodPhase>(pod.Status?.Phase, out var phase) ? phase : pod.Status?.PodIP is null ? PodPhase.Pending : PodPhase.Running,
+        Ready = pod.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") ?? pod.Status?.PodIP is not null,
         Terminating = pod.Metadata.DeletionTimestamp is not null,
         HostNetwork = pod.Spec?.HostNetwork ?? false,
         Restarts = pod.Status?.ContainerStatuses?.Sum(c => c.RestartCount) ?? 0,
@@ -143,6 +144,7 @@ public static class SnapshotBuilder
             HealthCheckNodePort = spec.HealthCheckNodePort ?? 0,
             ExternalName = spec.ExternalName,
             PublishNotReadyAddresses = spec.PublishNotReadyAddresses ?? false,
+            Annotations = Map(service.Metadata.Annotations),
             Created = Time(service.Metadata.CreationTimestamp),
         };
     }
@@ -183,6 +185,8 @@ public static class SnapshotBuilder
                 NodeName = e.NodeName,
                 Hostname = e.Hostname,
                 PodKey = e.TargetRef is { Kind: "Pod" } r ? $"{r.NamespaceProperty ?? slice.Metadata.NamespaceProperty}/{r.Name}" : null,
+                Zone = e.Zone,
+                ZoneHints = e.Hints?.ForZones?.Select(z => z.Name).ToList(),
             }).ToList(),
             Created = Time(slice.Metadata.CreationTimestamp),
         };
