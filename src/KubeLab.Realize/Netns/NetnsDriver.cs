@@ -170,11 +170,15 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
     private void AddPods(LabConfig config, IReadOnlyList<Pod> pods)
     {
         var lab = config.Name;
+        if (pods.Count == 0)
+        {
+            return;
+        }
+
+        run.Run(NetnsPlan.AddPodNamespaces(config, pods)); // one process for all of them, not one each
         foreach (var pod in pods)
         {
-            var ns = NetnsNames.Pod(lab, pod.Namespace, pod.Name);
-            run.Run(HostCommand.Ip(null, "netns", "add", ns));
-            WritePodFiles(config, pod, ns);
+            WritePodFiles(config, pod, NetnsNames.Pod(lab, pod.Namespace, pod.Name));
         }
 
         foreach (var group in pods.GroupBy(p => p.NodeName!))
@@ -188,10 +192,10 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
 
     private void RemovePods(LabConfig config, IReadOnlyList<Pod> pods)
     {
-        foreach (var pod in pods)
+        var namespaces = pods.Select(p => NetnsNames.Pod(config.Name, p.Namespace, p.Name)).ToList();
+        run.Run(HostCommand.NetnsBatch("del", namespaces, force: true), check: false); // the veth pairs go with them
+        foreach (var ns in namespaces)
         {
-            var ns = NetnsNames.Pod(config.Name, pod.Namespace, pod.Name);
-            run.Run(HostCommand.Ip(null, "netns", "del", ns), check: false); // the veth pair goes with it
             DeleteEtcNetns(ns);
         }
     }
@@ -257,9 +261,15 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
     internal void Teardown(string lab)
     {
         agents.Stop(store.LabDir(lab), lab);
-        foreach (var ns in ExistingNamespaces(lab))
+        var namespaces = ExistingNamespaces(lab);
+        if (namespaces.Count > 0)
         {
-            run.Run(HostCommand.Ip(null, "netns", "del", ns), check: false);
+            // one process for all of them; -force: a namespace that is already gone does not stop the rest
+            run.Run(HostCommand.NetnsBatch("del", namespaces, force: true), check: false);
+        }
+
+        foreach (var ns in namespaces)
+        {
             DeleteEtcNetns(ns);
         }
 
