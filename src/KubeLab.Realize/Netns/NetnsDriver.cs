@@ -76,10 +76,7 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
         steps.Step($"Creating {pods.Count} pod sandboxes (veth on cni0, eth0, routes, resolv.conf)", () => AddPods(config, pods));
         steps.Step("Loading each node's iptables (kube-proxy, flannel, kubelet, kube-router)", () =>
         {
-            foreach (var node in config.Nodes)
-            {
-                Restore(NetnsNames.Node(lab, node.Name), rules.Full(snapshot, node.Name));
-            }
+            ForEachConcurrently(config.Nodes, node => Restore(NetnsNames.Node(lab, node.Name), rules.Full(snapshot, node.Name)));
         });
         steps.Step("Starting the lab agent (CoreDNS, nginx)", () => agents.Start(store.LabDir(lab), lab, state));
         steps.Step("Checking DNS through kube-dns (10.43.0.10) from a pod", () => Check(snapshot));
@@ -118,10 +115,7 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
 
         steps.Step("Syncing kube-proxy's rules on every node (one iptables-restore each)", () =>
         {
-            foreach (var node in config.Nodes)
-            {
-                Restore(NetnsNames.Node(lab, node.Name), rules.Resync(old, now, node.Name));
-            }
+            ForEachConcurrently(config.Nodes, node => Restore(NetnsNames.Node(lab, node.Name), rules.Resync(old, now, node.Name)));
         });
         steps.Step("Updating the lab agent (DNS records, nginx)", () => agents.Update(store.LabDir(lab), lab, after));
     }
@@ -186,7 +180,7 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
             var node = config.Nodes.First(n => n.Name == group.Key);
             var sandboxes = group.Select(p => NetnsPlan.Pod(config, node, p)).ToList();
             run.Run(HostCommand.IpBatch(NetnsNames.Node(lab, node.Name), sandboxes.SelectMany(s => s.NodeLines)));
-            RunAll(sandboxes.SelectMany(s => s.PodCommands));
+            ForEachConcurrently(sandboxes.SelectMany(s => s.PodCommands).ToList(), command => run.Run(command));
         }
     }
 
@@ -228,6 +222,26 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
             run.Run(command);
         }
     }
+
+    /// <summary>
+    /// Work on different namespaces (each node's iptables-restore, each pod's ip -batch), a few at a time: most of each
+    /// one's cost is a process start and a wait, and the kernel keeps each namespace's tables apart. The first failure
+    /// is rethrown as itself.
+    /// </summary>
+    private static void ForEachConcurrently<T>(IReadOnlyCollection<T> items, Action<T> action)
+    {
+        try
+        {
+            Parallel.ForEach(items, new ParallelOptions { MaxDegreeOfParallelism = Concurrency }, action);
+        }
+        catch (AggregateException e)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
+    }
+
+    /// <summary>Host commands at once; more than the cores, since they mostly wait (fork, exec, netlink).</summary>
+    private static readonly int Concurrency = Math.Max(4, Environment.ProcessorCount * 2);
 
     private bool HasLink(string netns, string link) => run.Run(HostCommand.Ip(netns, "link", "show", link), check: false).ExitCode == 0;
 
