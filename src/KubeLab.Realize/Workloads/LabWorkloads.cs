@@ -306,11 +306,8 @@ public sealed class LabWorkloads : IAsyncDisposable
         await gate.WaitAsync().ConfigureAwait(false);
         try
         {
-            foreach (var (info, handle) in pods.Values)
-            {
-                await StopAsync(info, handle).ConfigureAwait(false);
-            }
-
+            // all at once: each nginx needs a SIGTERM and a wait for its exit
+            await Task.WhenAll(pods.Values.Select(p => StopAsync(p.Info, p.Handle))).ConfigureAwait(false);
             pods.Clear();
             dns?.Server.Dispose();
             dns = null;
