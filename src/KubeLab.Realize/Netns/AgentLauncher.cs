@@ -108,9 +108,10 @@ public sealed class AgentLauncher(IReadOnlyList<string> agentCommand) : IAgentLa
                 .ToList());
         }
 
-        foreach (var file in new[] { PidFileName, ChildrenFileName, ReadyFileName })
+        // the folder is gone when `down` runs for a lab whose state was lost (File.Delete throws for a missing folder)
+        foreach (var file in new[] { PidFileName, ChildrenFileName, ReadyFileName }.Select(f => Path.Combine(labDir, f)).Where(File.Exists))
         {
-            File.Delete(Path.Combine(labDir, file));
+            File.Delete(file);
         }
     }
 
