@@ -17,6 +17,7 @@ LAB=${LAB:-s}
 (( $# > 0 )) || set -- 50 100 250 500
 [[ -z $(leftover_netns "$LAB") ]] || { echo "scale/run.sh: lab $LAB already has namespaces; choose another LAB" >&2; exit 2; }
 
+echo "$(date -u +%FT%TZ) $(nproc) CPUs, load average $(cut -d" " -f1-3 /proc/loadavg)"
 home=$(mktemp -d /tmp/kubelab-scale.XXXXXX)
 export KUBELAB_HOME=$home
 cleanup() {

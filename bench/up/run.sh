@@ -23,6 +23,7 @@ SCENARIO=${SCENARIO:-seed}
 [[ $(id -u) == 0 ]] || { echo "run.sh: needs root (network namespaces)" >&2; exit 2; }
 command -v "$KUBELAB" >/dev/null || { echo "run.sh: $KUBELAB not found; set KUBELAB=/path/to/kubelab" >&2; exit 2; }
 
+echo "$(date -u +%FT%TZ) $(nproc) CPUs, load average $(cut -d" " -f1-3 /proc/loadavg)"
 home=$(mktemp -d /tmp/kubelab-bench.XXXXXX)
 export KUBELAB_HOME=$home
 cleanup() {
