@@ -29,7 +29,7 @@ internal static class DownCommand
                 LabStore.ValidateName(name);
                 var steps = context.Steps();
                 var drivers = context.Store.Exists(name)
-                    ? [context.Load(name).Config.Driver]
+                    ? [context.Store.DriverOf(name)]
                     : DriverRegistry.Names;
                 foreach (var driver in drivers)
                 {

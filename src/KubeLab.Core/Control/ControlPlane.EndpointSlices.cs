@@ -15,12 +15,16 @@ public sealed partial class ControlPlane
     /// </summary>
     private void ReconcileEndpointSlices()
     {
+        // Looked up once, not once per service (a big lab has hundreds of services and pods): this loop changes only the
+        // current service's own slices, so neither index goes stale while it runs.
+        var podsByNamespace = All<V1Pod>().ToLookup(p => p.Metadata.NamespaceProperty, StringComparer.Ordinal);
+        var slicesByService = All<V1EndpointSlice>()
+            .Where(s => s.Metadata.Labels.Get(EndpointSliceManagedByLabel) == EndpointSliceController)
+            .ToLookup(s => (s.Metadata.NamespaceProperty, s.Metadata.Labels.Get(EndpointSliceServiceLabel)));
         foreach (var service in All<V1Service>().ToList())
         {
             var ns = service.Metadata.NamespaceProperty;
-            var managed = All<V1EndpointSlice>().Where(s => s.Metadata.NamespaceProperty == ns
-                && s.Metadata.Labels.Get(EndpointSliceServiceLabel) == service.Metadata.Name
-                && s.Metadata.Labels.Get(EndpointSliceManagedByLabel) == EndpointSliceController).ToList();
+            var managed = slicesByService[(ns, service.Metadata.Name)].ToList();
             if (service.Spec.Selector is not { Count: > 0 } selector || service.Spec.Type == "ExternalName")
             {
                 foreach (var slice in managed)
@@ -31,8 +35,7 @@ public sealed partial class ControlPlane
                 continue;
             }
 
-            var pods = All<V1Pod>().Where(p => p.Metadata.NamespaceProperty == ns
-                && Selectors.Matches(selector, p.Metadata.Labels)
+            var pods = podsByNamespace[ns].Where(p => Selectors.Matches(selector, p.Metadata.Labels)
                 && p.Status?.PodIP is not null
                 && p.Status.Phase is not ("Succeeded" or "Failed")).ToList();
             var servicePorts = service.Spec.Ports ?? [];

@@ -10,6 +10,13 @@ public sealed record HostCommand(string File, IReadOnlyList<string> Args, string
     public static HostCommand IpBatch(string netns, IEnumerable<string> lines, string? comment = null) =>
         new("ip", ["-n", netns, "-batch", "-"], string.Concat(lines.Select(l => l + "\n")), comment);
 
+    /// <summary>
+    /// Adds or deletes many named namespaces in one process (`ip -batch -` with `netns add|del NAME` lines): one fork
+    /// instead of one per namespace. With <paramref name="force"/>, a failing line does not stop the rest.
+    /// </summary>
+    public static HostCommand NetnsBatch(string verb, IEnumerable<string> names, bool force = false, string? comment = null) =>
+        new("ip", force ? ["-force", "-batch", "-"] : ["-batch", "-"], string.Concat(names.Select(n => $"netns {verb} {n}\n")), comment);
+
     public static HostCommand BridgeBatch(string netns, IEnumerable<string> lines) =>
         new("bridge", ["-n", netns, "-batch", "-"], string.Concat(lines.Select(l => l + "\n")));
 

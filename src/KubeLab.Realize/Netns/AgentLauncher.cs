@@ -97,22 +97,21 @@ public sealed class AgentLauncher(IReadOnlyList<string> agentCommand) : IAgentLa
             EndProcess(pid);
         }
 
-        // nginx processes the agent started, if it could not stop them itself
+        // nginx processes the agent started, if it could not stop them itself: all signalled first, then waited for
+        // together (one by one, hundreds of nginx pods took seconds each round).
         var children = Path.Combine(labDir, ChildrenFileName);
         if (File.Exists(children))
         {
-            foreach (var line in File.ReadAllLines(children))
-            {
-                if (int.TryParse(line, NumberStyles.Integer, CultureInfo.InvariantCulture, out var child) && CommandLine(child).Contains(labDir, StringComparison.Ordinal))
-                {
-                    EndProcess(child);
-                }
-            }
+            EndProcesses(File.ReadAllLines(children)
+                .Select(line => int.TryParse(line, NumberStyles.Integer, CultureInfo.InvariantCulture, out var child) ? child : 0)
+                .Where(child => child > 0 && CommandLine(child).Contains(labDir, StringComparison.Ordinal))
+                .ToList());
         }
 
-        foreach (var file in new[] { PidFileName, ChildrenFileName, ReadyFileName })
+        // the folder is gone when `down` runs for a lab whose state was lost (File.Delete throws for a missing folder)
+        foreach (var file in new[] { PidFileName, ChildrenFileName, ReadyFileName }.Select(f => Path.Combine(labDir, f)).Where(File.Exists))
         {
-            File.Delete(Path.Combine(labDir, file));
+            File.Delete(file);
         }
     }
 
@@ -185,6 +184,32 @@ public sealed class AgentLauncher(IReadOnlyList<string> agentCommand) : IAgentLa
         catch (UnauthorizedAccessException)
         {
             return "";
+        }
+    }
+
+    /// <summary><see cref="EndProcess"/> for many at once: SIGTERM to all, one shared wait, then SIGKILL to what is left.</summary>
+    private static void EndProcesses(IReadOnlyList<int> pids)
+    {
+        var alive = pids.Where(Alive).ToList();
+        foreach (var pid in alive)
+        {
+            LibC.Kill(pid, 15);
+        }
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(3);
+        while ((alive = alive.Where(Alive).ToList()).Count > 0 && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(5);
+        }
+
+        foreach (var pid in alive)
+        {
+            LibC.Kill(pid, 9);
+        }
+
+        foreach (var pid in alive)
+        {
+            WaitGone(pid, TimeSpan.FromSeconds(2));
         }
     }
 

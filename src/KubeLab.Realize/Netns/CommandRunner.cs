@@ -8,7 +8,7 @@ namespace KubeLab.Realize.Netns;
 
 public sealed record CommandResult(int ExitCode, string StandardOutput, string StandardError);
 
-/// <summary>The one way the netns driver runs host commands.</summary>
+/// <summary>The one way the netns driver runs host commands; it may be called from several threads at once.</summary>
 public interface ICommandRunner
 {
     /// <summary>Runs the command; a non-zero exit is an error naming the command, ready to paste into a shell.</summary>
@@ -18,11 +18,13 @@ public interface ICommandRunner
 /// <summary>Runs commands as processes (CliWrap), buffering their output.</summary>
 public sealed class ProcessCommandRunner : ICommandRunner
 {
-    public int Count { get; private set; }
+    private int count;
+
+    public int Count => Volatile.Read(ref count);
 
     public CommandResult Run(HostCommand command, bool check = true)
     {
-        Count++;
+        Interlocked.Increment(ref count);
         var cli = Cli.Wrap(command.File).WithArguments(command.Args).WithValidation(CommandResultValidation.None);
         if (command.Stdin is not null)
         {

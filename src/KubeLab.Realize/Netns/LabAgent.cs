@@ -26,6 +26,7 @@ public static class LabAgent
             PodNetns = pod => NetnsNames.Pod(lab, pod.Namespace, pod.Name),
             LabFolder = labDir,
             UnderlayNetns = NetnsNames.Underlay(lab),
+            UseRealNginx = UseRealNginx(Environment.GetEnvironmentVariable(NginxVariable)),
         };
         using var terminated = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
         {
@@ -37,6 +38,15 @@ public static class LabAgent
     }
 
     private static readonly CancellationTokenSource stopSource = new();
+
+    /// <summary>
+    /// KUBELAB_NGINX=builtin: nginx pods get the agent's built-in HTTP server (all pods in one process) instead of a
+    /// real nginx each (two processes a pod, about 5 MiB resident each: big labs add up). Read from the agent's
+    /// environment, which it inherits from `kubelab up`.
+    /// </summary>
+    public const string NginxVariable = "KUBELAB_NGINX";
+
+    public static bool UseRealNginx(string? setting) => !string.Equals(setting, "builtin", StringComparison.OrdinalIgnoreCase);
 
     private static async Task<int> RunAsync(string statePath, string labDir, LabWorkloadOptions options, WorkloadLog log, CancellationToken stop)
     {

@@ -76,10 +76,7 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
         steps.Step($"Creating {pods.Count} pod sandboxes (veth on cni0, eth0, routes, resolv.conf)", () => AddPods(config, pods));
         steps.Step("Loading each node's iptables (kube-proxy, flannel, kubelet, kube-router)", () =>
         {
-            foreach (var node in config.Nodes)
-            {
-                Restore(NetnsNames.Node(lab, node.Name), rules.Full(snapshot, node.Name));
-            }
+            ForEachConcurrently(config.Nodes, node => Restore(NetnsNames.Node(lab, node.Name), rules.Full(snapshot, node.Name)));
         });
         steps.Step("Starting the lab agent (CoreDNS, nginx)", () => agents.Start(store.LabDir(lab), lab, state));
         steps.Step("Checking DNS through kube-dns (10.43.0.10) from a pod", () => Check(snapshot));
@@ -118,10 +115,7 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
 
         steps.Step("Syncing kube-proxy's rules on every node (one iptables-restore each)", () =>
         {
-            foreach (var node in config.Nodes)
-            {
-                Restore(NetnsNames.Node(lab, node.Name), rules.Resync(old, now, node.Name));
-            }
+            ForEachConcurrently(config.Nodes, node => Restore(NetnsNames.Node(lab, node.Name), rules.Resync(old, now, node.Name)));
         });
         steps.Step("Updating the lab agent (DNS records, nginx)", () => agents.Update(store.LabDir(lab), lab, after));
     }
@@ -198,11 +192,15 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
     private void AddPods(LabConfig config, IReadOnlyList<Pod> pods)
     {
         var lab = config.Name;
+        if (pods.Count == 0)
+        {
+            return;
+        }
+
+        run.Run(NetnsPlan.AddPodNamespaces(config, pods)); // one process for all of them, not one each
         foreach (var pod in pods)
         {
-            var ns = NetnsNames.Pod(lab, pod.Namespace, pod.Name);
-            run.Run(HostCommand.Ip(null, "netns", "add", ns));
-            WritePodFiles(config, pod, ns);
+            WritePodFiles(config, pod, NetnsNames.Pod(lab, pod.Namespace, pod.Name));
         }
 
         foreach (var group in pods.GroupBy(p => p.NodeName!))
@@ -210,16 +208,16 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
             var node = config.Nodes.First(n => n.Name == group.Key);
             var sandboxes = group.Select(p => NetnsPlan.Pod(config, node, p)).ToList();
             run.Run(HostCommand.IpBatch(NetnsNames.Node(lab, node.Name), sandboxes.SelectMany(s => s.NodeLines)));
-            RunAll(sandboxes.SelectMany(s => s.PodCommands));
+            ForEachConcurrently(sandboxes.SelectMany(s => s.PodCommands).ToList(), command => run.Run(command));
         }
     }
 
     private void RemovePods(LabConfig config, IReadOnlyList<Pod> pods)
     {
-        foreach (var pod in pods)
+        var namespaces = pods.Select(p => NetnsNames.Pod(config.Name, p.Namespace, p.Name)).ToList();
+        run.Run(HostCommand.NetnsBatch("del", namespaces, force: true), check: false); // the veth pairs go with them
+        foreach (var ns in namespaces)
         {
-            var ns = NetnsNames.Pod(config.Name, pod.Namespace, pod.Name);
-            run.Run(HostCommand.Ip(null, "netns", "del", ns), check: false); // the veth pair goes with it
             DeleteEtcNetns(ns);
         }
     }
@@ -253,6 +251,26 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
         }
     }
 
+    /// <summary>
+    /// Work on different namespaces (each node's iptables-restore, each pod's ip -batch), a few at a time: most of each
+    /// one's cost is a process start and a wait, and the kernel keeps each namespace's tables apart. The first failure
+    /// is rethrown as itself.
+    /// </summary>
+    private static void ForEachConcurrently<T>(IReadOnlyCollection<T> items, Action<T> action)
+    {
+        try
+        {
+            Parallel.ForEach(items, new ParallelOptions { MaxDegreeOfParallelism = Concurrency }, action);
+        }
+        catch (AggregateException e)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
+    }
+
+    /// <summary>Host commands at once; more than the cores, since they mostly wait (fork, exec, netlink).</summary>
+    private static readonly int Concurrency = Math.Max(4, Environment.ProcessorCount * 2);
+
     private bool HasLink(string netns, string link) => run.Run(HostCommand.Ip(netns, "link", "show", link), check: false).ExitCode == 0;
 
     /// <summary>A DNS query through the kube-dns service from inside the lab (never from the root namespace).</summary>
@@ -285,9 +303,15 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
     internal void Teardown(string lab)
     {
         agents.Stop(store.LabDir(lab), lab);
-        foreach (var ns in ExistingNamespaces(lab))
+        var namespaces = ExistingNamespaces(lab);
+        if (namespaces.Count > 0)
         {
-            run.Run(HostCommand.Ip(null, "netns", "del", ns), check: false);
+            // one process for all of them; -force: a namespace that is already gone does not stop the rest
+            run.Run(HostCommand.NetnsBatch("del", namespaces, force: true), check: false);
+        }
+
+        foreach (var ns in namespaces)
+        {
             DeleteEtcNetns(ns);
         }
 

@@ -53,6 +53,21 @@ internal static class StateFile
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
     }
 
+    /// <summary>config.driver alone.</summary>
+    public static string DriverOf(string json, string path)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return document.RootElement.GetProperty("config").GetProperty("driver").GetString()
+                ?? throw KubeLabException.Invalid($"{path}: the lab's state file has no config.driver; remove the lab with `kubelab down` and create it again");
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw KubeLabException.Invalid($"{path}: the lab's state file is damaged ({e.Message}); remove the lab with `kubelab down` and create it again");
+        }
+    }
+
     public static ClusterState Deserialize(string json, string path)
     {
         try

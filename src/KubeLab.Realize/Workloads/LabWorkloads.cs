@@ -212,25 +212,57 @@ public sealed class LabWorkloads : IAsyncDisposable
             }
         }
 
-        foreach (var (key, (info, pod)) in wanted.Where(w => !pods.ContainsKey(w.Key)).OrderBy(w => w.Key, StringComparer.Ordinal))
+        // Started a few at a time: each nginx costs an `ip netns exec`, its start-up and a probe (tens of ms, mostly
+        // waiting), so a lab with hundreds of nginx pods would otherwise wait for them one by one.
+        using var throttle = new SemaphoreSlim(StartConcurrency);
+        var starts = wanted.Where(w => !pods.ContainsKey(w.Key)).OrderBy(w => w.Key, StringComparer.Ordinal)
+            .Select(w => StartHttpAsync(w.Key, w.Value.Info, w.Value.Pod, throttle, cancellationToken)).ToList();
+        try
         {
-            try
+            await Task.WhenAll(starts).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // keep those that did start, so that they are stopped with the rest
+        }
+
+        foreach (var start in starts.Where(t => t.IsCompletedSuccessfully))
+        {
+            if (start.Result is (var key, { } value))
             {
-                if (info.Kind == WorkloadKind.Nginx)
-                {
-                    var nginx = await NginxWorkload.StartAsync(info.Netns, pod.Name, info.Address, options.LabFolder, log, options.NginxBinary,
-                        cancellationToken: cancellationToken).ConfigureAwait(false);
-                    pods[key] = (info with { ProcessId = nginx.ProcessId }, nginx);
-                }
-                else
-                {
-                    pods[key] = (info, HttpWorkload.Start(info.Netns, pod.Name, info.Address, log));
-                }
+                pods[key] = value;
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>How many HTTP workloads start at once.</summary>
+    private const int StartConcurrency = 8;
+
+    private async Task<(string Key, (RunningWorkload Info, IAsyncDisposable Handle)? Started)> StartHttpAsync(
+        string key, RunningWorkload info, Pod pod, SemaphoreSlim throttle, CancellationToken cancellationToken)
+    {
+        await throttle.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (info.Kind == WorkloadKind.Nginx)
             {
-                Problem($"{info.Kind} for pod {key} in {info.Netns}", e);
+                var nginx = await NginxWorkload.StartAsync(info.Netns, pod.Name, info.Address, options.LabFolder, log, options.NginxBinary,
+                    cancellationToken: cancellationToken).ConfigureAwait(false);
+                return (key, (info with { ProcessId = nginx.ProcessId }, nginx));
             }
+
+            return (key, (info, HttpWorkload.Start(info.Netns, pod.Name, info.Address, log)));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Problem($"{info.Kind} for pod {key} in {info.Netns}", e);
+            return (key, null);
+        }
+        finally
+        {
+            throttle.Release();
         }
     }
 
@@ -274,11 +306,8 @@ public sealed class LabWorkloads : IAsyncDisposable
         await gate.WaitAsync().ConfigureAwait(false);
         try
         {
-            foreach (var (info, handle) in pods.Values)
-            {
-                await StopAsync(info, handle).ConfigureAwait(false);
-            }
-
+            // all at once: each nginx needs a SIGTERM and a wait for its exit
+            await Task.WhenAll(pods.Values.Select(p => StopAsync(p.Info, p.Handle))).ConfigureAwait(false);
             pods.Clear();
             dns?.Server.Dispose();
             dns = null;
