@@ -8,8 +8,9 @@ namespace KubeLab.Realize.Multipass;
 /// <summary>
 /// Runs the `multipass` executable ($KUBELAB_MULTIPASS, else `multipass` on PATH). Standard input is passed
 /// through a pipe and never appears in messages (it carries the k3s token).
+/// <paramref name="environment"/> adds variables for the child (tests configure the stand-in this way).
 /// </summary>
-public sealed class MultipassCli(string? executable = null) : IMultipass
+public sealed class MultipassCli(string? executable = null, IReadOnlyDictionary<string, string?>? environment = null) : IMultipass
 {
     public const string EnvironmentVariable = "KUBELAB_MULTIPASS";
 
@@ -72,6 +73,11 @@ public sealed class MultipassCli(string? executable = null) : IMultipass
     private MultipassResult Run(IReadOnlyList<string> args, string? stdin = null)
     {
         var cli = Cli.Wrap(Executable).WithArguments(args).WithValidation(CommandResultValidation.None);
+        if (environment is not null)
+        {
+            cli = cli.WithEnvironmentVariables(environment);
+        }
+
         if (stdin is not null)
         {
             cli = cli.WithStandardInputPipe(PipeSource.FromString(stdin, Encoding.UTF8));
