@@ -61,7 +61,7 @@ internal static class UpCommand
             var driverName = parse.GetValue(driver)!;
             var count = parse.GetValue(nodes);
             var documents = parse.GetValue(scenario) is { Length: > 0 } sources ? ManifestSources.Read(sources, context.In) : null;
-            var multipassOnly = new Option[] { cpus, memory, disk, image, k3sVersion, sshKey, dryRun, merge }.Where(o => parse.GetResult(o) is not null).Select(o => o.Name).ToList();
+            var multipassOnly = new Option[] { cpus, memory, disk, image, k3sVersion, sshKey, dryRun, merge }.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
             if (driverName != "multipass" && multipassOnly.Count > 0)
             {
                 throw KubeLabException.Usage($"{string.Join(", ", multipassOnly)}: only for `--driver multipass` (this lab's driver is {driverName})");
