@@ -1,8 +1,8 @@
 using System.CommandLine;
 using KubeLab.Core;
 using KubeLab.Core.Control;
-using KubeLab.Core.Model;
 using KubeLab.Core.Lab;
+using KubeLab.Core.Model;
 using KubeLab.Realize.Drivers;
 using KubeLab.Realize.Multipass;
 using KubeLab.Realize.Store;
