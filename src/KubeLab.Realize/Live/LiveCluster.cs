@@ -92,52 +92,16 @@ public sealed class LiveCluster : IDisposable
 
             var ns = ControlPlane.IsNamespaced(document.Kind) ? (string.IsNullOrEmpty(document.Namespace) ? "default" : document.Namespace) : null;
             var resource = Resource(document.ApiVersion, document.Kind);
-            lines.Add(Call($"apply {document.Kind} \"{document.Name}\" ({document.Where})", async () =>
+            lines.Add(Call($"apply {document.Kind} \"{document.Name}\" ({document.Where})", () => value switch
             {
-                try
-                {
-                    if (ns is null)
-                    {
-                        await resource.CreateAsync(value).ConfigureAwait(false);
-                    }
-                    else
-                    {
-                        await resource.CreateNamespacedAsync(value, ns).ConfigureAwait(false);
-                    }
-
-                    return $"{KubeObjects.ResourceName(document.Kind, document.Name)} created";
-                }
-                catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
-                {
-                    var existing = ns is null
-                        ? await resource.ReadAsync<GenericObject>(document.Name).ConfigureAwait(false)
-                        : await resource.ReadNamespacedAsync<GenericObject>(ns, document.Name).ConfigureAwait(false);
-                    value.Metadata.ResourceVersion = existing.Metadata.ResourceVersion;
-                    if (value is V1Service { Spec: { } service } && existing.Spec is { } spec)
-                    {
-                        // Immutable once allocated: a replace without them would be refused.
-                        if (service.ClusterIP is null && spec.TryGetProperty("clusterIP", out var ip))
-                        {
-                            service.ClusterIP = ip.GetString();
-                        }
-
-                        if (service.ClusterIPs is null && spec.TryGetProperty("clusterIPs", out var ips))
-                        {
-                            service.ClusterIPs = [.. ips.EnumerateArray().Select(i => i.GetString()!)];
-                        }
-                    }
-
-                    if (ns is null)
-                    {
-                        await resource.ReplaceAsync(value, document.Name).ConfigureAwait(false);
-                    }
-                    else
-                    {
-                        await resource.ReplaceNamespacedAsync(value, ns, document.Name).ConfigureAwait(false);
-                    }
-
-                    return $"{KubeObjects.ResourceName(document.Kind, document.Name)} configured";
-                }
+                V1Pod v => CreateOrReplace(resource, v, ns, document),
+                V1Service v => CreateOrReplace(resource, v, ns, document),
+                V1EndpointSlice v => CreateOrReplace(resource, v, ns, document),
+                V1Deployment v => CreateOrReplace(resource, v, ns, document),
+                V1ReplicaSet v => CreateOrReplace(resource, v, ns, document),
+                V1ConfigMap v => CreateOrReplace(resource, v, ns, document),
+                V1Namespace v => CreateOrReplace(resource, v, ns, document),
+                _ => throw KubeLabException.Usage($"{document.Where}: {document.Kind} is not supported on a live cluster yet"),
             }));
         }
 
@@ -189,6 +153,56 @@ public sealed class LiveCluster : IDisposable
     };
 
     public void Dispose() => client.Dispose();
+
+    /// <summary>`kubectl create`, and on AlreadyExists `kubectl replace` with the live resourceVersion (and a Service's allocated cluster IPs).</summary>
+    private static async Task<string> CreateOrReplace<T>(GenericClient resource, T value, string? ns, ManifestDocument document)
+        where T : class, IKubernetesObject<V1ObjectMeta>
+    {
+        try
+        {
+            if (ns is null)
+            {
+                await resource.CreateAsync(value).ConfigureAwait(false);
+            }
+            else
+            {
+                await resource.CreateNamespacedAsync(value, ns).ConfigureAwait(false);
+            }
+
+            return $"{KubeObjects.ResourceName(document.Kind, document.Name)} created";
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            var existing = ns is null
+                ? await resource.ReadAsync<GenericObject>(document.Name).ConfigureAwait(false)
+                : await resource.ReadNamespacedAsync<GenericObject>(ns, document.Name).ConfigureAwait(false);
+            value.Metadata.ResourceVersion = existing.Metadata.ResourceVersion;
+            if (value is V1Service { Spec: { } service } && existing.Spec is { } spec)
+            {
+                // Immutable once allocated: a replace without them would be refused.
+                if (service.ClusterIP is null && spec.TryGetProperty("clusterIP", out var ip))
+                {
+                    service.ClusterIP = ip.GetString();
+                }
+
+                if (service.ClusterIPs is null && spec.TryGetProperty("clusterIPs", out var ips))
+                {
+                    service.ClusterIPs = [.. ips.EnumerateArray().Select(i => i.GetString()!)];
+                }
+            }
+
+            if (ns is null)
+            {
+                await resource.ReplaceAsync(value, document.Name).ConfigureAwait(false);
+            }
+            else
+            {
+                await resource.ReplaceNamespacedAsync(value, ns, document.Name).ConfigureAwait(false);
+            }
+
+            return $"{KubeObjects.ResourceName(document.Kind, document.Name)} configured";
+        }
+    }
 
     private GenericClient Resource(string apiVersion, string kind)
     {
