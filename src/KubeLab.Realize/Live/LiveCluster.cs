@@ -154,6 +154,16 @@ public sealed class LiveCluster : IDisposable
 
     public void Dispose() => client.Dispose();
 
+    /// <summary>Runs a command in a pod's first container through the API server's exec websocket; returns its exit code.</summary>
+    public int Exec(string ns, string pod, IReadOnlyList<string> command, Stream stdout, Stream stderr) =>
+        Call($"exec in pod \"{ns}/{pod}\"", async () =>
+        {
+            var target = await client.CoreV1.ReadNamespacedPodAsync(pod, ns).ConfigureAwait(false);
+            var container = target.Spec.Containers[0].Name;
+            return await ((IKubernetes)client).NamespacedPodExecAsync(pod, ns, container, command, tty: false, async (_, output, error) =>
+                await Task.WhenAll(output.CopyToAsync(stdout), error.CopyToAsync(stderr)).ConfigureAwait(false), CancellationToken.None).ConfigureAwait(false);
+        });
+
     /// <summary>`kubectl create`, and on AlreadyExists `kubectl replace` with the live resourceVersion (and a Service's allocated cluster IPs).</summary>
     private static async Task<string> CreateOrReplace<T>(GenericClient resource, T value, string? ns, ManifestDocument document)
         where T : class, IKubernetesObject<V1ObjectMeta>
