@@ -206,4 +206,16 @@ public sealed class MultipassUpTests : IDisposable
         Assert.Contains(host.Log(), e => e.Argv is ["exec", "vm1", "--", "sudo", "iptables-save"]);
         Assert.Equal(["bridge fdb", "ip neigh", "ip route", "iptables-save"], state.Keys.Order(StringComparer.Ordinal));
     }
+
+    [Fact]
+    public void List_shows_each_vms_state_and_every_IPv4_multipass_reports()
+    {
+        Assert.Equal(0, Up("--nodes", "2").Code);
+
+        var output = host.Cli.Ok("list");
+
+        Assert.Contains("Lab mp (driver multipass, k3s v1.29.5+k3s1)", output, StringComparison.Ordinal);
+        Assert.Matches($@"(?m)^vm1\s+Running\s+{System.Text.RegularExpressions.Regex.Escape(host.Address("vm1"))}\s", output);
+        Assert.Matches(@"(?m)^\s{42}10\.42\.\d\.0$", output); // flannel.1's address, as `multipass list` shows it
+    }
 }
