@@ -96,4 +96,26 @@ public sealed class LiveClusterTests : IDisposable
         Assert.Contains($"the API server at http://127.0.0.1:{closed} does not answer", error, StringComparison.Ordinal);
         Assert.Equal(before, File.ReadAllText(Path.Combine(cli.Home, "model", "state.json")));
     }
+
+    [Fact]
+    public void Pod_exec_goes_through_the_api_servers_exec_websocket()
+    {
+        using var pods = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Golden", "live", "pods.json")));
+        var testPod = pods.RootElement.GetProperty("items").EnumerateArray().Single(p => p.GetProperty("metadata").GetProperty("name").GetString() == "test-pod");
+        server.Existing["/api/v1/namespaces/default/pods/test-pod"] = testPod.GetRawText();
+        using var live = Realize.Live.LiveCluster.FromKubeconfig(Kubeconfig);
+        using var stdout = new MemoryStream();
+        using var stderr = new MemoryStream();
+
+        var code = live.Exec("default", "test-pod", ["cat", "/etc/resolv.conf"], stdout, stderr);
+        var failed = live.Exec("default", "test-pod", ["false"], Stream.Null, stderr);
+
+        Assert.Equal(0, code);
+        Assert.Equal(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Golden", "live", "test-pod.resolv.conf")), System.Text.Encoding.UTF8.GetString(stdout.ToArray()));
+        Assert.Equal(1, failed);
+        var exec = server.Requests.First(r => r.Method == "EXEC");
+        Assert.Equal("/api/v1/namespaces/default/pods/test-pod/exec", exec.Path);
+        Assert.Contains("command=cat&command=/etc/resolv.conf", exec.Body, StringComparison.Ordinal);
+        Assert.Contains("container=test-pod", exec.Body, StringComparison.Ordinal);
+    }
 }

@@ -72,6 +72,12 @@ internal sealed class RecordedApiServer : IDisposable
                 return;
             }
 
+            if (context.Request.IsWebSocketRequest && context.Request.Url!.AbsolutePath.EndsWith("/exec", StringComparison.Ordinal))
+            {
+                _ = Task.Run(() => Exec(context)); // a stream of its own: the next request must not wait for it
+                continue;
+            }
+
             using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
             var body = await reader.ReadToEndAsync().ConfigureAwait(false);
             var method = context.Request.HttpMethod;
@@ -85,6 +91,53 @@ internal sealed class RecordedApiServer : IDisposable
             await context.Response.OutputStream.WriteAsync(bytes).ConfigureAwait(false);
             context.Response.Close();
         }
+    }
+
+    /// <summary>
+    /// The exec subresource as the kubelet streams it (channel.k8s.io: one byte of channel, then data; 1 stdout,
+    /// 2 stderr, 3 the final v1.Status). `cat /etc/resolv.conf` prints the seed pod's file; other commands exit 1.
+    /// </summary>
+    private async Task Exec(HttpListenerContext context)
+    {
+        var query = context.Request.Url!.Query;
+        Requests.Enqueue(("EXEC", context.Request.Url.AbsolutePath, Uri.UnescapeDataString(query)));
+        var offered = (context.Request.Headers["Sec-WebSocket-Protocol"] ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var protocol = offered.FirstOrDefault(p => p == "v4.channel.k8s.io") ?? offered.FirstOrDefault();
+        var socket = (await context.AcceptWebSocketAsync(protocol).ConfigureAwait(false)).WebSocket;
+        var commands = System.Web.HttpUtility.ParseQueryString(query).GetValues("command") ?? [];
+        async Task Send(byte channel, string text)
+        {
+            var bytes = new[] { channel }.Concat(Encoding.UTF8.GetBytes(text)).ToArray();
+            await socket.SendAsync(bytes, System.Net.WebSockets.WebSocketMessageType.Binary, true, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        if (commands is ["cat", "/etc/resolv.conf"])
+        {
+            await Send(1, File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Golden", "live", "test-pod.resolv.conf"))).ConfigureAwait(false);
+            await Send(3, """{"metadata":{},"status":"Success"}""").ConfigureAwait(false);
+        }
+        else
+        {
+            await Send(2, $"{commands.FirstOrDefault()}: failed\n").ConfigureAwait(false);
+            await Send(3, """{"metadata":{},"status":"Failure","message":"command terminated with non-zero exit code: error executing command [false], exit code 1","reason":"NonZeroExitCode","details":{"causes":[{"reason":"ExitCode","message":"1"}]}}""").ConfigureAwait(false);
+        }
+
+        // Close our side and drain until the client closes its side (it does once it has read every channel).
+        await socket.CloseOutputAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "", CancellationToken.None).ConfigureAwait(false);
+        using var drain = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var buffer = new byte[1024];
+        try
+        {
+            while (socket.State == System.Net.WebSockets.WebSocketState.CloseSent)
+            {
+                await socket.ReceiveAsync(buffer, drain.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is System.Net.WebSockets.WebSocketException or OperationCanceledException)
+        {
+        }
+
+        socket.Dispose();
     }
 
     private (int Status, string Body) Answer(string method, string path, string body)
