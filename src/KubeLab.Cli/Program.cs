@@ -24,7 +24,7 @@ public static class Program
     {
         var root = BuildRoot(context);
         var parse = root.Parse(args);
-        if (parse.Errors.Count > 0 && parse.Action is not System.CommandLine.Help.HelpAction)
+        if (parse.Errors.Count > 0 && !HelpWithDetails.IsHelp(parse))
         {
             foreach (var error in parse.Errors)
             {
@@ -83,12 +83,16 @@ public static class Program
             ScenariosCommand.Create(context),
             CompletionCommand.Create(context),
             VersionCommand.Create(context),
+            RulesCommand.Create(context),
+            TourCommand.Create(context),
+            GraphCommand.Create(context),
             AgentCommand.Create(context),
         })
         {
             root.Subcommands.Add(command);
         }
 
+        HelpWithDetails.Install(root);
         return root;
     }
 }

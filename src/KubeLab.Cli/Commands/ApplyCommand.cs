@@ -14,8 +14,9 @@ internal static class ApplyCommand
         var kubeconfig = LiveOptions.Kubeconfig();
         var kubeContext = LiveOptions.Context();
         var command = new Command("apply", """
-            Create or update objects from standard Kubernetes YAML (Deployment, ReplicaSet, Pod, Service,
-            EndpointSlice, ConfigMap, Namespace). All objects of the input are checked first: if any is
+            Create or update objects from standard Kubernetes YAML.
+
+            Kinds: Deployment, ReplicaSet, Pod, Service, EndpointSlice, ConfigMap, Namespace. All objects of the input are checked first: if any is
             invalid, nothing is applied.
 
             Examples:

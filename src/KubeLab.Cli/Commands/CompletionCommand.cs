@@ -11,6 +11,7 @@ internal static class CompletionCommand
         var command = new Command("completion", """
             Print a shell completion script (commands, options, resource types).
 
+
             Examples:
               source <(kubelab completion bash)
               kubelab completion zsh > "${fpath[1]}/_kubelab"

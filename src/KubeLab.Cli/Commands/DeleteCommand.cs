@@ -17,7 +17,9 @@ internal static class DeleteCommand
         var kubeconfig = LiveOptions.Kubeconfig();
         var kubeContext = LiveOptions.Context();
         var command = new Command("delete", """
-            Delete objects by file or by type and name (a Deployment takes its ReplicaSets and pods with it).
+            Delete objects by file or by type and name.
+
+            A Deployment takes its ReplicaSets and pods with it.
 
             Examples:
               kubelab delete -f seed

@@ -10,9 +10,10 @@ internal static class DownCommand
         var lab = CommonOptions.Lab();
         var all = new Option<bool>("--all") { Description = "remove every lab" };
         var command = new Command("down", """
-            Remove a lab and everything it made: namespaces, links, /etc/netns entries, processes, VMs.
-            Kernel objects are found by the lab's prefix (kl-<lab>-), so this works even if the lab's
-            state was lost.
+            Remove a lab and everything it made.
+
+            Namespaces, links, /etc/netns entries, processes, VMs. Kernel objects are found by the lab's prefix
+            (kl-<lab>.), so this works even if the lab's state was lost.
 
             Examples:
               kubelab down

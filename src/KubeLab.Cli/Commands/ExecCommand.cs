@@ -16,8 +16,10 @@ internal static class ExecCommand
         var kubeconfig = LiveOptions.Kubeconfig();
         var kubeContext = LiveOptions.Context();
         var command = new Command("exec", """
-            Run a command in a pod's or a node's network namespace (netns labs: with the pod's resolv.conf and
-            hosts; the host's tools play the image), or through multipass / the API server (multipass labs).
+            Run a command in a pod or on a node.
+
+            netns labs: in the pod's or node's network namespace, with the pod's resolv.conf and hosts (the host's
+            tools play the image). multipass labs: through multipass / the API server.
 
             Examples:
               kubelab exec test-pod -- curl -s http://nginx-service:80/

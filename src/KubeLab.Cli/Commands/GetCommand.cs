@@ -16,13 +16,15 @@ internal static class GetCommand
         var all = new Option<bool>("--all-namespaces", "-A") { Description = "list across all namespaces" };
         var output = new Option<string?>("--output", "-o") { Description = "wide, yaml, json or name", HelpName = "FORMAT" };
         output.AcceptOnlyFromAmong("wide", "yaml", "json", "name");
-        var types = new Argument<string>("TYPE") { Description = "nodes, pods, svc, endpointslices, deployments, replicasets, configmaps, namespaces (comma-separated for several)" };
+        var types = new Argument<string>("TYPE") { HelpName = "TYPE", Description = "nodes, pods, svc, endpointslices, deployments, replicasets, configmaps, namespaces (comma-separated for several)" };
         types.CompletionSources.Add(_ => ResourceTypes.Names.Where(n => !n.Contains('.', StringComparison.Ordinal)).Order().Select(n => new System.CommandLine.Completions.CompletionItem(n)));
         var names = new Argument<string[]>("NAME") { Arity = ArgumentArity.ZeroOrMore };
         var kubeconfig = LiveOptions.Kubeconfig();
         var kubeContext = LiveOptions.Context();
         var command = new Command("get", """
-            Display objects in kubectl's columns (`-o wide`, `-o yaml`, `-o json` and `-o name` as kubectl prints them).
+            Display objects in kubectl's columns.
+
+            `-o wide`, `-o yaml`, `-o json` and `-o name` as kubectl prints them.
 
             Examples:
               kubelab get nodes

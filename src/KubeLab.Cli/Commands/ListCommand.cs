@@ -9,8 +9,9 @@ internal static class ListCommand
     public static Command Create(CliContext context)
     {
         var command = new Command("list", """
-            List labs and their nodes, as `multipass list` shows VMs: name, state, and every IPv4 address
-            (the node's, flannel.1's 10.42.N.0 and cni0's 10.42.N.1).
+            List labs and their nodes, like `multipass list`.
+
+            For each node: name, state, and every IPv4 address (the node's, flannel.1's 10.42.N.0 and cni0's 10.42.N.1).
 
             Examples:
               kubelab list

@@ -20,6 +20,7 @@ internal static class RunCommand
         var command = new Command("run", """
             Create a pod, as `kubectl run` does.
 
+
             Examples:
               kubelab run test-pod --image=nicolaka/netshoot --command -- sleep infinity
               kubelab run web --image=nginx --port=80

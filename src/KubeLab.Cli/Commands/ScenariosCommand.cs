@@ -12,6 +12,7 @@ internal static class ScenariosCommand
         var command = new Command("scenarios", """
             List the built-in scenarios (usable as `-f NAME`), or print one's YAML.
 
+
             Examples:
               kubelab scenarios
               kubelab scenarios seed > seed.yaml

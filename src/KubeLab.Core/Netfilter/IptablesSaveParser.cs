@@ -24,10 +24,13 @@ internal static class IptablesSaveParser
         ["--protocol"] = "p",
     };
 
-    public static Ruleset Parse(string text, string? source)
+    public static Ruleset Parse(string text, string? source, bool deferRules = false)
     {
         var where = source ?? "iptables-save";
         var tables = new Dictionary<string, NetfilterTable>(StringComparer.Ordinal);
+        // Dumps repeat the same words (-m, comment, tcp, chain names) hundreds of thousands of times: keep one copy.
+        var words = new Words(pooled: false);
+        var allRules = new List<NetfilterRule>();
         NetfilterTable? current = null;
         var lineNumber = 0;
         var lastLine = 0;
@@ -41,6 +44,7 @@ internal static class IptablesSaveParser
             }
 
             lineNumber++;
+            var lineStart = start;
             var line = text.AsSpan(start, end - start).TrimEnd('\r');
             start = end + 1;
             var trimmed = line.Trim();
@@ -78,7 +82,7 @@ internal static class IptablesSaveParser
                     break;
                 case '[':
                 case '-':
-                    ParseRuleLine(trimmed.ToString(), current, where, lineNumber);
+                    allRules.Add(ParseRuleLine(text, lineStart + (line.Length - line.TrimStart().Length), trimmed.Length, current, where, lineNumber, words));
                     break;
                 default:
                     if (trimmed.SequenceEqual("COMMIT"))
@@ -99,6 +103,17 @@ internal static class IptablesSaveParser
         if (current is not null)
         {
             throw Error(where, lastLine, $"table \"{current.Name}\" (line {current.LineNumber}) has no COMMIT: the dump is truncated");
+        }
+
+        if (!deferRules)
+        {
+            // Every rule is checked, in file order, so the first malformed line fails the parse. The parsed form is
+            // dropped (it dies young; keeping 320,000 of them made the GC cost more than the parsing) and read again
+            // when the rule is first used.
+            foreach (var rule in allRules)
+            {
+                rule.Check(words);
+            }
         }
 
         return new Ruleset(tables, source);
@@ -132,18 +147,22 @@ internal static class IptablesSaveParser
         table.ChainMap.Add(name, new NetfilterChain(table.Name, name, policy, lineNumber));
     }
 
-    private static void ParseRuleLine(string line, NetfilterTable? table, string where, int lineNumber)
+    private static NetfilterRule ParseRuleLine(string text, int offset, int length, NetfilterTable? table, string where, int lineNumber, Words words)
     {
-        var tokens = Tokenize(line, where, lineNumber);
-        var i = 0;
-        if (tokens.Count > 0 && tokens[0].Text.StartsWith('[') && !tokens[0].Quoted)
+        // The header (-A CHAIN) is read here; the rest of the rule now, or on first use when deferred.
+        var line = text.AsSpan(offset, length);
+        var rest = line;
+        if (rest.StartsWith("["))
         {
-            i++; // [packets:bytes] from iptables-save --counters
+            var close = rest.IndexOf(']');
+            rest = close < 0 ? [] : rest[(close + 1)..].TrimStart(); // [packets:bytes] from iptables-save --counters
         }
 
-        if (i >= tokens.Count || tokens[i].Text is not ("-A" or "--append"))
+        var space = rest.IndexOfAny(' ', '\t');
+        var verb = space < 0 ? rest : rest[..space];
+        if (!verb.SequenceEqual("-A") && !verb.SequenceEqual("--append"))
         {
-            throw Error(where, lineNumber, $"unexpected rule \"{Shorten(line)}\": iptables-save rules start with -A CHAIN");
+            throw Error(where, lineNumber, $"unexpected rule \"{Shorten(line.ToString())}\": iptables-save rules start with -A CHAIN");
         }
 
         if (table is null)
@@ -151,15 +170,37 @@ internal static class IptablesSaveParser
             throw Error(where, lineNumber, "rule outside a table: expected a *table line before it");
         }
 
-        if (i + 1 >= tokens.Count)
+        rest = space < 0 ? [] : rest[space..].TrimStart();
+        if (rest.IsEmpty)
         {
             throw Error(where, lineNumber, "-A without a chain name");
         }
 
-        var chainName = tokens[i + 1].Text;
+        space = rest.IndexOfAny(' ', '\t');
+        var chainName = words.Intern(space < 0 ? rest : rest[..space]);
         if (!table.ChainMap.TryGetValue(chainName, out var chain))
         {
             throw Error(where, lineNumber, $"chain \"{chainName}\" is not declared in table \"{table.Name}\": add \":{chainName} - [0:0]\" before the rules");
+        }
+
+        var rule = new NetfilterRule(table.Name, chainName, lineNumber, text, offset, length, where)
+        {
+            Position = chain.RuleList.Count + 1,
+        };
+        chain.RuleList.Add(rule);
+        return rule;
+    }
+
+    internal sealed record RuleBody(IReadOnlyList<RuleMatch> Matches, string? Target, IReadOnlyList<MatchOption> TargetOptions, bool IsGoto);
+
+    internal static RuleBody ParseBody(string line, string where, int lineNumber, Words? words = null)
+    {
+        words ??= new Words(pooled: false);
+        var tokens = Tokenize(line, where, lineNumber, words);
+        var i = 0;
+        if (tokens.Count > 0 && tokens[0].Text.StartsWith('[') && !tokens[0].Quoted)
+        {
+            i++;
         }
 
         i += 2;
@@ -301,11 +342,7 @@ internal static class IptablesSaveParser
         }
 
         CloseModule();
-        var rule = new NetfilterRule(table.Name, chainName, lineNumber, line, matches, target, targetOptions, isGoto)
-        {
-            Position = chain.RuleList.Count + 1,
-        };
-        chain.RuleList.Add(rule);
+        return new RuleBody(matches, target, targetOptions, isGoto);
     }
 
     private static (MatchOption Option, int Next) ReadOption(List<Token> tokens, int i, bool negate)
@@ -325,11 +362,37 @@ internal static class IptablesSaveParser
     private static bool IsOptionStart(string word) =>
         word == "!" || (word.Length > 1 && word[0] == '-' && !char.IsAsciiDigit(word[1]));
 
-    private readonly record struct Token(string Text, bool Quoted);
+    internal readonly record struct Token(string Text, bool Quoted);
 
-    private static List<Token> Tokenize(string line, string where, int lineNumber)
+    internal sealed class Words(bool pooled = true)
     {
-        var tokens = new List<Token>(24);
+        private readonly Dictionary<string, string>? pool = pooled ? new(StringComparer.Ordinal) : null;
+
+        public List<Token> Tokens { get; } = new(32);
+
+        public string Intern(ReadOnlySpan<char> word)
+        {
+            if (pool is null)
+            {
+                return word.ToString();
+            }
+
+            var lookup = pool.GetAlternateLookup<ReadOnlySpan<char>>();
+            if (lookup.TryGetValue(word, out var existing))
+            {
+                return existing;
+            }
+
+            var text = word.ToString();
+            pool.Add(text, text);
+            return text;
+        }
+    }
+
+    private static List<Token> Tokenize(string line, string where, int lineNumber, Words words)
+    {
+        var tokens = words.Tokens;
+        tokens.Clear();
         var i = 0;
         while (i < line.Length)
         {
@@ -385,7 +448,7 @@ internal static class IptablesSaveParser
                 i++;
             }
 
-            tokens.Add(new Token(line[start..i], false));
+            tokens.Add(new Token(words.Intern(line.AsSpan(start, i - start)), false));
         }
 
         return tokens;

@@ -71,10 +71,10 @@ internal static class MatchEvaluator
         switch (option.Name)
         {
             case "s":
-                value = Contains(option.Value, packet.Source, rule);
+                value = Contains(option.Networks ??= ParseNetworks(option.Value, rule), packet.Source);
                 break;
             case "d":
-                value = Contains(option.Value, packet.Destination, rule);
+                value = Contains(option.Networks ??= ParseNetworks(option.Value, rule), packet.Destination);
                 break;
             case "i":
                 value = InterfaceMatches(option.Value, packet.InInterface);
@@ -95,43 +95,45 @@ internal static class MatchEvaluator
         return MatchResult.Of(value != option.Negated);
     }
 
-    private static bool Contains(string cidrs, IPAddress address, NetfilterRule rule)
+    private static bool Contains(IPNetwork[] networks, IPAddress address)
     {
-        foreach (var part in cidrs.Split(','))
+        foreach (var network in networks)
         {
-            if (part.Contains('/', StringComparison.Ordinal))
+            if (network.Contains(address))
             {
-                if (!IPNetwork.TryParse(part, out var network))
-                {
-                    // iptables-save prints host bits cleared; accept e.g. 10.42.0.1/24 as 10.42.0.0/24 like iptables does.
-                    var slash = part.IndexOf('/', StringComparison.Ordinal);
-                    if (!IPAddress.TryParse(part[..slash], out var baseAddress) || !int.TryParse(part[(slash + 1)..], CultureInfo.InvariantCulture, out var prefix))
-                    {
-                        throw IptablesSaveParser.Error(rule.Table, rule.LineNumber, $"\"{part}\" is not an address or CIDR");
-                    }
-
-                    network = new IPNetwork(Mask(baseAddress, prefix), prefix);
-                }
-
-                if (network.Contains(address))
-                {
-                    return true;
-                }
-            }
-            else if (IPAddress.TryParse(part, out var host))
-            {
-                if (host.Equals(address))
-                {
-                    return true;
-                }
-            }
-            else
-            {
-                throw IptablesSaveParser.Error(rule.Table, rule.LineNumber, $"\"{part}\" is not an address or CIDR");
+                return true;
             }
         }
 
         return false;
+    }
+
+    private static IPNetwork[] ParseNetworks(string cidrs, NetfilterRule rule)
+    {
+        var parts = cidrs.Split(',');
+        var networks = new IPNetwork[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            var part = parts[i];
+            var slash = part.IndexOf('/', StringComparison.Ordinal);
+            var addressText = slash < 0 ? part : part[..slash];
+            if (!IPAddress.TryParse(addressText, out var address))
+            {
+                throw IptablesSaveParser.Error(rule.Where, rule.LineNumber, $"\"{part}\" is not an address or CIDR");
+            }
+
+            var max = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128;
+            var prefix = max;
+            if (slash >= 0 && (!int.TryParse(part.AsSpan(slash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out prefix) || prefix > max))
+            {
+                throw IptablesSaveParser.Error(rule.Where, rule.LineNumber, $"\"{part}\" is not an address or CIDR");
+            }
+
+            // iptables clears host bits (10.42.0.1/24 means 10.42.0.0/24).
+            networks[i] = new IPNetwork(Mask(address, prefix), prefix);
+        }
+
+        return networks;
     }
 
     private static IPAddress Mask(IPAddress address, int prefix)
@@ -230,7 +232,7 @@ internal static class MatchEvaluator
     private static int ParsePort(string text, NetfilterRule rule) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port <= 65535
             ? port
-            : throw IptablesSaveParser.Error(rule.Table, rule.LineNumber, $"\"{text}\" is not a port number (iptables-save prints ports numerically)");
+            : throw IptablesSaveParser.Error(rule.Where, rule.LineNumber, $"\"{text}\" is not a port number (iptables-save prints ports numerically)");
 
     private static MatchResult Multiport(RuleMatch match, NetfilterRule rule, Packet packet)
     {
@@ -274,7 +276,7 @@ internal static class MatchEvaluator
         var ok = text.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
             ? uint.TryParse(text.AsSpan(2), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var value)
             : uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value);
-        return ok ? value : throw IptablesSaveParser.Error(rule.Table, rule.LineNumber, $"\"{text}\" is not a number");
+        return ok ? value : throw IptablesSaveParser.Error(rule.Where, rule.LineNumber, $"\"{text}\" is not a number");
     }
 
     private static MatchResult Mark(RuleMatch match, NetfilterRule rule, Packet packet)
@@ -317,7 +319,7 @@ internal static class MatchEvaluator
                     "UNTRACKED" => packet.State == ConnState.Untracked,
                     "DNAT" => packet.DnatApplied,
                     "SNAT" => packet.SnatApplied,
-                    _ => throw IptablesSaveParser.Error(rule.Table, rule.LineNumber, $"unknown conntrack state \"{state}\""),
+                    _ => throw IptablesSaveParser.Error(rule.Where, rule.LineNumber, $"unknown conntrack state \"{state}\""),
                 };
             }
 
@@ -391,21 +393,21 @@ internal static class MatchEvaluator
         if (mode == "random")
         {
             var option = match.Find("probability")
-                ?? throw IptablesSaveParser.Error(rule.Table, rule.LineNumber, "statistic --mode random without --probability");
+                ?? throw IptablesSaveParser.Error(rule.Where, rule.LineNumber, "statistic --mode random without --probability");
             if (!double.TryParse(option.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out probability) || probability < 0 || probability > 1)
             {
-                throw IptablesSaveParser.Error(rule.Table, rule.LineNumber, $"statistic probability \"{option.Value}\" is not a number between 0 and 1");
+                throw IptablesSaveParser.Error(rule.Where, rule.LineNumber, $"statistic probability \"{option.Value}\" is not a number between 0 and 1");
             }
 
             negated = option.Negated;
         }
         else if (mode == "nth")
         {
-            var every = match.Find("every") ?? throw IptablesSaveParser.Error(rule.Table, rule.LineNumber, "statistic --mode nth without --every");
+            var every = match.Find("every") ?? throw IptablesSaveParser.Error(rule.Where, rule.LineNumber, "statistic --mode nth without --every");
             var n = ParseNumber(every.Value, rule);
             if (n == 0)
             {
-                throw IptablesSaveParser.Error(rule.Table, rule.LineNumber, "statistic --every 0");
+                throw IptablesSaveParser.Error(rule.Where, rule.LineNumber, "statistic --every 0");
             }
 
             // nth is a per-rule counter: one packet in every n matches. Over many connections that is a share of 1/n.

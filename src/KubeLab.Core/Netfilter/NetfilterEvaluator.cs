@@ -313,7 +313,7 @@ public static class NetfilterEvaluator
                 case "DNAT":
                     {
                         var to = rule.TargetOption("to-destination")
-                            ?? throw IptablesSaveParser.Error(table, rule.LineNumber, "DNAT without --to-destination");
+                            ?? throw IptablesSaveParser.Error(rule.Where, rule.LineNumber, "DNAT without --to-destination");
                         var (address, port) = ParseNatTarget(to, rule);
                         packet = packet with { Destination = address, DestinationPort = port ?? packet.DestinationPort, DnatApplied = true };
                         description = $"DNAT {Packet.Endpoint(before.Destination, before.DestinationPort)} → {Packet.Endpoint(packet.Destination, packet.DestinationPort)}";
@@ -333,7 +333,7 @@ public static class NetfilterEvaluator
                 case "SNAT":
                     {
                         var to = rule.TargetOption("to-source")
-                            ?? throw IptablesSaveParser.Error(table, rule.LineNumber, "SNAT without --to-source");
+                            ?? throw IptablesSaveParser.Error(rule.Where, rule.LineNumber, "SNAT without --to-source");
                         var (address, port) = ParseNatTarget(to, rule);
                         packet = packet with { Source = address, SourcePort = port ?? packet.SourcePort, SnatApplied = true };
                         description = $"SNAT {Packet.Endpoint(before.Source, before.SourcePort)} → {Packet.Endpoint(packet.Source, packet.SourcePort)}";
@@ -388,7 +388,7 @@ public static class NetfilterEvaluator
             host = host.Split('-')[0];
             return IPAddress.TryParse(host, out var address)
                 ? (address, port)
-                : throw IptablesSaveParser.Error(table, rule.LineNumber, $"\"{to}\" is not an address[:port]");
+                : throw IptablesSaveParser.Error(rule.Where, rule.LineNumber, $"\"{to}\" is not an address[:port]");
         }
 
         private static uint NewMark(NetfilterRule rule, uint mark)
@@ -418,7 +418,7 @@ public static class NetfilterEvaluator
                 }
             }
 
-            throw IptablesSaveParser.Error(rule.Table, rule.LineNumber, "MARK without --set-xmark, --set-mark, --or-mark, --xor-mark or --and-mark");
+            throw IptablesSaveParser.Error(rule.Where, rule.LineNumber, "MARK without --set-xmark, --set-mark, --or-mark, --xor-mark or --and-mark");
         }
 
         private void Finish(Packet packet, double probability, Cons<RuleStep>? steps, Cons<string>? assumptions, Verdict verdict, NetfilterRule? rule, string? rejectWith)

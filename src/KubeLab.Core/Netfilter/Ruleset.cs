@@ -1,3 +1,5 @@
+using System.Net;
+
 namespace KubeLab.Core.Netfilter;
 
 /// <summary>A parsed <c>iptables-save</c> dump: every table, chain and rule, with the rule's original text and line.</summary>
@@ -20,7 +22,22 @@ public sealed class Ruleset
 
     public NetfilterChain? FindChain(string table, string chain) => FindTable(table)?.Chains.GetValueOrDefault(chain);
 
-    public static Ruleset Parse(string text, string? source = null) => IptablesSaveParser.Parse(text, source);
+    /// <summary>
+    /// Parses a dump. Every rule is checked now, so a malformed line fails here with its line number. With
+    /// <paramref name="deferRules"/> only the structure (tables, chains, <c>-A CHAIN</c>) is checked and each rule's
+    /// matches and target are read the first time they are used (a 10,000-service node's tracer touches a few hundred
+    /// of its 320,000 rules); a malformed rule then fails at that point, still with its line number.
+    /// </summary>
+    public static Ruleset Parse(string text, string? source = null, bool deferRules = false) => IptablesSaveParser.Parse(text, source, deferRules);
+
+    /// <summary>Reads every rule not read yet (after a deferred parse); throws on the first malformed one.</summary>
+    public void Validate()
+    {
+        foreach (var rule in Tables.Values.SelectMany(t => t.Chains.Values).SelectMany(c => c.Rules))
+        {
+            _ = rule.Matches;
+        }
+    }
 }
 
 public sealed class NetfilterTable
@@ -72,6 +89,9 @@ public sealed record MatchOption(string Name, bool Negated, IReadOnlyList<string
 {
     public string Value => Values.Count > 0 ? Values[0] : "";
 
+    /// <summary>The -s/-d value parsed once (the evaluator scans long KUBE-SERVICES chains for every trace).</summary>
+    internal IPNetwork[]? Networks { get; set; }
+
     public override string ToString() =>
         (Negated ? "! " : "") + "--" + Name + (Values.Count > 0 ? " " + string.Join(' ', Values) : "");
 }
@@ -93,18 +113,30 @@ public sealed record RuleMatch(string Module, IReadOnlyList<MatchOption> Options
 
 public sealed class NetfilterRule
 {
-    internal NetfilterRule(string table, string chain, int line, string text, IReadOnlyList<RuleMatch> matches,
-        string? target, IReadOnlyList<MatchOption> targetOptions, bool isGoto)
+    private IptablesSaveParser.RuleBody? body;
+
+    private readonly string dump;
+    private readonly int offset;
+    private readonly int length;
+    private string? text;
+
+    internal NetfilterRule(string table, string chain, int line, string dump, int offset, int length, string where)
     {
         Table = table;
         Chain = chain;
         LineNumber = line;
-        Text = text;
-        Matches = matches;
-        Target = target;
-        TargetOptions = targetOptions;
-        IsGoto = isGoto;
+        this.dump = dump;
+        this.offset = offset;
+        this.length = length;
+        Where = where;
     }
+
+    internal void Check(IptablesSaveParser.Words words) => IptablesSaveParser.ParseBody(text ?? dump.Substring(offset, length), Where, LineNumber, words);
+
+    private IptablesSaveParser.RuleBody Body => body ??= IptablesSaveParser.ParseBody(Text, Where, LineNumber);
+
+    /// <summary>The dump's name for messages ("vm2: iptables-save").</summary>
+    internal string Where { get; }
 
     public string Table { get; }
 
@@ -114,16 +146,16 @@ public sealed class NetfilterRule
     public int LineNumber { get; }
 
     /// <summary>The rule exactly as the dump printed it (<c>-A CHAIN ...</c>).</summary>
-    public string Text { get; }
+    public string Text => text ??= dump.Substring(offset, length);
 
-    public IReadOnlyList<RuleMatch> Matches { get; }
+    public IReadOnlyList<RuleMatch> Matches => Body.Matches;
 
     /// <summary>The <c>-j</c>/<c>-g</c> target; null for a rule without one (it only counts packets).</summary>
-    public string? Target { get; }
+    public string? Target => Body.Target;
 
-    public IReadOnlyList<MatchOption> TargetOptions { get; }
+    public IReadOnlyList<MatchOption> TargetOptions => Body.TargetOptions;
 
-    public bool IsGoto { get; }
+    public bool IsGoto => Body.IsGoto;
 
     /// <summary>Index of this rule inside its chain, 1-based (what <c>iptables -L --line-numbers</c> shows).</summary>
     public int Position { get; internal set; }

@@ -20,17 +20,18 @@ public sealed record NodeState
     /// <summary>
     /// Builds a node's state from its tools' output. <paramref name="ipAddr"/> (<c>ip -o addr show</c>) is optional:
     /// without it the addresses are the <c>src</c> of the routes plus, when <paramref name="node"/> is given, its
-    /// InternalIP and the flannel.1 / cni0 addresses flannel and the bridge plugin assign.
+    /// InternalIP and the flannel.1 / cni0 addresses flannel and the bridge plugin assign. With
+    /// <paramref name="deferRules"/> each rule's matches are read on first use (see <see cref="Ruleset.Parse"/>).
     /// </summary>
     public static NodeState FromTexts(string name, string iptablesSave, string ipRoute, string? ipNeigh = null, string? bridgeFdb = null,
-        string? ipAddr = null, Node? node = null)
+        string? ipAddr = null, Node? node = null, bool deferRules = false)
     {
         var routes = RouteTable.Parse(ipRoute, $"{name}: ip route");
         var addresses = ipAddr is null ? DeriveAddresses(routes, node) : NetworkTables.ParseAddresses(ipAddr, $"{name}: ip addr");
         return new NodeState
         {
             Name = name,
-            Rules = Ruleset.Parse(iptablesSave, $"{name}: iptables-save"),
+            Rules = Ruleset.Parse(iptablesSave, $"{name}: iptables-save", deferRules),
             Routes = routes,
             Neighbours = ipNeigh is null ? [] : NetworkTables.ParseNeighbours(ipNeigh, $"{name}: ip neigh"),
             Fdb = bridgeFdb is null ? [] : NetworkTables.ParseFdb(bridgeFdb, $"{name}: bridge fdb"),

@@ -3,8 +3,12 @@ using System.Net;
 
 namespace KubeLab.Core.Trace;
 
-/// <summary>The C library whose stub resolver the source runs: it decides the search order and when to stop.</summary>
-public enum ResolverKind { Glibc, Musl }
+/// <summary>
+/// The stub resolver the client runs: it decides the search order and when to stop. c-ares (curl in netshoot,
+/// reference k3s-node-dataplane §6.2) orders and stops like glibc: name first when it has ndots dots or more, and it
+/// goes on after NODATA.
+/// </summary>
+public enum ResolverKind { Glibc, Musl, CAres }
 
 /// <summary>/etc/resolv.conf as the stub resolvers read it.</summary>
 public sealed record ResolvConf

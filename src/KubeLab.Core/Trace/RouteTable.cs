@@ -43,7 +43,13 @@ public sealed class RouteTable
                 continue;
             }
 
-            var words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            var words = line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+            if (words[0] == "nexthop")
+            {
+                // A multipath route's extra next hops: the first one (on the route's own line) is used.
+                continue;
+            }
+
             var i = 0;
             var type = "unicast";
             if (Types.Contains(words[0]))

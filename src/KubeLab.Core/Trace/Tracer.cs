@@ -392,7 +392,7 @@ public static class Tracer
                 Address = f.Packet.Destination,
                 Port = f.Packet.DestinationPort,
                 ClientAddressSeen = f.Packet.Source,
-                Masqueraded = f.Nats.Any(n => n.Kind != "DNAT"),
+                Masqueraded = f.Nats.Any(n => n.Kind is "SNAT" or "MASQUERADE"),
                 EndpointChain = f.EndpointChain,
                 Text = $"delivered to a socket of {node.Name} itself ({Packet.Endpoint(f.Packet.Destination, f.Packet.DestinationPort)}): nothing in the lab listens there unless the node runs it",
             }));
@@ -423,7 +423,7 @@ public static class Tracer
                     Rule = neighbour?.Text,
                     Text = $"{device} → ARP {packet.Destination}{mac} → bridge port {veth} → eth0 of {pod.Key}",
                 });
-                var masqueraded = flow.Nats.Any(n => n.Kind != "DNAT");
+                var masqueraded = flow.Nats.Any(n => n.Kind is "SNAT" or "MASQUERADE");
                 Finish(path, flow, new TraceOutcome
                 {
                     Kind = OutcomeKind.Delivered,
@@ -482,7 +482,7 @@ public static class Tracer
                 Address = packet.Destination,
                 Port = packet.DestinationPort,
                 ClientAddressSeen = packet.Source,
-                Masqueraded = flow.Nats.Any(n => n.Kind != "DNAT"),
+                Masqueraded = flow.Nats.Any(n => n.Kind is "SNAT" or "MASQUERADE"),
                 EndpointChain = flow.EndpointChain,
                 Text = $"leaves the lab from {node.Name} toward {Packet.Endpoint(packet.Destination, packet.DestinationPort)} with source {packet.Source}",
                 Reply = Reply(flow, packet),
@@ -538,6 +538,11 @@ public static class Tracer
                 return;
             }
 
+            if (!OuterPacketPasses(path, flow, node, remote, outerSource, remoteIp, underlay?.Device ?? "eth0"))
+            {
+                return;
+            }
+
             var inner = packet with { InInterface = device, OutInterface = null, PhysIn = null, PhysOut = null, Bridged = false, Mark = 0 };
             path.HopList.Add(new TraceHop
             {
@@ -547,6 +552,70 @@ public static class Tracer
                 Text = $"{remote.Name} receives udp :{LabDefaults.VxlanPort} on {remote.Routes.Lookup(outerSource)?.Device ?? "its underlay interface"}; {device} decapsulates (inner destination MAC is its VTEP MAC) and the inner packet enters on {device}",
             });
             Arrive(path, remote, NewConnectionOn(flow, inner));
+        }
+
+        /// <summary>
+        /// The outer UDP packet is a packet of its own: locally generated on the sender (OUTPUT, POSTROUTING) and
+        /// addressed to the receiver (PREROUTING, INPUT). Its walks are summarised in one hop unless a rule stops it.
+        /// </summary>
+        private bool OuterPacketPasses(TracePath path, Flow flow, NodeState sender, NodeState? receiver, IPAddress outerSource, IPAddress remoteIp, string underlayDevice)
+        {
+            var outer = new Packet
+            {
+                Source = outerSource,
+                Destination = remoteIp,
+                Protocol = "udp",
+                DestinationPort = LabDefaults.VxlanPort,
+                OutInterface = underlayDevice,
+            };
+            var walks = new List<(NodeState Node, string Hook, Packet Packet)>
+            {
+                (sender, Hooks.Output, outer),
+                (sender, Hooks.Postrouting, outer),
+            };
+            if (receiver is not null)
+            {
+                var inDevice = receiver.Routes.Lookup(outerSource)?.Device ?? "eth0";
+                var arriving = outer with { InInterface = inDevice, OutInterface = null };
+                walks.Add((receiver, Hooks.Prerouting, arriving));
+                walks.Add((receiver, Hooks.Input, arriving));
+            }
+
+            var passed = new List<string>();
+            foreach (var (node, hook, packet) in walks)
+            {
+                var outcomes = NetfilterEvaluator.RunHook(node.Rules, hook, packet, node.NetfilterContext);
+                var stopped = outcomes.FirstOrDefault(o => o.Verdict != Verdict.Accept);
+                if (stopped is not null)
+                {
+                    AddSteps(path, node, hook, stopped.Steps);
+                    Finish(path, flow, new TraceOutcome
+                    {
+                        Kind = stopped.Verdict == Verdict.Reject ? OutcomeKind.Rejected : OutcomeKind.Dropped,
+                        Probability = path.Probability,
+                        Node = node.Name,
+                        Address = flow.Packet.Destination,
+                        Port = flow.Packet.DestinationPort,
+                        EndpointChain = flow.EndpointChain,
+                        VerdictRule = stopped.VerdictRule?.Text,
+                        VerdictLine = stopped.VerdictRule?.LineNumber,
+                        Text = $"{node.Name} {hook} stops the VXLAN packet {packet}" + (stopped.VerdictRule is null ? " (chain policy)" : $" (line {stopped.VerdictRule.LineNumber})"),
+                    });
+                    return false;
+                }
+
+                var decided = outcomes[0].VerdictRule;
+                passed.Add($"{node.Name} {hook} {(decided is null ? "ACCEPT (policy)" : $"ACCEPT at line {decided.LineNumber}")}");
+            }
+
+            path.HopList.Add(new TraceHop
+            {
+                Kind = HopKind.Underlay,
+                Node = sender.Name,
+                After = outer,
+                Text = $"outer packet {outer}: {string.Join(", ", passed)}",
+            });
+            return true;
         }
 
         /// <summary>Another node has its own conntrack table and the skb mark does not cross the wire.</summary>
@@ -564,12 +633,12 @@ public static class Tracer
             };
             foreach (var nat in flow.Nats.Reverse())
             {
-                reply.Add(nat.Kind == "DNAT"
+                reply.Add(nat.Kind is "DNAT" or "REDIRECT"
                     ? $"on {nat.Node}: conntrack undoes the DNAT: source {Packet.Endpoint(nat.After.Destination, nat.After.DestinationPort)} → {Packet.Endpoint(nat.Before.Destination, nat.Before.DestinationPort)}"
                     : $"on {nat.Node}: conntrack undoes the {nat.Kind}: destination {nat.After.Source} → {nat.Before.Source}");
             }
 
-            var first = flow.Nats.FirstOrDefault(n => n.Kind == "DNAT");
+            var first = flow.Nats.FirstOrDefault(n => n.Kind is "DNAT" or "REDIRECT");
             var from = first is null ? delivered.Destination : first.Before.Destination;
             var port = first is null ? delivered.DestinationPort : first.Before.DestinationPort;
             reply.Add($"the client receives the reply from {Packet.Endpoint(from, port)}");
@@ -629,7 +698,8 @@ public static class Tracer
                 }
 
                 var updated = flow with { Packet = outcome.Packet, Assumptions = flow.Assumptions.AddRange(outcome.Assumptions) };
-                foreach (var step in outcome.Steps.Where(s => s.Kind == StepKind.Modify && s.Table == "nat" && s.Before is not null && s.After is not null))
+                foreach (var step in outcome.Steps.Where(s => s.Kind == StepKind.Modify && s.Table == "nat" && s.Before is not null && s.After is not null
+                    && s.Rule?.Target is "DNAT" or "SNAT" or "MASQUERADE" or "REDIRECT"))
                 {
                     var kind = step.Rule?.Target ?? "NAT";
                     updated = updated with { Nats = updated.Nats.Add(new NatRecord(node.Name, kind, step.Before!, step.After!)) };
@@ -682,14 +752,10 @@ public static class Tracer
         private static string BranchLabel(HookOutcome outcome, int shared)
         {
             var rest = outcome.Steps.Skip(shared).ToList();
-            var jump = rest.LastOrDefault(s => s.Kind == StepKind.Jump && s.Rule?.Target is not null)?.Rule?.Target;
-            var nat = rest.LastOrDefault(s => s.Kind == StepKind.Modify && s.Table == "nat")?.Description;
-            var label = string.Join(": ", new[] { jump, nat }.Where(s => s is not null));
-            if (label.Length == 0)
-            {
-                label = outcome.Verdict.ToString();
-            }
-
+            // Name the branch after the chain whose NAT it took (KUBE-SEP-…), else the first chain it jumped to.
+            var nat = rest.FirstOrDefault(s => s.Kind == StepKind.Modify && s.Table == "nat" && s.Rule?.Target is "DNAT" or "SNAT" or "MASQUERADE" or "REDIRECT");
+            var jump = rest.FirstOrDefault(s => s.Kind == StepKind.Jump && s.Rule?.Target is not null)?.Rule?.Target;
+            var label = nat is not null ? $"{nat.Chain}: {nat.Description}" : jump ?? outcome.Verdict.ToString();
             return outcome.Assumptions.Count > 0 ? $"{label} (assuming {string.Join("; ", outcome.Assumptions)})" : label;
         }
 

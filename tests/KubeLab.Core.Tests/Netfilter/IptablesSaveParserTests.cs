@@ -79,3 +79,28 @@ public class IptablesSaveParserTests
         Assert.Equal(2, error.ExitCode);
     }
 }
+
+public class DeferredParsingTests
+{
+    private const string Dump = "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s 10.0.0.0/8 -j ACCEPT\n-A INPUT -m\nCOMMIT\n";
+
+    [Fact]
+    public void Deferred_parse_checks_structure_now_and_rules_on_use_with_their_line()
+    {
+        var rules = Ruleset.Parse(Dump, "vm9", deferRules: true);
+        var chain = rules.FindChain("filter", "INPUT")!;
+        Assert.Equal(2, chain.Rules.Count);
+        Assert.Equal("ACCEPT", chain.Rules[0].Target);
+        var error = Assert.Throws<KubeLabException>(() => chain.Rules[1].Matches);
+        Assert.Equal("vm9:4: -m needs a module name", error.Message);
+        Assert.Throws<KubeLabException>(rules.Validate);
+        Assert.StartsWith("vm9:4:", Assert.Throws<KubeLabException>(() => Ruleset.Parse(Dump, "vm9")).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Deferred_parse_still_rejects_undeclared_chains()
+    {
+        var error = Assert.Throws<KubeLabException>(() => Ruleset.Parse("*nat\n-A KUBE-SERVICES -j ACCEPT\nCOMMIT\n", "vm9", deferRules: true));
+        Assert.StartsWith("vm9:2: chain \"KUBE-SERVICES\" is not declared", error.Message, StringComparison.Ordinal);
+    }
+}

@@ -85,6 +85,14 @@ public class PacketFlowTests
         Assert.Equal("10.42.1.0", seen["10.42.0.8"]);
         Assert.Equal("10.42.1.1", seen["10.42.1.2"]);
         Assert.Equal("10.42.1.0", seen["10.42.2.2"]);
+        var remote = result.Outcomes.Single(o => o.Address!.ToString() == "10.42.0.8");
+        Assert.Equal(
+        [
+            "reply 10.42.0.8:80 → 10.42.1.0 (conntrack ESTABLISHED: no nat rules run)",
+            "on vm2: conntrack undoes the MASQUERADE: destination 10.42.1.0 → 10.65.94.199",
+            "on vm2: conntrack undoes the DNAT: source 10.42.0.8:80 → 10.43.180.238:80",
+            "the client receives the reply from 10.43.180.238:80",
+        ], remote.Reply);
         var send = result.Connection!.Hops[0];
         Assert.Equal(HopKind.Send, send.Kind);
         Assert.Equal("10.65.94.199", send.After!.Source.ToString());
@@ -108,5 +116,42 @@ public class PacketFlowTests
         var outcome = Assert.Single(result.Outcomes);
         Assert.Contains("\"default/web-local has no local endpoints\"", outcome.VerdictRule, StringComparison.Ordinal);
         Assert.Equal("vm3", outcome.Node);
+    }
+}
+
+public class BridgedFlowTests
+{
+    [Fact]
+    public void Pod_to_pod_on_the_same_node_is_bridged_by_cni0_and_still_runs_the_hooks()
+    {
+        var result = SeedLab.Trace("seed", "test-pod", "10.42.1.2:80");
+        var outcome = Assert.Single(result.Outcomes);
+        Assert.Equal(OutcomeKind.Delivered, outcome.Kind);
+        Assert.Equal("default/nginx-deployment-7c79c4bf97-5j5bv", outcome.Pod);
+        Assert.False(outcome.Masqueraded);
+        var hops = result.Connection!.Hops;
+        Assert.Contains(hops, h => h.Kind == HopKind.Bridge);
+        var forward = Assert.Single(hops, h => h.Kind == HopKind.Hook && h.Hook == "FORWARD");
+        Assert.Equal("cni0", forward.Before!.InInterface);
+        Assert.Equal("cni0", forward.Before.OutInterface);
+        Assert.True(forward.Before.Bridged);
+        Assert.Equal("vethfd62489f", forward.Before.PhysIn);
+        Assert.Equal("vethe61f9a43", forward.Before.PhysOut);
+        Assert.DoesNotContain(hops, h => h.Kind == HopKind.Encapsulate);
+    }
+}
+
+public class BranchLabelTests
+{
+    [Fact]
+    public void Host_traffic_branches_are_named_after_the_endpoint_chain_even_though_filter_output_runs_after_nat()
+    {
+        var result = SeedLab.Trace("seed", "vm2", "10.43.180.238:80");
+        Assert.Equal(
+        [
+            "KUBE-SEP-LNMZPQ2U2A5TEEGP: DNAT 10.43.180.238:80 → 10.42.0.8:80",
+            "KUBE-SEP-3Y75O4B4KDVD7TMA: DNAT 10.43.180.238:80 → 10.42.1.2:80",
+            "KUBE-SEP-Z33JJVRDNG7R4HVW: DNAT 10.43.180.238:80 → 10.42.2.2:80",
+        ], result.Connection!.Branches.Select(b => b.Label));
     }
 }

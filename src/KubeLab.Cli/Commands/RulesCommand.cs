@@ -1,0 +1,117 @@
+using System.CommandLine;
+using KubeLab.Core;
+using KubeLab.Core.Control;
+using KubeLab.Core.Manifests;
+using KubeLab.Core.Model;
+using KubeLab.Core.NodeRules;
+using KubeLab.Realize.Netns;
+
+namespace KubeLab.Cli.Commands;
+
+internal static class RulesCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var lab = CommonOptions.Lab();
+        var files = CommonOptions.Files();
+        files.Description = "work offline from standard objects (Service, EndpointSlice, Node, Pod, KubeProxyConfiguration), e.g. `kubectl get svc,endpointslices,nodes,pods -A -o yaml`";
+        var node = new Option<string>("--node") { Description = "the node whose rules to print", Required = true, HelpName = "NODE" };
+        var components = new Option<string[]>("--component") { Description = "only these programs' rules: kube-proxy, flannel, kubelet, kube-router (repeatable)", HelpName = "NAME" };
+        components.AcceptOnlyFromAmong("kube-proxy", "flannel", "kubelet", "kube-router", "all");
+        var noRandomFully = new Option<bool>("--no-random-fully") { Description = "model an iptables older than 1.6.2 (MASQUERADE without --random-fully)" };
+        var live = new Option<bool>("--live") { Description = "print the node's actual `iptables-save` (netns labs) instead of what k3s would write" };
+        var command = new Command("rules", """
+            Print the iptables rules a k3s v1.29.5 node holds, as iptables-restore input.
+
+            kube-proxy's (iptables mode),
+            flannel's, kubelet's and kube-router's, with the built-in chains' jumps in a real node's order. The output
+            loads with `iptables-restore --noflush` into an empty network namespace.
+
+            Examples:
+              kubelab rules --node vm1
+              kubelab rules --node vm2 --component kube-proxy
+              kubectl get svc,endpointslices,nodes,pods -A -o yaml > cluster.yaml && kubelab rules -f cluster.yaml --node vm1
+              kubelab rules --node vm1 --live          # what the kernel of a netns lab holds now
+            """)
+        { lab, files, node, components, noRandomFully, live };
+        command.SetAction(parse =>
+        {
+            var nodeName = parse.GetValue(node)!;
+            var selected = (parse.GetValue(components) ?? []).Aggregate(Component.None, (all, c) => all | ComponentNames.Parse(c));
+            if (selected == Component.None)
+            {
+                selected = Component.All;
+            }
+
+            var sources = parse.GetValue(files) ?? [];
+            ClusterSnapshot snapshot;
+            IReadOnlyDictionary<string, object?>? proxyDocument = null;
+            if (sources.Length > 0)
+            {
+                var documents = ManifestSources.Read(sources, context.In);
+                proxyDocument = documents.Select(d => d.Object).OfType<KubeProxyConfigurationDocument>().LastOrDefault()?.Fields;
+                snapshot = OfflineSnapshot(documents);
+            }
+            else
+            {
+                var state = context.Load(parse.GetValue(lab)!);
+                if (parse.GetValue(live))
+                {
+                    if (context.DriverOf(state) is not NetnsDriver)
+                    {
+                        throw KubeLabException.Usage($"--live reads a netns lab's kernel; lab \"{state.Config.Name}\" uses the driver \"{state.Config.Driver}\"");
+                    }
+
+                    SnapshotBuilder.FromState(state).GetNode(nodeName);
+                    context.Out.Flush();
+                    return context.DriverOf(state).Exec(state, nodeName, ["iptables-save"]);
+                }
+
+                snapshot = SnapshotBuilder.FromState(state);
+            }
+
+            snapshot.GetNode(nodeName);
+            var config = NodeRulesSource.ConfigFor(snapshot, nodeName) with { RandomFully = !parse.GetValue(noRandomFully) };
+            if (proxyDocument is not null)
+            {
+                config = config.WithConfiguration(proxyDocument);
+            }
+
+            context.Out.Write(NodeRuleset.Generate(snapshot, nodeName, config, selected));
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>A snapshot from dumped objects, refusing references it cannot resolve.</summary>
+    internal static ClusterSnapshot OfflineSnapshot(IReadOnlyList<ManifestDocument> documents)
+    {
+        var objects = documents.Select(d => d.Object).Where(o => o is not KubeProxyConfigurationDocument).ToList();
+        var snapshot = SnapshotBuilder.FromObjects(null, null, objects);
+        if (snapshot.Nodes.Count == 0)
+        {
+            throw KubeLabException.Invalid("no Node objects in the input: the rules depend on the node's address and pod CIDR; add the nodes (`kubectl get nodes -o yaml`)");
+        }
+
+        var nodes = snapshot.Nodes.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var slice in snapshot.EndpointSlices)
+        {
+            if (snapshot.FindService(slice.Namespace, slice.ServiceName) is null)
+            {
+                throw KubeLabException.Invalid($"EndpointSlice \"{slice.Namespace}/{slice.Name}\" belongs to Service \"{slice.Namespace}/{slice.ServiceName}\", which is not in the input; add the Service or remove the slice");
+            }
+
+            foreach (var endpoint in slice.Endpoints.Where(e => e.NodeName is not null && !nodes.Contains(e.NodeName)))
+            {
+                throw KubeLabException.Invalid($"EndpointSlice \"{slice.Namespace}/{slice.Name}\": endpoint {string.Join(",", endpoint.Addresses)} is on node \"{endpoint.NodeName}\", which is not in the input (nodes: {string.Join(", ", nodes)})");
+            }
+        }
+
+        foreach (var pod in snapshot.Pods.Where(p => p.NodeName is not null && !nodes.Contains(p.NodeName)))
+        {
+            throw KubeLabException.Invalid($"Pod \"{pod.Namespace}/{pod.Name}\" is on node \"{pod.NodeName}\", which is not in the input (nodes: {string.Join(", ", nodes)})");
+        }
+
+        return snapshot;
+    }
+}

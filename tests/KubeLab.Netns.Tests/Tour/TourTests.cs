@@ -1,0 +1,93 @@
+using KubeLab.Netns.Tests.Lab;
+
+namespace KubeLab.Netns.Tests.Tour;
+
+[Trait("Category", "Netns")]
+public sealed class TourTests : IDisposable
+{
+    private readonly KubelabProcess kubelab = new(KubelabProcess.NewHome());
+    private readonly string name = KubelabProcess.NewLabName();
+
+    public void Dispose()
+    {
+        kubelab.Run("down", "--name", name);
+        foreach (var ns in KubeLab.Realize.Netns.NetnsDriver.ExistingNamespaces(name))
+        {
+            HostCommand.Run("ip", ["netns", "del", ns]);
+        }
+
+        if (Directory.Exists(kubelab.Home))
+        {
+            Directory.Delete(kubelab.Home, recursive: true);
+        }
+    }
+
+    [SkippableFact]
+    public void Tour_runs_to_the_end_without_input_and_shows_the_seeds_names_resolv_conf_and_routes()
+    {
+        Skip.IfNot(Environment.IsPrivilegedProcess, "NOT RUN: the tour's netns lab needs root (CI runs these as root)");
+        var output = kubelab.Ok("tour", "--name", name);
+        foreach (var chain in new[] { "KUBE-SVC-V2OKYYMBY3REGZOG", "KUBE-SEP-LNMZPQ2U2A5TEEGP", "KUBE-SEP-3Y75O4B4KDVD7TMA", "KUBE-SEP-Z33JJVRDNG7R4HVW", "KUBE-SVC-NPX46M4PTMTKRN6Y" })
+        {
+            Assert.Contains(chain, output, StringComparison.Ordinal);
+        }
+
+        var golden = Path.Combine(SeedLabTests.FindShared(), "golden", "seed");
+        Assert.Contains(File.ReadAllText(Path.Combine(golden, "test-pod.resolv.conf")), output, StringComparison.Ordinal);
+        foreach (var route in File.ReadAllLines(Path.Combine(golden, "vm1.ip-route")))
+        {
+            Assert.Contains(route.TrimEnd() + " \n", output, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("probability 0.33333333349", output, StringComparison.Ordinal);
+        Assert.Contains("200 from node port 30080 on vm1", output, StringComparison.Ordinal);
+        Assert.Contains("End of the tour.", output, StringComparison.Ordinal);
+        Assert.DoesNotContain('\u001b', output); // no spinner or colour codes without a terminal
+    }
+
+    [SkippableFact]
+    public void Interactive_tour_under_tmux_waits_for_enter()
+    {
+        Skip.IfNot(Environment.IsPrivilegedProcess, "NOT RUN: the tour's netns lab needs root (CI runs these as root)");
+        Skip.IfNot(HostCommand.OnPath("tmux"), "NOT RUN: tmux is not installed (CI installs it)");
+        kubelab.Ok("up", "--name", name, "-f", "seed");
+        var session = "kl-tour-" + name;
+        var dll = typeof(KubeLab.Cli.Program).Assembly.Location;
+        HostCommand.Check("tmux", "new-session", "-d", "-s", session, "-x", "200", "-y", "50",
+            $"env KUBELAB_HOME={kubelab.Home} dotnet {dll} tour --interactive --name {name}; sleep 30");
+        try
+        {
+            var screen = WaitForScreen(session, s => s.Contains("[Enter] next step", StringComparison.Ordinal));
+            Assert.Contains("Step 1/12", screen, StringComparison.Ordinal);
+            Assert.DoesNotContain("Step 2/12", screen, StringComparison.Ordinal);
+            Thread.Sleep(300); // it must still be waiting: nothing may move without a key
+            Assert.DoesNotContain("Step 2/12", Capture(session), StringComparison.Ordinal);
+            HostCommand.Check("tmux", "send-keys", "-t", session, "Enter");
+            WaitForScreen(session, s => s.Contains("Step 2/12", StringComparison.Ordinal));
+        }
+        finally
+        {
+            HostCommand.Run("tmux", ["kill-session", "-t", session]);
+        }
+    }
+
+    private static string Capture(string session) => HostCommand.Check("tmux", "capture-pane", "-p", "-t", session, "-S", "-200");
+
+    private static string WaitForScreen(string session, Func<string, bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var screen = "";
+        while (DateTime.UtcNow < deadline)
+        {
+            screen = Capture(session);
+            if (condition(screen))
+            {
+                return screen;
+            }
+
+            Thread.Sleep(100);
+        }
+
+        throw new TimeoutException("tmux screen never showed what was expected:\n" + screen);
+    }
+}
