@@ -181,16 +181,15 @@ public sealed class MultipassDriver(LabStore store, IMultipass multipass, Multip
         multipass.Info([node]).TryGetValue(node, out var vm) ? (vm.State, vm.IPv4) : ("Deleted", []);
 
     /// <summary>The node's iptables-save, ip route, ip neigh and bridge fdb, read with sudo inside the VM.</summary>
-    public IReadOnlyDictionary<string, string> NodeState(string node)
-    {
-        var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (what, command) in MultipassPlan.NodeState(node))
-        {
-            var output = multipass.Exec(node, command.Args.Skip(3).ToList());
-            result[what] = output.Ok ? output.StandardOutput : throw Failed(command, output);
-        }
+    public IReadOnlyDictionary<string, string> NodeState(string node) =>
+        MultipassPlan.NodeState(node).ToDictionary(s => s.What, s => NodeState(node, s.What), StringComparer.Ordinal);
 
-        return result;
+    /// <summary>One of <see cref="MultipassPlan.NodeState"/>'s dumps ("iptables-save", "ip route", "ip neigh", "bridge fdb").</summary>
+    public string NodeState(string node, string what)
+    {
+        var command = MultipassPlan.NodeState(node).Single(s => s.What == what).Command;
+        var output = multipass.Exec(node, command.Args.Skip(3).ToList());
+        return output.Ok ? output.StandardOutput : throw Failed(command, output);
     }
 
     private void LaunchAll(IReadOnlyList<string> names, IStepReporter steps)

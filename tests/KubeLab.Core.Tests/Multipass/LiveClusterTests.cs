@@ -118,4 +118,17 @@ public sealed class LiveClusterTests : IDisposable
         Assert.Contains("command=cat&command=/etc/resolv.conf", exec.Body, StringComparison.Ordinal);
         Assert.Contains("container=test-pod", exec.Body, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Rules_from_the_api_servers_objects_are_the_seed_labs_rules()
+    {
+        cli.Ok("up", "--driver", "none", "--name", "seed");
+        cli.Ok("apply", "-f", "seed", "--name", "seed");
+
+        var live = cli.Ok("rules", "--node", "vm1", "--component", "kube-proxy", "--kubeconfig", Kubeconfig);
+        var modelled = cli.Ok("rules", "--node", "vm1", "--component", "kube-proxy", "--name", "seed");
+
+        Assert.Contains("-A KUBE-SVC-V2OKYYMBY3REGZOG -m comment --comment \"default/nginx-service -> 10.42.0.8:80\" -m statistic --mode random --probability 0.3333333333 -j KUBE-SEP-LNMZPQ2U2A5TEEGP", live, StringComparison.Ordinal);
+        Assert.Equal(modelled, live);
+    }
 }

@@ -218,4 +218,18 @@ public sealed class MultipassUpTests : IDisposable
         Assert.Matches($@"(?m)^vm1\s+Running\s+{System.Text.RegularExpressions.Regex.Escape(host.Address("vm1"))}\s", output);
         Assert.Matches(@"(?m)^\s{42}10\.42\.\d\.0$", output); // flannel.1's address, as `multipass list` shows it
     }
+
+    [Fact]
+    public void Rules_live_prints_the_vms_own_iptables_save()
+    {
+        host.Environment["FAKE_MULTIPASS_NODE_STATE"] = host.Home;
+        const string dump = "*nat\n:KUBE-SERVICES - [0:0]\n-A KUBE-SERVICES -m comment --comment \"kubernetes service nodeports\" -j KUBE-NODEPORTS\nCOMMIT\n";
+        File.WriteAllText(Path.Combine(host.Home, "vm1.iptables-save"), dump);
+        Assert.Equal(0, Up("--nodes", "1").Code);
+
+        var output = host.Cli.Ok("rules", "--node", "vm1", "--live", "--name", "mp");
+
+        Assert.Equal(dump, output);
+        Assert.Contains(host.Log(), e => e.Argv is ["exec", "vm1", "--", "sudo", "iptables-save"]);
+    }
 }
