@@ -58,6 +58,13 @@ internal static class RulesCommand
             else if (parse.GetValue(kubeconfig) is not null)
             {
                 using var cluster = LiveOptions.Open(context, parse.GetValue(lab)!, parse.GetValue(kubeconfig), parse.GetValue(kubeContext))!;
+                if (parse.GetValue(live))
+                {
+                    // A cluster KubeLab did not make: read the node through a short-lived privileged pod.
+                    context.Out.Write(cluster.ReadNode(nodeName, ["iptables-save"]));
+                    return 0;
+                }
+
                 snapshot = cluster.Read().Snapshot;
             }
             else

@@ -154,6 +154,67 @@ public sealed class LiveCluster : IDisposable
 
     public void Dispose() => client.Dispose();
 
+    /// <summary>The image of the node reader pod (has iptables, iproute2 and nsenter).</summary>
+    public const string NodeReaderImage = "nicolaka/netshoot:v0.13";
+
+    /// <summary>
+    /// Runs a command in a node's own namespaces, as `kubectl debug node/NAME` does: a short-lived privileged pod with
+    /// the host's network and PID namespaces, pinned to the node; `nsenter -t 1` enters the node's namespaces. The pod
+    /// is removed afterwards, also when the command fails.
+    /// </summary>
+    public string ReadNode(string node, IReadOnlyList<string> command, TimeSpan? deadline = null, TimeSpan? poll = null)
+    {
+        var name = $"kubelab-node-reader-{node}-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3))}";
+        const string ns = "default";
+        var pod = new V1Pod
+        {
+            ApiVersion = "v1",
+            Kind = "Pod",
+            Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns, Labels = new Dictionary<string, string> { ["app.kubernetes.io/managed-by"] = "kubelab" } },
+            Spec = new V1PodSpec
+            {
+                NodeName = node,
+                HostNetwork = true,
+                HostPID = true,
+                RestartPolicy = "Never",
+                Tolerations = [new V1Toleration { OperatorProperty = "Exists" }],
+                Containers = [new V1Container { Name = "reader", Image = NodeReaderImage, Command = ["sleep", "600"], SecurityContext = new V1SecurityContext { Privileged = true } }],
+            },
+        };
+        Call($"create the node reader pod {ns}/{name} on {node}", () => client.CoreV1.CreateNamespacedPodAsync(pod, ns));
+        try
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            var limit = deadline ?? TimeSpan.FromMinutes(2);
+            while (true)
+            {
+                var phase = Call($"read pod {ns}/{name}", () => client.CoreV1.ReadNamespacedPodAsync(name, ns)).Status?.Phase;
+                if (phase == "Running")
+                {
+                    break;
+                }
+
+                if (watch.Elapsed >= limit || phase is "Failed" or "Succeeded")
+                {
+                    throw KubeLabException.Timeout($"the node reader pod {ns}/{name} on {node} is {phase ?? "Pending"} after {watch.Elapsed.TotalSeconds:0} s (image {NodeReaderImage}); look with `kubectl describe pod -n {ns} {name}`");
+                }
+
+                Thread.Sleep(poll ?? TimeSpan.FromSeconds(1));
+            }
+
+            using var stdout = new MemoryStream();
+            using var stderr = new MemoryStream();
+            var code = Exec(ns, name, ["nsenter", "-t", "1", "-m", "-u", "-n", "-i", "--", .. command], stdout, stderr);
+            return code == 0
+                ? System.Text.Encoding.UTF8.GetString(stdout.ToArray())
+                : throw KubeLabException.Host($"`{string.Join(' ', command)}` on node {node} (through pod {ns}/{name}) exited {code}: {System.Text.Encoding.UTF8.GetString(stderr.ToArray()).Trim()}");
+        }
+        finally
+        {
+            Delete([("Pod", ns, name)], ignoreNotFound: true);
+        }
+    }
+
     /// <summary>Runs a command in a pod's first container through the API server's exec websocket; returns its exit code.</summary>
     public int Exec(string ns, string pod, IReadOnlyList<string> command, Stream stdout, Stream stderr) =>
         Call($"exec in pod \"{ns}/{pod}\"", async () =>

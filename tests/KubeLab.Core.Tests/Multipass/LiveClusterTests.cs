@@ -131,4 +131,22 @@ public sealed class LiveClusterTests : IDisposable
         Assert.Contains("-A KUBE-SVC-V2OKYYMBY3REGZOG -m comment --comment \"default/nginx-service -> 10.42.0.8:80\" -m statistic --mode random --probability 0.3333333333 -j KUBE-SEP-LNMZPQ2U2A5TEEGP", live, StringComparison.Ordinal);
         Assert.Equal(modelled, live);
     }
+
+    [Fact]
+    public void Rules_live_on_a_cluster_kubelab_did_not_make_reads_the_node_through_a_short_lived_privileged_pod()
+    {
+        var output = cli.Ok("rules", "--node", "vm2", "--live", "--kubeconfig", Kubeconfig);
+
+        Assert.Equal(RecordedApiServer.NodeIptables, output);
+        var created = server.Requests.Single(r => r is ("POST", "/api/v1/namespaces/default/pods", _));
+        using var pod = System.Text.Json.JsonDocument.Parse(created.Body);
+        var spec = pod.RootElement.GetProperty("spec");
+        Assert.Equal("vm2", spec.GetProperty("nodeName").GetString());
+        Assert.True(spec.GetProperty("hostNetwork").GetBoolean());
+        Assert.True(spec.GetProperty("hostPID").GetBoolean());
+        Assert.True(spec.GetProperty("containers")[0].GetProperty("securityContext").GetProperty("privileged").GetBoolean());
+        var name = pod.RootElement.GetProperty("metadata").GetProperty("name").GetString();
+        Assert.Contains(server.Requests, r => r.Method == "DELETE" && r.Path == $"/api/v1/namespaces/default/pods/{name}");
+        Assert.Empty(server.Existing); // the reader pod is gone
+    }
 }

@@ -111,7 +111,12 @@ internal sealed class RecordedApiServer : IDisposable
             await socket.SendAsync(bytes, System.Net.WebSockets.WebSocketMessageType.Binary, true, CancellationToken.None).ConfigureAwait(false);
         }
 
-        if (commands is ["cat", "/etc/resolv.conf"])
+        if (commands is ["nsenter", "-t", "1", "-m", "-u", "-n", "-i", "--", "iptables-save"])
+        {
+            await Send(1, NodeIptables).ConfigureAwait(false);
+            await Send(3, """{"metadata":{},"status":"Success"}""").ConfigureAwait(false);
+        }
+        else if (commands is ["cat", "/etc/resolv.conf"])
         {
             await Send(1, File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Golden", "live", "test-pod.resolv.conf"))).ConfigureAwait(false);
             await Send(3, """{"metadata":{},"status":"Success"}""").ConfigureAwait(false);
@@ -140,6 +145,9 @@ internal sealed class RecordedApiServer : IDisposable
         socket.Dispose();
     }
 
+    /// <summary>What the node reader answers for `iptables-save` in the node's namespaces.</summary>
+    public const string NodeIptables = "*nat\n:KUBE-SERVICES - [0:0]\n-A KUBE-SERVICES -m comment --comment \"kubernetes service nodeports\" -j KUBE-NODEPORTS\nCOMMIT\n";
+
     private (int Status, string Body) Answer(string method, string path, string body)
     {
         var recorded = path switch
@@ -160,6 +168,14 @@ internal sealed class RecordedApiServer : IDisposable
             case "POST":
                 var name = System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("metadata").GetProperty("name").GetString();
                 var objectPath = $"{path}/{name}";
+                if (path.EndsWith("/pods", StringComparison.Ordinal))
+                {
+                    // The scheduler and kubelet at their fastest: the pod runs as soon as it exists.
+                    var running = System.Text.Json.Nodes.JsonNode.Parse(body)!.AsObject();
+                    running["status"] = new System.Text.Json.Nodes.JsonObject { ["phase"] = "Running" };
+                    body = running.ToJsonString();
+                }
+
                 return Existing.TryAdd(objectPath, body)
                     ? (201, body)
                     : (409, Status(409, "AlreadyExists", $"\"{name}\" already exists"));
