@@ -42,6 +42,7 @@ public static class DriverRegistry
     public static ILabDriver Create(string name, LabStore store) => name switch
     {
         "none" => new NoneDriver(),
+        "multipass" => new KubeLab.Realize.Multipass.MultipassDriver(store, new KubeLab.Realize.Multipass.MultipassCli()),
         "netns" => new NetnsDriver(store, new NodeRulesSource(), new AgentLauncher(AgentLauncher.SelfCommand(typeof(Program).Assembly.Location))),
         _ => throw KubeLabException.Usage($"--driver: Unsupported value: \"{name}\": supported values: {string.Join(", ", Names.Select(n => $"\"{n}\""))}"),
     };

@@ -11,6 +11,8 @@ internal static class ApplyCommand
     {
         var lab = CommonOptions.Lab();
         var files = CommonOptions.Files();
+        var kubeconfig = LiveOptions.Kubeconfig();
+        var kubeContext = LiveOptions.Context();
         var command = new Command("apply", """
             Create or update objects from standard Kubernetes YAML.
 
@@ -22,10 +24,21 @@ internal static class ApplyCommand
               kubelab apply -f app.yaml -f svc.yaml
               kubectl create deploy web --image=nginx --dry-run=client -o yaml | kubelab apply -f -
             """)
-        { lab, files };
+        { lab, files, kubeconfig, kubeContext };
         command.SetAction(parse =>
         {
             var documents = ManifestSources.Read(parse.GetValue(files) ?? [], context.In);
+            using var live = LiveOptions.Open(context, parse.GetValue(lab)!, parse.GetValue(kubeconfig), parse.GetValue(kubeContext));
+            if (live is not null)
+            {
+                foreach (var line in live.Apply(documents))
+                {
+                    context.Out.WriteLine(line);
+                }
+
+                return 0;
+            }
+
             foreach (var line in Apply(context, parse.GetValue(lab)!, documents, context.Steps()))
             {
                 context.Out.WriteLine(line);

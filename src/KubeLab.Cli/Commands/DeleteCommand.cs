@@ -14,6 +14,8 @@ internal static class DeleteCommand
         var ignore = new Option<bool>("--ignore-not-found") { Description = "treat a missing object as deleted" };
         var type = new Argument<string?>("TYPE") { Description = "pod, service, deployment, replicaset, endpointslice, configmap or namespace", Arity = ArgumentArity.ZeroOrOne };
         var names = new Argument<string[]>("NAME") { Description = "the objects' names", Arity = ArgumentArity.ZeroOrMore };
+        var kubeconfig = LiveOptions.Kubeconfig();
+        var kubeContext = LiveOptions.Context();
         var command = new Command("delete", """
             Delete objects by file or by type and name.
 
@@ -24,7 +26,7 @@ internal static class DeleteCommand
               kubelab delete pod test-pod
               kubelab delete svc nginx-service -n default
             """)
-        { lab, files, ns, ignore, type, names };
+        { lab, files, ns, ignore, type, names, kubeconfig, kubeContext };
         command.SetAction(parse =>
         {
             var targets = new List<ObjectRef>();
@@ -47,7 +49,10 @@ internal static class DeleteCommand
                 targets.AddRange(objectNames.Select(n => new ObjectRef(kind, parse.GetValue(ns) ?? "default", n)));
             }
 
-            var lines = ApplyCommand.Change(context, parse.GetValue(lab)!, context.Steps(),
+            using var live = LiveOptions.Open(context, parse.GetValue(lab)!, parse.GetValue(kubeconfig), parse.GetValue(kubeContext));
+            var lines = live is not null
+                ? live.Delete([.. targets.Select(t => (t.Kind, t.Namespace, t.Name))], parse.GetValue(ignore))
+                : ApplyCommand.Change(context, parse.GetValue(lab)!, context.Steps(),
                 state => ControlPlane.Delete(state, targets, context.Now(), parse.GetValue(ignore)));
             foreach (var line in lines)
             {

@@ -13,6 +13,8 @@ internal static class ExecCommand
         var args = new Argument<string[]>("COMMAND") { Description = "the command to run, after --", Arity = ArgumentArity.OneOrMore };
         var interactive = new Option<bool>("--stdin", "-i") { Description = "accepted for kubectl habits; stdin is always passed through" };
         var tty = new Option<bool>("--tty", "-t") { Description = "accepted for kubectl habits" };
+        var kubeconfig = LiveOptions.Kubeconfig();
+        var kubeContext = LiveOptions.Context();
         var command = new Command("exec", """
             Run a command in a pod or on a node.
 
@@ -25,14 +27,25 @@ internal static class ExecCommand
               kubelab exec vm1 -- ip route show
               kubelab exec vm1 -- iptables -t nat -L KUBE-SVC-V2OKYYMBY3REGZOG -n
             """)
-        { lab, ns, interactive, tty, target, args };
+        { lab, ns, interactive, tty, kubeconfig, kubeContext, target, args };
         command.SetAction(parse =>
         {
-            var state = context.Load(parse.GetValue(lab)!);
             var name = parse.GetValue(target)!;
-            var isNode = state.Config.Nodes.Any(n => n.Name == name);
             var podNamespace = parse.GetValue(ns) ?? "default";
-            if (!isNode && state.Find("Pod", podNamespace, name) is null)
+            using var live = LiveOptions.Open(context, parse.GetValue(lab)!, parse.GetValue(kubeconfig), parse.GetValue(kubeContext));
+            var external = parse.GetValue(kubeconfig) is not null;
+            if (live is not null && (external || !context.Load(parse.GetValue(lab)!).Config.Nodes.Any(n => n.Name == name)))
+            {
+                // A pod of a real cluster: the API server's exec (a node of a cluster KubeLab did not make is not reachable yet).
+                context.Out.Flush();
+                using var stdout = Console.OpenStandardOutput();
+                using var stderr = Console.OpenStandardError();
+                return live.Exec(podNamespace, name, parse.GetValue(args)!, stdout, stderr);
+            }
+
+            var state = context.Load(parse.GetValue(lab)!);
+            var isNode = state.Config.Nodes.Any(n => n.Name == name);
+            if (!isNode && state.Config.Driver != "multipass" && state.Find("Pod", podNamespace, name) is null)
             {
                 throw KubeLabException.NotFound($"Error from server (NotFound): pods \"{name}\" not found in namespace \"{podNamespace}\" (nodes: {string.Join(", ", state.Config.Nodes.Select(n => n.Name))})");
             }

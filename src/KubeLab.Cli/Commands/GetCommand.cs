@@ -19,6 +19,8 @@ internal static class GetCommand
         var types = new Argument<string>("TYPE") { HelpName = "TYPE", Description = "nodes, pods, svc, endpointslices, deployments, replicasets, configmaps, namespaces (comma-separated for several)" };
         types.CompletionSources.Add(_ => ResourceTypes.Names.Where(n => !n.Contains('.', StringComparison.Ordinal)).Order().Select(n => new System.CommandLine.Completions.CompletionItem(n)));
         var names = new Argument<string[]>("NAME") { Arity = ArgumentArity.ZeroOrMore };
+        var kubeconfig = LiveOptions.Kubeconfig();
+        var kubeContext = LiveOptions.Context();
         var command = new Command("get", """
             Display objects in kubectl's columns.
 
@@ -31,12 +33,15 @@ internal static class GetCommand
               kubelab get svc -A
               kubelab get endpointslices
               kubelab get svc,endpointslices,nodes,pods -A -o yaml > cluster.yaml   # input for `rules -f`
+              kubelab get pods -A --kubeconfig ~/.kube/config --context prod        # any cluster's API server
             """)
-        { lab, ns, all, output, types, names };
+        { lab, ns, all, output, types, names, kubeconfig, kubeContext };
         command.SetAction(parse =>
         {
-            var state = context.Load(parse.GetValue(lab)!);
-            var snapshot = SnapshotBuilder.FromState(state);
+            using var live = LiveOptions.Open(context, parse.GetValue(lab)!, parse.GetValue(kubeconfig), parse.GetValue(kubeContext));
+            var read = live?.Read();
+            var state = read?.State ?? context.Load(parse.GetValue(lab)!);
+            var snapshot = read?.Snapshot ?? SnapshotBuilder.FromState(state);
             var kinds = parse.GetValue(types)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(ResourceTypes.Kind).Distinct().ToList();
             var allNamespaces = parse.GetValue(all);
             var namespaceName = parse.GetValue(ns) ?? "default";
@@ -54,7 +59,7 @@ internal static class GetCommand
                 foreach (var kind in kinds)
                 {
                     var objects = kind == "Node"
-                        ? NodeObjects.For(state).Cast<IKubernetesObject<V1ObjectMeta>>()
+                        ? (read?.Nodes ?? NodeObjects.For(state)).Cast<IKubernetesObject<V1ObjectMeta>>()
                         : kind == "Namespace"
                             ? NamespaceObjects(state)
                             : state.Objects.Where(o => o.Kind == kind).Select(o => o.Object);

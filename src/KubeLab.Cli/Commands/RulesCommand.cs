@@ -19,7 +19,9 @@ internal static class RulesCommand
         var components = new Option<string[]>("--component") { Description = "only these programs' rules: kube-proxy, flannel, kubelet, kube-router (repeatable)", HelpName = "NAME" };
         components.AcceptOnlyFromAmong("kube-proxy", "flannel", "kubelet", "kube-router", "all");
         var noRandomFully = new Option<bool>("--no-random-fully") { Description = "model an iptables older than 1.6.2 (MASQUERADE without --random-fully)" };
-        var live = new Option<bool>("--live") { Description = "print the node's actual `iptables-save` (netns labs) instead of what k3s would write" };
+        var live = new Option<bool>("--live") { Description = "print the node's actual `iptables-save` (netns labs; multipass labs through `multipass exec`) instead of what k3s would write" };
+        var kubeconfig = LiveOptions.Kubeconfig();
+        var kubeContext = LiveOptions.Context();
         var command = new Command("rules", """
             Print the iptables rules a k3s v1.29.5 node holds, as iptables-restore input.
 
@@ -31,9 +33,10 @@ internal static class RulesCommand
               kubelab rules --node vm1
               kubelab rules --node vm2 --component kube-proxy
               kubectl get svc,endpointslices,nodes,pods -A -o yaml > cluster.yaml && kubelab rules -f cluster.yaml --node vm1
-              kubelab rules --node vm1 --live          # what the kernel of a netns lab holds now
+              kubelab rules --node vm1 --live          # what the kernel of a netns or multipass lab holds now
+              kubelab rules --node vm1 --kubeconfig ~/.kube/config   # from a real cluster's objects
             """)
-        { lab, files, node, components, noRandomFully, live };
+        { lab, files, node, components, noRandomFully, live, kubeconfig, kubeContext };
         command.SetAction(parse =>
         {
             var nodeName = parse.GetValue(node)!;
@@ -52,9 +55,38 @@ internal static class RulesCommand
                 proxyDocument = documents.Select(d => d.Object).OfType<KubeProxyConfigurationDocument>().LastOrDefault()?.Fields;
                 snapshot = OfflineSnapshot(documents);
             }
+            else if (parse.GetValue(kubeconfig) is not null)
+            {
+                using var cluster = LiveOptions.Open(context, parse.GetValue(lab)!, parse.GetValue(kubeconfig), parse.GetValue(kubeContext))!;
+                if (parse.GetValue(live))
+                {
+                    // A cluster KubeLab did not make: read the node through a short-lived privileged pod.
+                    context.Out.Write(cluster.ReadNode(nodeName, ["iptables-save"]));
+                    return 0;
+                }
+
+                snapshot = cluster.Read().Snapshot;
+            }
             else
             {
                 var state = context.Load(parse.GetValue(lab)!);
+                if (parse.GetValue(live) && context.DriverOf(state) is Realize.Multipass.MultipassDriver multipass)
+                {
+                    SnapshotBuilder.FromState(state).GetNode(nodeName);
+                    context.Out.Write(multipass.NodeState(nodeName, "iptables-save"));
+                    return 0;
+                }
+
+                if (state.Config.Driver == "multipass" && !parse.GetValue(live))
+                {
+                    using var cluster = LiveOptions.Open(context, parse.GetValue(lab)!, null, null)!;
+                    snapshot = cluster.Read().Snapshot;
+                    snapshot.GetNode(nodeName);
+                    var real = NodeRulesSource.ConfigFor(snapshot, nodeName) with { RandomFully = !parse.GetValue(noRandomFully) };
+                    context.Out.Write(NodeRuleset.Generate(snapshot, nodeName, real, selected));
+                    return 0;
+                }
+
                 if (parse.GetValue(live))
                 {
                     if (context.DriverOf(state) is not NetnsDriver)

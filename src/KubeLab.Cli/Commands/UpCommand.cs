@@ -1,8 +1,10 @@
 using System.CommandLine;
 using KubeLab.Core;
 using KubeLab.Core.Control;
+using KubeLab.Core.Lab;
 using KubeLab.Core.Model;
 using KubeLab.Realize.Drivers;
+using KubeLab.Realize.Multipass;
 using KubeLab.Realize.Store;
 
 namespace KubeLab.Cli.Commands;
@@ -25,6 +27,15 @@ internal static class UpCommand
             HelpName = "FILE",
         };
         var retain = new Option<bool>("--retain") { Description = "keep what was made if up fails (for debugging)" };
+        var defaults = new MultipassOptions();
+        var cpus = new Option<int?>("--cpus") { Description = $"multipass: CPUs per VM (default {defaults.Cpus})" };
+        var memory = new Option<string?>("--memory") { Description = $"multipass: memory per VM, bytes or K/M/G (default {defaults.Memory}, minimum 128M)", HelpName = "SIZE" };
+        var disk = new Option<string?>("--disk") { Description = $"multipass: disk per VM, bytes or K/M/G (default {defaults.Disk}, minimum 512M)", HelpName = "SIZE" };
+        var image = new Option<string?>("--image") { Description = $"multipass: the Ubuntu image (default {defaults.Image})" };
+        var k3sVersion = new Option<string?>("--k3s-version") { Description = $"multipass: the k3s release to install (default {defaults.K3sVersion})", HelpName = "VERSION" };
+        var sshKey = new Option<string?>("--ssh-key") { Description = "multipass: the SSH public key for user ubuntu (default ~/.ssh/id_ed25519.pub or id_rsa.pub)", HelpName = "PATH" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "multipass: print the plan (cloud-init and every command) without running anything" };
+        var merge = new Option<bool>("--kubeconfig-merge") { Description = "multipass: also add the lab to ~/.kube/config (or $KUBECONFIG) as context kubelab-<lab>" };
         var command = new Command("up", """
             Create a lab and wait until it is ready.
 
@@ -37,9 +48,11 @@ internal static class UpCommand
               kubelab up --driver none --name model        # model only: get, rules, trace; no root needed
               sudo kubelab up -f seed                      # lab plus the seed scenario
               kubelab up --driver multipass --nodes 3      # real VMs with k3s
+              kubelab up --driver multipass --dry-run      # the VMs' cloud-init and every multipass command
+              kubelab up --driver multipass --cpus 2 --memory 4G --disk 20G --kubeconfig-merge
             """)
         {
-            lab, driver, nodes, scenario, retain,
+            lab, driver, nodes, scenario, retain, cpus, memory, disk, image, k3sVersion, sshKey, dryRun, merge,
         };
         command.SetAction(parse =>
         {
@@ -48,6 +61,39 @@ internal static class UpCommand
             var driverName = parse.GetValue(driver)!;
             var count = parse.GetValue(nodes);
             var documents = parse.GetValue(scenario) is { Length: > 0 } sources ? ManifestSources.Read(sources, context.In) : null;
+            var multipassOnly = new Option[] { cpus, memory, disk, image, k3sVersion, sshKey, dryRun, merge }.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+            if (driverName != "multipass" && multipassOnly.Count > 0)
+            {
+                throw KubeLabException.Usage($"{string.Join(", ", multipassOnly)}: only for `--driver multipass` (this lab's driver is {driverName})");
+            }
+
+            void Configure(ILabDriver chosen)
+            {
+                if (chosen is MultipassDriver multipass)
+                {
+                    multipass.Options = new MultipassOptions
+                    {
+                        Cpus = parse.GetValue(cpus) ?? defaults.Cpus,
+                        Memory = parse.GetValue(memory) ?? defaults.Memory,
+                        Disk = parse.GetValue(disk) ?? defaults.Disk,
+                        Image = parse.GetValue(image) ?? defaults.Image,
+                        K3sVersion = parse.GetValue(k3sVersion) ?? defaults.K3sVersion,
+                    };
+                    multipass.SshKeyPath = parse.GetValue(sshKey);
+                    multipass.MergeKubeconfigInto = parse.GetValue(merge) ? DefaultKubeconfig() : null;
+                }
+            }
+
+            if (parse.GetValue(dryRun))
+            {
+                var planned = context.Drivers(driverName) as MultipassDriver ?? throw KubeLabException.Usage("--dry-run: only for `--driver multipass`");
+                Configure(planned);
+                planned.Options.Validate();
+                var plannedConfig = LabConfig.Default(name, count, driverName, context.Now()) with { K3sVersion = planned.Options.K3sVersion };
+                context.Out.Write(planned.Plan(plannedConfig));
+                return 0;
+            }
+
             var steps = context.Steps();
             if (context.Store.Exists(name))
             {
@@ -59,6 +105,7 @@ internal static class UpCommand
                 }
 
                 var driverOfLab = context.Drivers(driverName);
+                Configure(driverOfLab);
 
                 if (existing.Config.Nodes.Count != count && parse.GetResult(nodes) is not null)
                 {
@@ -78,7 +125,13 @@ internal static class UpCommand
             }
 
             var implementation = context.Drivers(driverName);
+            Configure(implementation);
             var config = LabConfig.Default(name, count, driverName, context.Now());
+            if (implementation is MultipassDriver configured)
+            {
+                config = config with { K3sVersion = configured.Options.K3sVersion };
+            }
+
             implementation.Preflight(config);
             var state = ControlPlane.Bootstrap(config, context.Now());
             steps.Info($"Creating lab \"{name}\" ({driverName}, {count} nodes, k3s {config.K3sVersion}) ...");
@@ -117,6 +170,12 @@ internal static class UpCommand
         });
         return command;
     }
+
+    /// <summary>kubectl's: the first file in $KUBECONFIG, else ~/.kube/config.</summary>
+    internal static string DefaultKubeconfig() =>
+        Environment.GetEnvironmentVariable("KUBECONFIG") is { Length: > 0 } paths
+            ? paths.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)[0]
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".kube", "config");
 
     internal static string NameFlag(string name) => name == CliContext.DefaultLabName() ? "" : $" --name {name}";
 

@@ -18,6 +18,9 @@ internal sealed class CliHarness : IDisposable
 
     public LabStore Store => new(Home);
 
+    /// <summary>Replaces drivers by name (e.g. multipass over the stand-in); null falls back to the real ones.</summary>
+    public Func<string, LabStore, KubeLab.Realize.Drivers.ILabDriver?>? Drivers { get; set; }
+
     public (int Code, string Out, string Err) Run(params string[] args) => RunWithInput("", args);
 
     public (int Code, string Out, string Err) RunWithInput(string stdin, params string[] args)
@@ -31,6 +34,7 @@ internal sealed class CliHarness : IDisposable
             Err = error,
             Now = () => Now(),
             In = new StringReader(stdin),
+            DriverFactory = Drivers is null ? null : name => Drivers(name, Store) ?? DriverRegistry.Create(name, Store),
         };
         var code = Program.Run(args, context);
         return (code, output.ToString(), error.ToString());

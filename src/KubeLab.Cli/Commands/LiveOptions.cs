@@ -1,0 +1,49 @@
+using System.CommandLine;
+using KubeLab.Core;
+using KubeLab.Realize.Live;
+using KubeLab.Realize.Multipass;
+
+namespace KubeLab.Cli.Commands;
+
+/// <summary>
+/// Where reads and writes go: the emulated lab, a multipass lab's k3s API server (its kubeconfig in the lab's
+/// folder), or any cluster given by --kubeconfig [--context].
+/// </summary>
+internal static class LiveOptions
+{
+    public static Option<string?> Kubeconfig() => new("--kubeconfig")
+    {
+        Description = "work on a cluster KubeLab did not make, through the API server in this kubeconfig",
+        HelpName = "PATH",
+    };
+
+    public static Option<string?> Context() => new("--context")
+    {
+        Description = "the kubeconfig context to use (with --kubeconfig; default: its current-context)",
+        HelpName = "NAME",
+    };
+
+    /// <summary>The real API server to use, or null for an emulated lab.</summary>
+    public static LiveCluster? Open(CliContext context, string lab, string? kubeconfig, string? kubeContext)
+    {
+        if (kubeconfig is not null)
+        {
+            return LiveCluster.FromKubeconfig(kubeconfig, kubeContext);
+        }
+
+        if (kubeContext is not null)
+        {
+            throw KubeLabException.Usage("--context: only with --kubeconfig PATH");
+        }
+
+        if (context.Store.Exists(lab) && context.Load(lab).Config.Driver == "multipass")
+        {
+            var path = MultipassDriver.KubeconfigFile(context.Store, lab);
+            return File.Exists(path)
+                ? LiveCluster.FromKubeconfig(path)
+                : throw KubeLabException.NotFound($"lab \"{lab}\" has no kubeconfig at {path} (up did not finish); run `kubelab up --driver multipass --name {lab}` again");
+        }
+
+        return null;
+    }
+}
