@@ -30,6 +30,8 @@ internal static class TraceCommand
         var udp = new Option<bool>("--udp") { Description = "the target is a UDP port" };
         var verify = new Option<bool>("--verify") { Description = "netns labs: send the request for real and show which branch the kernel took" };
         var runs = new Option<int>("--runs") { Description = "requests sent by --verify", DefaultValueFactory = _ => 30 };
+        var kubeconfig = LiveOptions.Kubeconfig();
+        var kubeContext = LiveOptions.Context();
         var from = new Argument<string>("FROM") { Description = "a pod (name or ns/name), a node (vm1), or an IP address" };
         var target = new Argument<string?>("TARGET") { Description = "a URL, host:port or IP:port", Arity = ArgumentArity.ZeroOrOne };
         var command = new Command("trace", """
@@ -48,7 +50,7 @@ internal static class TraceCommand
               kubelab trace test-pod http://nginx-service/ --verify
               kubelab trace -f cluster.yaml --rules vm2=vm2.iptables --routes vm2=vm2.routes test-pod http://nginx-service/
             """)
-        { lab, files, output, rules, routes, neighbours, fdb, fromIp, resolver, udp, verify, runs, from, target };
+        { lab, files, output, rules, routes, neighbours, fdb, fromIp, resolver, udp, verify, runs, kubeconfig, kubeContext, from, target };
         command.SetAction(parse =>
         {
             var source = parse.GetValue(from)!;
@@ -63,8 +65,11 @@ internal static class TraceCommand
                 throw KubeLabException.Usage("trace needs FROM and TARGET (e.g. `kubelab trace test-pod http://nginx-service:80/`)");
             }
 
-            var (snapshot, nodes, state) = LoadNodes(context, parse.GetValue(lab)!, parse.GetValue(files) ?? [], parse.GetValue(rules) ?? [],
-                parse.GetValue(routes) ?? [], parse.GetValue(neighbours) ?? [], parse.GetValue(fdb) ?? []);
+            using var live = (parse.GetValue(files) ?? []).Length > 0 ? null : LiveOptions.Open(context, parse.GetValue(lab)!, parse.GetValue(kubeconfig), parse.GetValue(kubeContext));
+            var (snapshot, nodes, state) = live is not null
+                ? LiveNodes(context, parse.GetValue(lab)!, live, parse.GetValue(kubeconfig) is null)
+                : LoadNodes(context, parse.GetValue(lab)!, parse.GetValue(files) ?? [], parse.GetValue(rules) ?? [],
+                    parse.GetValue(routes) ?? [], parse.GetValue(neighbours) ?? [], parse.GetValue(fdb) ?? []);
             var request = new TraceRequest
             {
                 From = source,
@@ -141,6 +146,22 @@ internal static class TraceCommand
                 NodeTables.Routes(model, n.Name) + NodeTables.LocalTableRoutes(model, n.Name), NodeTables.Neighbours(model, n.Name), NodeTables.Fdb(model, n.Name), NodeTables.Addresses(model, n.Name), n);
         });
         return (model, states, state);
+    }
+
+    /// <summary>A real cluster: objects from its API server, each node's state through multipass or a node reader pod.</summary>
+    private static (ClusterSnapshot, IReadOnlyDictionary<string, NodeState>, ClusterState?) LiveNodes(CliContext context, string lab, KubeLab.Realize.Live.LiveCluster live, bool labOwned)
+    {
+        var snapshot = live.Snapshot();
+        var state = labOwned ? context.Load(lab) : null;
+        var reader = state is null ? null : context.DriverOf(state) as INodeStateReader;
+        var nodes = snapshot.Nodes.ToDictionary(n => n.Name, n =>
+        {
+            var texts = reader is not null
+                ? reader.ReadNode(state!, n.Name)
+                : NodeTexts.Parse(live.ReadNode(n.Name, ["sh", "-c", NodeTexts.Script]));
+            return NodeState.FromTexts(n.Name, texts.IptablesSave, texts.Routes, texts.Neighbours, texts.Fdb, texts.Addresses, n, deferRules: true);
+        });
+        return (snapshot, nodes, state);
     }
 
     private static Dictionary<string, string> Pairs(string[] values, string option) => values.Select(v =>

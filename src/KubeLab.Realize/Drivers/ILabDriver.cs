@@ -75,7 +75,23 @@ public interface INodeInspector
 }
 
 /// <summary>A node's state as its tools print it: what `trace` and `rules --live` interpret.</summary>
-public sealed record NodeTexts(string IptablesSave, string Routes, string Neighbours, string Fdb, string Addresses);
+public sealed record NodeTexts(string IptablesSave, string Routes, string Neighbours, string Fdb, string? Addresses)
+{
+    private const string Marker = "----kubelab-node-state----";
+
+    /// <summary>One shell command that prints all of a node's state, for readers that can run just one command.</summary>
+    public static string Script =>
+        $"iptables-save; echo {Marker}; ip route show; ip route show table local type unicast; echo {Marker}; ip neigh show; echo {Marker}; bridge fdb show; echo {Marker}; ip -o addr show";
+
+    /// <summary>Splits the output of <see cref="Script"/>.</summary>
+    public static NodeTexts Parse(string output)
+    {
+        var parts = output.Split(Marker + "\n");
+        return parts.Length == 5
+            ? new NodeTexts(parts[0], parts[1], parts[2], parts[3], string.IsNullOrWhiteSpace(parts[4]) ? null : parts[4])
+            : throw KubeLab.Core.KubeLabException.Host($"unexpected node state output ({parts.Length} parts instead of 5)");
+    }
+}
 
 /// <summary>A driver that can read each node's real iptables, routes, neighbours and FDB.</summary>
 public interface INodeStateReader

@@ -17,7 +17,7 @@ namespace KubeLab.Realize.Multipass;
 /// recorded in the lab's folder (vms.json, token, kubeconfig) and marked inside each VM (/etc/kubelab-lab),
 /// and `down` deletes a VM only when both say it is this lab's.
 /// </summary>
-public sealed class MultipassDriver(LabStore store, IMultipass multipass, MultipassTimings? timings = null) : ILabDriver, INodeInspector
+public sealed class MultipassDriver(LabStore store, IMultipass multipass, MultipassTimings? timings = null) : ILabDriver, INodeInspector, INodeStateReader
 {
     private readonly MultipassTimings times = timings ?? MultipassTimings.FromEnvironment();
     private string currentLab = "";
@@ -179,6 +179,21 @@ public sealed class MultipassDriver(LabStore store, IMultipass multipass, Multip
 
     public (string State, IReadOnlyList<string> IPv4) Inspect(ClusterState state, string node) =>
         multipass.Info([node]).TryGetValue(node, out var vm) ? (vm.State, vm.IPv4) : ("Deleted", []);
+
+    public NodeTexts ReadNode(ClusterState state, string node) =>
+        new(NodeState(node, "iptables-save"), NodeState(node, "ip route"), NodeState(node, "ip neigh"), NodeState(node, "bridge fdb"), null);
+
+    /// <summary>Runs a command on a node (VM) through `multipass exec`; pods are reached through the API server instead.</summary>
+    public (int ExitCode, string Output, string Error) Capture(ClusterState state, string target, IReadOnlyList<string> command)
+    {
+        if (!state.Config.Nodes.Any(n => n.Name == target))
+        {
+            throw KubeLabException.Usage($"{target}: on a multipass lab only nodes are reached through multipass; pods through `kubelab exec` (the API server)");
+        }
+
+        var result = multipass.Exec(target, ["sudo", .. command]);
+        return (result.ExitCode, result.StandardOutput, result.StandardError);
+    }
 
     /// <summary>The node's iptables-save, ip route, ip neigh and bridge fdb, read with sudo inside the VM.</summary>
     public IReadOnlyDictionary<string, string> NodeState(string node) =>

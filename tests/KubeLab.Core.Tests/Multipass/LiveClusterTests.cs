@@ -149,4 +149,16 @@ public sealed class LiveClusterTests : IDisposable
         Assert.Contains(server.Requests, r => r.Method == "DELETE" && r.Path == $"/api/v1/namespaces/default/pods/{name}");
         Assert.Empty(server.Existing); // the reader pod is gone
     }
+
+    [Fact]
+    public void Trace_on_a_cluster_kubelab_did_not_make_reads_objects_from_the_api_and_nodes_through_reader_pods()
+    {
+        var output = cli.Ok("trace", "test-pod", "http://nginx-service:80/", "--kubeconfig", Kubeconfig);
+
+        Assert.Contains("query A    nginx-service.default.svc.cluster.local. → 10.43.180.238", output, StringComparison.Ordinal);
+        Assert.Contains("KUBE-SVC-V2OKYYMBY3REGZOG", output, StringComparison.Ordinal);
+        Assert.Matches(@"branch \d/3 \(33\.33%\): KUBE-SEP-LNMZPQ2U2A5TEEGP", output);
+        Assert.Equal(3, server.Requests.Count(r => r is ("POST", "/api/v1/namespaces/default/pods", _)));
+        Assert.Empty(server.Existing); // every reader pod is gone
+    }
 }

@@ -10,7 +10,7 @@ namespace KubeLab.Core.Tests.Multipass;
 /// Golden/live, answers create (201, or 409 when the object exists), read, replace and delete, and records
 /// every request.
 /// </summary>
-internal sealed class RecordedApiServer : IDisposable
+internal sealed partial class RecordedApiServer : IDisposable
 {
     private readonly HttpListener listener = new();
     private readonly CancellationTokenSource stop = new();
@@ -116,6 +116,16 @@ internal sealed class RecordedApiServer : IDisposable
             await Send(1, NodeIptables).ConfigureAwait(false);
             await Send(3, """{"metadata":{},"status":"Success"}""").ConfigureAwait(false);
         }
+        else if (commands is ["nsenter", "-t", "1", "-m", "-u", "-n", "-i", "--", "sh", "-c", var script] && script == KubeLab.Realize.Drivers.NodeTexts.Script)
+        {
+            // the node reader's all-in-one dump, from the seed lab's node fixtures (the trace tests' k3s nodes)
+            var node = NodeOfReaderPod().Match(context.Request.Url.AbsolutePath).Groups[1].Value;
+            var folder = Path.Combine(AppContext.BaseDirectory, "Golden", "trace", "seed");
+            string Part(string file) => File.ReadAllText(Path.Combine(folder, $"{node}.{file}"));
+            const string marker = "----kubelab-node-state----\n";
+            await Send(1, Part("iptables-save") + marker + Part("ip-route") + marker + Part("ip-neigh") + marker + Part("bridge-fdb") + marker).ConfigureAwait(false);
+            await Send(3, """{"metadata":{},"status":"Success"}""").ConfigureAwait(false);
+        }
         else if (commands is ["cat", "/etc/resolv.conf"])
         {
             await Send(1, File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Golden", "live", "test-pod.resolv.conf"))).ConfigureAwait(false);
@@ -144,6 +154,9 @@ internal sealed class RecordedApiServer : IDisposable
 
         socket.Dispose();
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex("kubelab-node-reader-([a-z0-9]+)-[0-9a-f]{6}/exec$")]
+    private static partial System.Text.RegularExpressions.Regex NodeOfReaderPod();
 
     /// <summary>What the node reader answers for `iptables-save` in the node's namespaces.</summary>
     public const string NodeIptables = "*nat\n:KUBE-SERVICES - [0:0]\n-A KUBE-SERVICES -m comment --comment \"kubernetes service nodeports\" -j KUBE-NODEPORTS\nCOMMIT\n";
