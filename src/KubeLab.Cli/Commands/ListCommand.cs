@@ -45,13 +45,20 @@ internal static class ListCommand
         var text = new StringBuilder();
         text.Append("Name".PadRight(24)).Append("State".PadRight(18)).Append("IPv4".PadRight(17)).Append("Image\n");
         var podNodes = state.All<k8s.Models.V1Pod>().Select(p => p.Spec?.NodeName).ToHashSet();
+        // multipass shows the VM's image; a netns node is a network namespace, a none node only a model
+        var image = state.Config.Driver switch
+        {
+            "multipass" => "Ubuntu 22.04 LTS",
+            "netns" => "netns (emulated)",
+            _ => "model only",
+        };
         foreach (var node in state.Config.Nodes)
         {
             var (nodeState, addresses) = inspector?.Inspect(state, node.Name)
                 ?? ("Modelled", (IReadOnlyList<string>)[node.InternalIP.ToString(), node.PodCidr.BaseAddress.ToString(),
                     .. podNodes.Contains(node.Name) ? [Core.Model.IPMath.Add(node.PodCidr.BaseAddress, 1).ToString()] : Array.Empty<string>()]);
             var first = addresses.Count > 0 ? addresses[0] : "--";
-            text.Append(node.Name.PadRight(24)).Append(nodeState.PadRight(18)).Append(first.PadRight(17)).Append("Ubuntu 22.04 LTS\n");
+            text.Append(node.Name.PadRight(24)).Append(nodeState.PadRight(18)).Append(first.PadRight(17)).Append(image).Append('\n');
             foreach (var extra in addresses.Skip(1))
             {
                 text.Append(new string(' ', 42)).Append(extra).Append('\n');

@@ -23,8 +23,8 @@ public sealed record HostCommand(string File, IReadOnlyList<string> Args, string
     public static HostCommand InNetns(string netns, string file, params string[] args) =>
         new("ip", ["netns", "exec", netns, file, .. args]);
 
-    /// <summary>The command as a shell line (with its input as a here-document).</summary>
-    public string ToShell()
+    /// <summary>The command as a shell line (with its input as a here-document, cut after <paramref name="maxInputLines"/> lines).</summary>
+    public string ToShell(int maxInputLines = int.MaxValue)
     {
         var line = string.Join(' ', new[] { File }.Concat(Args).Select(Quote));
         if (Stdin is null)
@@ -32,7 +32,11 @@ public sealed record HostCommand(string File, IReadOnlyList<string> Args, string
             return line;
         }
 
-        return $"{line} <<'EOF'\n{Stdin}{(Stdin.EndsWith('\n') ? "" : "\n")}EOF";
+        var lines = Stdin.TrimEnd('\n').Split('\n');
+        var input = lines.Length <= maxInputLines
+            ? string.Join('\n', lines)
+            : string.Join('\n', lines.Take(maxInputLines)) + $"\n# ... {lines.Length - maxInputLines} more lines of input";
+        return $"{line} <<'EOF'\n{input}\nEOF";
     }
 
     private static string Quote(string word) =>

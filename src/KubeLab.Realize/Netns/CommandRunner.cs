@@ -38,15 +38,26 @@ public sealed class ProcessCommandRunner : ICommandRunner
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            throw KubeLabException.Host($"cannot run `{command.File}`: {e.Message}; install it (e.g. `apt-get install iproute2 iptables`)", e);
+            throw KubeLabException.Host($"cannot run `{command.File}`: {e.Message}; install it (`apt-get install {PackageOf(command.File)}`)", e);
         }
 
         if (check && result.ExitCode != 0)
         {
             throw KubeLabException.Host(
-                $"this host command failed with exit code {result.ExitCode}:\n{command.ToShell()}\n{result.StandardError.Trim()}{(string.IsNullOrWhiteSpace(result.StandardOutput) ? "" : "\n" + result.StandardOutput.Trim())}");
+                $"this host command failed with exit code {result.ExitCode}:\n{command.ToShell(maxInputLines: 20)}\n{result.StandardError.Trim()}{(string.IsNullOrWhiteSpace(result.StandardOutput) ? "" : "\n" + result.StandardOutput.Trim())}");
         }
 
         return new CommandResult(result.ExitCode, result.StandardOutput, result.StandardError);
     }
+
+    /// <summary>The Debian package that ships a tool the netns lab runs.</summary>
+    internal static string PackageOf(string tool) => tool switch
+    {
+        "ip" or "bridge" => "iproute2",
+        _ when tool.StartsWith("iptables", StringComparison.Ordinal) => "iptables",
+        "sysctl" => "procps",
+        "dig" => "dnsutils",
+        "setsid" => "util-linux",
+        _ => tool,
+    };
 }

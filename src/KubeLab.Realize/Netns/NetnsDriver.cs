@@ -296,7 +296,7 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
             Thread.Sleep(100);
         }
 
-        throw KubeLabException.Timeout($"the lab does not answer DNS: `ip netns exec {client} dig +short @{snapshot.Config.ClusterDns} {name}` gave \"{last}\", expected {expected}; see the agent's log in {"~/.kubelab/" + lab}/agent.log");
+        throw KubeLabException.Timeout($"the lab does not answer DNS: `ip netns exec {client} dig +short @{snapshot.Config.ClusterDns} {name}` gave \"{last}\", expected {expected}; see the agent's log {Path.Combine(store.LabDir(lab), AgentLauncher.LogFileName)}");
     }
 
     /// <summary>Stops the lab's processes (by their recorded process ids) and deletes its namespaces and files.</summary>

@@ -165,7 +165,7 @@ public sealed partial class SeedLabTests(SeedLabFixture lab) : IClassFixture<See
     {
         RequireRoot();
         var listing = lab.Kubelab.Ok("list");
-        Assert.Contains("vm1                     Running           10.65.94.238     Ubuntu 22.04 LTS\n                                          10.42.0.0\n                                          10.42.0.1\n", listing, StringComparison.Ordinal);
+        Assert.Contains("vm1                     Running           10.65.94.238     netns (emulated)\n                                          10.42.0.0\n                                          10.42.0.1\n", listing, StringComparison.Ordinal);
     }
 
     private Dictionary<string, long> SepCounters(string node)
