@@ -29,18 +29,7 @@ public static class Tracer
             dnsTrace = TraceDns(request, target.Host, source, walk, snapshot, dns);
             if (!dnsTrace.Outcome.Resolved)
             {
-                return new TraceResult
-                {
-                    Request = request,
-                    SourceKind = source.Kind,
-                    Source = source.Description,
-                    SourceNode = source.Node?.Name,
-                    Host = target.Host,
-                    Port = target.Port,
-                    Protocol = target.Protocol,
-                    Dns = dnsTrace,
-                    Notes = [dnsTrace.Outcome.Summary],
-                };
+                return Result(connection: null, [dnsTrace.Outcome.Summary]);
             }
 
             destination = dnsTrace.Outcome.Addresses.FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
@@ -51,8 +40,9 @@ public static class Tracer
             }
         }
 
-        var connection = walk.Start(source, destination, target.Port, target.Protocol, request.SourcePort);
-        return new TraceResult
+        return Result(walk.Start(source, destination, target.Port, target.Protocol, request.SourcePort), notes);
+
+        TraceResult Result(TracePath? connection, IReadOnlyList<string> resultNotes) => new()
         {
             Request = request,
             SourceKind = source.Kind,
@@ -63,8 +53,8 @@ public static class Tracer
             Protocol = target.Protocol,
             Dns = dnsTrace,
             Connection = connection,
-            Outcomes = connection.Outcomes().ToList(),
-            Notes = notes,
+            Outcomes = connection?.Outcomes().ToList() ?? [],
+            Notes = resultNotes,
         };
     }
 

@@ -43,8 +43,35 @@ internal sealed class KubelabProcess(string home)
     public static string NewHome() => Path.Combine(Path.GetTempPath(), "kubelab-netns-" + Guid.NewGuid().ToString("N")[..8]);
 }
 
+/// <summary>
+/// A test's own lab: a unique name in a private KUBELAB_HOME, always taken down (also when the test fails),
+/// with any namespace `down` might have missed deleted by the lab's prefix.
+/// </summary>
+public class TestLab : IDisposable
+{
+    internal KubelabProcess Kubelab { get; } = new(KubelabProcess.NewHome());
+
+    public string Name { get; } = KubelabProcess.NewLabName();
+
+    public virtual void Dispose()
+    {
+        Kubelab.Run("down", "--name", Name);
+        foreach (var ns in KubeLab.Realize.Netns.NetnsDriver.ExistingNamespaces(Name))
+        {
+            HostCommand.Run("ip", ["netns", "del", ns]);
+        }
+
+        if (Directory.Exists(Kubelab.Home))
+        {
+            Directory.Delete(Kubelab.Home, recursive: true);
+        }
+
+        GC.SuppressFinalize(this);
+    }
+}
+
 /// <summary>The seed lab, brought up once for a test class and always taken down (also when tests fail).</summary>
-public sealed class SeedLabFixture : IDisposable
+public sealed class SeedLabFixture : TestLab
 {
     public SeedLabFixture()
     {
@@ -53,8 +80,6 @@ public sealed class SeedLabFixture : IDisposable
             return;
         }
 
-        Name = KubelabProcess.NewLabName();
-        Kubelab = new KubelabProcess(KubelabProcess.NewHome());
         try
         {
             UpOutput = Kubelab.Ok("up", "--name", Name, "-f", "seed");
@@ -65,10 +90,6 @@ public sealed class SeedLabFixture : IDisposable
             throw;
         }
     }
-
-    public string Name { get; } = "";
-
-    internal KubelabProcess Kubelab { get; } = new("");
 
     public string UpOutput { get; } = "";
 
@@ -82,22 +103,11 @@ public sealed class SeedLabFixture : IDisposable
         return output;
     }
 
-    public void Dispose()
+    public override void Dispose()
     {
-        if (Name.Length == 0)
+        if (Environment.IsPrivilegedProcess)
         {
-            return;
-        }
-
-        Kubelab.Run("down", "--name", Name);
-        foreach (var ns in KubeLab.Realize.Netns.NetnsDriver.ExistingNamespaces(Name))
-        {
-            HostCommand.Run("ip", ["netns", "del", ns]); // belt and braces: nothing of a test lab may outlive it
-        }
-
-        if (Directory.Exists(Kubelab.Home))
-        {
-            Directory.Delete(Kubelab.Home, recursive: true);
+            base.Dispose();
         }
     }
 }

@@ -4,25 +4,8 @@ namespace KubeLab.Netns.Tests.Lab;
 
 /// <summary>Every command in the README's runnable blocks runs, in order, as a newcomer would type it.</summary>
 [Trait("Category", "Netns")]
-public sealed partial class ReadmeTests : IDisposable
+public sealed partial class ReadmeTests : TestLab
 {
-    private readonly KubelabProcess kubelab = new(KubelabProcess.NewHome());
-    private readonly string lab = KubelabProcess.NewLabName();
-
-    public void Dispose()
-    {
-        kubelab.Run("down", "--name", lab);
-        foreach (var ns in KubeLab.Realize.Netns.NetnsDriver.ExistingNamespaces(lab))
-        {
-            HostCommand.Run("ip", ["netns", "del", ns]);
-        }
-
-        if (Directory.Exists(kubelab.Home))
-        {
-            Directory.Delete(kubelab.Home, recursive: true);
-        }
-    }
-
     internal static string Readme()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
@@ -103,8 +86,8 @@ public sealed partial class ReadmeTests : IDisposable
             Assert.Equal("kubelab", words[0]);
             var args = words.Skip(1).ToList();
             var dash = args.IndexOf("--");
-            args.InsertRange(dash < 0 ? args.Count : dash, ["--name", lab]);
-            var (code, output, error) = kubelab.Run([.. args]);
+            args.InsertRange(dash < 0 ? args.Count : dash, ["--name", Name]);
+            var (code, output, error) = Kubelab.Run([.. args]);
             Assert.True(code == 0, $"README command `{command}` exited {code}: {error}");
             if (documented is not null)
             {

@@ -3,30 +3,13 @@ using KubeLab.Netns.Tests.Lab;
 namespace KubeLab.Netns.Tests.Tour;
 
 [Trait("Category", "Netns")]
-public sealed class TourTests : IDisposable
+public sealed class TourTests : TestLab
 {
-    private readonly KubelabProcess kubelab = new(KubelabProcess.NewHome());
-    private readonly string name = KubelabProcess.NewLabName();
-
-    public void Dispose()
-    {
-        kubelab.Run("down", "--name", name);
-        foreach (var ns in KubeLab.Realize.Netns.NetnsDriver.ExistingNamespaces(name))
-        {
-            HostCommand.Run("ip", ["netns", "del", ns]);
-        }
-
-        if (Directory.Exists(kubelab.Home))
-        {
-            Directory.Delete(kubelab.Home, recursive: true);
-        }
-    }
-
     [SkippableFact]
     public void Tour_runs_to_the_end_without_input_and_shows_the_seeds_names_resolv_conf_and_routes()
     {
         Skip.IfNot(Environment.IsPrivilegedProcess, "NOT RUN: the tour's netns lab needs root (CI runs these as root)");
-        var output = kubelab.Ok("tour", "--name", name);
+        var output = Kubelab.Ok("tour", "--name", Name);
         foreach (var chain in new[] { "KUBE-SVC-V2OKYYMBY3REGZOG", "KUBE-SEP-LNMZPQ2U2A5TEEGP", "KUBE-SEP-3Y75O4B4KDVD7TMA", "KUBE-SEP-Z33JJVRDNG7R4HVW", "KUBE-SVC-NPX46M4PTMTKRN6Y" })
         {
             Assert.Contains(chain, output, StringComparison.Ordinal);
@@ -50,11 +33,11 @@ public sealed class TourTests : IDisposable
     {
         Skip.IfNot(Environment.IsPrivilegedProcess, "NOT RUN: the tour's netns lab needs root (CI runs these as root)");
         Skip.IfNot(HostCommand.OnPath("tmux"), "NOT RUN: tmux is not installed (CI installs it)");
-        kubelab.Ok("up", "--name", name, "-f", "seed");
-        var session = "kl-tour-" + name;
+        Kubelab.Ok("up", "--name", Name, "-f", "seed");
+        var session = "kl-tour-" + Name;
         var dll = typeof(KubeLab.Cli.Program).Assembly.Location;
         HostCommand.Check("tmux", "new-session", "-d", "-s", session, "-x", "200", "-y", "50",
-            $"env KUBELAB_HOME={kubelab.Home} dotnet {dll} tour --interactive --name {name}; sleep 30");
+            $"env KUBELAB_HOME={Kubelab.Home} dotnet {dll} tour --interactive --name {Name}; sleep 30");
         try
         {
             var screen = WaitForScreen(session, s => s.Contains("[Enter] next step", StringComparison.Ordinal));
