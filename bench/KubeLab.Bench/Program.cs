@@ -50,7 +50,7 @@ public static class Program
                 {
                     if (restore == "iptables-nft-restore" && services > 1_000 && !args.Contains("--slow"))
                     {
-                        // Measured once: did not finish within 300 s (docs/benchmarks-rules.md); --slow runs it.
+                        // Measured once: did not finish within 300 s (docs/benchmarks.md); --slow runs it.
                         Console.WriteLine(string.Create(inv, $"{services,8} | {restore,-23} | {generation.TotalMilliseconds,13:F1} | skipped: known to take > 300 s (pass --slow)"));
                         continue;
                     }
