@@ -134,14 +134,22 @@ internal static class UpCommand
 
             implementation.Preflight(config);
             var state = ControlPlane.Bootstrap(config, context.Now());
+            // An emulated lab takes the manifests into its state before anything is built: bad input fails here,
+            // with nothing made, and the lab is built once. A multipass lab applies them to its API server after up.
+            IReadOnlyList<string> applied = [];
+            if (documents is not null && implementation is not MultipassDriver)
+            {
+                (state, applied) = ControlPlane.Apply(state, documents, context.Now());
+            }
+
             steps.Info($"Creating lab \"{name}\" ({driverName}, {count} nodes, k3s {config.K3sVersion}) ...");
             context.Store.Create(state);
             try
             {
                 implementation.Up(state, steps);
-                if (documents is not null)
+                if (documents is not null && implementation is MultipassDriver)
                 {
-                    ApplyCommand.Apply(context, name, documents, steps);
+                    applied = ApplyCommand.Apply(context, name, documents, steps);
                 }
             }
             catch when (!parse.GetValue(retain))
@@ -156,6 +164,11 @@ internal static class UpCommand
                 }
 
                 throw;
+            }
+
+            foreach (var line in applied)
+            {
+                context.Out.WriteLine(line);
             }
 
             context.Out.WriteLine($"Lab \"{name}\" is ready. Try:");
