@@ -153,4 +153,15 @@ public sealed class BadInputTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains("--frobnicate", error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Up_with_a_bad_manifest_creates_no_lab()
+    {
+        var path = Path.Combine(cli.Home, "bad.yaml");
+        File.WriteAllText(path, "apiVersion: v1\nkind: Service\nmetadata: {name: Bad_1}\nspec: {ports: [{port: 80}]}\n");
+        var (code, _, error) = cli.Run("up", "--driver", "none", "--name", "other", "-f", path);
+        Assert.Equal(2, code);
+        Assert.Contains("The Service \"Bad_1\" is invalid: metadata.name", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("other", cli.Store.List());
+    }
 }
