@@ -27,6 +27,7 @@ public static class LabAgent
             LabFolder = labDir,
             UnderlayNetns = NetnsNames.Underlay(lab),
             UseRealNginx = UseRealNginx(Environment.GetEnvironmentVariable(NginxVariable)),
+            MaxRealNginxPods = MaxRealNginxPods(Environment.GetEnvironmentVariable(NginxVariable)),
         };
         using var terminated = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
         {
@@ -41,12 +42,18 @@ public static class LabAgent
 
     /// <summary>
     /// KUBELAB_NGINX=builtin: nginx pods get the agent's built-in HTTP server (all pods in one process) instead of a
-    /// real nginx each (two processes a pod, about 5 MiB resident each: big labs add up). Read from the agent's
-    /// environment, which it inherits from `kubelab up`.
+    /// real nginx each (two processes a pod, about 5 MiB resident each: big labs add up); =real: real nginx however
+    /// many; unset: real nginx up to <see cref="DefaultMaxRealNginxPods"/> nginx pods, the built-in server beyond.
+    /// Read from the agent's environment, which it inherits from `kubelab up`.
     /// </summary>
     public const string NginxVariable = "KUBELAB_NGINX";
 
     public static bool UseRealNginx(string? setting) => !string.Equals(setting, "builtin", StringComparison.OrdinalIgnoreCase);
+
+    public const int DefaultMaxRealNginxPods = 64;
+
+    public static int MaxRealNginxPods(string? setting) =>
+        string.Equals(setting, "real", StringComparison.OrdinalIgnoreCase) ? int.MaxValue : DefaultMaxRealNginxPods;
 
     private static async Task<int> RunAsync(string statePath, string labDir, LabWorkloadOptions options, WorkloadLog log, CancellationToken stop)
     {

@@ -36,6 +36,12 @@ public sealed record LabWorkloadOptions
 
     /// <summary>False: always the built-in server, even where nginx is installed.</summary>
     public bool UseRealNginx { get; init; } = true;
+
+    /// <summary>
+    /// Above this many nginx pods, every nginx pod gets the built-in server: a real nginx costs two processes of
+    /// about 5 MiB each, so a few hundred would pass the lab's 1 GiB memory budget (docs/benchmarks.md).
+    /// </summary>
+    public int MaxRealNginxPods { get; init; } = int.MaxValue;
 }
 
 /// <summary>One running workload.</summary>
@@ -192,7 +198,8 @@ public sealed class LabWorkloads : IAsyncDisposable
 
     private async Task ReconcileHttpAsync(ClusterSnapshot snapshot, CancellationToken cancellationToken)
     {
-        var realNginx = options.UseRealNginx && NginxWorkload.IsInstalled(options.NginxBinary);
+        var realNginx = options.UseRealNginx && NginxWorkload.IsInstalled(options.NginxBinary)
+            && snapshot.Pods.Count(p => p.IP is not null && IsNginxImage(p.Image)) <= options.MaxRealNginxPods;
         var wanted = new Dictionary<string, (RunningWorkload Info, Pod Pod)>(StringComparer.Ordinal);
         foreach (var pod in snapshot.Pods)
         {

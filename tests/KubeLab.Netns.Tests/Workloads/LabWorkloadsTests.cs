@@ -68,4 +68,37 @@ public sealed class LabWorkloadsTests
             folder.Delete(recursive: true);
         }
     }
+
+    [SkippableFact]
+    public async Task Past_the_real_nginx_budget_every_nginx_pod_gets_the_built_in_server()
+    {
+        Requires.Root();
+        Skip.IfNot(NginxWorkload.IsInstalled(NginxWorkload.DefaultBinary), "NOT RUN: nginx is not installed (CI installs nginx-light)");
+        using var net = new ScratchNetwork();
+        var folder = Directory.CreateTempSubdirectory("kubelab-agent-test-");
+        var snapshot = SeedCluster.Snapshot() with
+        {
+            Pods = [new Pod { Namespace = "default", Name = NginxPod, IP = net.AddressB, Containers = [new Container { Name = "nginx", Image = "nginx:latest" }] }],
+        };
+        var options = new LabWorkloadOptions { PodNetns = _ => net.B, LabFolder = folder.FullName };
+        try
+        {
+            await using (var real = await LabWorkloads.StartAsync(snapshot, options with { MaxRealNginxPods = 1 }, WorkloadLog.Null))
+            {
+                Assert.Equal(WorkloadKind.Nginx, Assert.Single(real.Running).Kind);
+            }
+
+            await using (var builtin = await LabWorkloads.StartAsync(snapshot, options with { MaxRealNginxPods = 0 }, WorkloadLog.Null))
+            {
+                var running = Assert.Single(builtin.Running);
+                Assert.Equal(WorkloadKind.BuiltinHttp, running.Kind);
+                Assert.Null(running.ProcessId);
+                Assert.Contains(PodPage.ServedBy(NginxPod, net.AddressB), ScratchNetwork.Exec(net.A, "curl", "-s", "--max-time", "5", $"http://{net.AddressB}/").Stdout, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
 }
