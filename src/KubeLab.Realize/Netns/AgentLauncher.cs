@@ -143,7 +143,10 @@ public sealed class AgentLauncher(IReadOnlyList<string> agentCommand) : IAgentLa
         }
 
         var tail = File.Exists(log) ? string.Join('\n', File.ReadAllLines(log).TakeLast(15)) : "(no log)";
-        throw KubeLabException.Timeout($"the lab agent did not become ready within {ReadyTimeout.TotalSeconds:0} s; its log ({log}) ends with:\n{tail}");
+        var pidFile = Path.Combine(labDir, PidFileName);
+        var process = !File.Exists(pidFile) ? "it never wrote its pid file"
+            : AgentPid(labDir, null) is { } pid ? $"process {pid} is still running" : "its process has exited";
+        throw KubeLabException.Timeout($"the lab agent did not become ready within {ReadyTimeout.TotalSeconds:0} s ({process}); its log ({log}) ends with:\n{tail}");
     }
 
     private static string SafeRead(string path)

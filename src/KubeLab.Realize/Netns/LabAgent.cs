@@ -15,6 +15,8 @@ public static class LabAgent
 {
     public static int Run(string lab, string labDir, CancellationToken stop)
     {
+        // A first line before anything can block, so that a silent agent log means the process never ran.
+        Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} [agent] process {Environment.ProcessId} started for lab {lab}");
         NetnsThread.WarmUpRuntime(); // before any namespace is entered: runtime threads stay in the root namespace
         var statePath = Path.Combine(labDir, AgentLauncher.StateFileName);
         File.WriteAllText(Path.Combine(labDir, AgentLauncher.PidFileName), Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
