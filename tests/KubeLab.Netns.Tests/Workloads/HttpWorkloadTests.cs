@@ -73,7 +73,15 @@ public sealed class HttpWorkloadTests
                 Assert.Contains("Server: nginx", page.Stdout, StringComparison.Ordinal);
                 Assert.Contains(PodPage.ServedBy(Pod, net.AddressA), page.Stdout, StringComparison.Ordinal);
                 Assert.Equal(pid.ToString(System.Globalization.CultureInfo.InvariantCulture), File.ReadAllText(Path.Combine(nginx.Directory, "nginx.pid")).Trim());
-                Assert.Contains("GET / HTTP/1.1", File.ReadAllText(Path.Combine(nginx.Directory, "access.log")), StringComparison.Ordinal);
+                // nginx logs a request after it has answered it: poll, with a deadline
+                var accessLog = Path.Combine(nginx.Directory, "access.log");
+                var deadline = DateTime.UtcNow.AddSeconds(5);
+                while (!File.ReadAllText(accessLog).Contains("GET / HTTP/1.1", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(10);
+                }
+
+                Assert.Contains("GET / HTTP/1.1", File.ReadAllText(accessLog), StringComparison.Ordinal);
             }
             finally
             {
