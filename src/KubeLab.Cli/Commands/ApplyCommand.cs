@@ -1,4 +1,5 @@
 using System.CommandLine;
+using KubeLab.Cli.Rendering;
 using KubeLab.Core.Control;
 using KubeLab.Core.Manifests;
 using KubeLab.Realize.Drivers;
@@ -66,7 +67,7 @@ internal static class ApplyCommand
             {
                 try
                 {
-                    driver.Sync(result.State, before, new SilentSteps());
+                    driver.Sync(result.State, before, new SilentStepReporter());
                 }
                 catch (Exception rollback)
                 {
@@ -79,12 +80,4 @@ internal static class ApplyCommand
             return (result.State, result.Messages);
         });
 
-    private sealed class SilentSteps : IStepReporter
-    {
-        public T Step<T>(string title, Func<T> action) => action();
-
-        public void Info(string line)
-        {
-        }
-    }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using KubeLab.Cli.Rendering;
 using KubeLab.Core;
 using KubeLab.Core.Control;
 using KubeLab.Core.Lab;
@@ -156,7 +157,7 @@ internal static class UpCommand
             {
                 try
                 {
-                    implementation.Down(name, new PlainStepReporterSilent());
+                    implementation.Down(name, new SilentStepReporter());
                 }
                 finally
                 {
@@ -191,14 +192,4 @@ internal static class UpCommand
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".kube", "config");
 
     internal static string NameFlag(string name) => name == CliContext.DefaultLabName() ? "" : $" --name {name}";
-
-    /// <summary>Clean-up after a failed up reports nothing of its own.</summary>
-    private sealed class PlainStepReporterSilent : IStepReporter
-    {
-        public T Step<T>(string title, Func<T> action) => action();
-
-        public void Info(string line)
-        {
-        }
-    }
 }

@@ -50,3 +50,13 @@ public sealed class SpinnerStepReporter(TextWriter output) : IStepReporter
 
     public void Info(string line) => console.WriteLine(line);
 }
+
+/// <summary>For clean-up and undo steps that report nothing of their own.</summary>
+public sealed class SilentStepReporter : IStepReporter
+{
+    public T Step<T>(string title, Func<T> action) => action();
+
+    public void Info(string line)
+    {
+    }
+}
