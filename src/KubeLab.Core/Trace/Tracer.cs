@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Net;
+using KubeLab.Core.Cni;
 using KubeLab.Core.Model;
 using KubeLab.Core.Netfilter;
 
@@ -116,7 +117,7 @@ public static class Tracer
         }
         else if (source.Pod is not null && source.Kind == SourceKind.Pod)
         {
-            resolvText = PodResolvConf(source.Pod, snapshot.Config);
+            resolvText = PodFiles.ResolvConf(snapshot.Config, source.Pod); // the file the lab writes for the pod
         }
         else
         {
@@ -154,18 +155,6 @@ public static class Tracer
             Outcome = outcome,
             QueryPath = queryPath,
         };
-    }
-
-    /// <summary>kubelet's ClusterFirst resolv.conf: search NS.svc.DOMAIN svc.DOMAIN DOMAIN [host's search], ndots 5.</summary>
-    public static string PodResolvConf(Pod pod, LabConfig config)
-    {
-        var search = new List<string> { $"{pod.Namespace}.svc.{config.ClusterDomain}", $"svc.{config.ClusterDomain}", config.ClusterDomain };
-        if (!string.IsNullOrEmpty(config.HostSearchDomain))
-        {
-            search.Add(config.HostSearchDomain);
-        }
-
-        return $"search {string.Join(' ', search)}\nnameserver {config.ClusterDns}\noptions ndots:5\n";
     }
 
     internal sealed record NatRecord(string Node, string Kind, Packet Before, Packet After);

@@ -1,4 +1,5 @@
 using System.Net;
+using KubeLab.Core.Dns;
 using KubeLab.Core.Trace;
 
 namespace KubeLab.Core.Tests.Trace;
@@ -23,7 +24,7 @@ public class ResolverTests
     {
         var snapshot = SeedLab.Snapshot();
         Assert.Equal("search default.svc.cluster.local svc.cluster.local cluster.local multipass\nnameserver 10.43.0.10\noptions ndots:5\n",
-            Tracer.PodResolvConf(snapshot.FindPod("default", "test-pod")!, snapshot.Config));
+            KubeLab.Core.Cni.PodFiles.ResolvConf(snapshot.Config, snapshot.FindPod("default", "test-pod")!));
     }
 
     [Theory]
