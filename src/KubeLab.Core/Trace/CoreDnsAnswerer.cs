@@ -21,20 +21,13 @@ public sealed class CoreDnsAnswerer(ClusterSnapshot snapshot) : IDnsAnswerer
         if (answer.IsForwarded)
         {
             answer = upstream.Answer(answer.Upstream ?? question);
-            note = $"forwarded by CoreDNS to the node's resolver ({snapshot.Config.Gateway}): {(answer.Rcode == Dns.DnsRcode.NxDomain ? "the lab has no internet" : "multipass's DNS")}";
+            note = $"forwarded by CoreDNS to the node's resolver ({snapshot.Config.Gateway}): {(answer.Rcode == DnsRcode.NxDomain ? "the lab has no internet" : "multipass's DNS")}";
         }
 
         var addresses = answer.Answer.Select(r => r.Data).OfType<AddressRdata>().Select(a => a.Address)
             .Where(a => a.AddressFamily == (type == DnsType.A ? System.Net.Sockets.AddressFamily.InterNetwork : System.Net.Sockets.AddressFamily.InterNetworkV6))
             .ToList<IPAddress>();
-        var rcode = answer.Rcode switch
-        {
-            Dns.DnsRcode.NxDomain => DnsRcode.NxDomain,
-            Dns.DnsRcode.ServFail => DnsRcode.ServFail,
-            Dns.DnsRcode.Refused => DnsRcode.Refused,
-            _ => DnsRcode.NoError,
-        };
         var records = string.Join("; ", answer.Answer.Select(r => r.ToString()));
-        return new DnsAnswer(rcode, addresses, records.Length > 0 ? $"{note}: {records}" : note);
+        return new DnsAnswer(answer.Rcode, addresses, records.Length > 0 ? $"{note}: {records}" : note);
     }
 }

@@ -1,11 +1,10 @@
 using System.Net;
+using KubeLab.Core.Dns;
 using KubeLab.Core.Model;
 
 namespace KubeLab.Core.Trace;
 
 public enum DnsType { A, AAAA }
-
-public enum DnsRcode { NoError, NxDomain, ServFail, Refused }
 
 /// <summary>An answer: NOERROR with addresses, NOERROR with none (NODATA), or an error code. NXDOMAIN is an answer, not a failure.</summary>
 public sealed record DnsAnswer(DnsRcode Rcode, IReadOnlyList<IPAddress> Addresses, string? Note = null)

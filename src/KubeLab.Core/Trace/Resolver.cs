@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using KubeLab.Core.Dns;
 
 namespace KubeLab.Core.Trace;
 

@@ -1,3 +1,4 @@
+using KubeLab.Core.Dns;
 using KubeLab.Core.Trace;
 
 namespace KubeLab.Core.Tests.Trace;

@@ -1,3 +1,4 @@
+using KubeLab.Core.Dns;
 using KubeLab.Core.Netfilter;
 using KubeLab.Core.Trace;
 
