@@ -21,6 +21,8 @@ public sealed class CliContext
 
     public ILabDriver Drivers(string name) => DriverFactory?.Invoke(name) ?? DriverRegistry.Create(name, Store);
     public TextReader In { get; init; } = Console.In;
+    /// <summary>The user's kubeconfig that up and down keep (kubectl's: the first file of $KUBECONFIG, else ~/.kube/config).</summary>
+    public Func<string> Kubeconfig { get; init; } = Commands.UpCommand.DefaultKubeconfig;
 
     public IStepReporter Steps() => IsTerminal ? new SpinnerStepReporter(Out) : new PlainStepReporter(Out);
 
@@ -41,7 +43,7 @@ public static class DriverRegistry
 
     public static ILabDriver Create(string name, LabStore store) => name switch
     {
-        "none" => new NoneDriver(),
+        "none" => new NoneDriver(store, new AgentLauncher(AgentLauncher.SelfCommand(typeof(Program).Assembly.Location))),
         "multipass" => new KubeLab.Realize.Multipass.MultipassDriver(store, new KubeLab.Realize.Multipass.MultipassCli()),
         "netns" => new NetnsDriver(store, new NodeRulesSource(), new AgentLauncher(AgentLauncher.SelfCommand(typeof(Program).Assembly.Location))),
         _ => throw KubeLabException.Usage($"--driver: Unsupported value: \"{name}\": supported values: {string.Join(", ", Names.Select(n => $"\"{n}\""))}"),

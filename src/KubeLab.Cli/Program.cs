@@ -87,6 +87,7 @@ public static class Program
             TourCommand.Create(context),
             GraphCommand.Create(context),
             TraceCommand.Create(context),
+            KubeconfigCommand.Create(context),
             AgentCommand.Create(context),
         })
         {

@@ -1,23 +1,74 @@
 using System.CommandLine;
+using System.Net;
+using System.Net.Sockets;
+using KubeLab.Core.Control;
+using KubeLab.Core.Lab;
 using KubeLab.Realize.Netns;
+using KubeLab.Server;
 
 namespace KubeLab.Cli.Commands;
 
-/// <summary>The lab agent's entry point (started by `up`, not by people).</summary>
+/// <summary>The lab agent's entry point (started by `up`, not by people): workloads and the API server.</summary>
 internal static class AgentCommand
 {
     public static Command Create(CliContext context)
     {
         var lab = CommonOptions.Lab();
         var dir = new Option<string>("--dir") { Description = "the lab's folder", Required = true };
-        var command = new Command("agent", "Run a netns lab's workloads (DNS, HTTP); started by `kubelab up`.") { lab, dir };
+        var command = new Command("agent", "Run a lab's agent: its Kubernetes API server and, on a netns lab, its workloads (DNS, HTTP); started by `kubelab up`.") { lab, dir };
         command.Hidden = true;
         command.SetAction((parse, cancel) =>
         {
-            var code = LabAgent.Run(parse.GetValue(lab)!, parse.GetValue(dir)!, cancel);
+            var name = parse.GetValue(lab)!;
+            var folder = parse.GetValue(dir)!;
+            var code = LabAgent.Run(name, folder, cancel, new ApiCompanion(name, folder, context.Now));
             Environment.Exit(code); // the DNS library's socket threads must not hold the process open
             return Task.FromResult(code);
         });
         return command;
+    }
+
+    /// <summary>
+    /// The API server beside the workloads: on 127.0.0.1 (the lab's port) and, on a netns lab, at the server node's
+    /// address :6443 inside its namespace, where the kubernetes Service's endpoint points.
+    /// </summary>
+    private sealed class ApiCompanion(string lab, string labDir, Func<DateTimeOffset> clock) : IAgentCompanion
+    {
+        private readonly ClusterFeed feed = new();
+        private readonly List<Socket> sockets = [];
+        private ApiServer? server;
+
+        public async Task StartAsync(ClusterState state, CancellationToken stop)
+        {
+            var (pki, port) = LabApi.Prepare(labDir, state.Config, clock());
+            var node = state.Config.Server;
+            if (state.Config.Driver == "netns")
+            {
+                var socket = NetnsThread.CreateSocket(NetnsNames.Node(lab, node.Name), AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+                socket.Bind(new IPEndPoint(node.InternalIP, LabApi.NodePort));
+                socket.Listen(512);
+                sockets.Add(socket);
+            }
+
+            var options = new ApiServerOptions(port, sockets, $"{node.InternalIP}:{LabApi.NodePort}");
+            server = await ApiServer.StartAsync(pki, feed, options, Console.Out, clock, stop);
+            Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} [apiserver] serving {LabApi.ServerUrl(port)}{(sockets.Count > 0 ? $" and https://{node.InternalIP}:{LabApi.NodePort} in {NetnsNames.Node(lab, node.Name)}" : "")}");
+        }
+
+        public void Publish(ClusterState state) => feed.Publish(state);
+
+        public async ValueTask DisposeAsync()
+        {
+            if (server is not null)
+            {
+                await server.DisposeAsync();
+            }
+
+            foreach (var socket in sockets)
+            {
+                socket.Dispose();
+            }
+        }
     }
 }

@@ -42,6 +42,7 @@ internal static class DownCommand
                 }
 
                 var existed = context.Store.Exists(name);
+                KubeconfigCommand.Unpublish(context, name);
                 context.Store.Delete(name);
                 context.Out.WriteLine(existed ? $"Deleted lab \"{name}\"." : $"Lab \"{name}\" did not exist; removed anything left of it.");
             }

@@ -115,10 +115,16 @@ internal static class UpCommand
 
                 driverOfLab.Preflight(existing.Config);
                 steps.Info($"Lab \"{name}\" exists; converging it ...");
+                PrepareApi(context, driverOfLab, existing.Config);
                 driverOfLab.Up(existing, steps);
                 if (documents is not null)
                 {
                     ApplyCommand.Apply(context, name, documents, steps);
+                }
+
+                if (driverOfLab.ServesApi)
+                {
+                    KubeconfigCommand.Publish(context, existing.Config);
                 }
 
                 context.Out.WriteLine($"Lab \"{name}\" is ready ({driverName}, {existing.Config.Nodes.Count} nodes).");
@@ -147,6 +153,7 @@ internal static class UpCommand
             context.Store.Create(state);
             try
             {
+                PrepareApi(context, implementation, config);
                 implementation.Up(state, steps);
                 if (documents is not null && implementation is MultipassDriver)
                 {
@@ -172,8 +179,13 @@ internal static class UpCommand
                 context.Out.WriteLine(line);
             }
 
+            if (implementation.ServesApi)
+            {
+                KubeconfigCommand.Publish(context, config);
+            }
+
             context.Out.WriteLine($"Lab \"{name}\" is ready. Try:");
-            context.Out.WriteLine($"  kubelab get nodes{NameFlag(name)}");
+            context.Out.WriteLine(implementation.ServesApi ? $"  kubectl get nodes --context {KubeLab.Server.LabApi.ContextName(name)}" : $"  kubelab get nodes{NameFlag(name)}");
             if (documents is null)
             {
                 context.Out.WriteLine($"  kubelab apply -f seed{NameFlag(name)}");
@@ -183,6 +195,15 @@ internal static class UpCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The lab's certificates and API port, before the agent that serves them starts.</summary>
+    private static void PrepareApi(CliContext context, ILabDriver driver, LabConfig config)
+    {
+        if (driver.ServesApi)
+        {
+            KubeLab.Server.LabApi.Prepare(context.Store.LabDir(config.Name), config, context.Now());
+        }
     }
 
     /// <summary>kubectl's: the first file in $KUBECONFIG, else ~/.kube/config.</summary>

@@ -1,5 +1,7 @@
 using KubeLab.Core.Control;
 using KubeLab.Core.Model;
+using KubeLab.Realize.Netns;
+using KubeLab.Realize.Store;
 
 namespace KubeLab.Realize.Drivers;
 
@@ -26,6 +28,9 @@ public interface ILabDriver
 {
     string Name { get; }
 
+    /// <summary>True when the lab agent serves the lab's Kubernetes API (netns and none labs); multipass labs have k3s's own.</summary>
+    bool ServesApi => false;
+
     /// <summary>Checks, before anything is made, that this driver can run here (root, tools).</summary>
     void Preflight(LabConfig config);
 
@@ -42,10 +47,16 @@ public interface ILabDriver
     int Exec(ClusterState state, string target, IReadOnlyList<string> command);
 }
 
-/// <summary>The model-only lab: nothing is realised; get, rules and trace work from the model.</summary>
-public sealed class NoneDriver : ILabDriver
+/// <summary>
+/// The model-only lab: nothing is realised; get, rules and trace work from the model, and the lab agent (started
+/// without workloads, no root needed) serves the model over the Kubernetes API. Without an agent launcher
+/// (<paramref name="agents"/> null) there is no API server: the model lives in the state file alone.
+/// </summary>
+public sealed class NoneDriver(LabStore? store = null, IAgentLauncher? agents = null) : ILabDriver
 {
     public string Name => "none";
+
+    public bool ServesApi => agents is not null && store is not null;
 
     public void Preflight(LabConfig config)
     {
@@ -53,14 +64,27 @@ public sealed class NoneDriver : ILabDriver
 
     public void Up(ClusterState state, IStepReporter steps)
     {
+        if (ServesApi)
+        {
+            steps.Step("Starting the lab agent (the Kubernetes API server)", () => agents!.Start(store!.LabDir(state.Config.Name), state.Config.Name, state));
+        }
     }
 
     public void Sync(ClusterState before, ClusterState after, IStepReporter steps)
     {
+        // a lab made without an agent (or whose agent is gone) stays a model in its state file; `up` starts the agent
+        if (ServesApi && agents!.IsRunning(store!.LabDir(after.Config.Name)))
+        {
+            agents.Update(store.LabDir(after.Config.Name), after.Config.Name, after);
+        }
     }
 
     public void Down(string lab, IStepReporter steps)
     {
+        if (ServesApi)
+        {
+            agents!.Stop(store!.LabDir(lab), lab);
+        }
     }
 
     public int Exec(ClusterState state, string target, IReadOnlyList<string> command) =>

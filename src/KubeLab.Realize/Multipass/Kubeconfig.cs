@@ -41,19 +41,52 @@ public static partial class Kubeconfig
         }
     }
 
-    /// <summary>Adds (or replaces) cluster, user and context <paramref name="name"/> in <paramref name="path"/>, kept 0600.</summary>
-    public static void Merge(string path, string labKubeconfig, string name)
+    /// <summary>
+    /// Adds (or replaces) cluster, user and context <paramref name="name"/> in <paramref name="path"/>, kept 0600 and
+    /// written atomically; other entries stay as they were. <paramref name="makeCurrent"/>: switch to it, as kind does.
+    /// </summary>
+    public static void Merge(string path, string labKubeconfig, string name, bool makeCurrent = false)
     {
         var ours = Load(labKubeconfig, "the lab's kubeconfig");
         var target = File.Exists(path) ? Load(File.ReadAllText(path), path) : new K8SConfiguration { ApiVersion = "v1", Kind = "Config" };
         target.Clusters = [.. (target.Clusters ?? []).Where(c => c.Name != name), .. ours.Clusters.Where(c => c.Name == name)];
         target.Users = [.. (target.Users ?? []).Where(u => u.Name != name), .. ours.Users.Where(u => u.Name == name)];
         target.Contexts = [.. (target.Contexts ?? []).Where(c => c.Name != name), .. ours.Contexts.Where(c => c.Name == name)];
-        if (string.IsNullOrEmpty(target.CurrentContext))
+        if (makeCurrent || string.IsNullOrEmpty(target.CurrentContext))
         {
             target.CurrentContext = name;
         }
 
         SecretFile.Write(path, KubernetesYaml.Serialize(target));
+    }
+
+    /// <summary>
+    /// Removes cluster, user and context <paramref name="name"/> from <paramref name="path"/> (as `kind delete cluster`
+    /// does); the current context is cleared if it was that one. Returns false when there was nothing to remove.
+    /// </summary>
+    public static bool Remove(string path, string name)
+    {
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        var target = Load(File.ReadAllText(path), path);
+        var had = (target.Contexts ?? []).Any(c => c.Name == name) || (target.Clusters ?? []).Any(c => c.Name == name) || (target.Users ?? []).Any(u => u.Name == name);
+        if (!had)
+        {
+            return false;
+        }
+
+        target.Clusters = [.. (target.Clusters ?? []).Where(c => c.Name != name)];
+        target.Users = [.. (target.Users ?? []).Where(u => u.Name != name)];
+        target.Contexts = [.. (target.Contexts ?? []).Where(c => c.Name != name)];
+        if (target.CurrentContext == name)
+        {
+            target.CurrentContext = "";
+        }
+
+        SecretFile.Write(path, KubernetesYaml.Serialize(target));
+        return true;
     }
 }

@@ -8,12 +8,25 @@ using KubeLab.Realize.Workloads;
 namespace KubeLab.Realize.Netns;
 
 /// <summary>
-/// The lab agent: one background process per netns lab. It serves the CoreDNS pod's DNS, the nginx pods'
-/// HTTP and the underlay's resolver, and reconciles them whenever the driver hands it a new state.
+/// What runs beside the agent's workloads and follows the same states: the lab's API server. Started once with
+/// the first state (before the workloads, so that the API answers as early as possible), then handed every state
+/// the agent serves, before the agent reports it ready.
+/// </summary>
+public interface IAgentCompanion : IAsyncDisposable
+{
+    Task StartAsync(ClusterState state, CancellationToken stop);
+
+    void Publish(ClusterState state);
+}
+
+/// <summary>
+/// The lab agent: one background process per lab. On a netns lab it serves the CoreDNS pod's DNS, the nginx pods'
+/// HTTP and the underlay's resolver; on every lab it runs the companion (the API server); it reconciles them
+/// whenever the driver hands it a new state.
 /// </summary>
 public static class LabAgent
 {
-    public static int Run(string lab, string labDir, CancellationToken stop)
+    public static int Run(string lab, string labDir, CancellationToken stop, IAgentCompanion? companion = null)
     {
         // A first line before anything can block, so that a silent agent log means the process never ran.
         Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} [agent] process {Environment.ProcessId} started for lab {lab}");
@@ -37,7 +50,7 @@ public static class LabAgent
             stopSource.Cancel();
         });
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stop, stopSource.Token);
-        return RunAsync(statePath, labDir, options, log, linked.Token).GetAwaiter().GetResult();
+        return RunAsync(statePath, labDir, options, companion, log, linked.Token).GetAwaiter().GetResult();
     }
 
     private static readonly CancellationTokenSource stopSource = new();
@@ -57,11 +70,19 @@ public static class LabAgent
     public static int MaxRealNginxPods(string? setting) =>
         string.Equals(setting, "real", StringComparison.OrdinalIgnoreCase) ? int.MaxValue : DefaultMaxRealNginxPods;
 
-    private static async Task<int> RunAsync(string statePath, string labDir, LabWorkloadOptions options, WorkloadLog log, CancellationToken stop)
+    private static async Task<int> RunAsync(string statePath, string labDir, LabWorkloadOptions? options, IAgentCompanion? companion, WorkloadLog log, CancellationToken stop)
     {
         var state = StateFile.Deserialize(await File.ReadAllTextAsync(statePath, stop), statePath);
         var stamp = File.GetLastWriteTimeUtc(statePath);
-        var workloads = await LabWorkloads.StartAsync(SnapshotBuilder.FromState(state), options, log, stop);
+        if (companion is not null)
+        {
+            await companion.StartAsync(state, stop);
+            companion.Publish(state);
+        }
+
+        // only a netns lab has namespaces for DNS and HTTP; a model-only lab's agent is its API server alone
+        options = state.Config.Driver == "netns" ? options : null;
+        var workloads = options is null ? null : await LabWorkloads.StartAsync(SnapshotBuilder.FromState(state), options, log, stop);
         Report(labDir, state.Generation, workloads);
         while (!stop.IsCancellationRequested)
         {
@@ -90,7 +111,12 @@ public static class LabAgent
             try
             {
                 state = StateFile.Deserialize(await File.ReadAllTextAsync(statePath, stop), statePath);
-                await workloads.ReconcileAsync(SnapshotBuilder.FromState(state), stop);
+                companion?.Publish(state);
+                if (workloads is not null)
+                {
+                    await workloads.ReconcileAsync(SnapshotBuilder.FromState(state), stop);
+                }
+
                 Report(labDir, state.Generation, workloads);
             }
             catch (Exception e) when (e is IOException or KubeLab.Core.KubeLabException)
@@ -103,16 +129,25 @@ public static class LabAgent
         log.Write("agent", "stopping workloads");
         // nginx processes stop first; the DNS library's receive loops may take seconds to notice, and the
         // process exit closes their sockets anyway, so waiting for them is bounded.
-        await Task.WhenAny(workloads.DisposeAsync().AsTask(), Task.Delay(TimeSpan.FromMilliseconds(500), CancellationToken.None));
+        if (workloads is not null)
+        {
+            await Task.WhenAny(workloads.DisposeAsync().AsTask(), Task.Delay(TimeSpan.FromMilliseconds(500), CancellationToken.None));
+        }
+
+        if (companion is not null)
+        {
+            await companion.DisposeAsync();
+        }
+
         return 0;
     }
 
     /// <summary>agent.ready: the generation served; agent.children: the processes the agent started.</summary>
-    private static void Report(string labDir, long generation, LabWorkloads workloads)
+    private static void Report(string labDir, long generation, LabWorkloads? workloads)
     {
-        var children = workloads.Running.Where(w => w.ProcessId is not null).Select(w => w.ProcessId!.Value.ToString(CultureInfo.InvariantCulture));
+        var children = workloads is null ? [] : workloads.Running.Where(w => w.ProcessId is not null).Select(w => w.ProcessId!.Value.ToString(CultureInfo.InvariantCulture));
         File.WriteAllLines(Path.Combine(labDir, AgentLauncher.ChildrenFileName), children);
-        var problems = workloads.Problems;
+        var problems = workloads?.Problems ?? [];
         var temporary = Path.Combine(labDir, AgentLauncher.ReadyFileName + ".tmp");
         File.WriteAllText(temporary, generation.ToString(CultureInfo.InvariantCulture) + "\n" + string.Join('\n', problems));
         File.Move(temporary, Path.Combine(labDir, AgentLauncher.ReadyFileName), overwrite: true);

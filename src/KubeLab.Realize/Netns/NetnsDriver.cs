@@ -31,6 +31,8 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
 
     public string Name => "netns";
 
+    public bool ServesApi => true;
+
     public const string EtcNetns = "/etc/netns";
 
     public void Preflight(LabConfig config)

@@ -18,6 +18,15 @@ internal sealed class CliHarness : IDisposable
 
     public LabStore Store => new(Home);
 
+    /// <summary>
+    /// False (the default): `--driver none` labs are the model alone, without an agent process or API server, so that
+    /// in-process tests stay fast and start nothing; true: the real driver, agent and API server.
+    /// </summary>
+    public bool ApiServer { get; set; }
+
+    /// <summary>The kubeconfig that up merges the lab's context into (inside the private home, never ~/.kube/config).</summary>
+    public string Kubeconfig => Path.Combine(Home, "kube", "config");
+
     /// <summary>Replaces drivers by name (e.g. multipass over the stand-in); null falls back to the real ones.</summary>
     public Func<string, LabStore, KubeLab.Realize.Drivers.ILabDriver?>? Drivers { get; set; }
 
@@ -34,7 +43,9 @@ internal sealed class CliHarness : IDisposable
             Err = error,
             Now = () => Now(),
             In = new StringReader(stdin),
-            DriverFactory = Drivers is null ? null : name => Drivers(name, Store) ?? DriverRegistry.Create(name, Store),
+            Kubeconfig = () => Kubeconfig,
+            DriverFactory = name => Drivers?.Invoke(name, Store)
+                ?? (name == "none" && !ApiServer ? new KubeLab.Realize.Drivers.NoneDriver() : DriverRegistry.Create(name, Store)),
         };
         var code = Program.Run(args, context);
         return (code, output.ToString(), error.ToString());

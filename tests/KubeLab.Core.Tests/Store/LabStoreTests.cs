@@ -17,6 +17,7 @@ public class LabStoreTests
             File.WriteAllText(file, $"apiVersion: v1\nkind: Pod\nmetadata: {{name: concurrent-{i}}}\nspec: {{containers: [{{name: c, image: busybox}}]}}\n");
             var info = new ProcessStartInfo("dotnet", [kubelab, "apply", "-f", file]) { RedirectStandardOutput = true, RedirectStandardError = true };
             info.Environment["KUBELAB_HOME"] = cli.Home;
+            info.Environment["KUBECONFIG"] = Path.Combine(cli.Home, "kube", "config");
             return Process.Start(info)!;
         }).ToList();
         foreach (var process in processes)

@@ -7,6 +7,9 @@ internal sealed class KubelabProcess(string home)
 {
     public string Home { get; } = home;
 
+    /// <summary>The kubeconfig that up merges the lab's context into (inside the private home).</summary>
+    public string Kubeconfig => Path.Combine(Home, "kube", "config");
+
     public (int Code, string Out, string Err) Run(params string[] args) => RunWithTimeout(TimeSpan.FromMinutes(5), args);
 
     public (int Code, string Out, string Err) RunWithTimeout(TimeSpan timeout, params string[] args)
@@ -19,6 +22,7 @@ internal sealed class KubelabProcess(string home)
         }
 
         info.Environment["KUBELAB_HOME"] = Home;
+        info.Environment["KUBECONFIG"] = Kubeconfig; // never the user's own ~/.kube/config
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

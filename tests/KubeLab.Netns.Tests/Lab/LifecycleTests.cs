@@ -100,6 +100,6 @@ public sealed class LifecycleTests : TestLab
         Directory.CreateDirectory(Kubelab.Home);
         HostCommand.Check("chmod", "777", Kubelab.Home);
         var dll = typeof(KubeLab.Cli.Program).Assembly.Location;
-        return HostCommand.Run("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "env", $"KUBELAB_HOME={Kubelab.Home}", "HOME=/tmp", "DOTNET_CLI_HOME=/tmp", "dotnet", dll, .. args]);
+        return HostCommand.Run("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "env", $"KUBELAB_HOME={Kubelab.Home}", $"KUBECONFIG={Kubelab.Kubeconfig}", "HOME=/tmp", "DOTNET_CLI_HOME=/tmp", "dotnet", dll, .. args]);
     }
 }

@@ -37,7 +37,7 @@ public sealed class TourTests : TestLab
         var session = "kl-tour-" + Name;
         var dll = typeof(KubeLab.Cli.Program).Assembly.Location;
         HostCommand.Check("tmux", "new-session", "-d", "-s", session, "-x", "200", "-y", "50",
-            $"env KUBELAB_HOME={Kubelab.Home} dotnet {dll} tour --interactive --name {Name}; sleep 30");
+            $"env KUBELAB_HOME={Kubelab.Home} KUBECONFIG={Kubelab.Kubeconfig} dotnet {dll} tour --interactive --name {Name}; sleep 30");
         try
         {
             var screen = WaitForScreen(session, s => s.Contains("[Enter] next step", StringComparison.Ordinal));

@@ -1,0 +1,130 @@
+using System.Globalization;
+using k8s;
+using k8s.Models;
+using KubeLab.Core.Control;
+
+namespace KubeLab.Core.Api;
+
+/// <summary>
+/// The objects of a lab as its API server serves them: what the store holds, plus what k3s's own components keep
+/// in a real cluster (the Node objects the kubelets register, the built-in Namespaces, the Endpoints the
+/// endpoints controller mirrors from each Service's pods).
+/// </summary>
+public static class ApiObjects
+{
+    public static readonly IReadOnlyList<string> BuiltinNamespaces = ["default", "kube-node-lease", "kube-public", "kube-system"];
+
+    /// <summary>Every object of <paramref name="resource"/>, namespaced ones in namespace then name order, as etcd lists keys.</summary>
+    public static IReadOnlyList<IKubernetesObject<V1ObjectMeta>> List(ClusterState state, ApiResource resource)
+    {
+        IEnumerable<IKubernetesObject<V1ObjectMeta>> objects = resource.Plural switch
+        {
+            "nodes" => NodeObjects.For(state),
+            "namespaces" => Namespaces(state),
+            "endpoints" when resource.Group.Length == 0 => Endpoints(state),
+            "events" when resource.Group == "events.k8s.io" => [],
+            _ => state.Objects.Where(o => o.Kind == resource.Kind).Select(o => o.Object),
+        };
+        return objects
+            .OrderBy(o => o.Metadata.NamespaceProperty ?? "", StringComparer.Ordinal)
+            .ThenBy(o => o.Metadata.Name, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    /// <summary>The built-in namespaces (created with the cluster) and those the lab's users made.</summary>
+    public static IReadOnlyList<IKubernetesObject<V1ObjectMeta>> Namespaces(ClusterState state)
+    {
+        var created = state.Config.Created.UtcDateTime;
+        var stored = state.Objects.Where(o => o.Kind == "Namespace").Select(o => o.Object).ToList();
+        var builtin = BuiltinNamespaces.Where(n => stored.All(s => s.Metadata.Name != n))
+            .Select(n => (IKubernetesObject<V1ObjectMeta>)new V1Namespace
+            {
+                ApiVersion = "v1",
+                Kind = "Namespace",
+                Metadata = new V1ObjectMeta
+                {
+                    Name = n,
+                    CreationTimestamp = created,
+                    Labels = new Dictionary<string, string> { ["kubernetes.io/metadata.name"] = n },
+                    ResourceVersion = "1",
+                    Uid = StableUid("namespace/" + n, state.Config.Name),
+                },
+                Spec = new V1NamespaceSpec { Finalizers = ["kubernetes"] },
+                Status = new V1NamespaceStatus { Phase = "Active" },
+            });
+        return builtin.Concat(stored).OrderBy(o => o.Metadata.Name, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>
+    /// The endpoints controller's Endpoints for each Service with a selector (and the API server's own for
+    /// `kubernetes`): one subset of the ready and not-ready addresses with the ports, from the Service's
+    /// EndpointSlices, which hold the same pods. Addresses sorted as RepackSubsets sorts them.
+    /// </summary>
+    public static IReadOnlyList<IKubernetesObject<V1ObjectMeta>> Endpoints(ClusterState state)
+    {
+        var slices = state.All<V1EndpointSlice>()
+            .ToLookup(s => (s.Metadata.NamespaceProperty, s.Metadata.Labels.Get(ControlPlane.EndpointSliceServiceLabel)));
+        var result = new List<IKubernetesObject<V1ObjectMeta>>();
+        foreach (var service in state.All<V1Service>())
+        {
+            var own = slices[(service.Metadata.NamespaceProperty, service.Metadata.Name)].ToList();
+            if (own.Count == 0 && service.Spec?.Selector is not { Count: > 0 })
+            {
+                continue;
+            }
+
+            var endpoints = own.SelectMany(s => s.Endpoints ?? []).ToList();
+            var ports = own.SelectMany(s => s.Ports ?? []).GroupBy(p => (p.Name, p.Port, p.Protocol)).Select(g => g.First())
+                .Select(p => new Corev1EndpointPort { Name = string.IsNullOrEmpty(p.Name) ? null : p.Name, Port = p.Port ?? 0, Protocol = p.Protocol ?? "TCP" })
+                .ToList();
+            V1EndpointAddress Address(V1Endpoint e, string ip) => new()
+            {
+                Ip = ip,
+                NodeName = e.NodeName,
+                TargetRef = e.TargetRef,
+            };
+            var ready = endpoints.Where(e => e.Conditions?.Ready != false)
+                .SelectMany(e => e.Addresses.Select(a => Address(e, a))).OrderBy(a => a.Ip, StringComparer.Ordinal).ToList();
+            var notReady = endpoints.Where(e => e.Conditions?.Ready == false)
+                .SelectMany(e => e.Addresses.Select(a => Address(e, a))).OrderBy(a => a.Ip, StringComparer.Ordinal).ToList();
+            var created = own.Select(s => s.Metadata.CreationTimestamp).Where(t => t is not null).DefaultIfEmpty(service.Metadata.CreationTimestamp).Min();
+            result.Add(new V1Endpoints
+            {
+                ApiVersion = "v1",
+                Kind = "Endpoints",
+                Metadata = new V1ObjectMeta
+                {
+                    Name = service.Metadata.Name,
+                    NamespaceProperty = service.Metadata.NamespaceProperty,
+                    CreationTimestamp = created,
+                    Labels = service.Metadata.Name == "kubernetes" && service.Metadata.NamespaceProperty == "default"
+                        ? new Dictionary<string, string> { ["endpointslice.kubernetes.io/skip-mirror"] = "true" }
+                        : service.Metadata.Labels,
+                    ResourceVersion = own.Select(s => s.Metadata.ResourceVersion).Append(service.Metadata.ResourceVersion)
+                        .Select(v => long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0).Max().ToString(CultureInfo.InvariantCulture),
+                    Uid = StableUid("endpoints/" + service.Metadata.NamespaceProperty + "/" + service.Metadata.Name, service.Metadata.Uid ?? ""),
+                },
+                Subsets = ready.Count + notReady.Count == 0
+                    ? null
+                    : [new V1EndpointSubset { Addresses = ready.Count > 0 ? ready : null, NotReadyAddresses = notReady.Count > 0 ? notReady : null, Ports = ports }],
+            });
+        }
+
+        return result;
+    }
+
+    /// <summary>Finds one object by namespace and name.</summary>
+    public static IKubernetesObject<V1ObjectMeta>? Find(ClusterState state, ApiResource resource, string? ns, string name) =>
+        List(state, resource).FirstOrDefault(o => o.Metadata.Name == name && (!resource.Namespaced || o.Metadata.NamespaceProperty == ns));
+
+    /// <summary>A version-4-shaped UID that stays the same for the same synthesized object.</summary>
+    private static string StableUid(string key, string salt)
+    {
+        var random = new Random(unchecked((int)Names.Fnv32a(salt + "/" + key)));
+        Span<byte> bytes = stackalloc byte[16];
+        random.NextBytes(bytes);
+        bytes[6] = (byte)((bytes[6] & 0x0f) | 0x40);
+        bytes[8] = (byte)((bytes[8] & 0x3f) | 0x80);
+        return new Guid(bytes, bigEndian: true).ToString();
+    }
+}

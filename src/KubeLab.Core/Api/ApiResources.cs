@@ -1,0 +1,70 @@
+namespace KubeLab.Core.Api;
+
+/// <summary>One resource the lab's API server serves, as discovery describes it (metav1.APIResource).</summary>
+public sealed record ApiResource(
+    string Group,
+    string Version,
+    string Plural,
+    string Singular,
+    string Kind,
+    bool Namespaced,
+    IReadOnlyList<string> ShortNames,
+    IReadOnlyList<string> Verbs,
+    IReadOnlyList<string> Categories)
+{
+    public string GroupVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";
+
+    /// <summary>"pods", "deployments.apps": the name the API server's errors use.</summary>
+    public string QualifiedPlural => Group.Length == 0 ? Plural : $"{Plural}.{Group}";
+
+    public string ListKind => Kind + "List";
+}
+
+/// <summary>
+/// The resources a k3s v1.29.5 server offers that the lab serves, with their discovery facts (short names, verbs,
+/// categories) as the real API server lists them (`kubectl api-resources -o wide` against k3s).
+/// </summary>
+public static class ApiResources
+{
+    private static readonly string[] Crud = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
+    private static readonly string[] NoCollectionDelete = ["create", "delete", "get", "list", "patch", "update", "watch"];
+    private static readonly string[] All = ["all"];
+
+    public static IReadOnlyList<ApiResource> Served { get; } =
+    [
+        Core("configmaps", "configmap", "ConfigMap", true, ["cm"]),
+        Core("endpoints", "endpoints", "Endpoints", true, ["ep"]),
+        Core("events", "event", "Event", true, ["ev"]),
+        Core("namespaces", "namespace", "Namespace", false, ["ns"], ["create", "delete", "get", "list", "patch", "update", "watch"]),
+        Core("nodes", "node", "Node", false, ["no"]),
+        Core("pods", "pod", "Pod", true, ["po"], categories: All),
+        Core("secrets", "secret", "Secret", true, []),
+        Core("serviceaccounts", "serviceaccount", "ServiceAccount", true, ["sa"]),
+        Core("services", "service", "Service", true, ["svc"], NoCollectionDelete, All),
+        new("apps", "v1", "daemonsets", "daemonset", "DaemonSet", true, ["ds"], Crud, All),
+        new("apps", "v1", "deployments", "deployment", "Deployment", true, ["deploy"], Crud, All),
+        new("apps", "v1", "replicasets", "replicaset", "ReplicaSet", true, ["rs"], Crud, All),
+        new("apps", "v1", "statefulsets", "statefulset", "StatefulSet", true, ["sts"], Crud, All),
+        new("batch", "v1", "jobs", "job", "Job", true, [], Crud, All),
+        new("coordination.k8s.io", "v1", "leases", "lease", "Lease", true, [], Crud, []),
+        new("discovery.k8s.io", "v1", "endpointslices", "endpointslice", "EndpointSlice", true, [], Crud, []),
+        new("events.k8s.io", "v1", "events", "event", "Event", true, ["ev"], Crud, []),
+        new("apiextensions.k8s.io", "v1", "customresourcedefinitions", "customresourcedefinition", "CustomResourceDefinition", false, ["crd", "crds"], Crud, ["api-extensions"]),
+    ];
+
+    /// <summary>
+    /// API groups in the order kube-apiserver v1.29 lists them in /apis (its group priority: apps, events.k8s.io,
+    /// batch, …, apiextensions.k8s.io, coordination.k8s.io, discovery.k8s.io); the legacy core group is /api.
+    /// </summary>
+    public static IReadOnlyList<string> Groups { get; } = ["apps", "events.k8s.io", "batch", "apiextensions.k8s.io", "coordination.k8s.io", "discovery.k8s.io"];
+
+    public static ApiResource? Find(string group, string version, string plural) =>
+        Served.FirstOrDefault(r => r.Group == group && r.Version == version && r.Plural == plural);
+
+    public static ApiResource? ForKind(string kind) => Served.FirstOrDefault(r => r.Kind == kind && r.Group != "events.k8s.io");
+
+    private static ApiResource Core(string plural, string singular, string kind, bool namespaced, string[] shortNames, string[]? verbs = null, string[]? categories = null) =>
+        new("", "v1", plural, singular, kind, namespaced, shortNames, verbs ?? NoCollectionDeleteOrCrud(plural), categories ?? []);
+
+    private static string[] NoCollectionDeleteOrCrud(string plural) => plural is "nodes" or "pods" or "configmaps" or "endpoints" or "events" or "secrets" or "serviceaccounts" ? Crud : NoCollectionDelete;
+}

@@ -1,0 +1,318 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
+using KubeLab.Core.Api;
+using Microsoft.AspNetCore.Http;
+
+namespace KubeLab.Server;
+
+/// <summary>
+/// Answers API requests as kube-apiserver v1.29 does: authentication first (401 for anonymous requests, as k3s
+/// runs with --anonymous-auth=false), then discovery, reads (get, list, watch, as JSON or as a Table) and the
+/// Status errors with the API server's codes, reasons and wording.
+/// </summary>
+internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Func<DateTimeOffset> clock)
+{
+    private static readonly JsonSerializerOptions Compact = new() { WriteIndented = false };
+
+    public async Task HandleAsync(HttpContext http)
+    {
+        try
+        {
+            if (http.Connection.ClientCertificate is null)
+            {
+                throw ApiStatusException.Unauthorized();
+            }
+
+            await RouteAsync(http);
+        }
+        catch (ApiStatusException e)
+        {
+            if (!http.Response.HasStarted)
+            {
+                await WriteJsonAsync(http, e.ToStatus(), e.Code);
+            }
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task RouteAsync(HttpContext http)
+    {
+        var path = http.Request.Path.Value ?? "/";
+        switch (path.TrimEnd('/'))
+        {
+            case "/version":
+                await WriteJsonAsync(http, ApiDocuments.Version());
+                return;
+            case "/healthz" or "/livez" or "/readyz":
+                await WriteTextAsync(http, "ok", 200);
+                return;
+        }
+
+        var target = ApiPath.Parse(path);
+        switch (target)
+        {
+            case null or ApiPath.Unknown:
+                await WriteTextAsync(http, "404 page not found\n", 404);
+                return;
+            case ApiPath.Discovery discovery:
+                await DiscoveryAsync(http, discovery);
+                return;
+            case ApiPath.Resource resource:
+                await ResourceAsync(http, resource);
+                return;
+        }
+    }
+
+    private async Task DiscoveryAsync(HttpContext http, ApiPath.Discovery target)
+    {
+        var accept = http.Request.Headers.Accept.ToString();
+        if (target.Version is null && target.Group is null)
+        {
+            if (accept.Contains("g=apidiscovery.k8s.io", StringComparison.Ordinal) && accept.Contains("v=v2beta1", StringComparison.Ordinal))
+            {
+                await WriteJsonAsync(http, ApiDocuments.AggregatedDiscovery(target.Legacy), contentType: ApiDocuments.AggregatedV2Beta1);
+                return;
+            }
+
+            await WriteJsonAsync(http, target.Legacy ? ApiDocuments.ApiVersions(advertisedAddress) : ApiDocuments.ApiGroupList());
+            return;
+        }
+
+        if (target.Version is null)
+        {
+            if (!ApiResources.Groups.Contains(target.Group!))
+            {
+                await WriteTextAsync(http, "404 page not found\n", 404);
+                return;
+            }
+
+            var group = ApiDocuments.Group(target.Group!);
+            var document = new JsonObject { ["kind"] = "APIGroup", ["apiVersion"] = "v1" };
+            foreach (var (key, value) in group.ToList())
+            {
+                group.Remove(key);
+                document[key] = value;
+            }
+
+            await WriteJsonAsync(http, document);
+            return;
+        }
+
+        var groupName = target.Group ?? "";
+        if (!ApiResources.Served.Any(r => r.Group == groupName && r.Version == target.Version))
+        {
+            await WriteTextAsync(http, "404 page not found\n", 404);
+            return;
+        }
+
+        await WriteJsonAsync(http, ApiDocuments.ResourceList(groupName, target.Version));
+    }
+
+    private async Task ResourceAsync(HttpContext http, ApiPath.Resource target)
+    {
+        if (target.Served is not { } resource)
+        {
+            throw ApiStatusException.NoSuchResource();
+        }
+
+        if (target.Namespace is not null && !resource.Namespaced)
+        {
+            throw ApiStatusException.NoSuchResource();
+        }
+
+        if (target.Subresource is not null && !ApiDocuments.Subresources(resource).Any(s => s.Name == target.Subresource))
+        {
+            throw ApiStatusException.NoSuchResource();
+        }
+
+        if (!HttpMethods.IsGet(http.Request.Method))
+        {
+            throw ApiStatusException.MethodNotAllowed();
+        }
+
+        var query = http.Request.Query;
+        var asTable = WantsTable(http.Request.Headers.Accept.ToString());
+        var include = query["includeObject"].ToString() switch
+        {
+            "None" => ApiDocuments.IncludeObject.None,
+            "Object" => ApiDocuments.IncludeObject.Object,
+            _ => ApiDocuments.IncludeObject.Metadata,
+        };
+
+        if (target.Name is not null)
+        {
+            var (items, _) = feed.List(resource);
+            var found = items.FirstOrDefault(o => o.Metadata.Name == target.Name && (!resource.Namespaced || o.Metadata.NamespaceProperty == target.Namespace))
+                ?? throw ApiStatusException.NotFound(resource, target.Name);
+            await WriteJsonAsync(http, asTable && target.Subresource is null
+                ? ApiDocuments.Table(resource, [found], null, clock(), include)
+                : ApiDocuments.Object(found, resource), contentType: asTable && target.Subresource is null ? TableContentType : null);
+            return;
+        }
+
+        var labels = LabelSelector.Parse(query["labelSelector"]);
+        var fields = FieldSelector.Parse(query["fieldSelector"], resource);
+        bool Selected(IKubernetesObject<V1ObjectMeta> o) =>
+            (target.Namespace is null || o.Metadata.NamespaceProperty == target.Namespace) && labels.Matches(o.Metadata.Labels) && fields.Matches(o);
+
+        if (query["watch"].ToString() is "true" or "1")
+        {
+            await WatchAsync(http, resource, Selected, asTable, include);
+            return;
+        }
+
+        var (all, revision) = feed.List(resource);
+        var selected = all.Where(Selected).ToList();
+        await WriteJsonAsync(http, asTable
+            ? ApiDocuments.Table(resource, selected, revision, clock(), include)
+            : ApiDocuments.List(resource, selected, revision), contentType: asTable ? TableContentType : null);
+    }
+
+    private const string TableContentType = "application/json;as=Table;v=v1;g=meta.k8s.io";
+
+    private static bool WantsTable(string accept) =>
+        accept.Contains("as=Table", StringComparison.Ordinal) && accept.Contains("g=meta.k8s.io", StringComparison.Ordinal);
+
+    /// <summary>
+    /// A watch: with no resourceVersion (or "0"), the current objects as ADDED first; from a revision, every change
+    /// after it (410 Gone as an ERROR event when that history is no longer held); then changes as they happen, with
+    /// BOOKMARK events when asked for, until timeoutSeconds or the client leaves.
+    /// </summary>
+    private async Task WatchAsync(HttpContext http, ApiResource resource, Func<IKubernetesObject<V1ObjectMeta>, bool> selected, bool asTable, ApiDocuments.IncludeObject include)
+    {
+        var query = http.Request.Query;
+        if (query.ContainsKey("sendInitialEvents"))
+        {
+            // the WatchList feature gate is off in v1.29 (alpha), so the API server refuses the parameter
+            throw new ApiStatusException(422, "Invalid", "ListOptions.meta.k8s.io \"\" is invalid: sendInitialEvents: Forbidden: sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled");
+        }
+
+        var timeout = int.TryParse(query["timeoutSeconds"], NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds) && seconds > 0
+            ? TimeSpan.FromSeconds(seconds) : TimeSpan.FromMinutes(30);
+        var bookmarks = query["allowWatchBookmarks"].ToString() is "true" or "1";
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+        deadline.CancelAfter(timeout);
+
+        http.Response.StatusCode = 200;
+        http.Response.ContentType = asTable ? TableContentType : "application/json";
+        http.Response.Headers.CacheControl = "no-cache, private";
+        await http.Response.StartAsync(deadline.Token);
+
+        var first = true;
+        async Task SendAsync(string type, IKubernetesObject<V1ObjectMeta> value)
+        {
+            JsonNode body = asTable
+                ? ApiDocuments.Table(resource, [value], null, clock(), include, columnDefinitions: first)
+                : ApiDocuments.Object(value, resource);
+            first = false;
+            await WriteLineAsync(http, ApiDocuments.WatchEvent(type, body), deadline.Token);
+        }
+
+        var requested = query["resourceVersion"].ToString();
+        var changed = feed.Changed;
+        long cursor;
+        if (requested is "" or "0")
+        {
+            var (items, revision) = feed.List(resource);
+            foreach (var item in items.Where(selected))
+            {
+                await SendAsync("ADDED", item);
+            }
+
+            cursor = revision;
+        }
+        else if (!long.TryParse(requested, NumberStyles.Integer, CultureInfo.InvariantCulture, out cursor))
+        {
+            throw ApiStatusException.BadRequest($"invalid resource version \"{requested}\"");
+        }
+
+        try
+        {
+            while (!deadline.IsCancellationRequested)
+            {
+                IReadOnlyList<WatchEvent> events;
+                try
+                {
+                    events = feed.After(cursor, resource);
+                }
+                catch (ApiStatusException gone)
+                {
+                    await WriteLineAsync(http, ApiDocuments.WatchEvent("ERROR", gone.ToStatus()), deadline.Token);
+                    return;
+                }
+
+                foreach (var e in events)
+                {
+                    var now = selected(e.Object);
+                    var before = e.Previous is not null && selected(e.Previous);
+                    switch (e.Type)
+                    {
+                        case "MODIFIED" when now && !before:
+                            await SendAsync("ADDED", e.Object);
+                            break;
+                        case "MODIFIED" when !now && before:
+                            await SendAsync("DELETED", e.Object);
+                            break;
+                        case "DELETED" when before:
+                        case "ADDED" or "MODIFIED" when now:
+                            await SendAsync(e.Type, e.Object);
+                            break;
+                    }
+
+                    cursor = e.Revision;
+                }
+
+                cursor = Math.Max(cursor, events.Count > 0 ? events[^1].Revision : cursor);
+                var wait = Task.Delay(TimeSpan.FromSeconds(bookmarks ? 60 : 300), deadline.Token);
+                var woke = await Task.WhenAny(changed, wait);
+                if (woke == wait && bookmarks)
+                {
+                    var mark = new JsonObject
+                    {
+                        ["kind"] = resource.Kind,
+                        ["apiVersion"] = resource.GroupVersion,
+                        ["metadata"] = new JsonObject { ["resourceVersion"] = Math.Max(cursor, feed.Revision).ToString(CultureInfo.InvariantCulture) },
+                    };
+                    await WriteLineAsync(http, ApiDocuments.WatchEvent("BOOKMARK", mark), deadline.Token);
+                }
+
+                changed = feed.Changed;
+                // the publish that woke us may have landed between After() and Changed: After() again sees it
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // timeoutSeconds reached, or the client went away: the stream just ends, as the API server's does
+        }
+    }
+
+    private static async Task WriteLineAsync(HttpContext http, JsonNode node, CancellationToken cancel)
+    {
+        var bytes = Encoding.UTF8.GetBytes(node.ToJsonString(Compact) + "\n");
+        await http.Response.Body.WriteAsync(bytes, cancel);
+        await http.Response.Body.FlushAsync(cancel);
+    }
+
+    private static async Task WriteJsonAsync(HttpContext http, JsonNode node, int status = 200, string? contentType = null)
+    {
+        http.Response.StatusCode = status;
+        http.Response.ContentType = contentType ?? "application/json";
+        http.Response.Headers.CacheControl = "no-cache, private";
+        var bytes = Encoding.UTF8.GetBytes(node.ToJsonString(Compact) + "\n");
+        http.Response.ContentLength = bytes.Length;
+        await http.Response.Body.WriteAsync(bytes, http.RequestAborted);
+    }
+
+    private static async Task WriteTextAsync(HttpContext http, string text, int status)
+    {
+        http.Response.StatusCode = status;
+        http.Response.ContentType = "text/plain; charset=utf-8";
+        await http.Response.WriteAsync(text, http.RequestAborted);
+    }
+}

@@ -1,0 +1,146 @@
+using k8s;
+using k8s.Models;
+using KubeLab.Core.Api;
+using KubeLab.Core.Control;
+
+namespace KubeLab.Server;
+
+/// <summary>One change of one object, at the revision (resourceVersion) that made it.</summary>
+public sealed record WatchEvent(long Revision, ApiResource Resource, string Type, IKubernetesObject<V1ObjectMeta> Object, IKubernetesObject<V1ObjectMeta>? Previous);
+
+/// <summary>
+/// The lab's objects as the API server serves them, and their history: every published state is compared with
+/// the one before, object by object, and the differences are kept as watch events (as the API server's watch
+/// cache keeps etcd's), so that a watch can resume from any revision still held and is told 410 Gone before that.
+/// </summary>
+public sealed class ClusterFeed(int capacity = 10_000)
+{
+    private readonly Lock gate = new();
+    private readonly List<WatchEvent> history = [];
+    private Dictionary<(ApiResource, string), IKubernetesObject<V1ObjectMeta>> view = [];
+    private ClusterState? current;
+    private long oldest = long.MaxValue;
+    private TaskCompletionSource changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public ClusterState? Current
+    {
+        get
+        {
+            lock (gate)
+            {
+                return current;
+            }
+        }
+    }
+
+    /// <summary>The newest revision served (the state's generation).</summary>
+    public long Revision => Current?.Generation ?? 0;
+
+    /// <summary>Completes at the next publish.</summary>
+    public Task Changed
+    {
+        get
+        {
+            lock (gate)
+            {
+                return changed.Task;
+            }
+        }
+    }
+
+    public void Publish(ClusterState state)
+    {
+        var next = new Dictionary<(ApiResource, string), IKubernetesObject<V1ObjectMeta>>();
+        foreach (var resource in ApiResources.Served)
+        {
+            foreach (var value in ApiObjects.List(state, resource))
+            {
+                next[(resource, Key(value))] = value;
+            }
+        }
+
+        TaskCompletionSource wake;
+        lock (gate)
+        {
+            if (current is not null && state.Generation <= current.Generation)
+            {
+                return; // never backwards
+            }
+
+            if (current is null)
+            {
+                oldest = state.Generation; // history starts here: older revisions are Gone
+            }
+            else
+            {
+                var revision = state.Generation;
+                foreach (var (key, value) in next)
+                {
+                    if (!view.TryGetValue(key, out var before))
+                    {
+                        history.Add(new WatchEvent(revision, key.Item1, "ADDED", value, null));
+                    }
+                    else if (before.Metadata.ResourceVersion != value.Metadata.ResourceVersion)
+                    {
+                        history.Add(new WatchEvent(revision, key.Item1, "MODIFIED", value, before));
+                    }
+                }
+
+                foreach (var (key, before) in view)
+                {
+                    if (!next.ContainsKey(key))
+                    {
+                        var gone = Copy(before);
+                        gone.Metadata.ResourceVersion = revision.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                        history.Add(new WatchEvent(revision, key.Item1, "DELETED", gone, before));
+                    }
+                }
+
+                if (history.Count > capacity)
+                {
+                    var drop = history.Count - capacity;
+                    oldest = history[drop - 1].Revision;
+                    history.RemoveRange(0, drop);
+                }
+            }
+
+            view = next;
+            current = state;
+            wake = changed;
+            changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        wake.TrySetResult();
+    }
+
+    /// <summary>The objects of a resource now, with the revision they are at.</summary>
+    public (IReadOnlyList<IKubernetesObject<V1ObjectMeta>> Items, long Revision) List(ApiResource resource)
+    {
+        lock (gate)
+        {
+            var items = view.Where(kv => kv.Key.Item1 == resource).Select(kv => kv.Value)
+                .OrderBy(o => o.Metadata.NamespaceProperty ?? "", StringComparer.Ordinal)
+                .ThenBy(o => o.Metadata.Name, StringComparer.Ordinal)
+                .ToList();
+            return (items, current?.Generation ?? 0);
+        }
+    }
+
+    /// <summary>Events after <paramref name="revision"/>; throws 410 Gone when that part of the history is no longer held.</summary>
+    public IReadOnlyList<WatchEvent> After(long revision, ApiResource resource)
+    {
+        lock (gate)
+        {
+            if (revision < oldest)
+            {
+                throw ApiStatusException.Gone($"too old resource version: {revision} ({oldest})");
+            }
+
+            return history.Where(e => e.Revision > revision && e.Resource == resource).ToList();
+        }
+    }
+
+    private static string Key(IKubernetesObject<V1ObjectMeta> value) => $"{value.Metadata.NamespaceProperty}/{value.Metadata.Name}";
+
+    private static IKubernetesObject<V1ObjectMeta> Copy(IKubernetesObject<V1ObjectMeta> value) => KubeObjects.Clone(value);
+}
