@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using KubeLab.Core.Api;
+using KubeLab.Core.Manifests;
 using Microsoft.AspNetCore.Http;
 
 namespace KubeLab.Server;
@@ -14,8 +15,10 @@ namespace KubeLab.Server;
 /// runs with --anonymous-auth=false), then discovery, reads (get, list, watch, as JSON or as a Table) and the
 /// Status errors with the API server's codes, reasons and wording.
 /// </summary>
-internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Func<DateTimeOffset> clock)
+internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Func<DateTimeOffset> clock, ILabWriter? writer)
 {
+    private readonly ApiWrites? writes = writer is null ? null : new ApiWrites(feed, writer, clock);
+
     private static readonly JsonSerializerOptions Compact = new() { WriteIndented = false };
 
     public async Task HandleAsync(HttpContext http)
@@ -133,7 +136,8 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
 
         if (!HttpMethods.IsGet(http.Request.Method))
         {
-            throw ApiStatusException.MethodNotAllowed();
+            await WriteAsync(http, target, resource);
+            return;
         }
 
         var query = http.Request.Query;
@@ -150,6 +154,12 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
             var (items, _) = feed.List(resource);
             var found = items.FirstOrDefault(o => o.Metadata.Name == target.Name && (!resource.Namespaced || o.Metadata.NamespaceProperty == target.Namespace))
                 ?? throw ApiStatusException.NotFound(resource, target.Name);
+            if (target.Subresource == "scale")
+            {
+                await WriteJsonAsync(http, ApiWrites.Scale(found));
+                return;
+            }
+
             await WriteJsonAsync(http, asTable && target.Subresource is null
                 ? ApiDocuments.Table(resource, [found], null, clock(), include)
                 : ApiDocuments.Object(found, resource), contentType: asTable && target.Subresource is null ? TableContentType : null);
@@ -172,6 +182,158 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
         await WriteJsonAsync(http, asTable
             ? ApiDocuments.Table(resource, selected, revision, clock(), include)
             : ApiDocuments.List(resource, selected, revision), contentType: asTable ? TableContentType : null);
+    }
+
+    /// <summary>POST, PUT, PATCH and DELETE: decoded, checked and handed to the control plane through the lab's writer.</summary>
+    private async Task WriteAsync(HttpContext http, ApiPath.Resource target, ApiResource resource)
+    {
+        if (writes is null)
+        {
+            throw ApiStatusException.MethodNotAllowed();
+        }
+
+        var method = http.Request.Method;
+        var query = http.Request.Query;
+        var dryRun = query["dryRun"].ToString() == "All";
+        var ns = resource.Namespaced ? target.Namespace : null;
+        if (resource.Namespaced && ns is null && !(HttpMethods.IsDelete(method) && target.Name is null))
+        {
+            throw ApiStatusException.NoSuchResource(); // writes of namespaced objects go through /namespaces/NS/
+        }
+
+        (int Code, JsonNode Body) result;
+        if (HttpMethods.IsDelete(method))
+        {
+            result = target.Name is null
+                ? writes.DeleteCollection(resource, ns, Selector(query, resource), dryRun)
+                : writes.Delete(resource, ns, target.Name, dryRun);
+        }
+        else
+        {
+            var text = await ReadBodyAsync(http);
+            var contentType = http.Request.ContentType ?? "";
+            if (HttpMethods.IsPatch(method) && target.Name is not null)
+            {
+                var patch = ApiWrites.ParseJson(text);
+                result = target.Subresource == "scale"
+                    ? writes.UpdateScale(resource, ns!, target.Name, scale => ApiWrites.PatchJson(scale, contentType, patch), dryRun)
+                    : writes.Patch(resource, ns, target.Name, contentType, text, dryRun);
+            }
+            else
+            {
+                if (!contentType.StartsWith("application/json", StringComparison.Ordinal) && contentType.Length > 0)
+                {
+                    throw new ApiStatusException(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf, application/cbor", new JsonObject());
+                }
+
+                var body = ApiWrites.ParseJson(text) as JsonObject ?? throw ApiStatusException.BadRequest("the request body must be a JSON object");
+                CheckFields(http, resource, body);
+                result = (HttpMethods.IsPost(method), target.Name, target.Subresource) switch
+                {
+                    (true, null, _) => writes.Create(resource, ns, body, dryRun),
+                    (false, { } name, "scale") when HttpMethods.IsPut(method) => writes.UpdateScale(resource, ns!, name, _ => body, dryRun),
+                    (false, { } name, null) when HttpMethods.IsPut(method) => writes.Update(resource, ns, name, body, dryRun),
+                    _ => throw ApiStatusException.MethodNotAllowed(),
+                };
+            }
+        }
+
+        await WriteJsonAsync(http, result.Body, result.Code);
+    }
+
+    private static Func<IKubernetesObject<V1ObjectMeta>, bool> Selector(IQueryCollection query, ApiResource resource)
+    {
+        var labels = LabelSelector.Parse(query["labelSelector"]);
+        var fields = FieldSelector.Parse(query["fieldSelector"], resource);
+        return o => labels.Matches(o.Metadata.Labels) && fields.Matches(o);
+    }
+
+    /// <summary>
+    /// fieldValidation: fields the object's type does not have (found by decoding and encoding the body again) are
+    /// refused with Strict (kubectl's default), reported in a Warning header otherwise, as the API server does.
+    /// </summary>
+    private static void CheckFields(HttpContext http, ApiResource resource, JsonObject body)
+    {
+        var mode = http.Request.Query["fieldValidation"].ToString();
+        if (mode == "Ignore" || !SupportedKinds.Types.TryGetValue($"{resource.GroupVersion}/{resource.Kind}", out var type))
+        {
+            return;
+        }
+
+        var copy = (JsonObject)body.DeepClone();
+        copy["kind"] = resource.Kind;
+        copy["apiVersion"] = resource.GroupVersion;
+        JsonNode? decoded;
+        try
+        {
+            decoded = JsonNode.Parse(KubernetesJson.Serialize(KubeLab.Core.Control.KubeObjects.FromJson(copy.ToJsonString(), type)));
+        }
+        catch (KubeLab.Core.KubeLabException)
+        {
+            return; // the decoder's own error is reported when the object is decoded for real
+        }
+
+        var unknown = new List<string>();
+        UnknownFields(copy, decoded, "", unknown);
+        if (unknown.Count == 0)
+        {
+            return;
+        }
+
+        if (mode == "Strict")
+        {
+            throw ApiStatusException.BadRequest($"{resource.Kind} in version \"{resource.Version}\" cannot be handled as a {resource.Kind}: strict decoding error: {string.Join(", ", unknown.Select(u => $"unknown field \"{u}\""))}");
+        }
+
+        foreach (var field in unknown)
+        {
+            http.Response.Headers.Append("Warning", $"299 - \"unknown field \\\"{field}\\\"\"");
+        }
+    }
+
+    private static void UnknownFields(JsonNode? given, JsonNode? kept, string path, List<string> unknown)
+    {
+        switch (given)
+        {
+            case JsonObject o:
+                foreach (var (key, value) in o)
+                {
+                    var field = path.Length == 0 ? key : $"{path}.{key}";
+                    if (kept is not JsonObject k || !k.ContainsKey(key))
+                    {
+                        if (value is not null)
+                        {
+                            unknown.Add(field);
+                        }
+                    }
+                    else
+                    {
+                        UnknownFields(value, k[key], field, unknown);
+                    }
+                }
+
+                break;
+            case JsonArray a when kept is JsonArray k:
+                for (var i = 0; i < a.Count && i < k.Count; i++)
+                {
+                    UnknownFields(a[i], k[i], $"{path}[{i}]", unknown);
+                }
+
+                break;
+        }
+    }
+
+    private static async Task<string> ReadBodyAsync(HttpContext http)
+    {
+        try
+        {
+            using var reader = new StreamReader(http.Request.Body, Encoding.UTF8);
+            return await reader.ReadToEndAsync(http.RequestAborted);
+        }
+        catch (Microsoft.AspNetCore.Http.BadHttpRequestException e) when (e.StatusCode == 413)
+        {
+            throw new ApiStatusException(413, "RequestEntityTooLarge", $"Request entity too large: limit is {ApiServer.MaxRequestBytes}", new JsonObject());
+        }
     }
 
     private const string TableContentType = "application/json;as=Table;v=v1;g=meta.k8s.io";

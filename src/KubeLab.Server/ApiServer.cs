@@ -26,7 +26,7 @@ public sealed class ApiServer : IAsyncDisposable
 
     private ApiServer(WebApplication app) => this.app = app;
 
-    public static async Task<ApiServer> StartAsync(LabPki pki, ClusterFeed feed, ApiServerOptions options, TextWriter log, Func<DateTimeOffset> clock, CancellationToken cancel)
+    public static async Task<ApiServer> StartAsync(LabPki pki, ClusterFeed feed, ApiServerOptions options, ILabWriter? writer, TextWriter log, Func<DateTimeOffset> clock, CancellationToken cancel)
     {
         var serving = pki.LoadServing();
         var clientCa = pki.LoadClientCa();
@@ -62,7 +62,7 @@ public sealed class ApiServer : IAsyncDisposable
             }
         });
         var app = builder.Build();
-        var handler = new ApiHandler(feed, options.AdvertisedAddress, clock);
+        var handler = new ApiHandler(feed, options.AdvertisedAddress, clock, writer);
         app.Run(handler.HandleAsync);
         await app.StartAsync(cancel);
         return new ApiServer(app);

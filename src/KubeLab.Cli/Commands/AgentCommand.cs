@@ -21,7 +21,7 @@ internal static class AgentCommand
         {
             var name = parse.GetValue(lab)!;
             var folder = parse.GetValue(dir)!;
-            var code = LabAgent.Run(name, folder, cancel, new ApiCompanion(name, folder, context.Now));
+            var code = LabAgent.Run(name, folder, cancel, new ApiCompanion(name, folder, context.Now, new StoreWriter(context, name)));
             Environment.Exit(code); // the DNS library's socket threads must not hold the process open
             return Task.FromResult(code);
         });
@@ -32,7 +32,7 @@ internal static class AgentCommand
     /// The API server beside the workloads: on 127.0.0.1 (the lab's port) and, on a netns lab, at the server node's
     /// address :6443 inside its namespace, where the kubernetes Service's endpoint points.
     /// </summary>
-    private sealed class ApiCompanion(string lab, string labDir, Func<DateTimeOffset> clock) : IAgentCompanion
+    private sealed class ApiCompanion(string lab, string labDir, Func<DateTimeOffset> clock, ILabWriter writer) : IAgentCompanion
     {
         private readonly ClusterFeed feed = new();
         private readonly List<Socket> sockets = [];
@@ -52,7 +52,7 @@ internal static class AgentCommand
             }
 
             var options = new ApiServerOptions(port, sockets, $"{node.InternalIP}:{LabApi.NodePort}");
-            server = await ApiServer.StartAsync(pki, feed, options, Console.Out, clock, stop);
+            server = await ApiServer.StartAsync(pki, feed, options, writer, Console.Out, clock, stop);
             Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} [apiserver] serving {LabApi.ServerUrl(port)}{(sockets.Count > 0 ? $" and https://{node.InternalIP}:{LabApi.NodePort} in {NetnsNames.Node(lab, node.Name)}" : "")}");
         }
 
@@ -68,6 +68,21 @@ internal static class AgentCommand
             foreach (var socket in sockets)
             {
                 socket.Dispose();
+            }
+        }
+    }
+
+    /// <summary>The API's writes go through the same locked, synced commit as `kubelab apply`.</summary>
+    private sealed class StoreWriter(CliContext context, string lab) : ILabWriter
+    {
+        private static readonly Lock Serial = new();
+
+        public ClusterState Commit(Func<ClusterState, ClusterState> change)
+        {
+            // one write at a time inside the agent too: the lab's lock is a file lock, which does not exclude threads
+            lock (Serial)
+            {
+                return ApplyCommand.Commit(context, lab, new Rendering.SilentStepReporter(), state => new ApplyResult(change(state), [])).State;
             }
         }
     }

@@ -55,6 +55,13 @@ internal static class ApplyCommand
         Change(context, lab, steps, state => ControlPlane.Apply(state, documents, context.Now()));
 
     internal static IReadOnlyList<string> Change(CliContext context, string lab, IStepReporter steps, Func<ClusterState, ApplyResult> change) =>
+        Commit(context, lab, steps, change).Messages;
+
+    /// <summary>
+    /// A change under the lab's lock: the data plane is synced before the new state is written, and brought back if
+    /// the sync fails (then nothing is written). Used by kubelab's own verbs and by the lab's API server.
+    /// </summary>
+    internal static ApplyResult Commit(CliContext context, string lab, IStepReporter steps, Func<ClusterState, ApplyResult> change) =>
         context.Store.Update(lab, before =>
         {
             var result = change(before);
@@ -77,7 +84,6 @@ internal static class ApplyCommand
                 throw;
             }
 
-            return (result.State, result.Messages);
+            return (result.State, result);
         });
-
 }

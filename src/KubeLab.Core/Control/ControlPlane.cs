@@ -37,6 +37,7 @@ public sealed partial class ControlPlane
     private readonly DateTimeOffset now;
     private readonly List<string> messages = [];
     private readonly long generation;
+    private bool recordLastApplied = true;
 
     private ControlPlane(ClusterState state, DateTimeOffset now)
     {
@@ -57,9 +58,13 @@ public sealed partial class ControlPlane
         return Apply(empty, docs, now).State;
     }
 
-    public static ApplyResult Apply(ClusterState state, IReadOnlyList<ManifestDocument> documents, DateTimeOffset now)
+    /// <param name="recordLastApplied">
+    /// true for kubectl-style apply (kubelab apply: the last-applied-configuration annotation is kept, and an object
+    /// equal to it is "unchanged"); false for the API's create and update, which store the object as sent.
+    /// </param>
+    public static ApplyResult Apply(ClusterState state, IReadOnlyList<ManifestDocument> documents, DateTimeOffset now, bool recordLastApplied = true)
     {
-        var plane = new ControlPlane(state, now);
+        var plane = new ControlPlane(state, now) { recordLastApplied = recordLastApplied };
         foreach (var document in documents)
         {
             plane.Validate(document);
@@ -99,16 +104,20 @@ public sealed partial class ControlPlane
         var value = (IKubernetesObject<V1ObjectMeta>)document.Object;
         value.Metadata.NamespaceProperty = IsNamespaced(document.Kind) ? NamespaceOf(value) : null;
         var ns = value.Metadata.NamespaceProperty ?? "";
-        var applied = LastApplied(value);
         var existing = Find(document.Kind, ns, value.Metadata.Name);
-        if (existing is not null && existing.Object.Metadata.Annotations?.TryGetValue(LastAppliedAnnotation, out var previous) == true && previous == applied)
+        if (recordLastApplied)
         {
-            messages.Add($"{KubeObjects.ResourceName(document.Kind, value.Metadata.Name)} unchanged");
-            return;
+            var applied = LastApplied(value);
+            if (existing is not null && existing.Object.Metadata.Annotations?.TryGetValue(LastAppliedAnnotation, out var previous) == true && previous == applied)
+            {
+                messages.Add($"{KubeObjects.ResourceName(document.Kind, value.Metadata.Name)} unchanged");
+                return;
+            }
+
+            value.Metadata.Annotations ??= new Dictionary<string, string>();
+            value.Metadata.Annotations[LastAppliedAnnotation] = applied;
         }
 
-        value.Metadata.Annotations ??= new Dictionary<string, string>();
-        value.Metadata.Annotations[LastAppliedAnnotation] = applied;
         switch (value)
         {
             case V1Service service:

@@ -1,0 +1,353 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using k8s;
+using k8s.Models;
+using KubeLab.Core;
+using KubeLab.Core.Api;
+using KubeLab.Core.Control;
+using KubeLab.Core.Manifests;
+
+namespace KubeLab.Server;
+
+/// <summary>
+/// Create, update, patch and delete, as kube-apiserver v1.29 answers them (201 Created, 409 AlreadyExists and
+/// Conflict, 422 Invalid with causes, 404), carried out by the lab's control plane: the same admission, allocation
+/// and controllers as `kubelab apply`. The objects KubeLab's control plane does not model yet are refused with 405.
+/// </summary>
+internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Func<DateTimeOffset> clock)
+{
+    private const string SafeAlphabet = "bcdfghjklmnpqrstvwxz2456789";
+
+    private static bool Writable(ApiResource resource) =>
+        SupportedKinds.Types.ContainsKey($"{resource.GroupVersion}/{resource.Kind}") && resource.Kind is not "Node";
+
+    public (int Code, JsonNode Body) Create(ApiResource resource, string? ns, JsonObject body, bool dryRun)
+    {
+        Require(resource);
+        var value = Decode(resource, body, ns);
+        if (string.IsNullOrEmpty(value.Metadata.Name))
+        {
+            if (string.IsNullOrEmpty(value.Metadata.GenerateName))
+            {
+                throw Invalid(resource, "", "metadata.name", "FieldValueRequired", "Required value: name or generateName is required");
+            }
+
+            // names.SimpleNameGenerator: the prefix and 5 random characters of the safe alphabet
+            var suffix = string.Concat(Enumerable.Range(0, 5).Select(_ => SafeAlphabet[Random.Shared.Next(SafeAlphabet.Length)]));
+            value.Metadata.Name = value.Metadata.GenerateName + suffix;
+        }
+
+        var name = value.Metadata.Name;
+        var stored = Commit(resource, name, state =>
+        {
+            if (ApiObjects.Find(state, resource, ns, name) is not null)
+            {
+                throw new ApiStatusException(409, "AlreadyExists", $"{resource.QualifiedPlural} \"{name}\" already exists", Details(resource, name));
+            }
+
+            return Apply(state, resource, value);
+        }, dryRun);
+        return (201, ApiDocuments.Object(Find(stored, resource, ns, name), resource));
+    }
+
+    public (int Code, JsonNode Body) Update(ApiResource resource, string? ns, string name, JsonObject body, bool dryRun)
+    {
+        Require(resource);
+        var value = Decode(resource, body, ns);
+        if (value.Metadata.Name != name)
+        {
+            throw ApiStatusException.BadRequest($"the name of the object ({value.Metadata.Name}) does not match the name on the URL ({name})");
+        }
+
+        var stored = Commit(resource, name, state =>
+        {
+            var current = ApiObjects.Find(state, resource, ns, name) ?? throw ApiStatusException.NotFound(resource, name);
+            CheckVersion(resource, name, value.Metadata.ResourceVersion, current);
+            return Apply(state, resource, value);
+        }, dryRun);
+        return (200, ApiDocuments.Object(Find(stored, resource, ns, name), resource));
+    }
+
+    /// <summary>PATCH: the patch is applied to the current object's JSON, and the result is an update.</summary>
+    public (int Code, JsonNode Body) Patch(ApiResource resource, string? ns, string name, string contentType, string text, bool dryRun)
+    {
+        Require(resource);
+        var patch = ParseJson(text);
+        var stored = Commit(resource, name, state =>
+        {
+            var current = ApiObjects.Find(state, resource, ns, name) ?? throw ApiStatusException.NotFound(resource, name);
+            var patched = PatchJson(ApiDocuments.Object(current, resource), contentType, patch);
+            if (patched is not JsonObject result)
+            {
+                throw ApiStatusException.BadRequest("the patch made the object something other than a JSON object");
+            }
+
+            var value = Decode(resource, result, ns);
+            CheckVersion(resource, name, value.Metadata.ResourceVersion, current);
+            return Apply(state, resource, value);
+        }, dryRun);
+        return (200, ApiDocuments.Object(Find(stored, resource, ns, name), resource));
+    }
+
+    /// <summary>The autoscaling/v1 Scale of a Deployment or ReplicaSet.</summary>
+    public static JsonObject Scale(IKubernetesObject<V1ObjectMeta> value)
+    {
+        var (replicas, current, selector) = value switch
+        {
+            V1Deployment d => (d.Spec?.Replicas ?? 1, d.Status?.Replicas ?? 0, d.Spec?.Selector),
+            V1ReplicaSet r => (r.Spec?.Replicas ?? 1, r.Status?.Replicas ?? 0, r.Spec?.Selector),
+            _ => throw ApiStatusException.NoSuchResource(),
+        };
+        return new JsonObject
+        {
+            ["kind"] = "Scale",
+            ["apiVersion"] = "autoscaling/v1",
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = value.Metadata.Name,
+                ["namespace"] = value.Metadata.NamespaceProperty,
+                ["uid"] = value.Metadata.Uid,
+                ["resourceVersion"] = value.Metadata.ResourceVersion,
+                ["creationTimestamp"] = value.Metadata.CreationTimestamp?.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+            },
+            ["spec"] = new JsonObject { ["replicas"] = replicas },
+            ["status"] = new JsonObject { ["replicas"] = current, ["selector"] = FormatSelector(selector) },
+        };
+    }
+
+    /// <summary>PUT or PATCH of a scale subresource: only spec.replicas changes.</summary>
+    public (int Code, JsonNode Body) UpdateScale(ApiResource resource, string ns, string name, Func<JsonObject, JsonNode?> change, bool dryRun)
+    {
+        Require(resource);
+        var stored = Commit(resource, name, state =>
+        {
+            var current = ApiObjects.Find(state, resource, ns, name) ?? throw ApiStatusException.NotFound(resource, name);
+            var scale = change(Scale(current)) as JsonObject ?? throw ApiStatusException.BadRequest("the Scale must be a JSON object");
+            CheckVersion(resource, name, scale["metadata"]?["resourceVersion"]?.GetValue<string>(), current);
+            var replicas = scale["spec"]?["replicas"]?.GetValue<int>() ?? 0;
+            if (replicas < 0)
+            {
+                throw Invalid(resource, name, "spec.replicas", "FieldValueInvalid", $"Invalid value: {replicas}: must be greater than or equal to 0");
+            }
+
+            var copy = KubeObjects.Clone(current);
+            switch (copy)
+            {
+                case V1Deployment d:
+                    d.Spec.Replicas = replicas;
+                    break;
+                case V1ReplicaSet r:
+                    r.Spec.Replicas = replicas;
+                    break;
+            }
+
+            return Apply(state, resource, copy);
+        }, dryRun);
+        return (200, Scale(Find(stored, resource, ns, name)));
+    }
+
+    public (int Code, JsonNode Body) Delete(ApiResource resource, string? ns, string name, bool dryRun)
+    {
+        Require(resource);
+        IKubernetesObject<V1ObjectMeta>? deleted = null;
+        Commit(resource, name, state =>
+        {
+            deleted = ApiObjects.Find(state, resource, ns, name) ?? throw ApiStatusException.NotFound(resource, name);
+            return ControlPlane.Delete(state, [new ObjectRef(resource.Kind, ns ?? "", name)], clock()).State;
+        }, dryRun);
+        // objects without graceful deletion are gone at once; the API server answers with a Success Status
+        var details = Details(resource, name);
+        details["uid"] = deleted!.Metadata.Uid;
+        return (200, new JsonObject
+        {
+            ["kind"] = "Status",
+            ["apiVersion"] = "v1",
+            ["metadata"] = new JsonObject(),
+            ["status"] = "Success",
+            ["details"] = details,
+        });
+    }
+
+    public (int Code, JsonNode Body) DeleteCollection(ApiResource resource, string? ns, Func<IKubernetesObject<V1ObjectMeta>, bool> selected, bool dryRun)
+    {
+        Require(resource);
+        var removed = new List<IKubernetesObject<V1ObjectMeta>>();
+        var stored = Commit(resource, "", state =>
+        {
+            removed.AddRange(ApiObjects.List(state, resource).Where(o => (ns is null || o.Metadata.NamespaceProperty == ns) && selected(o)));
+            return removed.Count == 0 ? state : ControlPlane.Delete(state, removed.Select(o => new ObjectRef(resource.Kind, o.Metadata.NamespaceProperty ?? "", o.Metadata.Name)).ToList(), clock(), ignoreNotFound: true).State;
+        }, dryRun);
+        return (200, ApiDocuments.List(resource, removed, stored.Generation));
+    }
+
+    private ClusterState Commit(ApiResource resource, string name, Func<ClusterState, ClusterState> change, bool dryRun)
+    {
+        try
+        {
+            if (dryRun)
+            {
+                return change(feed.Current ?? throw new ApiStatusException(503, "ServiceUnavailable", "the lab's state is not loaded yet"));
+            }
+
+            var state = writer.Commit(change);
+            feed.Publish(state);
+            return state;
+        }
+        catch (KubeLabException e)
+        {
+            throw Translate(e, resource, name);
+        }
+    }
+
+    private ClusterState Apply(ClusterState state, ApiResource resource, IKubernetesObject<V1ObjectMeta> value)
+    {
+        var document = new ManifestDocument("<api>", 0, resource.GroupVersion, resource.Kind, value);
+        return ControlPlane.Apply(state, [document], clock(), recordLastApplied: false).State;
+    }
+
+    private static IKubernetesObject<V1ObjectMeta> Find(ClusterState state, ApiResource resource, string? ns, string name) =>
+        ApiObjects.Find(state, resource, ns, name) ?? throw ApiStatusException.NotFound(resource, name);
+
+    private static void Require(ApiResource resource)
+    {
+        if (!Writable(resource))
+        {
+            throw new ApiStatusException(405, "MethodNotAllowed",
+                $"KubeLab's control plane does not store {resource.QualifiedPlural} yet (it stores {string.Join(", ", ApiResources.Served.Where(Writable).Select(r => r.QualifiedPlural))})", new JsonObject());
+        }
+    }
+
+    private static void CheckVersion(ApiResource resource, string name, string? wanted, IKubernetesObject<V1ObjectMeta> current)
+    {
+        if (!string.IsNullOrEmpty(wanted) && wanted != current.Metadata.ResourceVersion)
+        {
+            throw new ApiStatusException(409, "Conflict",
+                $"Operation cannot be fulfilled on {resource.QualifiedPlural} \"{name}\": the object has been modified; please apply your changes to the latest version and try again",
+                Details(resource, name));
+        }
+    }
+
+    private static IKubernetesObject<V1ObjectMeta> Decode(ApiResource resource, JsonObject body, string? ns)
+    {
+        if (body["kind"] is { } kind && kind.GetValueKind() == JsonValueKind.String && kind.GetValue<string>() is var k && k.Length > 0 && k != resource.Kind)
+        {
+            throw ApiStatusException.BadRequest($"the object provided is unrecognized ({k}): expected {resource.Kind}");
+        }
+
+        if (body["metadata"]?["namespace"] is { } given && given.GetValue<string>() is { Length: > 0 } bodyNamespace && ns is not null && bodyNamespace != ns)
+        {
+            throw ApiStatusException.BadRequest("the namespace of the provided object does not match the namespace sent on the request");
+        }
+
+        body["kind"] = resource.Kind;
+        body["apiVersion"] = resource.GroupVersion;
+        IKubernetesObject<V1ObjectMeta> value;
+        try
+        {
+            value = (IKubernetesObject<V1ObjectMeta>)KubeObjects.FromJson(body.ToJsonString(), SupportedKinds.Types[$"{resource.GroupVersion}/{resource.Kind}"]);
+        }
+        catch (KubeLabException e)
+        {
+            throw ApiStatusException.BadRequest($"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml ({e.Message})");
+        }
+
+        value.Metadata ??= new V1ObjectMeta();
+        if (resource.Namespaced)
+        {
+            value.Metadata.NamespaceProperty = ns;
+        }
+
+        return value;
+    }
+
+    public static JsonNode ParseJson(string text)
+    {
+        try
+        {
+            return JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = 1000 }) ?? throw ApiStatusException.BadRequest("the request body is empty");
+        }
+        catch (JsonException e)
+        {
+            throw ApiStatusException.BadRequest($"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml ({e.Message})");
+        }
+    }
+
+    public static JsonNode? PatchJson(JsonNode current, string contentType, JsonNode patch) => contentType.Split(';')[0].Trim() switch
+    {
+        "application/merge-patch+json" => JsonPatches.Merge(current, patch),
+        "application/strategic-merge-patch+json" => JsonPatches.StrategicMerge(current, patch),
+        "application/json-patch+json" => patch is JsonArray operations ? JsonPatches.JsonPatch(current, operations) : throw ApiStatusException.BadRequest("a JSON patch must be an array of operations"),
+        var other => throw new ApiStatusException(415, "UnsupportedMediaType", $"the server does not support the patch type \"{other}\" yet; use application/strategic-merge-patch+json, application/merge-patch+json or application/json-patch+json", new JsonObject()),
+    };
+
+    private static string FormatSelector(V1LabelSelector? selector)
+    {
+        if (selector is null)
+        {
+            return "";
+        }
+
+        var parts = (selector.MatchLabels ?? new Dictionary<string, string>()).OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}").ToList();
+        foreach (var e in selector.MatchExpressions ?? [])
+        {
+            var values = string.Join(",", (e.Values ?? []).Order(StringComparer.Ordinal));
+            parts.Add(e.OperatorProperty switch
+            {
+                "In" => $"{e.Key} in ({values})",
+                "NotIn" => $"{e.Key} notin ({values})",
+                "Exists" => e.Key,
+                _ => $"!{e.Key}",
+            });
+        }
+
+        return string.Join(",", parts);
+    }
+
+    private static JsonObject Details(ApiResource resource, string name)
+    {
+        var details = new JsonObject { ["name"] = name };
+        if (resource.Group.Length > 0)
+        {
+            details["group"] = resource.Group;
+        }
+
+        details["kind"] = resource.Plural;
+        return details;
+    }
+
+    private static ApiStatusException Invalid(ApiResource resource, string name, string field, string reason, string message) =>
+        ApiStatusException.Invalid(resource, name, [(field, reason, message)]);
+
+    [GeneratedRegex(@"is invalid: (?<field>[^:]+): (?<detail>.*)$", RegexOptions.Singleline)]
+    private static partial Regex InvalidMessage();
+
+    /// <summary>
+    /// The control plane's errors as the API server's Status: "… is invalid: FIELD: DETAIL" becomes 422 Invalid with
+    /// that field as its cause; not found 404; conflicts 409.
+    /// </summary>
+    private static ApiStatusException Translate(KubeLabException e, ApiResource resource, string name)
+    {
+        var message = e.Message;
+        if (e.Kind == FailureKind.Invalid && InvalidMessage().Match(message) is { Success: true } invalid)
+        {
+            var detail = invalid.Groups["detail"].Value;
+            var reason = detail.StartsWith("Required value", StringComparison.Ordinal) ? "FieldValueRequired"
+                : detail.StartsWith("Unsupported value", StringComparison.Ordinal) ? "FieldValueNotSupported"
+                : detail.StartsWith("Forbidden", StringComparison.Ordinal) ? "FieldValueForbidden"
+                : detail.StartsWith("Duplicate value", StringComparison.Ordinal) ? "FieldValueDuplicate"
+                : "FieldValueInvalid";
+            return ApiStatusException.Invalid(resource, name, [(invalid.Groups["field"].Value, reason, detail)]);
+        }
+
+        var text = Regex.Replace(message, @"^.*?Error from server \(\w+\): ", "");
+        return e.Kind switch
+        {
+            FailureKind.NotFound => new ApiStatusException(404, "NotFound", text, new JsonObject()),
+            FailureKind.Conflict => new ApiStatusException(409, "Conflict", text, new JsonObject()),
+            FailureKind.Invalid or FailureKind.Usage => new ApiStatusException(422, "Invalid", text, new JsonObject()),
+            _ => new ApiStatusException(500, "InternalError", $"Internal error occurred: {text}", new JsonObject()),
+        };
+    }
+}
