@@ -5,7 +5,6 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using KubeLab.Core.Api;
-using KubeLab.Core.Manifests;
 using Microsoft.AspNetCore.Http;
 
 namespace KubeLab.Server;
@@ -55,6 +54,23 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
             case "/healthz" or "/livez" or "/readyz":
                 await WriteTextAsync(http, "ok", 200);
                 return;
+            case "/openapi/v3":
+                await WriteJsonAsync(http, OpenApiDocuments.Root());
+                return;
+        }
+
+        if (path.StartsWith("/openapi/v3/", StringComparison.Ordinal))
+        {
+            var key = path["/openapi/v3/".Length..].TrimEnd('/');
+            var match = OpenApiDocuments.GroupVersions.FirstOrDefault(gv => OpenApiDocuments.Key(gv.Group, gv.Version) == key);
+            if (match.Version is null)
+            {
+                await WriteTextAsync(http, "404 page not found\n", 404);
+                return;
+            }
+
+            await WriteJsonAsync(http, OpenApiDocuments.GroupVersion(match.Group, match.Version));
+            return;
         }
 
         var target = ApiPath.Parse(path);
@@ -201,6 +217,8 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
             throw ApiStatusException.NoSuchResource(); // writes of namespaced objects go through /namespaces/NS/
         }
 
+        var fieldValidation = query["fieldValidation"].ToString();
+        var warnings = new List<string>();
         (int Code, JsonNode Body) result;
         if (HttpMethods.IsDelete(method))
         {
@@ -217,7 +235,7 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
                 var patch = ApiWrites.ParseJson(text);
                 result = target.Subresource == "scale"
                     ? writes.UpdateScale(resource, ns!, target.Name, scale => ApiWrites.PatchJson(scale, contentType, patch), dryRun)
-                    : writes.Patch(resource, ns, target.Name, contentType, text, dryRun);
+                    : writes.Patch(resource, ns, target.Name, contentType, text, dryRun, fieldValidation, warnings);
             }
             else
             {
@@ -227,7 +245,7 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
                 }
 
                 var body = ApiWrites.ParseJson(text) as JsonObject ?? throw ApiStatusException.BadRequest("the request body must be a JSON object");
-                CheckFields(http, resource, body);
+                ApiWrites.CheckFields(resource, body, fieldValidation, warnings);
                 result = (HttpMethods.IsPost(method), target.Name, target.Subresource) switch
                 {
                     (true, null, _) => writes.Create(resource, ns, body, dryRun),
@@ -238,6 +256,12 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
             }
         }
 
+        foreach (var warning in warnings)
+        {
+            // the API server's warning headers: 299 - "text", quotes in the text escaped
+            http.Response.Headers.Append("Warning", $"299 - \"{warning.Replace("\"", "\\\"", StringComparison.Ordinal)}\"");
+        }
+
         await WriteJsonAsync(http, result.Body, result.Code);
     }
 
@@ -246,81 +270,6 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
         var labels = LabelSelector.Parse(query["labelSelector"]);
         var fields = FieldSelector.Parse(query["fieldSelector"], resource);
         return o => labels.Matches(o.Metadata.Labels) && fields.Matches(o);
-    }
-
-    /// <summary>
-    /// fieldValidation: fields the object's type does not have (found by decoding and encoding the body again) are
-    /// refused with Strict (kubectl's default), reported in a Warning header otherwise, as the API server does.
-    /// </summary>
-    private static void CheckFields(HttpContext http, ApiResource resource, JsonObject body)
-    {
-        var mode = http.Request.Query["fieldValidation"].ToString();
-        if (mode == "Ignore" || !SupportedKinds.Types.TryGetValue($"{resource.GroupVersion}/{resource.Kind}", out var type))
-        {
-            return;
-        }
-
-        var copy = (JsonObject)body.DeepClone();
-        copy["kind"] = resource.Kind;
-        copy["apiVersion"] = resource.GroupVersion;
-        JsonNode? decoded;
-        try
-        {
-            decoded = JsonNode.Parse(KubernetesJson.Serialize(KubeLab.Core.Control.KubeObjects.FromJson(copy.ToJsonString(), type)));
-        }
-        catch (KubeLab.Core.KubeLabException)
-        {
-            return; // the decoder's own error is reported when the object is decoded for real
-        }
-
-        var unknown = new List<string>();
-        UnknownFields(copy, decoded, "", unknown);
-        if (unknown.Count == 0)
-        {
-            return;
-        }
-
-        if (mode == "Strict")
-        {
-            throw ApiStatusException.BadRequest($"{resource.Kind} in version \"{resource.Version}\" cannot be handled as a {resource.Kind}: strict decoding error: {string.Join(", ", unknown.Select(u => $"unknown field \"{u}\""))}");
-        }
-
-        foreach (var field in unknown)
-        {
-            http.Response.Headers.Append("Warning", $"299 - \"unknown field \\\"{field}\\\"\"");
-        }
-    }
-
-    private static void UnknownFields(JsonNode? given, JsonNode? kept, string path, List<string> unknown)
-    {
-        switch (given)
-        {
-            case JsonObject o:
-                foreach (var (key, value) in o)
-                {
-                    var field = path.Length == 0 ? key : $"{path}.{key}";
-                    if (kept is not JsonObject k || !k.ContainsKey(key))
-                    {
-                        if (value is not null)
-                        {
-                            unknown.Add(field);
-                        }
-                    }
-                    else
-                    {
-                        UnknownFields(value, k[key], field, unknown);
-                    }
-                }
-
-                break;
-            case JsonArray a when kept is JsonArray k:
-                for (var i = 0; i < a.Count && i < k.Count; i++)
-                {
-                    UnknownFields(a[i], k[i], $"{path}[{i}]", unknown);
-                }
-
-                break;
-        }
     }
 
     private static async Task<string> ReadBodyAsync(HttpContext http)

@@ -71,7 +71,7 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
     }
 
     /// <summary>PATCH: the patch is applied to the current object's JSON, and the result is an update.</summary>
-    public (int Code, JsonNode Body) Patch(ApiResource resource, string? ns, string name, string contentType, string text, bool dryRun)
+    public (int Code, JsonNode Body) Patch(ApiResource resource, string? ns, string name, string contentType, string text, bool dryRun, string fieldValidation, List<string> warnings)
     {
         Require(resource);
         var patch = ParseJson(text);
@@ -84,6 +84,7 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
                 throw ApiStatusException.BadRequest("the patch made the object something other than a JSON object");
             }
 
+            CheckFields(resource, result, fieldValidation, warnings);
             var value = Decode(resource, result, ns);
             CheckVersion(resource, name, value.Metadata.ResourceVersion, current);
             return Apply(state, resource, value);
@@ -260,6 +261,78 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
         }
 
         return value;
+    }
+
+    /// <summary>
+    /// fieldValidation: fields the object's type does not have (found by decoding and encoding the object again) are
+    /// refused with Strict (what kubectl sends by default), reported as warnings with Warn or no mode, ignored with
+    /// Ignore, as the API server does.
+    /// </summary>
+    public static void CheckFields(ApiResource resource, JsonObject body, string mode, List<string> warnings)
+    {
+        if (mode == "Ignore" || !SupportedKinds.Types.TryGetValue($"{resource.GroupVersion}/{resource.Kind}", out var type))
+        {
+            return;
+        }
+
+        var copy = (JsonObject)body.DeepClone();
+        copy["kind"] = resource.Kind;
+        copy["apiVersion"] = resource.GroupVersion;
+        JsonNode? decoded;
+        try
+        {
+            decoded = JsonNode.Parse(KubernetesJson.Serialize(KubeObjects.FromJson(copy.ToJsonString(), type)));
+        }
+        catch (KubeLabException)
+        {
+            return; // the decoder's own error is reported when the object is decoded for real
+        }
+
+        var unknown = new List<string>();
+        UnknownFields(copy, decoded, "", unknown);
+        if (unknown.Count == 0)
+        {
+            return;
+        }
+
+        if (mode == "Strict")
+        {
+            throw ApiStatusException.BadRequest($"{resource.Kind} in version \"{resource.Version}\" cannot be handled as a {resource.Kind}: strict decoding error: {string.Join(", ", unknown.Select(u => $"unknown field \"{u}\""))}");
+        }
+
+        warnings.AddRange(unknown.Select(u => $"unknown field \"{u}\""));
+    }
+
+    private static void UnknownFields(JsonNode? given, JsonNode? kept, string path, List<string> unknown)
+    {
+        switch (given)
+        {
+            case JsonObject o:
+                foreach (var (key, value) in o)
+                {
+                    var field = path.Length == 0 ? key : $"{path}.{key}";
+                    if (kept is not JsonObject k || !k.ContainsKey(key))
+                    {
+                        if (value is not null && key != "status")
+                        {
+                            unknown.Add(field);
+                        }
+                    }
+                    else
+                    {
+                        UnknownFields(value, k[key], field, unknown);
+                    }
+                }
+
+                break;
+            case JsonArray a when kept is JsonArray k:
+                for (var i = 0; i < a.Count && i < k.Count; i++)
+                {
+                    UnknownFields(a[i], k[i], $"{path}[{i}]", unknown);
+                }
+
+                break;
+        }
     }
 
     public static JsonNode ParseJson(string text)

@@ -47,7 +47,8 @@ public sealed partial class ControlPlane
         generation = state.Generation + 1;
         // Names and allocations are random in Kubernetes; here they are reproducible from the state.
         random = new Random(unchecked((int)(StableHash(state.Config.Name) ^ generation * 7919)));
-        this.now = now;
+        // the API server stores times to the second (metav1.Time is RFC 3339 without fractions)
+        this.now = new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerSecond, now.Offset);
     }
 
     /// <summary>A new lab's state: k3s's built-in objects (kubernetes and kube-dns services, CoreDNS).</summary>

@@ -1,0 +1,117 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using KubeLab.Core.Model;
+
+namespace KubeLab.Core.Api;
+
+/// <summary>
+/// The OpenAPI v3 documents kubectl reads before it writes: /openapi/v3 lists one document per group/version, and
+/// each document's paths carry the operations with `x-kubernetes-group-version-kind` and their query parameters.
+/// kubectl's default --validate=strict asks whether the PATCH operation of the object's kind takes the
+/// `fieldValidation` parameter (k8s.io/cli-runtime query_param_verifier_v3.go); when it does, the server validates.
+/// KubeLab serves the paths and parameters, not the object schemas (so `kubectl explain` has nothing to show yet).
+/// </summary>
+public static class OpenApiDocuments
+{
+    public static IEnumerable<(string Group, string Version)> GroupVersions =>
+        ApiResources.Served.Select(r => (r.Group, r.Version)).Distinct();
+
+    /// <summary>"api/v1" or "apis/apps/v1": the key of a group/version in the root document.</summary>
+    public static string Key(string group, string version) => group.Length == 0 ? $"api/{version}" : $"apis/{group}/{version}";
+
+    public static JsonObject Root()
+    {
+        var paths = new JsonObject();
+        foreach (var (group, version) in GroupVersions)
+        {
+            var key = Key(group, version);
+            paths[key] = new JsonObject { ["serverRelativeURL"] = $"/openapi/v3/{key}?hash={Hash(GroupVersion(group, version))}" };
+        }
+
+        return new JsonObject { ["paths"] = paths };
+    }
+
+    /// <summary>A hash of the document, as the API server puts in serverRelativeURL (clients cache by it).</summary>
+    public static string Hash(JsonObject document) =>
+        Convert.ToHexString(SHA512.HashData(Encoding.UTF8.GetBytes(document.ToJsonString()))).ToUpperInvariant()[..128];
+
+    public static JsonObject GroupVersion(string group, string version)
+    {
+        var paths = new JsonObject();
+        foreach (var resource in ApiResources.Served.Where(r => r.Group == group && r.Version == version).OrderBy(r => r.Plural, StringComparer.Ordinal))
+        {
+            var prefix = group.Length == 0 ? $"/api/{version}" : $"/apis/{group}/{version}";
+            var collection = resource.Namespaced ? $"{prefix}/namespaces/{{namespace}}/{resource.Plural}" : $"{prefix}/{resource.Plural}";
+            var gvk = new JsonObject { ["group"] = group, ["kind"] = resource.Kind, ["version"] = version };
+            var collectionItem = new JsonObject();
+            if (resource.Verbs.Contains("list"))
+            {
+                collectionItem["get"] = Operation($"list{resource.Kind}", "list", gvk, ["fieldSelector", "labelSelector", "limit", "continue", "resourceVersion", "timeoutSeconds", "watch"]);
+            }
+
+            if (resource.Verbs.Contains("create"))
+            {
+                collectionItem["post"] = Operation($"create{resource.Kind}", "post", gvk, ["dryRun", "fieldManager", "fieldValidation"]);
+            }
+
+            if (resource.Verbs.Contains("deletecollection"))
+            {
+                collectionItem["delete"] = Operation($"deletecollection{resource.Kind}", "deletecollection", gvk, ["dryRun", "fieldSelector", "labelSelector", "propagationPolicy"]);
+            }
+
+            collectionItem["parameters"] = PathParameters(resource.Namespaced, named: false);
+            paths[collection] = collectionItem;
+
+            var item = new JsonObject
+            {
+                ["get"] = Operation($"read{resource.Kind}", "get", gvk, []),
+                ["put"] = Operation($"replace{resource.Kind}", "put", gvk, ["dryRun", "fieldManager", "fieldValidation"]),
+                ["delete"] = Operation($"delete{resource.Kind}", "delete", gvk, ["dryRun", "gracePeriodSeconds", "propagationPolicy"]),
+                ["patch"] = Operation($"patch{resource.Kind}", "patch", gvk, ["dryRun", "fieldManager", "fieldValidation", "force"]),
+                ["parameters"] = PathParameters(resource.Namespaced, named: true),
+            };
+            paths[$"{collection}/{{name}}"] = item;
+        }
+
+        return new JsonObject
+        {
+            ["openapi"] = "3.0.0",
+            ["info"] = new JsonObject { ["title"] = "Kubernetes", ["version"] = LabDefaults.K3sVersion },
+            ["paths"] = paths,
+            ["components"] = new JsonObject { ["schemas"] = new JsonObject() },
+        };
+    }
+
+    private static JsonObject Operation(string id, string action, JsonObject gvk, IReadOnlyList<string> query) => new()
+    {
+        ["tags"] = new JsonArray(),
+        ["operationId"] = id,
+        ["parameters"] = new JsonArray(query.Select(name => (JsonNode)new JsonObject
+        {
+            ["name"] = name,
+            ["in"] = "query",
+            ["schema"] = new JsonObject { ["type"] = name is "limit" or "timeoutSeconds" or "gracePeriodSeconds" ? "integer" : name is "watch" or "force" ? "boolean" : "string", ["uniqueItems"] = true },
+        }).ToArray()),
+        ["responses"] = new JsonObject { ["200"] = new JsonObject { ["description"] = "OK" } },
+        ["x-kubernetes-action"] = action,
+        ["x-kubernetes-group-version-kind"] = gvk.DeepClone(),
+    };
+
+    private static JsonArray PathParameters(bool namespaced, bool named)
+    {
+        var parameters = new JsonArray();
+        if (named)
+        {
+            parameters.Add(new JsonObject { ["name"] = "name", ["in"] = "path", ["required"] = true, ["schema"] = new JsonObject { ["type"] = "string", ["uniqueItems"] = true } });
+        }
+
+        if (namespaced)
+        {
+            parameters.Add(new JsonObject { ["name"] = "namespace", ["in"] = "path", ["required"] = true, ["schema"] = new JsonObject { ["type"] = "string", ["uniqueItems"] = true } });
+        }
+
+        parameters.Add(new JsonObject { ["name"] = "pretty", ["in"] = "query", ["schema"] = new JsonObject { ["type"] = "string", ["uniqueItems"] = true } });
+        return parameters;
+    }
+}
