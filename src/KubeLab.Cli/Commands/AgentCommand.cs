@@ -21,7 +21,9 @@ internal static class AgentCommand
         {
             var name = parse.GetValue(lab)!;
             var folder = parse.GetValue(dir)!;
-            var code = LabAgent.Run(name, folder, cancel, new ApiCompanion(name, folder, context.Now, new StoreWriter(context, name)));
+            // the lab's own store (its folder's parent), whatever KUBELAB_HOME the agent inherited
+            var own = new CliContext { Store = new KubeLab.Realize.Store.LabStore(Path.GetDirectoryName(Path.GetFullPath(folder))!), Out = context.Out, Err = context.Err, Now = context.Now };
+            var code = LabAgent.Run(name, folder, cancel, new ApiCompanion(name, folder, context.Now, new StoreWriter(own, name)));
             Environment.Exit(code); // the DNS library's socket threads must not hold the process open
             return Task.FromResult(code);
         });

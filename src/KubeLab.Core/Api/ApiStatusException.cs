@@ -28,9 +28,16 @@ public sealed class ApiStatusException(int code, string reason, string message, 
     /// <summary>410: a watch or list from a resourceVersion whose history is no longer kept.</summary>
     public static ApiStatusException Gone(string message) => new(410, "Expired", message);
 
+    /// <summary>errors.NewInvalid: the details name the Kind (not the resource), which kubectl prints as "The Service "x" is invalid".</summary>
     public static ApiStatusException Invalid(ApiResource resource, string name, IReadOnlyList<(string Field, string Type, string Message)> causes)
     {
-        var details = DetailsOf(resource, name);
+        var details = new JsonObject { ["name"] = name };
+        if (resource.Group.Length > 0)
+        {
+            details["group"] = resource.Group;
+        }
+
+        details["kind"] = resource.Kind;
         details["causes"] = new JsonArray(causes.Select(c => (JsonNode)new JsonObject { ["reason"] = c.Type, ["message"] = c.Message, ["field"] = c.Field }).ToArray());
         var kind = resource.Group.Length == 0 ? resource.Kind : $"{resource.Kind}.{resource.Group}";
         var summary = string.Join(", ", causes.Select(c => $"{c.Field}: {c.Message}"));

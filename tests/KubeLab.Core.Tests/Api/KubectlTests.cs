@@ -1,0 +1,171 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+
+namespace KubeLab.Core.Tests.Api;
+
+/// <summary>The real kubectl (1.29, what the dispatcher picks for a v1.29 server, and 1.33) against a lab's API server.</summary>
+public sealed class KubectlTests(ApiLab lab) : IClassFixture<ApiLab>
+{
+    public static TheoryData<string> Versions => new() { "1.29", "1.33" };
+
+    [SkippableTheory]
+    [MemberData(nameof(Versions))]
+    public void Kubectl_reports_the_k3s_server_version(string version)
+    {
+        ApiLab.RequireKubectl(version);
+        var output = lab.KubectlOk(version, "version");
+        Assert.Contains("Server Version: v1.29.5+k3s1", output, StringComparison.Ordinal);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Versions))]
+    public void Kubectl_lists_the_seed_labs_nodes_pods_and_services(string version)
+    {
+        ApiLab.RequireKubectl(version);
+        var nodes = lab.KubectlOk(version, "get", "nodes", "-o", "name");
+        Assert.Equal("node/vm1\nnode/vm2\nnode/vm3\n", nodes);
+        var pods = lab.KubectlOk(version, "get", "pods", "-o", "jsonpath={range .items[*]}{.metadata.name} {.status.podIP} {.spec.nodeName}{\"\\n\"}{end}");
+        Assert.Contains("test-pod 10.42.1.4 vm2\n", pods, StringComparison.Ordinal);
+        Assert.Equal(3, pods.Split('\n').Count(l => l.StartsWith("nginx-deployment-", StringComparison.Ordinal)));
+        var services = lab.KubectlOk(version, "get", "svc", "-A", "-o", "jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name}={.spec.clusterIP} {end}");
+        Assert.Equal("default/kubernetes=10.43.0.1 default/nginx-service=10.43.180.238 kube-system/kube-dns=10.43.0.10 ", services);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Versions))]
+    public void Label_and_field_selectors_filter_on_the_server(string version)
+    {
+        ApiLab.RequireKubectl(version);
+        var nginx = lab.KubectlOk(version, "get", "pods", "-l", "app=nginx", "-o", "name");
+        Assert.Equal(3, nginx.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.All(nginx.Split('\n', StringSplitOptions.RemoveEmptyEntries), n => Assert.StartsWith("pod/nginx-deployment-", n, StringComparison.Ordinal));
+        Assert.Equal("pod/test-pod\n", lab.KubectlOk(version, "get", "pods", "--field-selector", "spec.nodeName=vm2,metadata.name=test-pod", "-o", "name"));
+    }
+
+    [SkippableFact]
+    public void Run_create_scale_label_expose_and_delete_change_the_lab()
+    {
+        ApiLab.RequireKubectl("1.29");
+        Assert.Equal("pod/probe created\n", lab.KubectlOk("1.29", "run", "probe", "--image=nicolaka/netshoot", "--command", "--", "sleep", "infinity"));
+        Assert.Equal("Running", lab.KubectlOk("1.29", "get", "pod", "probe", "-o", "jsonpath={.status.phase}"));
+        Assert.Equal("deployment.apps/web created\n", lab.KubectlOk("1.29", "create", "deployment", "web", "--image=nginx", "--replicas=2"));
+        Assert.Equal("deployment.apps/web scaled\n", lab.KubectlOk("1.29", "scale", "deployment", "web", "--replicas=4"));
+        Assert.Equal(4, lab.KubectlOk("1.29", "get", "pods", "-l", "app=web", "-o", "name").Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Equal("pod/probe labeled\n", lab.KubectlOk("1.29", "label", "pod", "probe", "tier=debug"));
+        Assert.Equal("pod/probe\n", lab.KubectlOk("1.29", "get", "pods", "-l", "tier=debug", "-o", "name"));
+        Assert.Equal("service/web exposed\n", lab.KubectlOk("1.29", "expose", "deployment", "web", "--port=80"));
+        var endpoints = lab.KubectlOk("1.29", "get", "endpointslices", "-l", "kubernetes.io/service-name=web", "-o", "jsonpath={.items[0].endpoints[*].addresses[0]}");
+        Assert.Equal(4, endpoints.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Equal("pod \"probe\" deleted\n", lab.KubectlOk("1.29", "delete", "pod", "probe"));
+        var (code, _, error) = lab.Kubectl("1.29", "get", "pod", "probe");
+        Assert.Equal(1, code);
+        Assert.Equal("Error from server (NotFound): pods \"probe\" not found\n", error);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Versions))]
+    public void Apply_creates_then_configures_and_strict_validation_refuses_unknown_fields(string version)
+    {
+        ApiLab.RequireKubectl(version);
+        var name = "applied-" + version.Replace(".", "", StringComparison.Ordinal);
+        var manifest = $"apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\nspec:\n  selector:\n    app: nginx\n  ports:\n  - port: 8080\n    targetPort: 80\n";
+        Assert.Equal($"service/{name} created\n", Apply(version, manifest).Out);
+        Assert.Equal($"service/{name} unchanged\n", Apply(version, manifest).Out);
+        Assert.Equal($"service/{name} configured\n", Apply(version, manifest.Replace("8080", "8081", StringComparison.Ordinal)).Out);
+        Assert.Equal("8081", lab.KubectlOk(version, "get", "svc", name, "-o", "jsonpath={.spec.ports[0].port}"));
+        var bad = Apply(version, manifest.Replace("  selector:", "  prots: 5\n  selector:", StringComparison.Ordinal));
+        Assert.Equal(1, bad.Code);
+        Assert.Contains("strict decoding error: unknown field \"spec.prots\"", bad.Err, StringComparison.Ordinal);
+    }
+
+    private (int Code, string Out, string Err) Apply(string version, string manifest) => lab.KubectlWithInput(version, manifest, "apply", "-f", "-");
+
+    [SkippableFact]
+    public void Creating_an_object_that_exists_is_a_conflict_in_the_api_servers_words()
+    {
+        ApiLab.RequireKubectl("1.29");
+        var (code, _, error) = lab.KubectlWithInput("1.29", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: test-pod\nspec:\n  containers:\n  - name: c\n    image: busybox\n", "create", "-f", "-");
+        Assert.Equal(1, code);
+        Assert.Equal("Error from server (AlreadyExists): error when creating \"STDIN\": pods \"test-pod\" already exists\n", error);
+    }
+
+    [SkippableFact]
+    public void An_invalid_object_is_refused_with_its_field_and_nothing_changes()
+    {
+        ApiLab.RequireKubectl("1.29");
+        var before = lab.KubectlOk("1.29", "get", "svc", "-o", "name");
+        var (code, _, error) = lab.KubectlWithInput("1.29", "apiVersion: v1\nkind: Service\nmetadata:\n  name: badport\nspec:\n  type: NodePort\n  ports:\n  - port: 80\n    nodePort: 80\n", "create", "-f", "-");
+        Assert.Equal(1, code);
+        Assert.Contains("The Service \"badport\" is invalid: spec.ports[0].nodePort: Invalid value: 80", error, StringComparison.Ordinal);
+        Assert.Equal(before, lab.KubectlOk("1.29", "get", "svc", "-o", "name"));
+    }
+
+    [SkippableFact]
+    public void A_watch_shows_a_new_pod_as_it_is_created()
+    {
+        ApiLab.RequireKubectl("1.29");
+        using var watch = lab.StartKubectl("1.29", "get", "pods", "--watch", "-o", "name", "--request-timeout=20s");
+        // the list comes first; the pod is created only once kubectl has printed it, so it can only arrive as a watch event
+        Assert.True(ApiLab.ReadUntil(watch, "pod/test-pod", TimeSpan.FromSeconds(15)), "kubectl printed no initial list");
+        lab.KubectlOk("1.29", "run", "watched", "--image=busybox", "--", "sleep", "3600");
+        Assert.True(ApiLab.ReadUntil(watch, "pod/watched", TimeSpan.FromSeconds(15)), "the new pod never arrived on the watch");
+    }
+
+    [Fact]
+    public void A_request_without_a_client_certificate_is_unauthorized_as_k3s_answers_it()
+    {
+        var port = int.Parse(File.ReadAllText(Path.Combine(lab.LabDir, "apiserver.port")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        using var serverCa = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(lab.LabDir, "pki", "server-ca.crt"));
+        using var handler = new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = (_, certificate, chain, _) =>
+            {
+                chain!.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.Add(serverCa);
+                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                return chain.Build(certificate!);
+            },
+        };
+        using var client = new HttpClient(handler);
+        var response = client.GetAsync($"https://127.0.0.1:{port}/api/v1/pods").Result;
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("""{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}""",
+            response.Content.ReadAsStringAsync().Result.Trim());
+    }
+
+    [Fact]
+    public void The_server_certificate_names_what_k3s_names_and_is_signed_by_the_labs_ca()
+    {
+        var port = int.Parse(File.ReadAllText(Path.Combine(lab.LabDir, "apiserver.port")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        using var tcp = new TcpClient("127.0.0.1", port);
+        X509Certificate2? seen = null;
+        using var serverCa = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(lab.LabDir, "pki", "server-ca.crt"));
+        using var tls = new SslStream(tcp.GetStream(), false, (_, certificate, chain, _) =>
+        {
+            seen = X509CertificateLoader.LoadCertificate(certificate!.GetRawCertData());
+            chain!.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(serverCa);
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            return chain.Build(seen);
+        });
+        tls.AuthenticateAsClient("kubernetes.default.svc");
+        var san = seen!.Extensions.OfType<X509SubjectAlternativeNameExtension>().Single();
+        Assert.Equal(["kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local", "localhost", "vm1"], san.EnumerateDnsNames());
+        Assert.Equal(["127.0.0.1", "::1", "10.65.94.238", "10.43.0.1"], san.EnumerateIPAddresses().Select(a => a.ToString()));
+        Assert.StartsWith("CN=k3s-server-ca@", seen.Issuer, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public void The_labs_kubeconfig_is_merged_as_the_current_context_and_private()
+    {
+        var merged = File.ReadAllText(lab.Kubeconfig);
+        Assert.Contains($"current-context: kubelab-{lab.Name}", merged, StringComparison.Ordinal);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(lab.Kubeconfig));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(lab.LabDir, "pki", "client-admin.key")));
+        var printed = lab.Cli.Ok("kubeconfig", "--name", lab.Name);
+        Assert.Contains("client-key-data: ", printed, StringComparison.Ordinal);
+    }
+}
