@@ -2,6 +2,9 @@ using System.Text.Json;
 using k8s;
 using k8s.Models;
 using KubeLab.Core.Api;
+using KubeLab.Core.Control;
+using KubeLab.Core.Manifests;
+using KubeLab.Core.Model;
 
 namespace KubeLab.Core.Tests.Api;
 
@@ -67,6 +70,7 @@ public class TablePrintersTests
     [InlineData(119, "119s")]
     [InlineData(120, "2m")]
     [InlineData(123, "2m3s")]
+    [InlineData(275, "4m35s")]
     [InlineData(330, "5m30s")]
     [InlineData(599, "9m59s")]
     [InlineData(600, "10m")]
@@ -883,5 +887,81 @@ public class TablePrintersTests
     {
         var cm = new V1ConfigMap { Metadata = Meta("configmap3", TimeSpan.FromMinutes(5)), Data = new Dictionary<string, string> { ["a"] = "1", ["b"] = "2" } };
         Assert.Equal("[\"configmap3\",2,\"5m\"]", JsonSerializer.Serialize(TablePrinters.Cells("configmaps", cm, Now)));
+    }
+
+    // ---- The seed's view (/work/shared/seed: kubectl get nodes / svc -o wide / pods -o wide) ----
+
+    private static readonly DateTimeOffset SeedCreated = new(2024, 6, 10, 3, 57, 4, TimeSpan.Zero);
+    private static readonly DateTimeOffset SeedNow = SeedCreated + TimeSpan.FromHours(22) + TimeSpan.FromMinutes(12);
+
+    private static ClusterState SeedLab()
+    {
+        var state = ControlPlane.Bootstrap(LabConfig.Default("seed", created: SeedCreated), SeedCreated);
+        Assert.True(Scenarios.TryGet("seed", out var seed));
+        return ControlPlane.Apply(state, ManifestReader.Read(seed, "seed"), SeedCreated).State;
+    }
+
+    private static string Header(string resource, bool wide) =>
+        string.Join(" | ", TablePrinters.Columns(resource).Where(c => wide || c.Priority == 0).Select(c => c.Name.ToUpperInvariant()));
+
+    [Fact]
+    public void Column_names_are_the_headers_kubectl_prints_with_and_without_wide()
+    {
+        Assert.Equal("NAME | STATUS | ROLES | AGE | VERSION", Header("nodes", wide: false));
+        Assert.Equal("NAME | TYPE | CLUSTER-IP | EXTERNAL-IP | PORT(S) | AGE | SELECTOR", Header("services", wide: true));
+        Assert.Equal("NAME | READY | STATUS | RESTARTS | AGE | IP | NODE | NOMINATED NODE | READINESS GATES", Header("pods", wide: true));
+        Assert.Equal("NAME | READY | STATUS | RESTARTS | AGE", Header("pods", wide: false));
+    }
+
+    [Fact]
+    public void The_seed_labs_nodes_print_as_kubectl_get_nodes_in_the_cheat_sheet()
+    {
+        var rows = NodeObjects.For(SeedLab()).Select(n => TablePrinters.Cells("nodes", n, SeedNow).Take(6).ToArray()).ToList();
+        Assert.Equal(
+        [
+            ["vm1", "Ready", "control-plane,master", "22h", "v1.29.5+k3s1", "10.65.94.238"],
+            ["vm2", "Ready", "<none>", "22h", "v1.29.5+k3s1", "10.65.94.199"],
+            ["vm3", "Ready", "<none>", "22h", "v1.29.5+k3s1", "10.65.94.95"],
+        ], rows);
+    }
+
+    [Fact]
+    public void The_seed_labs_services_print_as_kubectl_get_svc_in_the_cheat_sheet()
+    {
+        var rows = SeedLab().All<V1Service>().ToDictionary(s => s.Metadata.Name, s => TablePrinters.Cells("services", s, SeedNow).ToArray());
+        Assert.Equal(["kubernetes", "ClusterIP", "10.43.0.1", "<none>", "443/TCP", "22h", "<none>"], rows["kubernetes"]);
+        Assert.Equal(["nginx-service", "ClusterIP", "10.43.180.238", "<none>", "80/TCP", "22h", "app=nginx"], rows["nginx-service"]);
+        Assert.Equal(["kube-dns", "ClusterIP", "10.43.0.10", "<none>", "53/UDP,53/TCP,9153/TCP", "22h"], rows["kube-dns"].Take(6));
+    }
+
+    [Fact]
+    public void The_seed_labs_pods_print_as_kubectl_get_pods_wide_in_the_cheat_sheet()
+    {
+        var rows = SeedLab().All<V1Pod>()
+            .Where(p => p.Metadata.NamespaceProperty is null or "default")
+            .Select(p => TablePrinters.Cells("pods", p, SeedNow).ToArray())
+            .ToDictionary(r => (string)r[5]!);
+        Assert.Equal(["1/1", "Running", "0", "22h", "10.42.0.8", "vm1", "<none>", "<none>"], rows["10.42.0.8"].Skip(1));
+        Assert.Equal(["1/1", "Running", "0", "22h", "10.42.2.2", "vm3", "<none>", "<none>"], rows["10.42.2.2"].Skip(1));
+        Assert.Equal(["1/1", "Running", "0", "22h", "10.42.1.2", "vm2", "<none>", "<none>"], rows["10.42.1.2"].Skip(1));
+        Assert.Equal(["test-pod", "1/1", "Running", "0", "22h", "10.42.1.4", "vm2", "<none>", "<none>"], rows["10.42.1.4"]);
+        Assert.Matches("^nginx-deployment-[a-z0-9]+-[a-z0-9]{5}$", (string)rows["10.42.0.8"][0]!);
+    }
+
+    [Fact]
+    public void A_pod_as_the_API_server_sends_it_in_JSON_prints_the_cheat_sheets_row()
+    {
+        const string json = """
+            {"apiVersion":"v1","kind":"Pod",
+             "metadata":{"name":"test-pod","namespace":"default","creationTimestamp":"2024-06-11T01:48:33Z","labels":{"run":"test-pod"}},
+             "spec":{"nodeName":"vm2","containers":[{"name":"test-pod","image":"nicolaka/netshoot","command":["sleep","infinity"]}]},
+             "status":{"phase":"Running","podIP":"10.42.1.4","podIPs":[{"ip":"10.42.1.4"}],
+                       "conditions":[{"type":"Initialized","status":"True"},{"type":"Ready","status":"True"},{"type":"PodScheduled","status":"True"}],
+                       "containerStatuses":[{"name":"test-pod","ready":true,"started":true,"restartCount":0,"image":"docker.io/nicolaka/netshoot:latest",
+                                             "imageID":"","state":{"running":{"startedAt":"2024-06-11T01:48:40Z"}}}]}}
+            """;
+        var pod = KubernetesJson.Deserialize<V1Pod>(json);
+        var listedAt = new DateTimeOffset(2024, 6, 11, 1, 53, 8, TimeSpan.Zero);
+        Assert.Equal(["test-pod", "1/1", "Running", "0", "4m35s", "10.42.1.4", "vm2", "<none>", "<none>"], TablePrinters.Cells("pods", pod, listedAt));
     }
 }
