@@ -7,6 +7,9 @@ namespace KubeLab.Core.Api;
 /// <summary>One column of a meta.k8s.io/v1 Table (metav1.TableColumnDefinition).</summary>
 public sealed record TableColumn(string Name, string Type, string Format, int Priority, string Description);
 
+/// <summary>A condition of a Table row (metav1.TableRowCondition); kube-apiserver sets one on finished pods.</summary>
+public sealed record TableRowCondition(string Type, string Status, string Reason, string Message);
+
 /// <summary>
 /// The columns and cells kube-apiserver v1.29 puts in a meta.k8s.io/v1 Table for `kubectl get`, following
 /// kubernetes/kubernetes pkg/printers/internalversion/printers.go (release-1.29): AddHandlers' column definitions and
@@ -47,6 +50,20 @@ public static partial class TablePrinters
             _ => DefaultCells(value),
         };
     }
+
+    /// <summary>
+    /// The row's conditions: printPod marks a Succeeded or Failed pod's row Completed (podSuccessConditions,
+    /// podFailedConditions); every other row has none.
+    /// </summary>
+    public static IReadOnlyList<TableRowCondition> RowConditions(string resource, IKubernetesObject<V1ObjectMeta> value) =>
+        resource == "pods" && value is V1Pod pod
+            ? pod.Status?.Phase switch
+            {
+                "Succeeded" => [new TableRowCondition("Completed", "True", "Succeeded", "The pod has completed successfully.")],
+                "Failed" => [new TableRowCondition("Completed", "True", "Failed", "The pod failed.")],
+                _ => [],
+            }
+            : [];
 
     /// <summary>The default table convertor's row: the name and the creation time in RFC 3339 UTC (a "date" cell).</summary>
     private static object?[] DefaultCells(IKubernetesObject<V1ObjectMeta> value)

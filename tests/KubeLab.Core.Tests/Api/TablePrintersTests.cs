@@ -392,6 +392,19 @@ public class TablePrintersTests
         Assert.Equal(["test1", "1/2", "podPhase", "6", "<unknown>", "1.1.1.1", "test1", "node1", "1/3"], Row("pods", pod));
     }
 
+    [Fact]
+    public void Finished_pods_rows_carry_the_completed_condition()
+    {
+        Assert.Empty(TablePrinters.RowConditions("pods", Pod("test1", 2, "Running", [Status(true, 3, Running()), Status(restarts: 3)])));
+        Assert.Equal(
+            [new TableRowCondition("Completed", "True", "Succeeded", "The pod has completed successfully.")],
+            TablePrinters.RowConditions("pods", Pod("test1", 2, "Succeeded", [Status(true, 3, Running()), Status(restarts: 3)])));
+        var failed = Pod("test2", 2, "Failed", [Status(true, 3, Running()), Status(restarts: 3)]);
+        Assert.Equal([new TableRowCondition("Completed", "True", "Failed", "The pod failed.")], TablePrinters.RowConditions("pods", failed));
+        Assert.Equal(NarrowPod("test2", "1/2", "Failed", "6", "<unknown>"), Row("pods", failed));
+        Assert.Empty(TablePrinters.RowConditions("services", new V1Service()));
+    }
+
     // ---- Services (TestPrintService, TestPrintServiceLoadBalancer) ----
 
     private static V1Service Service(string name, string type, IList<V1ServicePort>? ports = null, IList<string>? externalIPs = null,
