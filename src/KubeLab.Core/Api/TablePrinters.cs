@@ -25,7 +25,7 @@ public static partial class TablePrinters
     public static IReadOnlyList<TableColumn> Columns(string resource) =>
         ColumnsByResource.TryGetValue(resource, out var columns) ? columns : DefaultColumns;
 
-    /// <summary>The row's cells, in column order, as the API server would encode them in JSON (strings, longs).</summary>
+    /// <summary>The row's cells, in column order, as the API server would encode them in JSON (strings, longs, booleans).</summary>
     public static IReadOnlyList<object?> Cells(string resource, IKubernetesObject<V1ObjectMeta> value, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(value);
@@ -47,6 +47,12 @@ public static partial class TablePrinters
             "daemonsets" => DaemonSet(As<V1DaemonSet>(resource, value), now),
             "statefulsets" => StatefulSet(As<V1StatefulSet>(resource, value), now),
             "jobs" => Job(As<V1Job>(resource, value), now),
+            "ingresses" => Ingress(As<V1Ingress>(resource, value), now),
+            "ingressclasses" => IngressClass(As<V1IngressClass>(resource, value), now),
+            "networkpolicies" => NetworkPolicy(As<V1NetworkPolicy>(resource, value), now),
+            "storageclasses" => StorageClass(As<V1StorageClass>(resource, value), now),
+            "rolebindings" => RoleBinding(As<V1RoleBinding>(resource, value), now),
+            "clusterrolebindings" => ClusterRoleBinding(As<V1ClusterRoleBinding>(resource, value), now),
             _ => DefaultCells(value),
         };
     }
@@ -250,6 +256,55 @@ public static partial class TablePrinters
             NameColumn,
             C("Holder", SwaggerDoc.Of("LeaseSpec.holderIdentity")),
             AgeColumn,
+        ],
+        ["ingresses"] =
+        [
+            NameColumn,
+            C("Class", "The name of the IngressClass resource that should be used for additional configuration"),
+            C("Hosts", "Hosts that incoming requests are matched against before the ingress rule"),
+            C("Address", "Address is a list containing ingress points for the load-balancer"),
+            C("Ports", "Ports of TLS configurations that open"),
+            AgeColumn,
+        ],
+        ["ingressclasses"] =
+        [
+            NameColumn,
+            C("Controller", "Controller that is responsible for handling this class"),
+            C("Parameters", "A reference to a resource with additional parameters"),
+            AgeColumn,
+        ],
+        ["networkpolicies"] =
+        [
+            NameColumn,
+            C("Pod-Selector", SwaggerDoc.Of("NetworkPolicySpec.podSelector")),
+            AgeColumn,
+        ],
+        ["storageclasses"] =
+        [
+            NameColumn,
+            C("Provisioner", SwaggerDoc.Of("StorageClass.provisioner")),
+            C("ReclaimPolicy", SwaggerDoc.Of("StorageClass.reclaimPolicy")),
+            C("VolumeBindingMode", SwaggerDoc.Of("StorageClass.volumeBindingMode")),
+            C("AllowVolumeExpansion", SwaggerDoc.Of("StorageClass.allowVolumeExpansion")),
+            AgeColumn,
+        ],
+        ["rolebindings"] =
+        [
+            NameColumn,
+            C("Role", SwaggerDoc.Of("RoleBinding.roleRef")),
+            AgeColumn,
+            Wide("Users", "Users in the roleBinding"),
+            Wide("Groups", "Groups in the roleBinding"),
+            Wide("ServiceAccounts", "ServiceAccounts in the roleBinding"),
+        ],
+        ["clusterrolebindings"] =
+        [
+            NameColumn,
+            C("Role", SwaggerDoc.Of("ClusterRoleBinding.roleRef")),
+            AgeColumn,
+            Wide("Users", "Users in the clusterRoleBinding"),
+            Wide("Groups", "Groups in the clusterRoleBinding"),
+            Wide("ServiceAccounts", "ServiceAccounts in the clusterRoleBinding"),
         ],
         ["endpointslices"] =
         [

@@ -843,6 +843,95 @@ public class TablePrintersTests
         Assert.Equal(["test1", "2/5", "0s", "fake-container1,fake-container2", "fake-image1,fake-image2"], Row("statefulsets", sts));
     }
 
+    // ---- Ingresses, ingress classes, network policies, storage classes, role bindings ----
+
+    [Fact]
+    public void Ingress_rows_show_class_hosts_address_and_ports()
+    {
+        var ingress = new V1Ingress
+        {
+            Metadata = Meta("test1", TimeSpan.FromDays(3650)),
+            Spec = new V1IngressSpec
+            {
+                IngressClassName = "foo",
+                DefaultBackend = new V1IngressBackend { Service = new V1IngressServiceBackend { Name = "default-backend", Port = new V1ServiceBackendPort { Name = "default-backend", Number = 80 } } },
+            },
+            Status = new V1IngressStatus
+            {
+                LoadBalancer = new V1IngressLoadBalancerStatus { Ingress = [new V1IngressLoadBalancerIngress { Ip = "2.3.4.5", Hostname = "localhost.localdomain" }] },
+            },
+        };
+        Assert.Equal(["test1", "foo", "*", "2.3.4.5", "80", "10y"], Row("ingresses", ingress));
+
+        ingress.Spec.IngressClassName = null;
+        ingress.Spec.Tls = [new V1IngressTLS { Hosts = ["a.example.com"] }];
+        ingress.Spec.Rules = [.. new[] { "a.example.com", "", "b.example.com", "c.example.com", "d.example.com" }.Select(h => new V1IngressRule { Host = h })];
+        Assert.Equal(["test1", "<none>", "a.example.com,b.example.com,c.example.com + 2 more...", "2.3.4.5", "80, 443", "10y"], Row("ingresses", ingress));
+    }
+
+    [Fact]
+    public void Ingress_class_rows_show_the_controller_and_parameters()
+    {
+        var withParams = new V1IngressClass
+        {
+            Metadata = Meta("test1", TimeSpan.FromDays(3650)),
+            Spec = new V1IngressClassSpec { Controller = "example.com/controller", Parameters = new V1IngressClassParametersReference { Kind = "customgroup", Name = "example" } },
+        };
+        Assert.Equal(["test1", "example.com/controller", "customgroup/example", "10y"], Row("ingressclasses", withParams));
+        withParams.Spec.Parameters.ApiGroup = "example.com";
+        Assert.Equal(["test1", "example.com/controller", "customgroup.example.com/example", "10y"], Row("ingressclasses", withParams));
+        var bare = new V1IngressClass { Metadata = Meta("test2", TimeSpan.FromDays(11 * 365)), Spec = new V1IngressClassSpec { Controller = "example.com/controller2" } };
+        Assert.Equal(["test2", "example.com/controller2", "<none>", "11y"], Row("ingressclasses", bare));
+    }
+
+    [Fact]
+    public void Network_policy_rows_show_the_pod_selector()
+    {
+        Assert.Equal(["all", "<none>", "5m"], Row("networkpolicies", new V1NetworkPolicy { Metadata = Meta("all", TimeSpan.FromMinutes(5)), Spec = new V1NetworkPolicySpec { PodSelector = new V1LabelSelector() } }));
+        Assert.Equal(["web", "app=nginx", "5m"], Row("networkpolicies", new V1NetworkPolicy { Metadata = Meta("web", TimeSpan.FromMinutes(5)), Spec = new V1NetworkPolicySpec { PodSelector = Selector("app", "nginx") } }));
+    }
+
+    [Fact]
+    public void Storage_class_rows_default_the_policies_and_mark_the_default_class()
+    {
+        Assert.Equal(["sc1", "kubernetes.io/glusterfs", "Delete", "Immediate", false, "0s"],
+            Row("storageclasses", new V1StorageClass { Metadata = Meta("sc1", AlmostNow), Provisioner = "kubernetes.io/glusterfs" }));
+        Assert.Equal(["sc5", "kubernetes.io/nfs", "Retain", "WaitForFirstConsumer", false, "5m"],
+            Row("storageclasses", new V1StorageClass { Metadata = Meta("sc5", TimeSpan.FromMinutes(5)), Provisioner = "kubernetes.io/nfs", ReclaimPolicy = "Retain", VolumeBindingMode = "WaitForFirstConsumer" }));
+        Assert.Equal(["sc6", "kubernetes.io/nfs", "Retain", "WaitForFirstConsumer", true, "5m"],
+            Row("storageclasses", new V1StorageClass { Metadata = Meta("sc6", TimeSpan.FromMinutes(5)), Provisioner = "kubernetes.io/nfs", ReclaimPolicy = "Retain", VolumeBindingMode = "WaitForFirstConsumer", AllowVolumeExpansion = true }));
+        // k3s's own class, as `kubectl get storageclass` shows it.
+        var localPath = new V1StorageClass
+        {
+            Metadata = new V1ObjectMeta
+            {
+                Name = "local-path",
+                CreationTimestamp = Ago(TimeSpan.FromHours(22)),
+                Annotations = new Dictionary<string, string> { ["storageclass.kubernetes.io/is-default-class"] = "true" },
+            },
+            Provisioner = "rancher.io/local-path",
+            ReclaimPolicy = "Delete",
+            VolumeBindingMode = "WaitForFirstConsumer",
+            AllowVolumeExpansion = false,
+        };
+        Assert.Equal(["local-path (default)", "rancher.io/local-path", "Delete", "WaitForFirstConsumer", false, "22h"], Row("storageclasses", localPath));
+    }
+
+    [Fact]
+    public void Binding_rows_show_the_role_and_the_subjects_by_kind()
+    {
+        var subjects = new List<Rbacv1Subject>
+        {
+            new() { Kind = "User", Name = "user-name" },
+            new() { Kind = "Group", Name = "group-name" },
+            new() { Kind = "ServiceAccount", Name = "service-account-name", NamespaceProperty = "service-account-namespace" },
+        };
+        var crb = new V1ClusterRoleBinding { Metadata = Meta("binding2", AlmostNow), RoleRef = new V1RoleRef { Kind = "Role", Name = "role-name" }, Subjects = subjects };
+        Assert.Equal(["binding2", "Role/role-name", "0s", "user-name", "group-name", "service-account-namespace/service-account-name"], Row("clusterrolebindings", crb));
+        var rb = new V1RoleBinding { Metadata = Meta("binding1", AlmostNow), RoleRef = new V1RoleRef { Kind = "Role", Name = "extension-apiserver-authentication-reader" } };
+        Assert.Equal(["binding1", "Role/extension-apiserver-authentication-reader", "0s", "", "", ""], Row("rolebindings", rb));
+    }
+
     // ---- The default table (apiserver registry/rest/table.go) ----
 
     [Fact]
@@ -875,6 +964,12 @@ public class TablePrintersTests
         { "daemonsets", new V1DaemonSet() },
         { "statefulsets", new V1StatefulSet() },
         { "jobs", new V1Job() },
+        { "ingresses", new V1Ingress() },
+        { "ingressclasses", new V1IngressClass() },
+        { "networkpolicies", new V1NetworkPolicy() },
+        { "storageclasses", new V1StorageClass() },
+        { "rolebindings", new V1RoleBinding() },
+        { "clusterrolebindings", new V1ClusterRoleBinding() },
         { "customresourcedefinitions", new V1CustomResourceDefinition() },
     };
 
@@ -884,7 +979,7 @@ public class TablePrintersTests
     {
         var cells = TablePrinters.Cells(resource, value, Now);
         Assert.Equal(TablePrinters.Columns(resource).Count, cells.Count);
-        Assert.All(cells, c => Assert.True(c is string or long, $"{resource}: cell {c} is {c?.GetType().Name}"));
+        Assert.All(cells, c => Assert.True(c is string or long or bool, $"{resource}: cell {c} is {c?.GetType().Name}"));
         Assert.All(TablePrinters.Columns(resource), c => Assert.False(string.IsNullOrWhiteSpace(c.Description), $"{resource}: {c.Name} has no description"));
     }
 
