@@ -14,8 +14,10 @@ public sealed record TableRowCondition(string Type, string Status, string Reason
 /// The columns and cells kube-apiserver v1.29 puts in a meta.k8s.io/v1 Table for `kubectl get`, following
 /// kubernetes/kubernetes pkg/printers/internalversion/printers.go (release-1.29): AddHandlers' column definitions and
 /// the print* functions. Priority-1 columns are the ones kubectl shows only with -o wide; the server always sends
-/// them. Cells are strings or longs (Go's int64), as the server encodes them in JSON. Resources without a printer
+/// them. Cells are strings, longs (Go's int64) or booleans, as the server encodes them in JSON. Resources without a printer
 /// get the API server's default table (staging/src/k8s.io/apiserver/pkg/registry/rest/table.go: Name, Created At).
+/// No table has a Namespace column: `kubectl get -A` prints NAMESPACE from each row's object (the row's
+/// PartialObjectMetadata, includeObject=Metadata by default), so the server must send that object with every row.
 /// </summary>
 public static partial class TablePrinters
 {
