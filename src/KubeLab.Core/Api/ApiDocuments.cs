@@ -264,6 +264,18 @@ public static class ApiDocuments
             {
                 ["cells"] = new JsonArray(TablePrinters.Cells(resource.Plural, item, now).Select(Cell).ToArray()),
             };
+            var conditions = TablePrinters.RowConditions(resource.Plural, item);
+            if (conditions.Count > 0)
+            {
+                row["conditions"] = new JsonArray(conditions.Select(c => (JsonNode)new JsonObject
+                {
+                    ["type"] = c.Type,
+                    ["status"] = c.Status,
+                    ["reason"] = c.Reason,
+                    ["message"] = c.Message,
+                }).ToArray());
+            }
+
             switch (include)
             {
                 case IncludeObject.Object:
