@@ -9,8 +9,8 @@ namespace KubeLab.Realize.Netns;
 
 /// <summary>
 /// What runs beside the agent's workloads and follows the same states: the lab's API server. Started once with
-/// the first state (before the workloads, so that the API answers as early as possible), then handed every state
-/// the agent serves, before the agent reports it ready.
+/// the first state (alongside the workloads), then handed every state the agent serves, before the agent reports
+/// it ready.
 /// </summary>
 public interface IAgentCompanion : IAsyncDisposable
 {
@@ -74,15 +74,14 @@ public static class LabAgent
     {
         var state = StateFile.Deserialize(await File.ReadAllTextAsync(statePath, stop), statePath);
         var stamp = File.GetLastWriteTimeUtc(statePath);
-        if (companion is not null)
-        {
-            await companion.StartAsync(state, stop);
-            companion.Publish(state);
-        }
-
+        // the API server and the workloads start side by side (each is mostly JIT and socket set-up); both are up
+        // before the agent reports ready
+        var api = companion?.StartAsync(state, stop) ?? Task.CompletedTask;
         // only a netns lab has namespaces for DNS and HTTP; a model-only lab's agent is its API server alone
         options = state.Config.Driver == "netns" ? options : null;
         var workloads = options is null ? null : await LabWorkloads.StartAsync(SnapshotBuilder.FromState(state), options, log, stop);
+        await api;
+        companion?.Publish(state);
         Report(labDir, state.Generation, workloads);
         while (!stop.IsCancellationRequested)
         {
