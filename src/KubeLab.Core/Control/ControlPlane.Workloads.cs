@@ -12,7 +12,7 @@ public sealed partial class ControlPlane
     {
         foreach (var deployment in All<V1Deployment>().ToList())
         {
-            var hash = TemplateHash(deployment.Spec.Template, deployment.Status?.CollisionCount ?? 0);
+            var hash = TemplateHash(deployment.Spec.Template, deployment.Status?.CollisionCount);
             var rsName = $"{deployment.Metadata.Name}-{hash}";
             var ns = deployment.Metadata.NamespaceProperty;
             var owned = All<V1ReplicaSet>().Where(rs => rs.Metadata.NamespaceProperty == ns
@@ -131,14 +131,6 @@ public sealed partial class ControlPlane
         }
     }
 
-    /// <summary>
-    /// pod-template-hash: FNV-32a of the template (and the collision count), its decimal digits mapped into
-    /// the safe alphabet, as controller.ComputeHash does. Kubernetes hashes Go's printout of the struct,
-    /// KubeLab the template's JSON, so the digits differ from a real cluster's; the form is the same.
-    /// </summary>
-    public static string TemplateHash(V1PodTemplateSpec template, int collisionCount)
-    {
-        var hash = Names.Fnv32a(KubeObjects.ToJson(template) + (collisionCount == 0 ? "" : collisionCount.ToString(CultureInfo.InvariantCulture)));
-        return Names.SafeEncode(hash.ToString(CultureInfo.InvariantCulture));
-    }
+    /// <summary>pod-template-hash as the Deployment controller computes it (<see cref="PodTemplateHash"/>).</summary>
+    public static string TemplateHash(V1PodTemplateSpec template, int? collisionCount) => PodTemplateHash.Compute(template, collisionCount);
 }

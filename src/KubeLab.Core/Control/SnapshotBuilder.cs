@@ -46,6 +46,8 @@ public static class SnapshotBuilder
             EndpointSlices = list.OfType<V1EndpointSlice>().Select(ToEndpointSlice).ToList(),
             Deployments = list.OfType<V1Deployment>().Select(ToDeployment).ToList(),
             ReplicaSets = list.OfType<V1ReplicaSet>().Select(ToReplicaSet).ToList(),
+            NodeHosts = list.OfType<V1ConfigMap>()
+                .FirstOrDefault(c => c.Metadata.NamespaceProperty == "kube-system" && c.Metadata.Name == "coredns")?.Data is { } data && data.TryGetValue("NodeHosts", out var hosts) ? hosts : null,
         };
     }
 

@@ -104,7 +104,9 @@ public sealed partial class CoreDnsZone
 
         namespaces = new HashSet<string>(options.Namespaces ?? DefaultNamespaces(snapshot), StringComparer.Ordinal);
 
-        foreach (var host in options.NodeHosts ?? NodeHosts.For(snapshot))
+        // hosts /etc/coredns/NodeHosts { reload 15s }: the file is the coredns ConfigMap's NodeHosts key, lines users
+        // add included (k3s's node controller keeps them); without the ConfigMap, one line per node as k3s writes them.
+        foreach (var host in options.NodeHosts ?? (snapshot.NodeHosts is { } text ? NodeHosts.Parse(text) : NodeHosts.For(snapshot)))
         {
             var name = DnsName.Fqdn(host.Name).ToLowerInvariant();
             if (!hostsByName.TryGetValue(name, out var addresses))

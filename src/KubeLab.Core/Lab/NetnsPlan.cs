@@ -54,7 +54,9 @@ public static class NetnsPlan
             $"route add default via {config.Gateway} dev {NetnsNames.NodeUplink} proto dhcp src {node.InternalIP} metric 100",
             // flannel's VXLAN device (pkg/backend/vxlan/device.go): VNI 1, the node IP as local, no learning,
             // the kernel's default port 8472, MTU = ens3 − 50; address = the pod CIDR's network address /32.
-            $"link add {NetnsNames.Vxlan} address {node.VtepMac} mtu {LabDefaults.FlannelMtu} type vxlan id {LabDefaults.VxlanId} local {node.InternalIP} dev {NetnsNames.NodeUplink} dstport {LabDefaults.VxlanPort} nolearning",
+            // txqueuelen 0: flannel's netlink.Vxlan has a zero LinkAttrs.TxQLen, which vishvananda/netlink sends
+            // as IFLA_TXQLEN 0, so `ip link` shows no "qlen" for flannel.1 on a real node.
+            $"link add {NetnsNames.Vxlan} address {node.VtepMac} mtu {LabDefaults.FlannelMtu} txqueuelen 0 type vxlan id {LabDefaults.VxlanId} local {node.InternalIP} dev {NetnsNames.NodeUplink} dstport {LabDefaults.VxlanPort} nolearning",
             $"addr add {node.PodCidr.BaseAddress}/32 dev {NetnsNames.Vxlan}",
             $"link set {NetnsNames.Vxlan} up",
         };
@@ -92,11 +94,15 @@ public static class NetnsPlan
         return commands;
     }
 
-    /// <summary>The bridge plugin's cni0, made on a node's first pod: gateway .1/24, MTU 1450.</summary>
+    /// <summary>
+    /// The bridge plugin's cni0, made on a node's first pod: gateway .1/24, MTU 1450, with the subnet's broadcast
+    /// address (vishvananda/netlink's AddrAdd fills in the broadcast of an IPv4 address shorter than /31, so a real
+    /// node shows "brd 10.42.N.255").
+    /// </summary>
     public static IReadOnlyList<string> Cni0(NodeConfig node) =>
     [
         $"link add {NetnsNames.PodBridge} mtu {LabDefaults.FlannelMtu} type bridge",
-        $"addr add {IPMath.Add(node.PodCidr.BaseAddress, 1)}/{node.PodCidr.PrefixLength} dev {NetnsNames.PodBridge}",
+        $"addr add {IPMath.Add(node.PodCidr.BaseAddress, 1)}/{node.PodCidr.PrefixLength} broadcast + dev {NetnsNames.PodBridge}",
         $"link set {NetnsNames.PodBridge} up",
     ];
 
@@ -105,7 +111,9 @@ public static class NetnsPlan
 
     /// <summary>
     /// A pod's sandbox as the bridge plugin makes it: a veth with eth0 in the pod and "vethXXXXXXXX" on cni0
-    /// (hairpin on, MTU 1450), the pod's address and routes (10.42.0.0/16 via the gateway, then the default).
+    /// (hairpin on), both ends with the MTU flannel's CNI config gives (FLANNEL_MTU 1450: the bridge plugin's
+    /// SetupVeth sets it on both), the pod's address with its broadcast and routes (10.42.0.0/16 via the gateway,
+    /// then the default).
     /// Returns the node-side lines (for the node's batch) and the pod's own commands.
     /// </summary>
     public static (IReadOnlyList<string> NodeLines, IReadOnlyList<HostCommand> PodCommands) Pod(LabConfig config, NodeConfig node, Pod pod)
@@ -115,7 +123,7 @@ public static class NetnsPlan
         var gateway = IPMath.Add(node.PodCidr.BaseAddress, 1);
         var nodeLines = new List<string>
         {
-            $"link add {veth} mtu {LabDefaults.FlannelMtu} type veth peer name eth0 netns {ns}",
+            $"link add {veth} mtu {LabDefaults.FlannelMtu} type veth peer name eth0 mtu {LabDefaults.FlannelMtu} netns {ns}",
             $"link set {veth} master {NetnsNames.PodBridge}",
             $"link set {veth} type bridge_slave hairpin on",
             $"link set {veth} up",
@@ -125,7 +133,7 @@ public static class NetnsPlan
             HostCommand.IpBatch(ns,
             [
                 "link set lo up",
-                $"addr add {pod.IP}/{node.PodCidr.PrefixLength} dev eth0",
+                $"addr add {pod.IP}/{node.PodCidr.PrefixLength} broadcast + dev eth0",
                 "link set eth0 up",
                 $"route add {config.ClusterCidr} via {gateway} dev eth0",
                 $"route add default via {gateway} dev eth0",

@@ -13,6 +13,8 @@ public sealed record ClusterSnapshot
     public IReadOnlyList<EndpointSlice> EndpointSlices { get; init; } = [];
     public IReadOnlyList<Deployment> Deployments { get; init; } = [];
     public IReadOnlyList<ReplicaSet> ReplicaSets { get; init; } = [];
+    /// <summary>The kube-system/coredns ConfigMap's NodeHosts (CoreDNS's /etc/coredns/NodeHosts), if the cluster has it.</summary>
+    public string? NodeHosts { get; init; }
 
     public Node? FindNode(string name) => Nodes.FirstOrDefault(n => n.Name == name);
 

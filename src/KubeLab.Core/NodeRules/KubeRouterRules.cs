@@ -39,6 +39,18 @@ public static class KubeRouterRules
             return new Jump("filter", pair.Item1, $"-m comment --comment \"kube-router netpol - {id}\" -j {pair.Item2}", JumpMode.EnsureFirst);
         });
 
+    /// <summary>
+    /// k3s's fork of kube-router (k3s-io/kube-router v2.1.2, which k3s v1.29.5's go.mod puts in place of
+    /// cloudnativelabs/kube-router/v2) changes ensureExplicitAccept: the ACCEPT for packets that passed the
+    /// policies (mark 0x20000) goes into INPUT, FORWARD and OUTPUT themselves, right after the last rule that
+    /// mentions KUBE (so after kube-proxy's jumps and before flannel's FLANNEL-FWD), where upstream appends it
+    /// to KUBE-ROUTER-INPUT/FORWARD/OUTPUT.
+    /// </summary>
+    internal static IEnumerable<Jump> ExplicitAccepts() =>
+        new[] { "INPUT", "FORWARD", "OUTPUT" }.Select(chain => new Jump("filter", chain,
+            "-m comment --comment \"KUBE-ROUTER rule to explicitly ACCEPT traffic that comply to network policies\" -m mark --mark 0x20000/0x20000 -j ACCEPT",
+            JumpMode.InsertAfterLastKube));
+
     internal static void AddTo(RuleTables tables, ClusterSnapshot snapshot, Node node, long syncVersion)
     {
         foreach (var chain in new[] { InputChain, ForwardChain, OutputChain, DefaultPolicyChain })
@@ -81,11 +93,6 @@ public static class KubeRouterRules
             tables.Rule("filter", $"-A {ForwardChain} -s {ip} -m comment --comment {from} -j {chain}");
             tables.Rule("filter", $"-A {OutputChain} -s {ip} -m comment --comment {from} -j {chain}");
             tables.Rule("filter", $"-A {ForwardChain} -s {ip} -m physdev --physdev-is-bridged -m comment --comment {from} -j {chain}");
-        }
-
-        foreach (var chain in new[] { InputChain, ForwardChain, OutputChain })
-        {
-            tables.Rule("filter", $"-A {chain} -m comment --comment \"rule to explicitly ACCEPT traffic that comply to network policies\" -m mark --mark 0x20000/0x20000 -j ACCEPT");
         }
 
         for (var i = 0; i < pods.Count; i++)

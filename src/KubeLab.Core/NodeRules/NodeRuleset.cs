@@ -119,7 +119,7 @@ public static class NodeRuleset
 
         if (components.HasFlag(Component.KubeRouter))
         {
-            foreach (var jump in KubeRouterRules.Jumps())
+            foreach (var jump in KubeRouterRules.Jumps().Concat(KubeRouterRules.ExplicitAccepts()))
             {
                 tables.Apply(jump);
             }

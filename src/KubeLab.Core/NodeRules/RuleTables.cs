@@ -9,6 +9,11 @@ internal enum JumpMode
     AppendIfMissing,
     /// <summary>Moved to position 1 on every sync: kube-router's ensureRuleAtPosition.</summary>
     EnsureFirst,
+    /// <summary>
+    /// If missing, inserted right after the last rule whose `iptables -S` line contains "KUBE" (at the top when
+    /// there is none): k3s's kube-router fork, ensureExplicitAccept (k3s-io/kube-router v2.1.2).
+    /// </summary>
+    InsertAfterLastKube,
 }
 
 /// <summary>One jump from a built-in chain, as the program ensures it.</summary>
@@ -87,6 +92,9 @@ internal sealed class RuleTables
                 }
 
                 rules.Insert(0, jump.Spec);
+                break;
+            case JumpMode.InsertAfterLastKube when index < 0:
+                rules.Insert(rules.FindLastIndex(r => $"-A {jump.Chain} {r}".Contains("KUBE", StringComparison.Ordinal)) + 1, jump.Spec);
                 break;
         }
     }

@@ -41,6 +41,7 @@ public static class LabAgent
             PodNetns = pod => NetnsNames.Pod(lab, pod.Namespace, pod.Name),
             LabFolder = labDir,
             UnderlayNetns = NetnsNames.Underlay(lab),
+            NodeNetns = node => NetnsNames.Node(lab, node),
             UseRealNginx = UseRealNginx(Environment.GetEnvironmentVariable(NginxVariable)),
             MaxRealNginxPods = MaxRealNginxPods(Environment.GetEnvironmentVariable(NginxVariable)),
         };

@@ -73,6 +73,7 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
             foreach (var node in config.Nodes)
             {
                 RunAll(NetnsPlan.Node(config, node, pods.Any(p => p.NodeName == node.Name)));
+                WriteNodeFiles(config, node);
             }
         });
         steps.Step($"Creating {pods.Count} pod sandboxes (veth on cni0, eth0, routes, resolv.conf)", () => AddPods(config, pods));
@@ -127,7 +128,8 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
     public int Exec(ClusterState state, string target, IReadOnlyList<string> command)
     {
         var lab = state.Config.Name;
-        var netns = state.Config.Nodes.Any(n => n.Name == target)
+        var isNode = state.Config.Nodes.Any(n => n.Name == target);
+        var netns = isNode
             ? NetnsNames.Node(lab, target)
             : NetnsNames.Pod(lab, target.Split('/')[0], target.Split('/')[1]);
         if (!ExistingNamespaces(lab).Contains(netns))
@@ -135,8 +137,10 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
             throw KubeLabException.NotFound($"{target}: its network namespace {netns} does not exist (no address yet, or the lab is down); `kubelab up --name {lab}` rebuilds the lab");
         }
 
-        // `ip netns exec` also bind-mounts /etc/netns/<ns>/resolv.conf and hosts for the command.
-        var info = new ProcessStartInfo("ip", ["netns", "exec", netns, .. command]) { UseShellExecute = false };
+        // `ip netns exec` also bind-mounts /etc/netns/<ns>/resolv.conf and hosts for the command; NetnsExec adds the
+        // hostname, the pod's view of namespace ids and the node's /run/flannel.
+        var argv = NetnsExec.Argv(netns, ExecHostname(state, target), !isNode, isNode ? RunFlannelDir(lab, target) : null, command);
+        var info = new ProcessStartInfo(argv[0], argv.Skip(1)) { UseShellExecute = false };
         using var process = Process.Start(info) ?? throw KubeLabException.Host("cannot start `ip netns exec`");
         process.WaitForExit();
         return process.ExitCode;
@@ -222,6 +226,33 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
         {
             DeleteEtcNetns(ns);
         }
+    }
+
+    /// <summary>A node's files: the VM's resolv.conf and hosts (mounted over /etc by `ip netns exec`) and flannel's subnet.env.</summary>
+    private void WriteNodeFiles(LabConfig config, NodeConfig node)
+    {
+        var folder = Path.Combine(EtcNetns, NetnsNames.Node(config.Name, node.Name));
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "resolv.conf"), NodeFiles.ResolvConf(config));
+        File.WriteAllText(Path.Combine(folder, "hosts"), NodeFiles.Hosts(node));
+        var run = RunFlannelDir(config.Name, node.Name);
+        Directory.CreateDirectory(run);
+        File.WriteAllText(Path.Combine(run, Path.GetFileName(NodeFiles.SubnetEnvPath)), NodeFiles.SubnetEnv(config, node));
+    }
+
+    /// <summary>Where a node's /run/flannel lives on this machine: &lt;lab folder&gt;/nodes/&lt;node&gt;/run/flannel.</summary>
+    public string RunFlannelDir(string lab, string node) => Path.Combine(store.LabDir(lab), "nodes", node, "run", "flannel");
+
+    /// <summary>The kubelet sets a pod's hostname to spec.hostname, else its name; a node's is the VM's name.</summary>
+    private static string ExecHostname(ClusterState state, string target)
+    {
+        if (!target.Contains('/', StringComparison.Ordinal))
+        {
+            return target;
+        }
+
+        var (ns, name) = (target.Split('/')[0], target.Split('/')[1]);
+        return (state.Find("Pod", ns, name)?.Object as k8s.Models.V1Pod)?.Spec?.Hostname ?? name;
     }
 
     /// <summary>kubelet's resolv.conf and hosts, which `ip netns exec` mounts over /etc for the pod's commands.</summary>
@@ -323,6 +354,18 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
             {
                 Directory.Delete(folder, recursive: true);
             }
+        }
+
+        var nodesFolder = Path.Combine(store.LabDir(lab), "nodes");
+        if (Directory.Exists(nodesFolder))
+        {
+            Directory.Delete(nodesFolder, recursive: true);
+        }
+
+        // the mount point NetnsExec made for nodes' /run/flannel, if it is still empty (a real flannel host's is not)
+        if (Directory.Exists("/run/flannel") && !Directory.EnumerateFileSystemEntries("/run/flannel").Any())
+        {
+            Directory.Delete("/run/flannel");
         }
     }
 

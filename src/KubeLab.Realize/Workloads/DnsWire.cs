@@ -11,9 +11,17 @@ namespace KubeLab.Realize.Workloads;
 /// <summary>Converts KubeLab's library-free answers to and from ARSoft.Tools.Net's wire messages.</summary>
 internal static class DnsWire
 {
-    public static DnsMessage ToResponse(DnsMessage query, DnsAnswerSet answer, bool recursionAvailable)
+    public static DnsMessage ToResponse(DnsMessage query, DnsAnswerSet answer, bool recursionAvailable, bool echoCookie = false)
     {
         var response = query.CreateResponseInstance();
+        if (echoCookie && query.IsEDnsEnabled && query.EDnsOptions is { } requestOpt && response.EDnsOptions is { } responseOpt)
+        {
+            // CoreDNS (request.Request.SizeAndDo) reuses the query's OPT record for the reply: version 0, the client's
+            // UDP size, and of its options only the supported ones (edns.SupportedOption: NSID, EXPIRE, COOKIE,
+            // TCP-KEEPALIVE, PADDING), unchanged. So the client cookie comes back as it was sent, with no server cookie.
+            responseOpt.Options.AddRange(requestOpt.Options.OfType<CookieOption>());
+        }
+
         response.ReturnCode = (ReturnCode)(int)answer.Rcode;
         response.IsAuthoritiveAnswer = answer.Authoritative;
         response.IsRecursionAllowed = recursionAvailable || answer.RecursionAvailable;

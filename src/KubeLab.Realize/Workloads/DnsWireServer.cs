@@ -22,11 +22,13 @@ internal sealed class DnsWireServer : IDisposable
     private readonly bool recursionAvailable;
     private readonly WorkloadLog log;
     private readonly string source;
+    private readonly bool echoCookie;
     private long queries;
     private int disposed;
 
-    private DnsWireServer(DnsServer server, Func<CoreQuestion, Task<DnsAnswerSet>> answer, bool recursionAvailable, WorkloadLog log, string source)
+    private DnsWireServer(DnsServer server, Func<CoreQuestion, Task<DnsAnswerSet>> answer, bool recursionAvailable, WorkloadLog log, string source, bool echoCookie)
     {
+        this.echoCookie = echoCookie;
         this.server = server;
         this.answer = answer;
         this.recursionAvailable = recursionAvailable;
@@ -43,7 +45,7 @@ internal sealed class DnsWireServer : IDisposable
     public long Queries => Interlocked.Read(ref queries);
 
     public static DnsWireServer Start(string netns, IPEndPoint endpoint, Func<CoreQuestion, Task<DnsAnswerSet>> answer,
-        bool recursionAvailable, WorkloadLog log, string source)
+        bool recursionAvailable, WorkloadLog log, string source, bool echoCookie = false)
     {
         NetnsThread.WarmUpRuntime();
         var transports = NetnsThread.Run(netns, () => new IServerTransport[]
@@ -52,7 +54,7 @@ internal sealed class DnsWireServer : IDisposable
             new TcpServerTransport(endpoint, TcpTimeoutMs, TcpKeepAliveMs),
         });
         var server = new DnsServer(transports);
-        var wire = new DnsWireServer(server, answer, recursionAvailable, log, source);
+        var wire = new DnsWireServer(server, answer, recursionAvailable, log, source, echoCookie);
         server.Start();
         log.Write(source, $"serving DNS on {endpoint} udp+tcp in netns {netns}");
         return wire;
@@ -85,7 +87,7 @@ internal sealed class DnsWireServer : IDisposable
             result = new DnsAnswerSet { Question = question, Rcode = DnsRcode.ServFail };
         }
 
-        e.Response = DnsWire.ToResponse(query, result, recursionAvailable);
+        e.Response = DnsWire.ToResponse(query, result, recursionAvailable, echoCookie);
         Interlocked.Increment(ref queries);
         log.Write(source, DnsWire.Describe(e.RemoteEndpoint, e.TransportProtocol, question, result));
     }

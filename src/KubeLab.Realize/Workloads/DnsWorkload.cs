@@ -46,6 +46,7 @@ public sealed class DnsWorkload : IDisposable
     private readonly DnsWorkloadOptions options;
     private readonly WorkloadLog log;
     private readonly string source;
+    private readonly CoreDnsCache cache = new();
     private CoreDnsZone zone;
     private DnsWireServer? server;
 
@@ -70,7 +71,7 @@ public sealed class DnsWorkload : IDisposable
     public static DnsWorkload Start(DnsWorkloadOptions options, ClusterSnapshot snapshot, WorkloadLog log)
     {
         var workload = new DnsWorkload(options, snapshot, log);
-        workload.server = DnsWireServer.Start(options.Netns, workload.Endpoint, workload.AnswerAsync, recursionAvailable: false, log, workload.source);
+        workload.server = DnsWireServer.Start(options.Netns, workload.Endpoint, workload.AnswerAsync, recursionAvailable: false, log, workload.source, echoCookie: true);
         return workload;
     }
 
@@ -84,7 +85,15 @@ public sealed class DnsWorkload : IDisposable
     /// <summary>What this server answers to <paramref name="question"/>, upstream included.</summary>
     public async Task<DnsAnswerSet> AnswerAsync(CoreQuestion question)
     {
-        var answer = await ResolveAsync(question, depth: 0).ConfigureAwait(false);
+        // cache 30 sits first in CoreDNS's plugin chain: a hit never reaches hosts, kubernetes or forward
+        var now = options.Clock.GetUtcNow();
+        var answer = cache.Lookup(question, now);
+        if (answer is null)
+        {
+            answer = await ResolveAsync(question, depth: 0).ConfigureAwait(false);
+            cache.Store(answer, now);
+        }
+
         return options.ShuffleAddresses ? ShuffleAddresses(answer) : answer;
     }
 

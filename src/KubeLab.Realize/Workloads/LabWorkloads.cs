@@ -29,6 +29,9 @@ public sealed record LabWorkloadOptions
     /// <summary>The underlay namespace; when set, the underlay DNS serves on the lab's gateway address there.</summary>
     public string? UnderlayNetns { get; init; }
 
+    /// <summary>A node's network namespace; when set (with <see cref="UnderlayNetns"/>), each node gets systemd-resolved's stub on 127.0.0.53.</summary>
+    public Func<string, string>? NodeNetns { get; init; }
+
     /// <summary>CoreDNS's upstream (<c>forward . /etc/resolv.conf</c>); defaults to the gateway's port 53 when the underlay DNS runs.</summary>
     public IPEndPoint? CoreDnsUpstream { get; init; }
 
@@ -162,11 +165,20 @@ public sealed class LabWorkloads : IAsyncDisposable
         if (underlay is not null)
         {
             underlay.Reconcile(snapshot.Nodes, snapshot.Config.HostSearchDomain ?? LabDefaults.HostSearchDomain);
-            return;
+        }
+        else
+        {
+            Try($"underlay DNS in {netns}", () => underlay = UnderlayDns.Start(netns, snapshot.Config.Gateway, snapshot.Nodes, log,
+                snapshot.Config.HostSearchDomain ?? LabDefaults.HostSearchDomain));
         }
 
-        Try($"underlay DNS in {netns}", () => underlay = UnderlayDns.Start(netns, snapshot.Config.Gateway, snapshot.Nodes, log,
-            snapshot.Config.HostSearchDomain ?? LabDefaults.HostSearchDomain));
+        if (underlay is { } running && options.NodeNetns is { } nodeNetns)
+        {
+            foreach (var node in snapshot.Nodes)
+            {
+                Try($"systemd-resolved stub in {nodeNetns(node.Name)}", () => running.AddNodeStub(nodeNetns(node.Name)));
+            }
+        }
     }
 
     private void ReconcileDns(ClusterSnapshot snapshot)

@@ -1,5 +1,6 @@
 using System.Net;
 using KubeLab.Core.Dns;
+using KubeLab.Core.Lab;
 using KubeLab.Core.Model;
 
 namespace KubeLab.Realize.Workloads;
@@ -14,6 +15,7 @@ public sealed class UnderlayDns : IDisposable
     private readonly WorkloadLog log;
     private readonly string source;
     private readonly Holder zone;
+    private readonly Dictionary<string, DnsWireServer> stubs = new(StringComparer.Ordinal);
 
     private UnderlayDns(Holder zone, DnsWireServer server, WorkloadLog log, string source)
     {
@@ -42,7 +44,38 @@ public sealed class UnderlayDns : IDisposable
         log.Write(source, "reconciled");
     }
 
-    public void Dispose() => server.Dispose();
+    /// <summary>
+    /// systemd-resolved's stub listener in a node (127.0.0.53:53, which the VM's /etc/resolv.conf names): resolved
+    /// forwards to multipass's dnsmasq, so it answers the same names; here it answers from the same zone.
+    /// </summary>
+    public void AddNodeStub(string nodeNetns)
+    {
+        lock (stubs)
+        {
+            if (stubs.ContainsKey(nodeNetns))
+            {
+                return;
+            }
+
+            var stubSource = $"systemd-resolved stub {nodeNetns}";
+            stubs[nodeNetns] = DnsWireServer.Start(nodeNetns, new IPEndPoint(NodeFiles.ResolvedStub, 53),
+                q => Task.FromResult(zone.Zone.Answer(q)), recursionAvailable: true, log, stubSource);
+        }
+    }
+
+    public void Dispose()
+    {
+        server.Dispose();
+        lock (stubs)
+        {
+            foreach (var stub in stubs.Values)
+            {
+                stub.Dispose();
+            }
+
+            stubs.Clear();
+        }
+    }
 
     private sealed class Holder
     {

@@ -33,6 +33,32 @@ public class GetTests
     }
 
     [Fact]
+    public void Node_yaml_shows_what_k3s_kubelet_and_flannel_write()
+    {
+        using var cli = new CliHarness(() => Created);
+        cli.Ok("up", "--driver", "none");
+
+        var yaml = cli.Ok("get", "node", "vm2", "-o", "yaml");
+
+        Assert.Contains("    k3s.io/hostname: vm2\n    k3s.io/internal-ip: 10.65.94.199\n    k3s.io/node-args: \"[\\\"agent\\\"]\"\n", yaml, StringComparison.Ordinal);
+        Assert.Matches(@"\n    k3s\.io/node-config-hash: [A-Z2-7]{52}====\n    node\.alpha\.kubernetes\.io/ttl: ""0""\n    volumes\.kubernetes\.io/controller-managed-attach-detach: ""true""\n", yaml);
+        Assert.Contains("    flannel.alpha.coreos.com/public-ip: 10.65.94.199\n", yaml, StringComparison.Ordinal);
+        Assert.Contains("  finalizers:\n  - wrangler.cattle.io/node\n", yaml, StringComparison.Ordinal);
+        Assert.Contains("  capacity:\n    cpu: \"4\"\n", yaml, StringComparison.Ordinal);
+        Assert.Matches(@"\n  allocatable:\n(    .*\n)*    pods: ""110""\n", yaml);
+        foreach (var (type, reason) in new[] { ("MemoryPressure", "KubeletHasSufficientMemory"), ("DiskPressure", "KubeletHasNoDiskPressure"), ("PIDPressure", "KubeletHasSufficientPID"), ("Ready", "KubeletReady") })
+        {
+            Assert.Matches($@"\n    reason: {reason}\n    status: ""?(True|False)""?\n    type: {type}\n", yaml);
+        }
+
+        Assert.Contains("    message: kubelet is posting ready status. AppArmor enabled\n", yaml, StringComparison.Ordinal);
+        Assert.Contains("    containerRuntimeVersion: \"containerd://1.7.15-k3s1\"\n", yaml, StringComparison.Ordinal);
+        Assert.Contains("    kernelVersion: 5.15.0-107-generic\n", yaml, StringComparison.Ordinal);
+        Assert.Contains("    osImage: Ubuntu 22.04.4 LTS\n", yaml, StringComparison.Ordinal);
+        Assert.Contains("    k3s.io/node-args: \"[\\\"server\\\",\\\"--disable\\\",\\\"servicelb\\\"]\"\n", cli.Ok("get", "node", "vm1", "-o", "yaml"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Issue_flow_prints_four_pods_spread_over_the_nodes()
     {
         using var cli = new CliHarness();

@@ -55,6 +55,7 @@ public sealed class NodeRulesetTests
             "-m comment --comment \"kubernetes health check service ports\" -j KUBE-NODEPORTS",
             "-m conntrack --ctstate NEW -m comment --comment \"kubernetes externally-visible service portals\" -j KUBE-EXTERNAL-SERVICES",
             "-j KUBE-FIREWALL",
+            "-m comment --comment \"KUBE-ROUTER rule to explicitly ACCEPT traffic that comply to network policies\" -m mark --mark 0x20000/0x20000 -j ACCEPT",
         ], Chain(rules, "filter", "INPUT"));
         Assert.Equal(
         [
@@ -63,6 +64,7 @@ public sealed class NodeRulesetTests
             "-m comment --comment \"kubernetes forwarding rules\" -j KUBE-FORWARD",
             "-m conntrack --ctstate NEW -m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES",
             "-m conntrack --ctstate NEW -m comment --comment \"kubernetes externally-visible service portals\" -j KUBE-EXTERNAL-SERVICES",
+            "-m comment --comment \"KUBE-ROUTER rule to explicitly ACCEPT traffic that comply to network policies\" -m mark --mark 0x20000/0x20000 -j ACCEPT",
             "-m comment --comment \"flanneld forward\" -j FLANNEL-FWD",
         ], Chain(rules, "filter", "FORWARD"));
         Assert.Equal(
@@ -71,12 +73,42 @@ public sealed class NodeRulesetTests
             "-m conntrack --ctstate NEW -m comment --comment \"kubernetes load balancer firewall\" -j KUBE-PROXY-FIREWALL",
             "-m conntrack --ctstate NEW -m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES",
             "-j KUBE-FIREWALL",
+            "-m comment --comment \"KUBE-ROUTER rule to explicitly ACCEPT traffic that comply to network policies\" -m mark --mark 0x20000/0x20000 -j ACCEPT",
         ], Chain(rules, "filter", "OUTPUT"));
         Assert.Equal(
         [
             "-m comment --comment \"kubernetes postrouting rules\" -j KUBE-POSTROUTING",
             "-m comment --comment \"flanneld masq\" -j FLANNEL-POSTRTG",
         ], Chain(rules, "nat", "POSTROUTING"));
+    }
+
+    [Fact]
+    public void Kube_routers_own_chains_end_with_the_pod_jumps_not_with_an_accept()
+    {
+        var golden = Seed();
+
+        var rules = NodeRuleset.Generate(golden.Snapshot, "vm1", golden.Config, Component.All, SyncVersion);
+
+        foreach (var chain in new[] { "KUBE-ROUTER-INPUT", "KUBE-ROUTER-FORWARD", "KUBE-ROUTER-OUTPUT" })
+        {
+            Assert.DoesNotContain(Chain(rules, "filter", chain), r => r.EndsWith("-j ACCEPT", StringComparison.Ordinal));
+            Assert.EndsWith("-j KUBE-POD-FW-", Chain(rules, "filter", chain)[^1][..^16], StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Without_kube_proxy_the_explicit_accept_follows_the_last_kube_rule()
+    {
+        var golden = Seed();
+
+        var rules = NodeRuleset.Generate(golden.Snapshot, "vm1", golden.Config, Component.Flannel | Component.KubeRouter, SyncVersion);
+
+        Assert.Equal(
+        [
+            "-m comment --comment \"kube-router netpol - TEMCG2JMHZYE7H7T\" -j KUBE-ROUTER-FORWARD",
+            "-m comment --comment \"KUBE-ROUTER rule to explicitly ACCEPT traffic that comply to network policies\" -m mark --mark 0x20000/0x20000 -j ACCEPT",
+            "-m comment --comment \"flanneld forward\" -j FLANNEL-FWD",
+        ], Chain(rules, "filter", "FORWARD"));
     }
 
     [Fact]
@@ -140,9 +172,8 @@ public sealed class NodeRulesetTests
         Assert.Equal("-d 10.43.0.0/16 -m comment --comment \"allow traffic to primary/secondary cluster IP range - EKROEGTNIJ3AP3LC\" -j RETURN", input[0]);
         Assert.Equal("-p tcp -m comment --comment \"allow LOCAL TCP traffic to node ports - LR7XO7NXDBGQJD2M\" -m addrtype --dst-type LOCAL -m multiport --dports 30000:32767 -j RETURN", input[1]);
         Assert.Equal("-p udp -m comment --comment \"allow LOCAL UDP traffic to node ports - 76UCBPIZNGJNWNUZ\" -m addrtype --dst-type LOCAL -m multiport --dports 30000:32767 -j RETURN", input[2]);
-        // Two local pods (coredns, nginx on vm1): one "from pod" jump each, then the final ACCEPT.
-        Assert.Equal(6, input.Length);
-        Assert.EndsWith("-m mark --mark 0x20000/0x20000 -j ACCEPT", input[^1], StringComparison.Ordinal);
+        // Two local pods (coredns, nginx on vm1): one "from pod" jump each (the ACCEPT is in INPUT itself).
+        Assert.Equal(5, input.Length);
         Assert.Equal(2, rules.Split('\n').Count(l => l.StartsWith(":KUBE-POD-FW-", StringComparison.Ordinal)));
     }
 

@@ -94,11 +94,11 @@ public class SeedTraceTests
     }
 
     [Fact]
-    public void Forward_verdict_on_a_k3s_node_is_kube_routers_accept()
+    public void Forward_verdict_on_a_k3s_node_is_kube_routers_accept_in_forward_itself()
     {
         var remote = Result.Connection!.Branches.Single(b => b.Outcome!.Address!.ToString() == "10.42.0.8");
-        Assert.Contains(remote.Hops, h => h.Node == "vm2" && h.Hook == Hooks.Forward && h.Kind == HopKind.Verdict && h.Chain == "KUBE-ROUTER-FORWARD"
-            && h.Rule!.Contains("--mark 0x20000/0x20000 -j ACCEPT", StringComparison.Ordinal));
+        Assert.Contains(remote.Hops, h => h.Node == "vm2" && h.Hook == Hooks.Forward && h.Kind == HopKind.Verdict && h.Chain == "FORWARD"
+            && h.Rule == "-A FORWARD -m comment --comment \"KUBE-ROUTER rule to explicitly ACCEPT traffic that comply to network policies\" -m mark --mark 0x20000/0x20000 -j ACCEPT");
         Assert.Contains(remote.Hops, h => h.Node == "vm2" && h.Hook == Hooks.Postrouting && h.Chain == "FLANNEL-POSTRTG"
             && h.Rule == "-A FLANNEL-POSTRTG -s 10.42.1.0/24 -d 10.42.0.0/16 -m comment --comment \"flanneld masq\" -j RETURN");
     }

@@ -35,7 +35,8 @@ public sealed class DnsWorkloadTests
         Assert.Contains("flags: qr aa rd;", full, StringComparison.Ordinal);
         Assert.Contains("OPT PSEUDOSECTION", full, StringComparison.Ordinal); // dig sends EDNS0; CoreDNS echoes OPT
         Assert.DoesNotContain("OPT PSEUDOSECTION", Dig(net, "+noedns", "nginx-service.default.svc.cluster.local"), StringComparison.Ordinal);
-        Assert.Matches(@"nginx-service\.default\.svc\.cluster\.local\.\s+5\s+IN\s+A\s+10\.43\.180\.238", full);
+        // the name was asked above: cache 30 serves it with the TTL counted down from 5 by the seconds since
+        Assert.Matches(@"nginx-service\.default\.svc\.cluster\.local\.\s+[1-5]\s+IN\s+A\s+10\.43\.180\.238", full);
 
         var nx = Dig(net, "nope.default.svc.cluster.local");
         Assert.Contains("status: NXDOMAIN", nx, StringComparison.Ordinal);
@@ -102,12 +103,13 @@ public sealed class DnsWorkloadTests
     }
 
     [SkippableFact]
-    public void Dns_workload_serves_the_new_snapshot_after_reconcile()
+    public void Dns_workload_serves_the_new_snapshot_once_the_cached_nxdomain_expires()
     {
         Requires.Root();
         Requires.Tool("/usr/bin/dig", "dnsutils");
         using var net = new ScratchNetwork();
-        using var dns = StartDns(net, new StringWriter());
+        var clock = new ManualClock(new DateTimeOffset(2024, 6, 11, 1, 57, 4, TimeSpan.Zero));
+        using var dns = DnsWorkload.Start(new DnsWorkloadOptions { Netns = net.A, Clock = clock }, SeedCluster.Snapshot(), new WorkloadLog(new StringWriter()));
         Assert.Equal("", Dig(net, "web.default.svc.cluster.local", "+short"));
 
         var snapshot = SeedCluster.Snapshot();
@@ -115,7 +117,51 @@ public sealed class DnsWorkloadTests
         {
             Services = [.. snapshot.Services, new Service { Namespace = "default", Name = "web", ClusterIP = IPAddress.Parse("10.43.7.7"), Ports = [new ServicePort { Port = 80, TargetPort = PortRef.Of(80) }] }],
         });
+        // cache 30 keeps the NXDOMAIN for its SOA's 5 s, as CoreDNS does; then the new service answers
+        clock.Advance(TimeSpan.FromSeconds(4));
+        Assert.Contains("status: NXDOMAIN", Dig(net, "web.default.svc.cluster.local"), StringComparison.Ordinal);
+        clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal("10.43.7.7\n", Dig(net, "web.default.svc.cluster.local", "+short"));
+    }
+
+    [SkippableFact]
+    public void Cache_counts_a_cached_answers_ttl_down_with_the_clock()
+    {
+        Requires.Root();
+        Requires.Tool("/usr/bin/dig", "dnsutils");
+        using var net = new ScratchNetwork();
+        var clock = new ManualClock(new DateTimeOffset(2024, 6, 11, 1, 57, 4, TimeSpan.Zero));
+        using var dns = DnsWorkload.Start(new DnsWorkloadOptions { Netns = net.A, Clock = clock }, SeedCluster.Snapshot(), new WorkloadLog(new StringWriter()));
+
+        Assert.Matches(@"\nvm1\.\s+30\s+IN\s+A\s+10\.65\.94\.238\n", Dig(net, "vm1")); // NodeHosts' ttl 60, capped by cache 30
+        clock.Advance(TimeSpan.FromSeconds(2));
+        Assert.Matches(@"\nvm1\.\s+28\s+IN\s+A\s+10\.65\.94\.238\n", Dig(net, "vm1"));
+        clock.Advance(TimeSpan.FromSeconds(28));
+        Assert.Matches(@"\nvm1\.\s+30\s+IN\s+A\s+10\.65\.94\.238\n", Dig(net, "vm1")); // expired: a fresh answer
+    }
+
+    [SkippableFact]
+    public void Reply_echoes_the_clients_edns_cookie_as_coredns_does()
+    {
+        Requires.Root();
+        Requires.Tool("/usr/bin/dig", "dnsutils");
+        using var net = new ScratchNetwork();
+        using var dns = StartDns(net, new StringWriter());
+
+        var reply = Dig(net, "+cookie=0123456789abcdef", "+bufsize=1232", "kube-dns.kube-system.svc.cluster.local");
+        Assert.Contains("; EDNS: version: 0, flags:; udp: 1232\n", reply, StringComparison.Ordinal);
+        Assert.Contains("; COOKIE: 0123456789abcdef (echoed)\n", reply, StringComparison.Ordinal);
+        Assert.DoesNotContain("COOKIE", Dig(net, "+nocookie", "kube-dns.kube-system.svc.cluster.local"), StringComparison.Ordinal);
+    }
+
+    /// <summary>A clock the test moves (CoreDNS's cache reads the time; the workload takes it as an input).</summary>
+    private sealed class ManualClock(DateTimeOffset start) : TimeProvider
+    {
+        private DateTimeOffset now = start;
+
+        public override DateTimeOffset GetUtcNow() => now;
+
+        public void Advance(TimeSpan by) => now += by;
     }
 
     [SkippableFact]

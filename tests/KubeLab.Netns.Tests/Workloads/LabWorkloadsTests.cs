@@ -53,7 +53,15 @@ public sealed class LabWorkloadsTests
                 await agent.ReconcileAsync(snapshot with { Pods = [snapshot.Pods[0]], Services = [.. snapshot.Services.Where(s => s.Name != "nginx-service")] });
                 Assert.Single(agent.Running);
                 Assert.Equal(7, ScratchNetwork.Exec(net.A, "curl", "-s", "--max-time", "5", $"http://{net.AddressB}/").ExitCode);
-                Assert.Contains("status: NXDOMAIN", ScratchNetwork.Exec(net.B, "dig", $"@{net.AddressA}", "nginx-service.default.svc.cluster.local").Stdout, StringComparison.Ordinal);
+                // CoreDNS's cache keeps the A record for its TTL (5 s): poll, with a deadline, for the NXDOMAIN
+                var deadline = DateTime.UtcNow.AddSeconds(15);
+                string answer;
+                do
+                {
+                    answer = ScratchNetwork.Exec(net.B, "dig", $"@{net.AddressA}", "nginx-service.default.svc.cluster.local").Stdout;
+                }
+                while (!answer.Contains("status: NXDOMAIN", StringComparison.Ordinal) && DateTime.UtcNow < deadline);
+                Assert.Contains("status: NXDOMAIN", answer, StringComparison.Ordinal);
                 if (nginxPid is { } pid)
                 {
                     Assert.False(Directory.Exists($"/proc/{pid}"), $"nginx {pid} still runs");
