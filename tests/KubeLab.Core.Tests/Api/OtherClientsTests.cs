@@ -40,23 +40,22 @@ public sealed class OtherClientsTests(ApiLab lab) : IClassFixture<ApiLab>
         using var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(lab.Kubeconfig));
         var list = await client.CoreV1.ListNamespacedConfigMapAsync("default");
         var seen = new List<string>();
-        var done = new TaskCompletionSource();
-        using var response = client.CoreV1.ListNamespacedConfigMapWithHttpMessagesAsync("default", watch: true, resourceVersion: list.Metadata.ResourceVersion);
-        using var watcher = response.Watch<V1ConfigMap, V1ConfigMapList>((type, map) =>
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var watching = Task.Run(async () =>
         {
-            lock (seen)
+            await foreach (var (type, map) in client.CoreV1.WatchListNamespacedConfigMapAsync("default", resourceVersion: list.Metadata.ResourceVersion, cancellationToken: stop.Token))
             {
                 seen.Add($"{type} {map.Metadata.Name}");
-                if (seen.Contains("Deleted watched"))
+                if (type == WatchEventType.Deleted && map.Metadata.Name == "watched")
                 {
-                    done.TrySetResult();
+                    return;
                 }
             }
         });
         await client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "watched" }, Data = new Dictionary<string, string> { ["a"] = "1" } }, "default");
         await client.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch("""{"data":{"a":"2"}}""", V1Patch.PatchType.MergePatch), "watched", "default");
         await client.CoreV1.DeleteNamespacedConfigMapAsync("watched", "default");
-        await done.Task.WaitAsync(TimeSpan.FromSeconds(15));
+        await watching.WaitAsync(TimeSpan.FromSeconds(20));
         Assert.Equal(["Added watched", "Modified watched", "Deleted watched"], seen.Where(s => s.EndsWith(" watched", StringComparison.Ordinal)));
     }
 
