@@ -87,6 +87,7 @@ public static class Program
             TourCommand.Create(context),
             GraphCommand.Create(context),
             TraceCommand.Create(context),
+            UiCommand.Create(context),
             AgentCommand.Create(context),
         })
         {
