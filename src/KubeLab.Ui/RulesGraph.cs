@@ -13,14 +13,14 @@ public static class RulesGraph
 {
     public static readonly IReadOnlyList<string> Tables = ["nat", "filter"];
 
-    public static JsonObject From(string node, NodeRulesText rules)
+    public static JsonObject From(string lab, string node, NodeRulesText rules)
     {
         var ruleset = Ruleset.Parse(rules.Text, $"{node}: iptables-save");
         var policies = PolicyCounters(rules.Text);
         var tables = new JsonArray();
         foreach (var table in Tables.Select(ruleset.FindTable).OfType<NetfilterTable>())
         {
-            tables.Add(Table(table, rules.Live, policies));
+            tables.Add(Table(table, rules.Live, policies, new TraceJson.Exec(lab, null, null), node));
         }
 
         return new JsonObject
@@ -32,7 +32,7 @@ public static class RulesGraph
         };
     }
 
-    private static JsonObject Table(NetfilterTable table, bool live, Dictionary<(string, string), (long Packets, long Bytes)> policies)
+    private static JsonObject Table(NetfilterTable table, bool live, Dictionary<(string, string), (long Packets, long Bytes)> policies, TraceJson.Exec exec, string node)
     {
         var depth = Depths(table);
         var chains = new JsonArray();
@@ -72,6 +72,7 @@ public static class RulesGraph
                 ["policyPackets"] = live && policies.TryGetValue((table.Name, chain.Name), out var policy) ? policy.Packets : null,
                 ["depth"] = depth.GetValueOrDefault(chain.Name, -1),
                 ["rules"] = rules,
+                ["command"] = exec.In(node, "iptables", "-t", table.Name, "-L", chain.Name, "-n", "-v", "--line-numbers"),
             });
         }
 

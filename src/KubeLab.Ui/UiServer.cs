@@ -86,7 +86,7 @@ public sealed class UiServer : IAsyncDisposable
         app.MapGet("/api/rules", (string? node) => Json(() =>
             string.IsNullOrWhiteSpace(node)
                 ? throw KubeLabException.Usage("rules needs a node (e.g. /api/rules?node=vm1)")
-                : RulesGraph.From(node, source.Rules(node))));
+                : RulesGraph.From(source.Lab, node, source.Rules(node))));
         app.MapGet("/api/events", (HttpContext http) => Events(http, source, driver, poll));
     }
 

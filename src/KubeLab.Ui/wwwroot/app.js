@@ -49,10 +49,10 @@ const podKey = pod => `${pod.namespace}/${pod.name}`;
 
 // ---------- the topology drawing (shared by Topology and Trace) ----------
 
-const L = { margin: 20, nodeWidth: 310, gap: 70, bridgeY: 16, bridgeH: 46, nodeY: 190, row: 44, podH: 46, podGap: 10, svcWidth: 300 };
+const L = { margin: 20, nodeWidth: 340, gap: 70, bridgeY: 16, bridgeH: 46, nodeY: 190, row: 44, podH: 46, podGap: 10, svcWidth: 330 };
 
 /** Draws the topology into an <svg>; returns it with `positions` (key → box) for the trace's packet. */
-function drawTopology(topo) {
+function drawTopology(topo, prefix = "t") {
   const nodes = topo.nodes;
   const maxPods = Math.max(0, ...nodes.map(n => n.pods.length));
   const nodeH = 40 + 2 * (L.row + 10) + maxPods * (L.podH + L.podGap) + 20;
@@ -64,15 +64,15 @@ function drawTopology(topo) {
   const width = svcX + L.svcWidth + L.margin;
   const height = Math.max(L.nodeY + nodeH, svcBottom) + L.margin;
   const positions = new Map();
-  const svg = el("svg:svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: "group", "aria-labelledby": "topology-svg-title" });
-  svg.append(el("svg:title", { id: "topology-svg-title", text: `Lab ${topo.lab}: ${nodes.length} nodes on ${topo.bridge.name}, ${nodes.reduce((a, n) => a + n.pods.length, 0)} pods, ${services.length} services` }));
+  const svg = el("svg:svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: "group", "aria-labelledby": `${prefix}-svg-title` });
+  svg.append(el("svg:title", { id: `${prefix}-svg-title`, text: `Lab ${topo.lab}: ${nodes.length} nodes on ${topo.bridge.name}, ${nodes.reduce((a, n) => a + n.pods.length, 0)} pods, ${services.length} services` }));
   const wires = el("svg:g", { class: "wires" });
   const boxes = el("svg:g", { class: "boxes" });
   const overlay = el("svg:g", { class: "overlay" });
   svg.append(wires, boxes, overlay);
 
   // host bridge
-  const bridge = el("svg:g", { id: "t-bridge", tabindex: 0, "aria-label": `host bridge ${topo.bridge.name} ${topo.bridge.address}` },
+  const bridge = el("svg:g", { id: `${prefix}-bridge`, tabindex: 0, "aria-label": `host bridge ${topo.bridge.name} ${topo.bridge.address}` },
     el("svg:rect", { x: L.margin, y: L.bridgeY, width: nodesRight - L.margin, height: L.bridgeH, rx: 8, class: "bridge-box" }),
     svgText(L.margin + 12, L.bridgeY + 20, `host bridge ${topo.bridge.name}`, "title"),
     svgText(L.margin + 12, L.bridgeY + 38, `${topo.bridge.address} · the nodes' underlay (outer VXLAN packets cross here)`, "small"));
@@ -83,10 +83,10 @@ function drawTopology(topo) {
   nodes.forEach((node, i) => {
     const x = L.margin + i * (L.nodeWidth + L.gap);
     const y = L.nodeY;
-    const group = el("svg:g", { id: `t-node-${node.name}`, tabindex: 0, "aria-label": `node ${node.name} (${node.role}), ${node.internalIP}, pod CIDR ${node.podCidr}, ${node.pods.length} pods` },
+    const group = el("svg:g", { id: `${prefix}-node-${node.name}`, tabindex: 0, "aria-label": `node ${node.name} (${node.role}), ${node.internalIP}, pod CIDR ${node.podCidr}, ${node.pods.length} pods` },
       el("svg:rect", { x, y, width: L.nodeWidth, height: nodeH, rx: 10, class: "node-box" }),
       svgText(x + 12, y + 22, `${node.name} (${node.role})`, "title"),
-      svgText(x + 140, y + 22, `pod CIDR ${node.podCidr}`, "small"));
+      svgTitle(`${node.name} (${node.role}) ${node.internalIP}, pod CIDR ${node.podCidr}`));
     boxes.append(group);
     positions.set(`node:${node.name}`, { x, y, w: L.nodeWidth, h: 32 });
 
@@ -94,10 +94,10 @@ function drawTopology(topo) {
     const half = (L.nodeWidth - 36) / 2;
     const rowY = y + 38;
     const iface = (key, ifc, ix, iy, w, cls) => {
-      const g = el("svg:g", { id: `t-if-${node.name}-${ifc.name}`, tabindex: 0, "aria-label": `${node.name} ${ifc.name} ${ifc.address || ""} ${ifc.detail}` },
+      const g = el("svg:g", { id: `${prefix}-if-${node.name}-${ifc.name}`, tabindex: 0, "aria-label": `${node.name} ${ifc.name} ${ifc.address || ""} ${ifc.detail}` },
         el("svg:rect", { x: ix, y: iy, width: w, height: L.row, rx: 6, class: ifc.address ? cls : "if-absent" }),
         svgText(ix + 8, iy + 18, ifc.name, "title"),
-        svgText(ix + 8, iy + 35, ifc.address || ifc.detail, "small"),
+        svgText(ix + 8, iy + 35, ifc.name === "cni0" && ifc.address ? `${ifc.address} · pod CIDR ${node.podCidr}` : ifc.address || ifc.detail, "small"),
         svgTitle(`${ifc.name} ${ifc.address || ""} — ${ifc.detail}`));
       boxes.append(g);
       positions.set(key, { x: ix, y: iy, w, h: L.row });
@@ -116,11 +116,12 @@ function drawTopology(topo) {
       const px = x + 44;
       const pw = L.nodeWidth - 56;
       wires.append(el("svg:path", { class: "wire", d: `M ${x + 26} ${cniY + L.row} V ${py + L.podH / 2} H ${px}` }));
-      const name = pod.name.length > 34 ? pod.name.slice(0, 33) + "…" : pod.name;
-      const g = el("svg:g", { id: `t-pod-${podKey(pod)}`, class: "pod", tabindex: 0, "data-pod": podKey(pod),
+      const full = pod.namespace === "default" ? pod.name : podKey(pod);
+      const name = full.length > 38 ? full.slice(0, 37) + "…" : full;
+      const g = el("svg:g", { id: `${prefix}-pod-${podKey(pod)}`, class: "pod", tabindex: 0, "data-pod": podKey(pod),
         "aria-label": `pod ${podKey(pod)}, eth0 ${pod.ip}, host veth ${pod.veth} on ${node.name}` },
         el("svg:rect", { x: px, y: py, width: pw, height: L.podH, rx: 14, class: "pod-box" }),
-        svgText(px + 12, py + 19, pod.namespace === "default" ? name : `${pod.namespace}/${name}`.slice(0, 36)),
+        svgText(px + 12, py + 19, name),
         svgText(px + 12, py + 36, `eth0 ${pod.ip} · ${pod.veth}`, "small mono"),
         svgTitle(`${podKey(pod)} — eth0 ${pod.ip}, host end ${pod.veth} on cni0 of ${node.name}`));
       boxes.append(g);
@@ -134,17 +135,19 @@ function drawTopology(topo) {
     const a = flannelCentre.get(pair.a);
     const b = flannelCentre.get(pair.b);
     if (!a || !b) return;
-    const span = Math.abs(b.x - a.x) / (L.nodeWidth + L.gap);
-    const apex = L.nodeY - 26 - (span - 1) * 40;
+    const span = Math.round(Math.abs(b.x - a.x) / (L.nodeWidth + L.gap));
+    const apex = L.nodeY - 26 - (span - 1) * 100;
+    const peak = a.y + 0.75 * (apex - a.y); // a cubic with both control points at the apex rises to 3/4 of it
     const midX = (a.x + b.x) / 2;
     const path = el("svg:path", { class: "vxlan", d: `M ${a.x} ${a.y} C ${a.x} ${apex}, ${b.x} ${apex}, ${b.x} ${b.y}` },
       svgTitle(`VXLAN ${pair.a} ⇄ ${pair.b}: outer ${pair.outer}, UDP ${pair.port}, VNI ${pair.vni}`));
     wires.append(path);
-    const label = `VXLAN ${pair.a}⇄${pair.b} · UDP ${pair.port} · VNI ${pair.vni}`;
-    const ly = apex + 0.25 * (a.y - apex) - 4;
-    wires.append(el("svg:rect", { x: midX - label.length * 3.4, y: ly - 13, width: label.length * 6.8, height: 17, class: "label-bg" }));
-    wires.append(el("svg:text", { x: midX, y: ly, "text-anchor": "middle", class: "vxlan-label", text: label }));
+    wires.append(el("svg:text", { x: midX, y: peak - 6, "text-anchor": "middle", class: "vxlan-label", text: `VXLAN ${pair.a} ⇄ ${pair.b}` }));
   });
+  if (topo.vxlan.length > 0) {
+    wires.append(el("svg:text", { x: nodesRight, y: L.bridgeY + L.bridgeH + 18, "text-anchor": "end", class: "vxlan-label",
+      text: `- - - VXLAN between the flannel.1 VTEPs: UDP ${topo.vxlan[0].port}, VNI ${topo.vxlan[0].vni}, outer packets over ${topo.bridge.name}` }));
+  }
   positions.set("vxlan", { x: L.margin, y: L.nodeY - 60, w: nodesRight - L.margin, h: 20 });
 
   // Services on the right, endpoints listed, links to the endpoint pods shown on focus or hover
@@ -160,7 +163,7 @@ function drawTopology(topo) {
       }
     });
     const endpoints = svc.endpoints.length === 0 ? ["no endpoints"] : svc.endpoints.map(ep => `→ ${ep.address}${ep.node ? ` (${ep.node})` : ""}${ep.ready ? "" : " not ready"}`);
-    const g = el("svg:g", { id: `t-svc-${key}`, class: "service", tabindex: 0, "data-service": key,
+    const g = el("svg:g", { id: `${prefix}-svc-${key}`, class: "service", tabindex: 0, "data-service": key,
       "aria-label": `service ${key}, ${svc.type} ${svc.clusterIP}, ports ${svc.ports.join(", ")}, endpoints ${endpoints.join(", ")}` },
       el("svg:rect", { x: svcX, y: sy, width: L.svcWidth, height: h, rx: 6, class: "svc-box" }),
       svgText(svcX + 12, sy + 20, key === `default/${svc.name}` ? svc.name : key, "title"),
@@ -400,27 +403,30 @@ function buildAndDraw() {
   list.replaceChildren(...state.steps.map((step, i) => {
     const item = el("li", { id: `step-${i}`, tabindex: 0, "data-kind": step.hop ? step.hop.kind : step.phase,
       on: { click: () => { stopPlaying(); goTo(i); }, keydown: e => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); stopPlaying(); goTo(i); } } } },
-      el("span", { class: "phase", text: step.phase }),
-      step.hop && step.hop.node ? el("span", { class: "where", text: step.hop.chain ? `${step.hop.node} ${step.hop.table} ${step.hop.chain}` : step.hop.node }) : null,
-      el("span", { text: step.text }),
-      step.probability !== undefined && step.probability !== null ? el("span", { class: "prob", text: ` (${fraction(step.probability)})` }) : null,
-      step.rule ? el("code", { class: "rule", text: step.rule }) : null,
-      ...(step.commands || []).map(c => el("code", { class: "cmd", text: c })));
+      ...stepContent(step));
     return item;
   }));
   drawTraceDiagram();
 }
 
+/** A hop as text: phase, where (node, table, chain), what happened, the rule as listed, the commands that show it. */
+function stepContent(step) {
+  return [
+    el("span", { class: "phase", text: step.phase }),
+    step.hop && step.hop.node ? el("span", { class: "where", text: step.hop.chain ? `${step.hop.node} ${step.hop.table} ${step.hop.chain}` : step.hop.node }) : null,
+    el("span", { text: step.text }),
+    step.probability !== undefined && step.probability !== null ? el("span", { class: "prob", text: ` (${fraction(step.probability)})` }) : null,
+    step.rule ? el("code", { class: "rule", text: step.rule }) : null,
+    ...(step.commands || []).map(c => el("code", { class: "cmd", text: c })),
+  ].filter(x => x !== null);
+}
+
 function drawTraceDiagram() {
   if (!state.topology) return;
-  const svg = drawTopology(state.topology);
-  svg.removeAttribute("aria-labelledby");
-  svg.setAttribute("aria-label", "The path over the lab's topology");
+  const svg = drawTopology(state.topology, "tr");
   const packet = el("svg:circle", { r: 9, cx: 0, cy: 0, class: "packet", "aria-hidden": "true" });
-  const trail = el("svg:polyline", { class: "trail", points: "" });
-  svg.overlay.append(trail, packet);
+  svg.overlay.append(packet);
   svg.packet = packet;
-  svg.trail = trail;
   document.getElementById("trace-diagram").replaceChildren(svg);
   state.svg = svg;
   if (state.step >= 0) goTo(state.step, true);
@@ -441,31 +447,31 @@ function goTo(index, redraw = false) {
   document.getElementById("trace-position").textContent = `hop ${index + 1} of ${state.steps.length}`;
   const svg = state.svg;
   if (!svg) return;
-  for (const lit of svg.querySelectorAll(".lit")) lit.classList.remove("lit");
-  const points = [];
+  for (const lit of svg.querySelectorAll(".lit, .visited")) lit.classList.remove("lit", "visited");
+  let here = null;
   for (let i = 0; i <= index; i++) {
     const box = svg.positions.get(state.steps[i].target);
     if (!box) continue;
-    const c = centre(box);
-    const last = points[points.length - 1];
-    if (!last || last.x !== c.x || last.y !== c.y) points.push(c);
+    here = centre(box);
     const id = elementId(state.steps[i].target);
     const node = id ? svg.getElementById(id) : null;
-    if (node) node.classList.add(i === index ? "lit" : "visited");
+    if (node) node.classList.add("visited");
   }
-  svg.trail.setAttribute("points", points.map(p => `${p.x},${p.y}`).join(" "));
-  const here = points[points.length - 1];
+  const id = elementId(state.steps[index].target);
+  const current = id ? svg.getElementById(id) : null;
+  if (current) { current.classList.remove("visited"); current.classList.add("lit"); }
   if (here) svg.packet.style.transform = `translate(${here.x}px, ${here.y}px)`;
+  document.getElementById("trace-now").replaceChildren(...stepContent(state.steps[index]));
 }
 
 function elementId(target) {
   if (!target) return null;
-  if (target === "bridge") return "t-bridge";
+  if (target === "bridge") return "tr-bridge";
   const [kind, ...rest] = target.split(":");
-  if (kind === "pod") return `t-pod-${rest.join(":")}`;
-  if (kind === "node") return `t-node-${rest[0]}`;
-  if (kind === "if") return `t-if-${rest[0]}-${rest[1]}`;
-  if (kind === "svc") return `t-svc-${rest.join(":")}`;
+  if (kind === "pod") return `tr-pod-${rest.join(":")}`;
+  if (kind === "node") return `tr-node-${rest[0]}`;
+  if (kind === "if") return `tr-if-${rest[0]}-${rest[1]}`;
+  if (kind === "svc") return `tr-svc-${rest.join(":")}`;
   return null;
 }
 
@@ -590,7 +596,7 @@ function selectChain(table, name, announce) {
   const container = document.getElementById("rules-chain");
   container.replaceChildren(
     el("h3", { text: `${table.name} ${name}${chain.policy ? ` (policy ${chain.policy}${live && chain.policyPackets !== null ? `, ${chain.policyPackets} packets` : ""})` : ""}` }),
-    el("p", { class: "hint" }, "As the kernel lists it: ", el("code", { text: `kubelab exec ${state.rules.node} -- iptables -t ${table.name} -L ${name} -n -v --line-numbers` })),
+    el("p", { class: "hint" }, "As the kernel lists it: ", el("code", { text: chain.command })),
     el("table", { class: "rules" },
       el("caption", { class: "hint", text: `Rules of ${name}, in order` }),
       el("thead", {}, el("tr", {}, el("th", { scope: "col", text: "#" }), el("th", { scope: "col", text: "pkts" }), el("th", { scope: "col", text: "bytes" }), el("th", { scope: "col", text: "rule (iptables-save)" }))),
