@@ -33,14 +33,14 @@ public static class Browser
     /// Keeps a screenshot in the test output (screenshots/NAME.png); with KUBELAB_UPDATE_DOCS=1 also as
     /// docs/NAME.png for the README.
     /// </summary>
-    public static async Task ScreenshotAsync(IPage page, string name, ILocator? part = null)
+    public static async Task ScreenshotAsync(IPage page, string name, ILocator? part = null, bool fullPage = true)
     {
         var folder = Path.Combine(AppContext.BaseDirectory, "screenshots");
         Directory.CreateDirectory(folder);
         var path = Path.Combine(folder, name + ".png");
         if (part is null)
         {
-            await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = fullPage });
         }
         else
         {

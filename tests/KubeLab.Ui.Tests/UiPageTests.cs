@@ -101,7 +101,8 @@ public sealed class UiPageTests(ModelLabFixture fixture)
         await page.Keyboard.PressAsync("Enter");
         await Expect(vxlan.Last).ToHaveAttributeAsync("aria-current", "step");
         await Expect(page.Locator("#trace-diagram [id='tr-if-vm2-flannel.1']")).ToHaveClassAsync(new Regex("lit"));
-        await Browser.ScreenshotAsync(page, "ui-trace");
+        await page.EvaluateAsync("() => window.scrollTo(0, 0)");
+        await Browser.ScreenshotAsync(page, "ui-trace", fullPage: false);
         await page.Locator("#trace-next").ClickAsync();
         await Expect(page.Locator("#trace-steps li[aria-current]")).ToHaveAttributeAsync("data-kind", "underlay");
         await Expect(page.Locator("#trace-diagram #tr-bridge")).ToHaveClassAsync(new Regex("lit"));

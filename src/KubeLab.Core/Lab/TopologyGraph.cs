@@ -110,12 +110,12 @@ public static class TopologyGraph
     {
         var topology = LabTopology.Of(snapshot);
         var text = new StringBuilder();
-        text.Append("digraph kubelab {\n  rankdir=TB;\n  node [shape=box, fontname=\"Helvetica\", fontsize=10];\n  edge [fontname=\"Helvetica\", fontsize=9, arrowhead=none];\n");
+        text.Append("digraph kubelab {\n  rankdir=TB;\n  fontname=\"Helvetica\";\n  node [shape=box, fontname=\"Helvetica\", fontsize=10];\n  edge [fontname=\"Helvetica\", fontsize=9, arrowhead=none];\n");
         text.Append($"  bridge [label=\"{topology.Bridge.Name}\\n{topology.Bridge.Gateway}/{topology.Bridge.PrefixLength}\", shape=hexagon, style=filled, fillcolor=\"#e8e8e8\"];\n");
         foreach (var (node, _, pods) in topology.Nodes)
         {
             var id = Id(node.Name);
-            text.Append($"  subgraph cluster_{id} {{\n    label=\"{node.Name} ({(node.Role == NodeRole.Server ? "server" : "agent")}) {node.InternalIP}\";\n    style=rounded;\n");
+            text.Append($"  subgraph cluster_{id} {{\n    label=\"{node.Name} ({(node.Role == NodeRole.Server ? "server" : "agent")}) {node.InternalIP}\";\n    style=rounded;\n    labelloc=b;\n");
             text.Append($"    {id}_ens3 [label=\"ens3\\n{node.InternalIP}\"];\n");
             text.Append($"    {id}_flannel [label=\"flannel.1\\n{node.FlannelAddress}/32\\nVXLAN id 1\", style=filled, fillcolor=\"#dbe9ff\"];\n");
             text.Append($"    {id}_cni0 [label=\"cni0\\n{node.Cni0Address}/{node.PodCidr.PrefixLength}\", style=filled, fillcolor=\"#e3f5e1\"];\n");
@@ -130,7 +130,8 @@ public static class TopologyGraph
         }
 
         // The mesh's edges carry no label: Graphviz places labels of constraint=false edges between clusters, on
-        // top of a node's title. One legend says what the dashed lines are instead.
+        // top of a node's title. One legend says what the dashed lines are instead, and the node titles sit at the
+        // bottom of their boxes, away from the arcs that Graphviz routes over the top.
         foreach (var (a, b) in topology.Vxlan)
         {
             text.Append($"  {Id(a.Name)}_flannel -> {Id(b.Name)}_flannel [style=dashed, color=\"#1f5fbf\", dir=both, arrowhead=normal, arrowtail=normal, constraint=false, tooltip=\"VXLAN {a.Name} ⇄ {b.Name}: UDP {LabDefaults.VxlanPort}, VNI {LabDefaults.VxlanId}\"];\n");
