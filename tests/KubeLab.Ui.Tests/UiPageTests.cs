@@ -114,7 +114,7 @@ public sealed class UiPageTests(ModelLabFixture fixture)
     }
 
     [SkippableFact]
-    public async Task Applying_a_service_while_the_page_is_open_shows_it_without_a_reload()
+    public async Task Applying_and_deleting_a_service_while_the_page_is_open_shows_it_without_a_reload()
     {
         var page = await fixture.OpenAsync("/");
         await Expect(page.Locator("[data-service='default/nginx-service']")).ToBeVisibleAsync();
@@ -134,9 +134,14 @@ public sealed class UiPageTests(ModelLabFixture fixture)
             """);
         fixture.Lab.Ok("apply", "-f", manifest, "--name", fixture.Lab.Name);
 
-        var service = page.Locator("[data-service='default/web-extra']");
+        var service = page.Locator("#topology-diagram [data-service='default/web-extra']");
         await Expect(service).ToContainTextAsync("8080/TCP");
         await Expect(service).ToContainTextAsync("10.42.2.2");
+        Assert.Equal("same page", await page.EvaluateAsync<string>("() => window.kubelabTestMarker"));
+
+        fixture.Lab.Ok("delete", "-f", manifest, "--name", fixture.Lab.Name);
+        await Expect(service).ToHaveCountAsync(0);
+        await Expect(page.Locator("#topology-diagram [data-service='default/nginx-service']")).ToBeVisibleAsync();
         Assert.Equal("same page", await page.EvaluateAsync<string>("() => window.kubelabTestMarker"));
     }
 

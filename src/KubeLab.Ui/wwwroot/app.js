@@ -432,8 +432,9 @@ function drawTraceDiagram() {
   if (state.step >= 0) goTo(state.step, true);
 }
 
+/** Where the packet sits on a box: its top right corner, clear of the box's text. */
 function centre(box) {
-  return { x: box.x + box.w / 2, y: box.y + box.h / 2 };
+  return { x: box.x + box.w - 10, y: box.y + 10 };
 }
 
 function goTo(index, redraw = false) {
