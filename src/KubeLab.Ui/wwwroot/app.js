@@ -72,7 +72,7 @@ function drawTopology(topo, prefix = "t") {
   svg.append(wires, boxes, overlay);
 
   // host bridge
-  const bridge = el("svg:g", { id: `${prefix}-bridge`, tabindex: 0, "aria-label": `host bridge ${topo.bridge.name} ${topo.bridge.address}` },
+  const bridge = el("svg:g", { id: `${prefix}-bridge`, tabindex: 0, role: "img", "aria-label": `host bridge ${topo.bridge.name} ${topo.bridge.address}` },
     el("svg:rect", { x: L.margin, y: L.bridgeY, width: nodesRight - L.margin, height: L.bridgeH, rx: 8, class: "bridge-box" }),
     svgText(L.margin + 12, L.bridgeY + 20, `host bridge ${topo.bridge.name}`, "title"),
     svgText(L.margin + 12, L.bridgeY + 38, `${topo.bridge.address} · the nodes' underlay (outer VXLAN packets cross here)`, "small"));
@@ -83,7 +83,7 @@ function drawTopology(topo, prefix = "t") {
   nodes.forEach((node, i) => {
     const x = L.margin + i * (L.nodeWidth + L.gap);
     const y = L.nodeY;
-    const group = el("svg:g", { id: `${prefix}-node-${node.name}`, tabindex: 0, "aria-label": `node ${node.name} (${node.role}), ${node.internalIP}, pod CIDR ${node.podCidr}, ${node.pods.length} pods` },
+    const group = el("svg:g", { id: `${prefix}-node-${node.name}`, tabindex: 0, role: "img", "aria-label": `node ${node.name} (${node.role}), ${node.internalIP}, pod CIDR ${node.podCidr}, ${node.pods.length} pods` },
       el("svg:rect", { x, y, width: L.nodeWidth, height: nodeH, rx: 10, class: "node-box" }),
       svgText(x + 12, y + 22, `${node.name} (${node.role})`, "title"),
       svgTitle(`${node.name} (${node.role}) ${node.internalIP}, pod CIDR ${node.podCidr}`));
@@ -94,7 +94,7 @@ function drawTopology(topo, prefix = "t") {
     const half = (L.nodeWidth - 36) / 2;
     const rowY = y + 38;
     const iface = (key, ifc, ix, iy, w, cls) => {
-      const g = el("svg:g", { id: `${prefix}-if-${node.name}-${ifc.name}`, tabindex: 0, "aria-label": `${node.name} ${ifc.name} ${ifc.address || ""} ${ifc.detail}` },
+      const g = el("svg:g", { id: `${prefix}-if-${node.name}-${ifc.name}`, tabindex: 0, role: "img", "aria-label": `${node.name} ${ifc.name} ${ifc.address || ""} ${ifc.detail}` },
         el("svg:rect", { x: ix, y: iy, width: w, height: L.row, rx: 6, class: ifc.address ? cls : "if-absent" }),
         svgText(ix + 8, iy + 18, ifc.name, "title"),
         svgText(ix + 8, iy + 35, ifc.name === "cni0" && ifc.address ? `${ifc.address} · pod CIDR ${node.podCidr}` : ifc.address || ifc.detail, "small"),
@@ -118,7 +118,7 @@ function drawTopology(topo, prefix = "t") {
       wires.append(el("svg:path", { class: "wire", d: `M ${x + 26} ${cniY + L.row} V ${py + L.podH / 2} H ${px}` }));
       const full = pod.namespace === "default" ? pod.name : podKey(pod);
       const name = full.length > 38 ? full.slice(0, 37) + "…" : full;
-      const g = el("svg:g", { id: `${prefix}-pod-${podKey(pod)}`, class: "pod", tabindex: 0, "data-pod": podKey(pod),
+      const g = el("svg:g", { id: `${prefix}-pod-${podKey(pod)}`, class: "pod", tabindex: 0, role: "img", "data-pod": podKey(pod),
         "aria-label": `pod ${podKey(pod)}, eth0 ${pod.ip}, host veth ${pod.veth} on ${node.name}` },
         el("svg:rect", { x: px, y: py, width: pw, height: L.podH, rx: 14, class: "pod-box" }),
         svgText(px + 12, py + 19, name),
@@ -163,7 +163,7 @@ function drawTopology(topo, prefix = "t") {
       }
     });
     const endpoints = svc.endpoints.length === 0 ? ["no endpoints"] : svc.endpoints.map(ep => `→ ${ep.address}${ep.node ? ` (${ep.node})` : ""}${ep.ready ? "" : " not ready"}`);
-    const g = el("svg:g", { id: `${prefix}-svc-${key}`, class: "service", tabindex: 0, "data-service": key,
+    const g = el("svg:g", { id: `${prefix}-svc-${key}`, class: "service", tabindex: 0, role: "img", "data-service": key,
       "aria-label": `service ${key}, ${svc.type} ${svc.clusterIP}, ports ${svc.ports.join(", ")}, endpoints ${endpoints.join(", ")}` },
       el("svg:rect", { x: svcX, y: sy, width: L.svcWidth, height: h, rx: 6, class: "svc-box" }),
       svgText(svcX + 12, sy + 20, key === `default/${svc.name}` ? svc.name : key, "title"),
