@@ -88,6 +88,7 @@ public static class Program
             GraphCommand.Create(context),
             TraceCommand.Create(context),
             KubeconfigCommand.Create(context),
+            UiCommand.Create(context),
             AgentCommand.Create(context),
         })
         {

@@ -55,6 +55,24 @@ public class ArchitectureTests
     }
 
     [Fact]
+    public void Core_references_no_web_server_and_none_of_the_outer_projects()
+    {
+        var references = typeof(KubeLab.Core.KubeLabException).Assembly.GetReferencedAssemblies().Select(a => a.Name!).ToList();
+        Assert.Contains("System.Net.Primitives", references); // the check sees the core's references at all
+        Assert.DoesNotContain(references, r => r.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal)
+            || r is "KubeLab.Realize" or "KubeLab.Ui" or "kubelab" or "CliWrap");
+    }
+
+    [Fact]
+    public void Ui_reads_the_lab_through_core_and_realize_and_never_through_the_cli()
+    {
+        var references = typeof(KubeLab.Ui.UiServer).Assembly.GetReferencedAssemblies().Select(a => a.Name!).ToList();
+        Assert.Contains("KubeLab.Core", references);
+        Assert.Contains("Microsoft.AspNetCore.Server.Kestrel.Core", references);
+        Assert.DoesNotContain("kubelab", references);
+    }
+
+    [Fact]
     public void Random_without_a_seed_is_not_constructed_in_core()
     {
         var path = typeof(KubeLab.Core.KubeLabException).Assembly.Location;

@@ -133,18 +133,7 @@ internal static class TraceCommand
 
         var state = context.Load(lab);
         var model = SnapshotBuilder.FromState(state);
-        var driver = context.DriverOf(state);
-        var states = model.Nodes.ToDictionary(n => n.Name, n =>
-        {
-            if (driver is INodeStateReader reader)
-            {
-                var texts = reader.ReadNode(state, n.Name);
-                return NodeState.FromTexts(n.Name, texts.IptablesSave, texts.Routes, texts.Neighbours, texts.Fdb, texts.Addresses, n, deferRules: true);
-            }
-
-            return NodeState.FromTexts(n.Name, NodeRuleset.Generate(model, n.Name, NodeRulesSource.ConfigFor(model, n.Name)),
-                NodeTables.Routes(model, n.Name) + NodeTables.LocalTableRoutes(model, n.Name), NodeTables.Neighbours(model, n.Name), NodeTables.Fdb(model, n.Name), NodeTables.Addresses(model, n.Name), n);
-        });
+        var states = LabNodeStates.Read(state, model, context.DriverOf(state));
         return (model, states, state);
     }
 

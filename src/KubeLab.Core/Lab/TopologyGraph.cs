@@ -1,5 +1,4 @@
 using System.Text;
-using KubeLab.Core.Cni;
 using KubeLab.Core.Model;
 
 namespace KubeLab.Core.Lab;
@@ -13,22 +12,21 @@ public static class TopologyGraph
     /// <summary>Box drawing for a terminal, in the spirit of the seed's ASCII sketches.</summary>
     public static string Terminal(ClusterSnapshot snapshot)
     {
-        var config = snapshot.Config;
+        var topology = LabTopology.Of(snapshot);
         var text = new StringBuilder();
-        text.Append($"host bridge {NetnsNames.HostBridge} {config.Gateway}/{config.Underlay.PrefixLength}\n");
-        foreach (var node in snapshot.Nodes)
+        text.Append($"host bridge {topology.Bridge.Name} {topology.Bridge.Gateway}/{topology.Bridge.PrefixLength}\n");
+        foreach (var (node, prefix, pods) in topology.Nodes)
         {
-            var pods = PodsOn(snapshot, node.Name);
             var lines = new List<string>
             {
-                $"{NetnsNames.NodeUplink} {node.InternalIP}/{config.Underlay.PrefixLength} ── {NetnsNames.HostBridge}",
+                $"{NetnsNames.NodeUplink} {node.InternalIP}/{prefix} ── {topology.Bridge.Name}",
                 $"{NetnsNames.Vxlan} {node.FlannelAddress}/32  VXLAN id {LabDefaults.VxlanId}, UDP {LabDefaults.VxlanPort}, MTU {LabDefaults.FlannelMtu}",
                 pods.Count == 0 ? $"{NetnsNames.PodBridge} (made with the first pod)" : $"{NetnsNames.PodBridge} {node.Cni0Address}/{node.PodCidr.PrefixLength}",
             };
             for (var i = 0; i < pods.Count; i++)
             {
                 var pod = pods[i];
-                lines.Add($"  {(i == pods.Count - 1 ? "└─" : "├─")} {PodFiles.HostVethName(config.Name, pod)} ── eth0 {pod.IP}  {pod.Namespace}/{pod.Name}");
+                lines.Add($"  {(i == pods.Count - 1 ? "└─" : "├─")} {pod.HostVeth} ── eth0 {pod.IP}  {pod.Key}");
             }
 
             var title = $"─ {node.Name} ({(node.Role == NodeRole.Server ? "server" : "agent")}) {node.PodCidr} ";
@@ -44,20 +42,19 @@ public static class TopologyGraph
         }
 
         text.Append("\nVXLAN mesh (flannel: permanent ARP + FDB entry + onlink route per peer):\n");
-        foreach (var (a, b) in Pairs(snapshot.Nodes))
+        foreach (var (a, b) in topology.Vxlan)
         {
             text.Append($"  {a.Name} {a.InternalIP} ⇄ {b.Name} {b.InternalIP}   {a.PodCidr} ⇄ {b.PodCidr}\n");
         }
 
-        var services = snapshot.Services.Where(s => s.ClusterIP is not null).ToList();
-        if (services.Count > 0)
+        if (topology.Services.Count > 0)
         {
             text.Append("\nServices (kube-proxy DNAT in every node's nat table):\n");
-            foreach (var service in services)
+            foreach (var service in topology.Services)
             {
-                var endpoints = snapshot.SlicesFor(service).SelectMany(s => s.Endpoints).Where(e => e.Ready).Select(e => e.NodeName is null ? e.Addresses[0].ToString() : $"{e.Addresses[0]} ({e.NodeName})");
+                var endpoints = service.ReadyEndpoints.Select(e => e.NodeName is null ? e.Addresses[0].ToString() : $"{e.Addresses[0]} ({e.NodeName})");
                 var list = string.Join(", ", endpoints);
-                text.Append($"  {service.Namespace}/{service.Name} {service.ClusterIP} → {(list.Length > 0 ? list : "no endpoints")}\n");
+                text.Append($"  {service.Service.Key} {service.Service.ClusterIP} → {(list.Length > 0 ? list : "no endpoints")}\n");
             }
         }
 
@@ -67,39 +64,39 @@ public static class TopologyGraph
     /// <summary>A Mermaid flowchart (renders on GitHub).</summary>
     public static string Mermaid(ClusterSnapshot snapshot)
     {
-        var config = snapshot.Config;
+        var topology = LabTopology.Of(snapshot);
         var text = new StringBuilder("flowchart LR\n");
-        text.Append($"  bridge[\"{NetnsNames.HostBridge}<br/>{config.Gateway}\"]\n");
-        foreach (var node in snapshot.Nodes)
+        text.Append($"  bridge[\"{topology.Bridge.Name}<br/>{topology.Bridge.Gateway}\"]\n");
+        foreach (var (node, _, pods) in topology.Nodes)
         {
             var id = Id(node.Name);
             text.Append($"  subgraph {id}[\"{node.Name} {node.InternalIP}\"]\n");
             text.Append($"    {id}_ens3[\"ens3<br/>{node.InternalIP}\"]\n");
             text.Append($"    {id}_flannel[\"flannel.1<br/>{node.FlannelAddress}/32\"]\n");
             text.Append($"    {id}_cni0[\"cni0<br/>{node.Cni0Address}/{node.PodCidr.PrefixLength}\"]\n");
-            foreach (var pod in PodsOn(snapshot, node.Name))
+            foreach (var pod in pods)
             {
                 text.Append($"    {Id(pod.Namespace + "_" + pod.Name)}([\"{pod.Name}<br/>{pod.IP}\"])\n");
             }
 
             text.Append("  end\n");
             text.Append($"  {id}_ens3 --- bridge\n");
-            foreach (var pod in PodsOn(snapshot, node.Name))
+            foreach (var pod in pods)
             {
-                text.Append($"  {id}_cni0 ---|{PodFiles.HostVethName(config.Name, pod)}| {Id(pod.Namespace + "_" + pod.Name)}\n");
+                text.Append($"  {id}_cni0 ---|{pod.HostVeth}| {Id(pod.Namespace + "_" + pod.Name)}\n");
             }
         }
 
-        foreach (var (a, b) in Pairs(snapshot.Nodes))
+        foreach (var (a, b) in topology.Vxlan)
         {
             text.Append($"  {Id(a.Name)}_flannel <-. \"VXLAN 8472\" .-> {Id(b.Name)}_flannel\n");
         }
 
-        foreach (var service in snapshot.Services.Where(s => s.ClusterIP is not null && s.Namespace == "default" && s.Name != "kubernetes"))
+        foreach (var (service, endpoints) in topology.Services.Where(s => s.Service.Namespace == "default" && s.Service.Name != "kubernetes"))
         {
             var sid = Id("svc_" + service.Namespace + "_" + service.Name);
             text.Append($"  {sid}{{{{\"{service.Name}<br/>{service.ClusterIP}\"}}}}\n");
-            foreach (var endpoint in snapshot.SlicesFor(service).SelectMany(s => s.Endpoints).Where(e => e.PodKey is not null))
+            foreach (var endpoint in endpoints.Where(e => e.PodKey is not null))
             {
                 text.Append($"  {sid} -.-> {Id(endpoint.PodKey!.Replace('/', '_'))}\n");
             }
@@ -111,48 +108,43 @@ public static class TopologyGraph
     /// <summary>Graphviz DOT (for `dot -Tsvg`).</summary>
     public static string Dot(ClusterSnapshot snapshot)
     {
-        var config = snapshot.Config;
+        var topology = LabTopology.Of(snapshot);
         var text = new StringBuilder();
-        text.Append("digraph kubelab {\n  rankdir=TB;\n  node [shape=box, fontname=\"Helvetica\", fontsize=10];\n  edge [fontname=\"Helvetica\", fontsize=9, arrowhead=none];\n");
-        text.Append($"  bridge [label=\"{NetnsNames.HostBridge}\\n{config.Gateway}/{config.Underlay.PrefixLength}\", shape=hexagon, style=filled, fillcolor=\"#e8e8e8\"];\n");
-        foreach (var node in snapshot.Nodes)
+        text.Append("digraph kubelab {\n  rankdir=TB;\n  fontname=\"Helvetica\";\n  node [shape=box, fontname=\"Helvetica\", fontsize=10];\n  edge [fontname=\"Helvetica\", fontsize=9, arrowhead=none];\n");
+        text.Append($"  bridge [label=\"{topology.Bridge.Name}\\n{topology.Bridge.Gateway}/{topology.Bridge.PrefixLength}\", shape=hexagon, style=filled, fillcolor=\"#e8e8e8\"];\n");
+        foreach (var (node, _, pods) in topology.Nodes)
         {
             var id = Id(node.Name);
-            text.Append($"  subgraph cluster_{id} {{\n    label=\"{node.Name} ({(node.Role == NodeRole.Server ? "server" : "agent")}) {node.InternalIP}\";\n    style=rounded;\n");
+            text.Append($"  subgraph cluster_{id} {{\n    label=\"{node.Name} ({(node.Role == NodeRole.Server ? "server" : "agent")}) {node.InternalIP}\";\n    style=rounded;\n    labelloc=b;\n");
             text.Append($"    {id}_ens3 [label=\"ens3\\n{node.InternalIP}\"];\n");
             text.Append($"    {id}_flannel [label=\"flannel.1\\n{node.FlannelAddress}/32\\nVXLAN id 1\", style=filled, fillcolor=\"#dbe9ff\"];\n");
             text.Append($"    {id}_cni0 [label=\"cni0\\n{node.Cni0Address}/{node.PodCidr.PrefixLength}\", style=filled, fillcolor=\"#e3f5e1\"];\n");
-            foreach (var pod in PodsOn(snapshot, node.Name))
+            foreach (var pod in pods)
             {
                 text.Append($"    {Id(pod.Namespace + "_" + pod.Name)} [label=\"{pod.Name}\\n{pod.IP}\", shape=ellipse];\n");
-                text.Append($"    {id}_cni0 -> {Id(pod.Namespace + "_" + pod.Name)} [label=\"{PodFiles.HostVethName(config.Name, pod)}\"];\n");
+                text.Append($"    {id}_cni0 -> {Id(pod.Namespace + "_" + pod.Name)} [label=\"{pod.HostVeth}\"];\n");
             }
 
             text.Append("  }\n");
             text.Append($"  {id}_ens3 -> bridge;\n");
         }
 
-        foreach (var (a, b) in Pairs(snapshot.Nodes))
+        // The mesh's edges carry no label: Graphviz places labels of constraint=false edges between clusters, on
+        // top of a node's title. One legend says what the dashed lines are instead, and the node titles sit at the
+        // bottom of their boxes, away from the arcs that Graphviz routes over the top.
+        foreach (var (a, b) in topology.Vxlan)
         {
-            text.Append($"  {Id(a.Name)}_flannel -> {Id(b.Name)}_flannel [style=dashed, dir=both, arrowhead=normal, arrowtail=normal, label=\"VXLAN UDP 8472\", constraint=false];\n");
+            text.Append($"  {Id(a.Name)}_flannel -> {Id(b.Name)}_flannel [style=dashed, color=\"#1f5fbf\", dir=both, arrowhead=normal, arrowtail=normal, constraint=false, tooltip=\"VXLAN {a.Name} ⇄ {b.Name}: UDP {LabDefaults.VxlanPort}, VNI {LabDefaults.VxlanId}\"];\n");
+        }
+
+        if (topology.Vxlan.Count > 0)
+        {
+            text.Append($"  vxlan_legend [shape=plaintext, fontcolor=\"#1f5fbf\", label=\"dashed: VXLAN mesh between flannel.1 VTEPs (UDP {LabDefaults.VxlanPort}, VNI {LabDefaults.VxlanId})\"];\n");
+            text.Append("  bridge -> vxlan_legend [style=invis];\n");
         }
 
         text.Append("}\n");
         return text.ToString();
-    }
-
-    private static List<Pod> PodsOn(ClusterSnapshot snapshot, string node) =>
-        NetnsPlan.LabPods(snapshot).Where(p => p.NodeName == node).ToList();
-
-    private static IEnumerable<(Node A, Node B)> Pairs(IReadOnlyList<Node> nodes)
-    {
-        for (var i = 0; i < nodes.Count; i++)
-        {
-            for (var j = i + 1; j < nodes.Count; j++)
-            {
-                yield return (nodes[i], nodes[j]);
-            }
-        }
     }
 
     /// <summary>Identifiers safe in Mermaid and DOT: letters, digits and underscores.</summary>

@@ -59,6 +59,29 @@ public sealed partial class GraphTests : IDisposable
         Assert.Contains(lines, l => l.Contains("<-. \"VXLAN 8472\" .->", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Dot_graph_leaves_the_vxlan_edges_unlabelled_and_says_once_what_they_are()
+    {
+        var dot = cli.Ok("graph", "-o", "dot").Split('\n');
+        var mesh = dot.Where(l => l.Contains("_flannel -> ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, mesh.Count);
+        // Graphviz put these edges' labels on the node titles; the legend says it once, the titles sit at the bottom.
+        Assert.All(mesh, l => Assert.DoesNotContain(" label=", l, StringComparison.Ordinal));
+        Assert.Contains(dot, l => l.Contains("dashed: VXLAN mesh between flannel.1 VTEPs (UDP 8472, VNI 1)", StringComparison.Ordinal));
+        Assert.Equal(3, dot.Count(l => l.Trim() == "labelloc=b;"));
+    }
+
+    [SkippableFact]
+    public void Svg_graph_draws_the_node_titles_below_the_vxlan_devices()
+    {
+        Skip.IfNot(File.Exists("/usr/bin/dot"), "NOT RUN: needs graphviz (CI installs it)");
+        var svg = cli.Ok("graph", "-o", "svg");
+        double Y(string text) => double.Parse(Regex.Match(svg, $"""<text [^>]*y="([-0-9.]+)"[^>]*>{Regex.Escape(text)}</text>""").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        var lowestVtep = new[] { "10.42.0.0/32", "10.42.1.0/32", "10.42.2.0/32" }.Max(Y);
+        // SVG's y grows downwards: every title is below every flannel.1 box, away from the arcs over the top.
+        Assert.All(new[] { "vm1 (server) 10.65.94.238", "vm2 (agent) 10.65.94.199", "vm3 (agent) 10.65.94.95" }, t => Assert.True(Y(t) > lowestVtep, $"{t} at y={Y(t)} is not below the VTEPs (y={lowestVtep})"));
+    }
+
     [GeneratedRegex("""^subgraph [A-Za-z0-9_]+\["[^"]+"\]$""")]
     private static partial Regex SubgraphLine();
 
