@@ -19,8 +19,10 @@ public static class Program
                 return 0;
             case "rules":
                 return Rules(args);
+            case "api" when args.Length > 1:
+                return ApiBenchmark.Run(args[1], args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 500);
             default:
-                Console.WriteLine("usage: KubeLab.Bench rules [--kernel [--slow]] | trace [SERVICES...]");
+                Console.WriteLine("usage: KubeLab.Bench rules [--kernel [--slow]] | trace [SERVICES...] | api PATH/TO/kubelab [PODS]");
                 return 2;
         }
     }
