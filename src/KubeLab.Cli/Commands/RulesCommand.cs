@@ -1,6 +1,7 @@
 using System.CommandLine;
 using KubeLab.Core;
 using KubeLab.Core.Control;
+using KubeLab.Core.KubeProxy;
 using KubeLab.Core.Manifests;
 using KubeLab.Core.Model;
 using KubeLab.Core.NodeRules;
@@ -109,41 +110,64 @@ internal static class RulesCommand
                 config = config.WithConfiguration(proxyDocument);
             }
 
+            selected = Available(snapshot, nodeName, selected, config, context.Err);
             context.Out.Write(NodeRuleset.Generate(snapshot, nodeName, config, selected));
             return 0;
         });
         return command;
     }
 
-    /// <summary>A snapshot from dumped objects, refusing references it cannot resolve.</summary>
+    /// <summary>
+    /// A snapshot from dumped objects. People dump only some nodes, so endpoints and pods on nodes that are not in
+    /// the input are kept (kube-proxy does not look their nodes up either); a slice whose Service is missing is refused.
+    /// </summary>
     internal static ClusterSnapshot OfflineSnapshot(IReadOnlyList<ManifestDocument> documents)
     {
         var objects = documents.Select(d => d.Object).Where(o => o is not KubeProxyConfigurationDocument).ToList();
         var snapshot = SnapshotBuilder.FromObjects(null, null, objects);
         if (snapshot.Nodes.Count == 0)
         {
-            throw KubeLabException.Invalid("no Node objects in the input: the rules depend on the node's address and pod CIDR; add the nodes (`kubectl get nodes -o yaml`)");
+            throw KubeLabException.Invalid("no Node objects in the input: the rules depend on the node's address; add the nodes (`kubectl get nodes -o yaml`)");
         }
 
-        var nodes = snapshot.Nodes.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var slice in snapshot.EndpointSlices)
         {
             if (snapshot.FindService(slice.Namespace, slice.ServiceName) is null)
             {
                 throw KubeLabException.Invalid($"EndpointSlice \"{slice.Namespace}/{slice.Name}\" belongs to Service \"{slice.Namespace}/{slice.ServiceName}\", which is not in the input; add the Service or remove the slice");
             }
-
-            foreach (var endpoint in slice.Endpoints.Where(e => e.NodeName is not null && !nodes.Contains(e.NodeName)))
-            {
-                throw KubeLabException.Invalid($"EndpointSlice \"{slice.Namespace}/{slice.Name}\": endpoint {string.Join(",", endpoint.Addresses)} is on node \"{endpoint.NodeName}\", which is not in the input (nodes: {string.Join(", ", nodes)})");
-            }
-        }
-
-        foreach (var pod in snapshot.Pods.Where(p => p.NodeName is not null && !nodes.Contains(p.NodeName)))
-        {
-            throw KubeLabException.Invalid($"Pod \"{pod.Namespace}/{pod.Name}\" is on node \"{pod.NodeName}\", which is not in the input (nodes: {string.Join(", ", nodes)})");
         }
 
         return snapshot;
+    }
+
+    /// <summary>
+    /// What a dumped node lacks for the selected components: without spec.podCIDR flannel's rules (its masquerade
+    /// rules name the node's subnet) are left out, said once on stderr; asked for alone, they are an error.
+    /// </summary>
+    internal static Component Available(ClusterSnapshot snapshot, string nodeName, Component selected, KubeProxyConfig config, TextWriter err)
+    {
+        var node = snapshot.GetNode(nodeName);
+        if (node.HasPodCidr)
+        {
+            return selected;
+        }
+
+        if (selected.HasFlag(Component.KubeProxy) && config.DetectLocalMode == DetectLocalMode.NodeCIDR)
+        {
+            throw KubeLabException.Invalid($"Node \"{nodeName}\" has no spec.podCIDR, and kube-proxy's detectLocalMode NodeCIDR needs it (kube-proxy waits for it); set spec.podCIDR or use detectLocalMode ClusterCIDR");
+        }
+
+        if (selected == Component.Flannel)
+        {
+            throw KubeLabException.Invalid($"Node \"{nodeName}\" has no spec.podCIDR: flannel's rules name the node's pod subnet; dump a cluster whose nodes have one (`kubectl get nodes -o yaml`)");
+        }
+
+        if (selected.HasFlag(Component.Flannel))
+        {
+            err.WriteLine($"note: Node \"{nodeName}\" has no spec.podCIDR, so flannel's rules are left out (kube-proxy's, kubelet's and kube-router's do not need it)");
+        }
+
+        return selected & ~Component.Flannel;
     }
 }
