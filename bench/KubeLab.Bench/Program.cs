@@ -19,8 +19,10 @@ public static class Program
                 return 0;
             case "rules":
                 return Rules(args);
+            case "dumps":
+                return DumpBenchmark.Run(args);
             default:
-                Console.WriteLine("usage: KubeLab.Bench rules [--kernel [--slow]] | trace [SERVICES...]");
+                Console.WriteLine("usage: KubeLab.Bench rules [--kernel [--slow]] | trace [SERVICES...] | dumps write|read|trace ...");
                 return 2;
         }
     }

@@ -14,6 +14,7 @@ public static partial class ManifestReader
     {
         var options = new JsonReaderOptions { AllowMultipleValues = true, CommentHandling = JsonCommentHandling.Skip, MaxDepth = ManifestLimits.MaxDepth };
         var reader = new Utf8JsonReader(bytes, options);
+        var lines = new LineCounter(bytes);
         try
         {
             while (reader.Read())
@@ -23,13 +24,13 @@ public static partial class ManifestReader
                     // A bare array of objects: each is an object of its own.
                     while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                     {
-                        ReadJsonObject(ref reader, bytes, source, result);
+                        ReadJsonObject(ref reader, bytes, lines, source, result);
                     }
 
                     continue;
                 }
 
-                ReadJsonObject(ref reader, bytes, source, result);
+                ReadJsonObject(ref reader, bytes, lines, source, result);
             }
         }
         catch (JsonException) when (result.Count == 0)
@@ -46,10 +47,10 @@ public static partial class ManifestReader
     }
 
     /// <summary>Reads one object starting at the current StartObject token; a List's items are decoded one by one.</summary>
-    private static void ReadJsonObject(ref Utf8JsonReader reader, byte[] bytes, string source, List<ManifestDocument> result)
+    private static void ReadJsonObject(ref Utf8JsonReader reader, byte[] bytes, LineCounter lines, string source, List<ManifestDocument> result)
     {
         var start = (int)reader.TokenStartIndex;
-        var line = LineOf(bytes, start);
+        var line = lines.LineOf(start);
         if (reader.TokenType != JsonTokenType.StartObject)
         {
             throw KubeLabException.Invalid($"{source}:{line}: error validating data: the document is not an object; each document must be a Kubernetes object with apiVersion and kind");
@@ -85,13 +86,13 @@ public static partial class ManifestReader
                     var itemStart = (int)reader.TokenStartIndex;
                     if (reader.TokenType != JsonTokenType.StartObject)
                     {
-                        throw KubeLabException.Invalid($"{source}:{LineOf(bytes, itemStart)}: error decoding List: items: each item must be an object");
+                        throw KubeLabException.Invalid($"{source}:{lines.LineOf(itemStart)}: error decoding List: items: each item must be an object");
                     }
 
                     reader.Skip();
                     var item = bytes.AsSpan(itemStart, (int)reader.BytesConsumed - itemStart);
                     var (itemApiVersion, itemKind) = TypeOf(item);
-                    result.Add(Decode(item, source, LineOf(bytes, itemStart), itemApiVersion, itemKind));
+                    result.Add(Decode(item, source, lines.LineOf(itemStart), itemApiVersion, itemKind));
                 }
             }
             else

@@ -42,7 +42,11 @@ public static partial class ManifestReader
             result.Clear(); // not JSON after all (a YAML flow mapping such as `{a: b}`): read it as YAML
         }
 
-        ReadYaml(text, source, result);
+        if (!TryReadBlockYaml(text, source, result))
+        {
+            ReadYaml(text, source, result);
+        }
+
         return result;
     }
 
@@ -124,11 +128,24 @@ public static partial class ManifestReader
         _ => null,
     };
 
-    /// <summary>1-based line of a byte offset in UTF-8 text (only computed for messages).</summary>
-    private static int LineOf(ReadOnlySpan<byte> bytes, long offset)
+    /// <summary>1-based lines of byte offsets in UTF-8 text, counted onwards from the last offset asked for.</summary>
+    private sealed class LineCounter(byte[] bytes)
     {
-        var end = (int)Math.Min(offset, bytes.Length);
-        return bytes[..end].Count((byte)'\n') + 1;
+        private int offset;
+        private int line = 1;
+
+        public int LineOf(long at)
+        {
+            var end = (int)Math.Min(at, bytes.Length);
+            if (end < offset)
+            {
+                (offset, line) = (0, 1);
+            }
+
+            line += bytes.AsSpan(offset, end - offset).Count((byte)'\n');
+            offset = end;
+            return line;
+        }
     }
 
     /// <summary>Writes JSON into a buffer that is reused for every object.</summary>

@@ -173,4 +173,62 @@ public sealed class ManifestReaderTests
         var error = Assert.Throws<KubeLabException>(() => ManifestReader.Read("apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {ports: [{port: [80]}]}\n", "svc.yaml"));
         Assert.Contains("svc.yaml:1: error decoding Service: spec.ports[0].port", error.Message, StringComparison.Ordinal);
     }
+
+    private static string Dump()
+    {
+        using var cli = new Cli.CliHarness();
+        cli.Ok("up", "--driver", "none");
+        cli.Ok("apply", "-f", "seed");
+        return cli.Ok("get", "svc,endpointslices,nodes,pods,deployments", "-A", "-o", "yaml");
+    }
+
+    public static TheoryData<string> YamlInputs()
+    {
+        var data = new TheoryData<string> { "list", "dump" };
+        foreach (var group in new[] { "kube-proxy", "kube-proxy-k3s" })
+        {
+            foreach (var dir in Directory.GetDirectories(Path.Combine(AppContext.BaseDirectory, "Golden", group)).Order(StringComparer.Ordinal))
+            {
+                data.Add($"{group}/{Path.GetFileName(dir)}");
+            }
+        }
+
+        foreach (var scenario in Scenarios.Descriptions.Keys)
+        {
+            data.Add($"scenario/{scenario}");
+        }
+
+        return data;
+    }
+
+    /// <summary>
+    /// kubectl's block YAML is read line by line; anything else goes through YamlDotNet's events. Both must give the
+    /// same objects: a trailing `--- &amp;x ~` (an anchored empty document) sends the same text the general way.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(YamlInputs))]
+    public void Block_yaml_reads_the_same_objects_as_the_general_yaml_reader(string input)
+    {
+        var text = input == "list" ? YamlList + "\n"
+            : input == "dump" ? Dump()
+            : input.StartsWith("scenario/", StringComparison.Ordinal) ? (Scenarios.TryGet(input["scenario/".Length..], out var s) ? s : throw new InvalidOperationException(input))
+            : File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Golden", input, "cluster.yaml"));
+        text += "\n# literal blocks, quotes and comments as kubectl prints them\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: 'it''s'\n  annotations:\n    a: |\n      {\"x\": 1}\n\n      second: line\n    b: |-\n      no newline\n    c: \"tab\\there \\u00e9\" # comment\ndata:\n  empty: \"\"\n  n: \"007\"\n";
+
+        // Hand-written inputs with flow collections (`{name: x}`) go the general way; kubectl's never have them.
+        var block = !System.Text.RegularExpressions.Regex.IsMatch(text, @"[:-] [\{\[][^\]\}]");
+        var fast = new List<ManifestDocument>();
+        Assert.Equal(block, ManifestReader.TryReadBlockYaml(text, "x.yaml", fast));
+        fast = [.. ManifestReader.Read(text, "x.yaml")];
+        Assert.False(ManifestReader.TryReadBlockYaml(text + "\n--- &forced ~\n", "x.yaml", []));
+        var general = ManifestReader.Read(text + "\n--- &forced ~\n", "x.yaml");
+
+        Assert.Equal(general.Select(d => d.Where), fast.Select(d => d.Where));
+        Assert.Equal(general.Select(d => k8s.KubernetesJson.Serialize(d.Object)), fast.Select(d => k8s.KubernetesJson.Serialize(d.Object)));
+        var config = (V1ConfigMap)fast[^1].Object;
+        Assert.Equal("{\"x\": 1}\n\nsecond: line\n", config.Metadata.Annotations["a"]);
+        Assert.Equal("no newline", config.Metadata.Annotations["b"]);
+        Assert.Equal("tab\there \u00e9", config.Metadata.Annotations["c"]);
+        Assert.Equal("it's", config.Metadata.Name);
+    }
 }
