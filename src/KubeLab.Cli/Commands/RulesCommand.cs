@@ -130,9 +130,10 @@ internal static class RulesCommand
             throw KubeLabException.Invalid("no Node objects in the input: the rules depend on the node's address; add the nodes (`kubectl get nodes -o yaml`)");
         }
 
+        var services = snapshot.Services.Select(s => (s.Namespace, s.Name)).ToHashSet();
         foreach (var slice in snapshot.EndpointSlices)
         {
-            if (snapshot.FindService(slice.Namespace, slice.ServiceName) is null)
+            if (!services.Contains((slice.Namespace, slice.ServiceName)))
             {
                 throw KubeLabException.Invalid($"EndpointSlice \"{slice.Namespace}/{slice.Name}\" belongs to Service \"{slice.Namespace}/{slice.ServiceName}\", which is not in the input; add the Service or remove the slice");
             }

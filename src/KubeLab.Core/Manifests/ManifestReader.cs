@@ -27,6 +27,28 @@ public static partial class ManifestReader
         return copy;
     });
 
+    /// <summary>A file's bytes (UTF-8): JSON is read from them as they are, without a string copy of a large dump.</summary>
+    public static IReadOnlyList<ManifestDocument> Read(byte[] utf8, string source)
+    {
+        var start = utf8.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0;
+        var first = start;
+        while (first < utf8.Length && utf8[first] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
+        {
+            first++;
+        }
+
+        if (first < utf8.Length && utf8[first] is (byte)'{' or (byte)'[')
+        {
+            var result = new List<ManifestDocument>();
+            if (TryReadJson(start == 0 ? utf8 : utf8[start..], source, result))
+            {
+                return result;
+            }
+        }
+
+        return Read(System.Text.Encoding.UTF8.GetString(utf8, start, utf8.Length - start), source);
+    }
+
     public static IReadOnlyList<ManifestDocument> Read(string text, string source)
     {
         var result = new List<ManifestDocument>();
