@@ -4,6 +4,7 @@ using KubeLab.Core.Control;
 using KubeLab.Core.KubeProxy;
 using KubeLab.Core.Manifests;
 using KubeLab.Core.Model;
+using KubeLab.Core.Netfilter;
 using KubeLab.Core.NodeRules;
 using KubeLab.Realize.Netns;
 
@@ -20,6 +21,7 @@ internal static class RulesCommand
         var components = new Option<string[]>("--component") { Description = "only these programs' rules: kube-proxy, flannel, kubelet, kube-router (repeatable)", HelpName = "NAME" };
         components.AcceptOnlyFromAmong("kube-proxy", "flannel", "kubelet", "kube-router", "all");
         var noRandomFully = new Option<bool>("--no-random-fully") { Description = "model an iptables older than 1.6.2 (MASQUERADE without --random-fully)" };
+        var diff = new Option<bool>("--diff") { Description = "compare what k3s's programs would write now with what the node holds (netns or multipass lab, or --kubeconfig): missing rules, stale chains, rules another program added" };
         var live = new Option<bool>("--live") { Description = "print the node's actual `iptables-save` (netns labs; multipass labs through `multipass exec`) instead of what k3s would write" };
         var kubeconfig = LiveOptions.Kubeconfig();
         var kubeContext = LiveOptions.Context();
@@ -36,8 +38,9 @@ internal static class RulesCommand
               kubectl get svc,endpointslices,nodes,pods -A -o yaml > cluster.yaml && kubelab rules -f cluster.yaml --node vm1
               kubelab rules --node vm1 --live          # what the kernel of a netns or multipass lab holds now
               kubelab rules --node vm1 --kubeconfig ~/.kube/config   # from a real cluster's objects
+              kubelab rules --node vm1 --component kube-proxy --diff   # what kube-proxy would change on the node
             """)
-        { lab, files, node, components, noRandomFully, live, kubeconfig, kubeContext };
+        { lab, files, node, components, noRandomFully, live, diff, kubeconfig, kubeContext };
         command.SetAction(parse =>
         {
             var nodeName = parse.GetValue(node)!;
@@ -48,6 +51,13 @@ internal static class RulesCommand
             }
 
             var sources = parse.GetValue(files) ?? [];
+            var compare = parse.GetValue(diff);
+            if (compare && (parse.GetValue(live) || sources.Length > 0))
+            {
+                throw KubeLabException.Usage("--diff compares with the node's kernel: it takes a lab (--name) or --kubeconfig, not --live or -f");
+            }
+
+            string? actual = null; // the node's iptables-save, for --diff
             ClusterSnapshot snapshot;
             IReadOnlyDictionary<string, object?>? proxyDocument = null;
             if (sources.Length > 0)
@@ -67,6 +77,8 @@ internal static class RulesCommand
                 }
 
                 snapshot = cluster.Read().Snapshot;
+                snapshot.GetNode(nodeName);
+                actual = compare ? cluster.ReadNode(nodeName, ["iptables-save"]) : null;
             }
             else
             {
@@ -84,7 +96,10 @@ internal static class RulesCommand
                     snapshot = cluster.Read().Snapshot;
                     snapshot.GetNode(nodeName);
                     var real = NodeRulesSource.ConfigFor(snapshot, nodeName) with { RandomFully = !parse.GetValue(noRandomFully) };
-                    context.Out.Write(NodeRuleset.Generate(snapshot, nodeName, real, selected));
+                    var generated = NodeRuleset.Generate(snapshot, nodeName, real, selected);
+                    context.Out.Write(compare && context.DriverOf(state) is Realize.Multipass.MultipassDriver vm
+                        ? RulesetDiff.Compare(generated, vm.NodeState(nodeName, "iptables-save"), $"node {nodeName}").Text
+                        : generated);
                     return 0;
                 }
 
@@ -101,6 +116,13 @@ internal static class RulesCommand
                 }
 
                 snapshot = SnapshotBuilder.FromState(state);
+                if (compare)
+                {
+                    snapshot.GetNode(nodeName);
+                    actual = context.DriverOf(state) is Realize.Drivers.INodeStateReader reader
+                        ? reader.ReadNode(state, nodeName).IptablesSave
+                        : throw KubeLabException.Usage($"--diff reads the node's kernel; lab \"{state.Config.Name}\" uses the driver \"{state.Config.Driver}\", which has none");
+                }
             }
 
             snapshot.GetNode(nodeName);
@@ -111,7 +133,8 @@ internal static class RulesCommand
             }
 
             selected = Available(snapshot, nodeName, selected, config, context.Err);
-            context.Out.Write(NodeRuleset.Generate(snapshot, nodeName, config, selected));
+            var rules = NodeRuleset.Generate(snapshot, nodeName, config, selected);
+            context.Out.Write(actual is null ? rules : RulesetDiff.Compare(rules, actual, $"node {nodeName}").Text);
             return 0;
         });
         return command;

@@ -157,4 +157,15 @@ public sealed class RulesCommandTests : IDisposable
         File.WriteAllText(json, cli.Ok("get", "svc,endpointslices,nodes,pods", "-A", "-o", "json"));
         Assert.Equal(cli.Ok("rules", "-f", yaml, "--node", "vm2"), cli.Ok("rules", "-f", json, "--node", "vm2"));
     }
+
+    [Fact]
+    public void Diff_needs_a_node_kernel_to_compare_with()
+    {
+        var (code, _, error) = cli.Run("rules", "--node", "vm1", "--diff");
+        Assert.Equal(2, code);
+        Assert.Contains("uses the driver \"none\", which has none", error, StringComparison.Ordinal);
+        var (fileCode, _, fileError) = cli.Run("rules", "-f", Dump(), "--node", "vm1", "--diff");
+        Assert.Equal(2, fileCode);
+        Assert.Contains("--diff compares with the node's kernel", fileError, StringComparison.Ordinal);
+    }
 }
