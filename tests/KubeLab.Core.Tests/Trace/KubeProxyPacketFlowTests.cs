@@ -1,7 +1,7 @@
 using KubeLab.Core.Control;
 using KubeLab.Core.KubeProxy;
-using KubeLab.Core.NodeRules;
 using KubeLab.Core.Manifests;
+using KubeLab.Core.NodeRules;
 using KubeLab.Core.Trace;
 
 namespace KubeLab.Core.Tests.Trace;
