@@ -21,8 +21,10 @@ public static class Program
                 return Rules(args);
             case "api" when args.Length > 1:
                 return ApiBenchmark.Run(args[1], args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 500);
+            case "dumps":
+                return DumpBenchmark.Run(args);
             default:
-                Console.WriteLine("usage: KubeLab.Bench rules [--kernel [--slow]] | trace [SERVICES...] | api PATH/TO/kubelab [PODS]");
+                Console.WriteLine("usage: KubeLab.Bench rules [--kernel [--slow]] | trace [SERVICES...] | dumps write|read|trace ... | api PATH/TO/kubelab [PODS]");
                 return 2;
         }
     }

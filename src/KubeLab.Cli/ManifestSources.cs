@@ -46,13 +46,13 @@ public static class ManifestSources
         {
             return Directory.GetFiles(source).Where(f => f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".yml", StringComparison.Ordinal) || f.EndsWith(".json", StringComparison.Ordinal))
                 .Order(StringComparer.Ordinal)
-                .SelectMany(f => ManifestReader.Read(File.ReadAllText(f), f))
+                .SelectMany(f => ManifestReader.Read(File.ReadAllBytes(f), f))
                 .ToList();
         }
 
         if (File.Exists(source))
         {
-            return ManifestReader.Read(File.ReadAllText(source), source);
+            return ManifestReader.Read(File.ReadAllBytes(source), source);
         }
 
         if (Scenarios.TryGet(source, out var text))

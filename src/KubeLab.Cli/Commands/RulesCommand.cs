@@ -1,8 +1,10 @@
 using System.CommandLine;
 using KubeLab.Core;
 using KubeLab.Core.Control;
+using KubeLab.Core.KubeProxy;
 using KubeLab.Core.Manifests;
 using KubeLab.Core.Model;
+using KubeLab.Core.Netfilter;
 using KubeLab.Core.NodeRules;
 using KubeLab.Realize.Netns;
 
@@ -19,6 +21,7 @@ internal static class RulesCommand
         var components = new Option<string[]>("--component") { Description = "only these programs' rules: kube-proxy, flannel, kubelet, kube-router (repeatable)", HelpName = "NAME" };
         components.AcceptOnlyFromAmong("kube-proxy", "flannel", "kubelet", "kube-router", "all");
         var noRandomFully = new Option<bool>("--no-random-fully") { Description = "model an iptables older than 1.6.2 (MASQUERADE without --random-fully)" };
+        var diff = new Option<bool>("--diff") { Description = "compare what k3s's programs would write now with what the node holds (netns or multipass lab, or --kubeconfig): missing rules, stale chains, rules another program added" };
         var live = new Option<bool>("--live") { Description = "print the node's actual `iptables-save` (netns labs; multipass labs through `multipass exec`) instead of what k3s would write" };
         var kubeconfig = LiveOptions.Kubeconfig();
         var kubeContext = LiveOptions.Context();
@@ -35,8 +38,9 @@ internal static class RulesCommand
               kubectl get svc,endpointslices,nodes,pods -A -o yaml > cluster.yaml && kubelab rules -f cluster.yaml --node vm1
               kubelab rules --node vm1 --live          # what the kernel of a netns or multipass lab holds now
               kubelab rules --node vm1 --kubeconfig ~/.kube/config   # from a real cluster's objects
+              kubelab rules --node vm1 --component kube-proxy --diff   # what kube-proxy would change on the node
             """)
-        { lab, files, node, components, noRandomFully, live, kubeconfig, kubeContext };
+        { lab, files, node, components, noRandomFully, live, diff, kubeconfig, kubeContext };
         command.SetAction(parse =>
         {
             var nodeName = parse.GetValue(node)!;
@@ -47,6 +51,13 @@ internal static class RulesCommand
             }
 
             var sources = parse.GetValue(files) ?? [];
+            var compare = parse.GetValue(diff);
+            if (compare && (parse.GetValue(live) || sources.Length > 0))
+            {
+                throw KubeLabException.Usage("--diff compares with the node's kernel: it takes a lab (--name) or --kubeconfig, not --live or -f");
+            }
+
+            string? actual = null; // the node's iptables-save, for --diff
             ClusterSnapshot snapshot;
             IReadOnlyDictionary<string, object?>? proxyDocument = null;
             if (sources.Length > 0)
@@ -66,6 +77,8 @@ internal static class RulesCommand
                 }
 
                 snapshot = cluster.Read().Snapshot;
+                snapshot.GetNode(nodeName);
+                actual = compare ? cluster.ReadNode(nodeName, ["iptables-save"]) : null;
             }
             else
             {
@@ -83,7 +96,10 @@ internal static class RulesCommand
                     snapshot = cluster.Read().Snapshot;
                     snapshot.GetNode(nodeName);
                     var real = NodeRulesSource.ConfigFor(snapshot, nodeName) with { RandomFully = !parse.GetValue(noRandomFully) };
-                    context.Out.Write(NodeRuleset.Generate(snapshot, nodeName, real, selected));
+                    var generated = NodeRuleset.Generate(snapshot, nodeName, real, selected);
+                    context.Out.Write(compare && context.DriverOf(state) is Realize.Multipass.MultipassDriver vm
+                        ? RulesetDiff.Compare(generated, vm.NodeState(nodeName, "iptables-save"), $"node {nodeName}").Text
+                        : generated);
                     return 0;
                 }
 
@@ -100,6 +116,13 @@ internal static class RulesCommand
                 }
 
                 snapshot = SnapshotBuilder.FromState(state);
+                if (compare)
+                {
+                    snapshot.GetNode(nodeName);
+                    actual = context.DriverOf(state) is Realize.Drivers.INodeStateReader reader
+                        ? reader.ReadNode(state, nodeName).IptablesSave
+                        : throw KubeLabException.Usage($"--diff reads the node's kernel; lab \"{state.Config.Name}\" uses the driver \"{state.Config.Driver}\", which has none");
+                }
             }
 
             snapshot.GetNode(nodeName);
@@ -109,41 +132,66 @@ internal static class RulesCommand
                 config = config.WithConfiguration(proxyDocument);
             }
 
-            context.Out.Write(NodeRuleset.Generate(snapshot, nodeName, config, selected));
+            selected = Available(snapshot, nodeName, selected, config, context.Err);
+            var rules = NodeRuleset.Generate(snapshot, nodeName, config, selected);
+            context.Out.Write(actual is null ? rules : RulesetDiff.Compare(rules, actual, $"node {nodeName}").Text);
             return 0;
         });
         return command;
     }
 
-    /// <summary>A snapshot from dumped objects, refusing references it cannot resolve.</summary>
+    /// <summary>
+    /// A snapshot from dumped objects. People dump only some nodes, so endpoints and pods on nodes that are not in
+    /// the input are kept (kube-proxy does not look their nodes up either); a slice whose Service is missing is refused.
+    /// </summary>
     internal static ClusterSnapshot OfflineSnapshot(IReadOnlyList<ManifestDocument> documents)
     {
         var objects = documents.Select(d => d.Object).Where(o => o is not KubeProxyConfigurationDocument).ToList();
         var snapshot = SnapshotBuilder.FromObjects(null, null, objects);
         if (snapshot.Nodes.Count == 0)
         {
-            throw KubeLabException.Invalid("no Node objects in the input: the rules depend on the node's address and pod CIDR; add the nodes (`kubectl get nodes -o yaml`)");
+            throw KubeLabException.Invalid("no Node objects in the input: the rules depend on the node's address; add the nodes (`kubectl get nodes -o yaml`)");
         }
 
-        var nodes = snapshot.Nodes.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+        var services = snapshot.Services.Select(s => (s.Namespace, s.Name)).ToHashSet();
         foreach (var slice in snapshot.EndpointSlices)
         {
-            if (snapshot.FindService(slice.Namespace, slice.ServiceName) is null)
+            if (!services.Contains((slice.Namespace, slice.ServiceName)))
             {
                 throw KubeLabException.Invalid($"EndpointSlice \"{slice.Namespace}/{slice.Name}\" belongs to Service \"{slice.Namespace}/{slice.ServiceName}\", which is not in the input; add the Service or remove the slice");
             }
-
-            foreach (var endpoint in slice.Endpoints.Where(e => e.NodeName is not null && !nodes.Contains(e.NodeName)))
-            {
-                throw KubeLabException.Invalid($"EndpointSlice \"{slice.Namespace}/{slice.Name}\": endpoint {string.Join(",", endpoint.Addresses)} is on node \"{endpoint.NodeName}\", which is not in the input (nodes: {string.Join(", ", nodes)})");
-            }
-        }
-
-        foreach (var pod in snapshot.Pods.Where(p => p.NodeName is not null && !nodes.Contains(p.NodeName)))
-        {
-            throw KubeLabException.Invalid($"Pod \"{pod.Namespace}/{pod.Name}\" is on node \"{pod.NodeName}\", which is not in the input (nodes: {string.Join(", ", nodes)})");
         }
 
         return snapshot;
+    }
+
+    /// <summary>
+    /// What a dumped node lacks for the selected components: without spec.podCIDR flannel's rules (its masquerade
+    /// rules name the node's subnet) are left out, said once on stderr; asked for alone, they are an error.
+    /// </summary>
+    internal static Component Available(ClusterSnapshot snapshot, string nodeName, Component selected, KubeProxyConfig config, TextWriter err)
+    {
+        var node = snapshot.GetNode(nodeName);
+        if (node.HasPodCidr)
+        {
+            return selected;
+        }
+
+        if (selected.HasFlag(Component.KubeProxy) && config.DetectLocalMode == DetectLocalMode.NodeCIDR)
+        {
+            throw KubeLabException.Invalid($"Node \"{nodeName}\" has no spec.podCIDR, and kube-proxy's detectLocalMode NodeCIDR needs it (kube-proxy waits for it); set spec.podCIDR or use detectLocalMode ClusterCIDR");
+        }
+
+        if (selected == Component.Flannel)
+        {
+            throw KubeLabException.Invalid($"Node \"{nodeName}\" has no spec.podCIDR: flannel's rules name the node's pod subnet; dump a cluster whose nodes have one (`kubectl get nodes -o yaml`)");
+        }
+
+        if (selected.HasFlag(Component.Flannel))
+        {
+            err.WriteLine($"note: Node \"{nodeName}\" has no spec.podCIDR, so flannel's rules are left out (kube-proxy's, kubelet's and kube-router's do not need it)");
+        }
+
+        return selected & ~Component.Flannel;
     }
 }

@@ -21,13 +21,16 @@ internal static class TraceCommand
         var output = new Option<string>("--output", "-o") { Description = "text, json or mermaid", DefaultValueFactory = _ => "text" };
         output.AcceptOnlyFromAmong("text", "json", "mermaid");
         var rules = new Option<string[]>("--rules") { Description = "offline: NODE=FILE with that node's `iptables-save` (repeatable)", HelpName = "NODE=FILE" };
-        var routes = new Option<string[]>("--routes") { Description = "offline: NODE=FILE with that node's `ip route show` (repeatable)", HelpName = "NODE=FILE" };
+        var routes = new Option<string[]>("--routes") { Description = "offline: NODE=FILE with that node's `ip route show table all` (or `ip route show`; repeatable)", HelpName = "NODE=FILE" };
         var neighbours = new Option<string[]>("--neigh") { Description = "offline: NODE=FILE with that node's `ip neigh show`", HelpName = "NODE=FILE" };
         var fdb = new Option<string[]>("--fdb") { Description = "offline: NODE=FILE with that node's `bridge fdb show`", HelpName = "NODE=FILE" };
         var fromIp = new Option<string?>("--from-ip") { Description = "trace from a client outside the cluster with this address (then TARGET is the only argument)", HelpName = "IP" };
         var resolver = new Option<string?>("--resolver") { Description = "glibc, musl or c-ares (default: from the pod's image)", HelpName = "KIND" };
         resolver.AcceptOnlyFromAmong("glibc", "musl", "c-ares");
-        var udp = new Option<bool>("--udp") { Description = "the target is a UDP port" };
+        var udp = new Option<bool>("--udp") { Description = "the target is a UDP port (short for --protocol udp)" };
+        var protocol = new Option<string?>("--protocol") { Description = "tcp (default), udp or sctp", HelpName = "PROTO" };
+        protocol.AcceptOnlyFromAmong("tcp", "udp", "sctp");
+        var via = new Option<string?>("--via") { Description = "with --from-ip: the node where the outside network delivers the packet (for a LoadBalancer IP, an external IP or a ClusterIP)", HelpName = "NODE" };
         var verify = new Option<bool>("--verify") { Description = "netns labs: send the request for real and show which branch the kernel took" };
         var runs = new Option<int>("--runs") { Description = "requests sent by --verify", DefaultValueFactory = _ => 30 };
         var kubeconfig = LiveOptions.Kubeconfig();
@@ -47,10 +50,11 @@ internal static class TraceCommand
               kubelab trace test-pod http://nginx-service:80/ -o mermaid
               kubelab trace vm3 10.65.94.238:30080
               kubelab trace --from-ip 10.65.94.1 10.65.94.199:30080
+              kubelab trace --from-ip 203.0.113.2 --via vm2 10.43.180.238:80
               kubelab trace test-pod http://nginx-service/ --verify
               kubelab trace -f cluster.yaml --rules vm2=vm2.iptables --routes vm2=vm2.routes test-pod http://nginx-service/
             """)
-        { lab, files, output, rules, routes, neighbours, fdb, fromIp, resolver, udp, verify, runs, kubeconfig, kubeContext, from, target };
+        { lab, files, output, rules, routes, neighbours, fdb, fromIp, via, resolver, udp, protocol, verify, runs, kubeconfig, kubeContext, from, target };
         command.SetAction(parse =>
         {
             var source = parse.GetValue(from)!;
@@ -65,17 +69,30 @@ internal static class TraceCommand
                 throw KubeLabException.Usage("trace needs FROM and TARGET (e.g. `kubelab trace test-pod http://nginx-service:80/`)");
             }
 
+            if (parse.GetValue(via) is not null && parse.GetValue(fromIp) is null)
+            {
+                throw KubeLabException.Usage("--via names where an outside client's packet arrives: it needs --from-ip IP");
+            }
+
+            var proto = parse.GetValue(protocol);
+            if (parse.GetValue(udp))
+            {
+                proto = proto is null or "udp" ? "udp" : throw KubeLabException.Usage($"--udp and --protocol {proto} contradict each other: give one");
+            }
+
             using var live = (parse.GetValue(files) ?? []).Length > 0 ? null : LiveOptions.Open(context, parse.GetValue(lab)!, parse.GetValue(kubeconfig), parse.GetValue(kubeContext));
+            var limits = new List<string>();
             var (snapshot, nodes, state) = live is not null
                 ? LiveNodes(context, parse.GetValue(lab)!, live, parse.GetValue(kubeconfig) is null)
                 : LoadNodes(context, parse.GetValue(lab)!, parse.GetValue(files) ?? [], parse.GetValue(rules) ?? [],
-                    parse.GetValue(routes) ?? [], parse.GetValue(neighbours) ?? [], parse.GetValue(fdb) ?? []);
+                    parse.GetValue(routes) ?? [], parse.GetValue(neighbours) ?? [], parse.GetValue(fdb) ?? [], limits);
             var request = new TraceRequest
             {
                 From = source,
                 Target = destination,
                 FromKind = parse.GetValue(fromIp) is null ? null : SourceKind.Outside,
-                Protocol = parse.GetValue(udp) ? "udp" : null,
+                Protocol = proto,
+                Via = parse.GetValue(via),
                 Resolver = parse.GetValue(resolver) switch
                 {
                     "glibc" => ResolverKind.Glibc,
@@ -85,6 +102,11 @@ internal static class TraceCommand
                 },
             };
             var result = Tracer.Trace(request, nodes, snapshot, new CoreDnsAnswerer(snapshot));
+            if (limits.Count > 0)
+            {
+                result = result with { Notes = [.. result.Notes, .. limits] };
+            }
+
             context.Out.Write(parse.GetValue(output) switch
             {
                 "json" => JsonRenderer.Render(result),
@@ -107,7 +129,7 @@ internal static class TraceCommand
     }
 
     private static (ClusterSnapshot Snapshot, IReadOnlyDictionary<string, NodeState> Nodes, ClusterState? State) LoadNodes(
-        CliContext context, string lab, string[] files, string[] rules, string[] routes, string[] neighbours, string[] fdb)
+        CliContext context, string lab, string[] files, string[] rules, string[] routes, string[] neighbours, string[] fdb, List<string> limits)
     {
         if (files.Length > 0)
         {
@@ -116,12 +138,26 @@ internal static class TraceCommand
             var routeFiles = Pairs(routes, "--routes");
             var neighbourFiles = Pairs(neighbours, "--neigh");
             var fdbFiles = Pairs(fdb, "--fdb");
+            // What the dump says about flannel: a node's subnet (spec.podCIDR) makes its routes, its VtepMAC
+            // (flannel.alpha.coreos.com/backend-data) the neighbour and FDB entries of the VXLAN hop to it.
+            var withCidr = snapshot.Nodes.Where(n => n.HasPodCidr).ToList();
+            var withVtep = withCidr.Where(n => n.VtepMac.Length > 0).ToList();
+            var lacking = snapshot.Nodes.Where(n => !withVtep.Contains(n) && !(routeFiles.ContainsKey(n.Name) && neighbourFiles.ContainsKey(n.Name) && fdbFiles.ContainsKey(n.Name))).Select(n => n.Name).ToList();
+            if (lacking.Count > 0)
+            {
+                limits.Add($"no flannel data (spec.podCIDR and the flannel.alpha.coreos.com/backend-data annotation) for {string.Join(", ", lacking)}: their pod subnets and VXLAN peers are unknown, so no VXLAN hop to or from them is explained; give --routes, --neigh and --fdb NODE=FILE to read them from the node");
+            }
+
+            string Routes(Node n) => n.HasPodCidr
+                ? NodeTables.Routes(snapshot with { Nodes = withCidr }, n.Name) + NodeTables.LocalTableRoutes(snapshot, n.Name)
+                : NodeTables.Routes(snapshot with { Nodes = [n], Pods = [] }, n.Name) + NodeTables.LocalTableRoutes(snapshot, n.Name);
+            var peers = snapshot with { Nodes = withVtep };
             var nodes = snapshot.Nodes.ToDictionary(n => n.Name, n => NodeState.FromTexts(
                 n.Name,
-                rulesFiles.TryGetValue(n.Name, out var r) ? File.ReadAllText(r) : NodeRuleset.Generate(snapshot, n.Name, NodeRulesSource.ConfigFor(snapshot, n.Name)),
-                routeFiles.TryGetValue(n.Name, out var rt) ? File.ReadAllText(rt) : NodeTables.Routes(snapshot, n.Name) + NodeTables.LocalTableRoutes(snapshot, n.Name),
-                neighbourFiles.TryGetValue(n.Name, out var ne) ? File.ReadAllText(ne) : NodeTables.Neighbours(snapshot, n.Name),
-                fdbFiles.TryGetValue(n.Name, out var f) ? File.ReadAllText(f) : NodeTables.Fdb(snapshot, n.Name),
+                rulesFiles.TryGetValue(n.Name, out var r) ? File.ReadAllText(r) : OfflineRules(snapshot, n, limits),
+                routeFiles.TryGetValue(n.Name, out var rt) ? File.ReadAllText(rt) : Routes(n),
+                neighbourFiles.TryGetValue(n.Name, out var ne) ? File.ReadAllText(ne) : withVtep.Contains(n) ? NodeTables.Neighbours(peers, n.Name) : "",
+                fdbFiles.TryGetValue(n.Name, out var f) ? File.ReadAllText(f) : withVtep.Contains(n) ? NodeTables.Fdb(peers, n.Name) : "",
                 node: n));
             return (snapshot, nodes, null);
         }
@@ -151,6 +187,19 @@ internal static class TraceCommand
             return NodeState.FromTexts(n.Name, texts.IptablesSave, texts.Routes, texts.Neighbours, texts.Fdb, texts.Addresses, n, deferRules: true);
         });
         return (snapshot, nodes, state);
+    }
+
+    /// <summary>The rules k3s would write on a dumped node, without flannel's where the node has no pod CIDR.</summary>
+    private static string OfflineRules(ClusterSnapshot snapshot, Node node, List<string> limits)
+    {
+        var config = NodeRulesSource.ConfigFor(snapshot, node.Name);
+        var components = RulesCommand.Available(snapshot, node.Name, Component.All, config, TextWriter.Null);
+        if (components != Component.All && !limits.Any(l => l.StartsWith("rules:", StringComparison.Ordinal)))
+        {
+            limits.Add("rules: nodes without spec.podCIDR get kube-proxy's, kubelet's and kube-router's rules only (flannel's name the node's subnet)");
+        }
+
+        return NodeRuleset.Generate(snapshot, node.Name, config, components);
     }
 
     private static Dictionary<string, string> Pairs(string[] values, string option) => values.Select(v =>

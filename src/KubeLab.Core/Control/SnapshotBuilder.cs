@@ -51,13 +51,29 @@ public static class SnapshotBuilder
         };
     }
 
+    /// <summary>A placeholder for <see cref="Node.PodCidr"/> when the Node has no spec.podCIDR (see <see cref="Node.HasPodCidr"/>).</summary>
+    public static readonly IPNetwork UnknownPodCidr = new(IPAddress.Any, 32);
+
     public static Node ToNode(V1Node node)
     {
-        var name = node.Metadata.Name;
+        var name = Meta(node.Metadata, "Node").Name;
         var address = node.Status?.Addresses?.FirstOrDefault(a => a.Type == "InternalIP")?.Address
             ?? throw KubeLabException.Invalid($"Node \"{name}\": status.addresses has no InternalIP; the node's address is needed for its rules");
-        var podCidr = node.Spec?.PodCIDR
-            ?? throw KubeLabException.Invalid($"Node \"{name}\": spec.podCIDR is not set; flannel's routes need each node's pod CIDR");
+        if (!IPAddress.TryParse(address, out var internalIP))
+        {
+            throw KubeLabException.InvalidObject("Node", name, "status.addresses", $"Invalid value: \"{address}\": must be a valid IP address");
+        }
+
+        // kube-proxy needs no podCIDR (Calico and Cilium IPAM leave it empty); only flannel's rules and routes do.
+        var podCidrText = node.Spec?.PodCIDR ?? node.Spec?.PodCIDRs?.FirstOrDefault();
+        IPNetwork? podCidr = null;
+        if (!string.IsNullOrEmpty(podCidrText))
+        {
+            podCidr = IPNetwork.TryParse(podCidrText, out var parsed)
+                ? parsed
+                : throw KubeLabException.InvalidObject("Node", name, "spec.podCIDR", $"Invalid value: \"{podCidrText}\": must be a valid CIDR (e.g. 10.42.0.0/24)");
+        }
+
         var labels = node.Metadata.Labels ?? new Dictionary<string, string>();
         var mac = "";
         if (node.Metadata.Annotations?.Get("flannel.alpha.coreos.com/backend-data") is { } data)
@@ -74,8 +90,9 @@ public static class SnapshotBuilder
         {
             Name = name,
             Role = labels.ContainsKey("node-role.kubernetes.io/control-plane") || labels.ContainsKey("node-role.kubernetes.io/master") ? NodeRole.Server : NodeRole.Agent,
-            InternalIP = IPAddress.Parse(address),
-            PodCidr = IPNetwork.Parse(podCidr),
+            InternalIP = internalIP,
+            PodCidr = podCidr ?? UnknownPodCidr,
+            HasPodCidr = podCidr is not null,
             VtepMac = mac,
             Labels = new Dictionary<string, string>(labels),
             Created = Time(node.Metadata.CreationTimestamp),
@@ -84,15 +101,28 @@ public static class SnapshotBuilder
         };
     }
 
+    /// <summary>The object's metadata, or the API server's error for an object without a name.</summary>
+    private static V1ObjectMeta Meta(V1ObjectMeta? metadata, string kind) =>
+        metadata is { Name.Length: > 0 }
+            ? metadata
+            : throw KubeLabException.Invalid($"{kind} \"\" is invalid: metadata.name: Required value: name or generateName is required");
+
+    /// <summary>A port's protocol with the API server's wording for anything but TCP, UDP and SCTP.</summary>
+    private static Protocol Protocol(string? text, string kind, string key, string field) =>
+        text is null or "" or "TCP" or "UDP" or "SCTP"
+            ? ProtocolNames.Parse(text)
+            : throw KubeLabException.InvalidObject(kind, key, field, $"Unsupported value: \"{text}\": supported values: \"SCTP\", \"TCP\", \"UDP\"");
+
     public static Pod ToPod(V1Pod pod) => new()
     {
-        Namespace = pod.Metadata.NamespaceProperty ?? "default",
+        Namespace = Meta(pod.Metadata, "Pod").NamespaceProperty ?? "default",
         Name = pod.Metadata.Name,
         Labels = Map(pod.Metadata.Labels),
         Annotations = Map(pod.Metadata.Annotations),
         NodeName = pod.Spec?.NodeName,
-        IP = pod.Status?.PodIP is { } ip ? IPAddress.Parse(ip) : null,
-        Containers = (pod.Spec?.Containers ?? []).Select(ToContainer).ToList(),
+        IP = pod.Status?.PodIP is { Length: > 0 } ip ? IPAddress.TryParse(ip, out var address) ? address
+            : throw KubeLabException.InvalidObject("Pod", $"{pod.Metadata.NamespaceProperty ?? "default"}/{pod.Metadata.Name}", "status.podIP", $"Invalid value: \"{ip}\": must be a valid IP address") : null,
+        Containers = (pod.Spec?.Containers ?? []).Select(c => ToContainer(c, "Pod", $"{pod.Metadata.NamespaceProperty ?? "default"}/{pod.Metadata.Name}")).ToList(),
         // a dump without status.phase but with an address is a running pod
         Phase = Enum.TryParse<PodPhase>(pod.Status?.Phase, out var phase) ? phase : pod.Status?.PodIP is null ? PodPhase.Pending : PodPhase.Running,
         Ready = pod.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") ?? pod.Status?.PodIP is not null,
@@ -105,13 +135,13 @@ public static class SnapshotBuilder
         Created = Time(pod.Metadata.CreationTimestamp),
     };
 
-    private static Container ToContainer(V1Container c) => new()
+    private static Container ToContainer(V1Container c, string kind, string key) => new()
     {
-        Name = c.Name,
+        Name = c.Name ?? "",
         Image = c.Image ?? "",
         Command = c.Command?.ToList() ?? [],
         Args = c.Args?.ToList() ?? [],
-        Ports = (c.Ports ?? []).Select(p => new ContainerPort(p.Name, p.ContainerPort, ProtocolNames.Parse(p.Protocol))).ToList(),
+        Ports = (c.Ports ?? []).Select((p, i) => new ContainerPort(p.Name, p.ContainerPort, Protocol(p.Protocol, kind, key, $"spec.containers[{c.Name}].ports[{i}].protocol"))).ToList(),
     };
 
     public static Service ToService(V1Service service)
@@ -119,6 +149,7 @@ public static class SnapshotBuilder
         var spec = service.Spec ?? new V1ServiceSpec();
         var type = Enum.TryParse<ServiceType>(spec.Type ?? "ClusterIP", out var t) ? t : ServiceType.ClusterIP;
         var headless = spec.ClusterIP == "None";
+        var key = $"{Meta(service.Metadata, "Service").NamespaceProperty ?? "default"}/{service.Metadata.Name}";
         return new Service
         {
             Namespace = service.Metadata.NamespaceProperty ?? "default",
@@ -126,10 +157,10 @@ public static class SnapshotBuilder
             Type = type,
             ClusterIP = !headless && IPAddress.TryParse(spec.ClusterIP, out var ip) ? ip : null,
             Headless = headless,
-            Ports = (spec.Ports ?? []).Select(p => new ServicePort
+            Ports = (spec.Ports ?? []).Select((p, i) => new ServicePort
             {
                 Name = string.IsNullOrEmpty(p.Name) ? null : p.Name,
-                Protocol = ProtocolNames.Parse(p.Protocol),
+                Protocol = Protocol(p.Protocol, "Service", key, $"spec.ports[{i}].protocol"),
                 Port = p.Port,
                 TargetPort = ToPortRef(p.TargetPort, p.Port),
                 NodePort = p.NodePort ?? 0,
@@ -166,6 +197,7 @@ public static class SnapshotBuilder
 
     public static EndpointSlice ToEndpointSlice(V1EndpointSlice slice)
     {
+        var key = $"{Meta(slice.Metadata, "EndpointSlice").NamespaceProperty ?? "default"}/{slice.Metadata.Name}";
         var serviceName = slice.Metadata.Labels?.Get(ControlPlane.EndpointSliceServiceLabel)
             ?? throw KubeLabException.Invalid(
                 $"EndpointSlice \"{slice.Metadata.NamespaceProperty}/{slice.Metadata.Name}\": metadata.labels: Required value: label \"{ControlPlane.EndpointSliceServiceLabel}\" names its Service; kube-proxy ignores slices without it");
@@ -175,10 +207,11 @@ public static class SnapshotBuilder
             Name = slice.Metadata.Name,
             ServiceName = serviceName,
             AddressType = slice.AddressType ?? "IPv4",
-            Ports = (slice.Ports ?? []).Select(p => new EndpointPort(string.IsNullOrEmpty(p.Name) ? null : p.Name, p.Port ?? 0, ProtocolNames.Parse(p.Protocol))).ToList(),
+            Ports = (slice.Ports ?? []).Select((p, i) => new EndpointPort(string.IsNullOrEmpty(p.Name) ? null : p.Name, p.Port ?? 0,
+                Protocol(p.Protocol, "EndpointSlice", key, $"ports[{i}].protocol"))).ToList(),
             Endpoints = (slice.Endpoints ?? []).Select(e => new Endpoint
             {
-                Addresses = e.Addresses.Where(a => IPAddress.TryParse(a, out _)).Select(IPAddress.Parse).ToList(),
+                Addresses = (e.Addresses ?? []).Where(a => IPAddress.TryParse(a, out _)).Select(IPAddress.Parse).ToList(),
                 // EndpointSlice API: a nil condition means "unknown", which consumers treat as true for ready
                 // and serving (serving defaults to ready) and false for terminating.
                 Ready = e.Conditions?.Ready ?? true,
@@ -196,25 +229,25 @@ public static class SnapshotBuilder
 
     public static Deployment ToDeployment(V1Deployment d) => new()
     {
-        Namespace = d.Metadata.NamespaceProperty ?? "default",
+        Namespace = Meta(d.Metadata, "Deployment").NamespaceProperty ?? "default",
         Name = d.Metadata.Name,
         Replicas = d.Spec?.Replicas ?? 1,
         Selector = Map(d.Spec?.Selector?.MatchLabels),
         ReadyReplicas = d.Status?.ReadyReplicas ?? 0,
         AvailableReplicas = d.Status?.AvailableReplicas ?? 0,
         UpdatedReplicas = d.Status?.UpdatedReplicas ?? 0,
-        Containers = (d.Spec?.Template?.Spec?.Containers ?? []).Select(ToContainer).ToList(),
+        Containers = (d.Spec?.Template?.Spec?.Containers ?? []).Select(c => ToContainer(c, "Deployment", $"{d.Metadata.NamespaceProperty ?? "default"}/{d.Metadata.Name}")).ToList(),
         Created = Time(d.Metadata.CreationTimestamp),
     };
 
     public static ReplicaSet ToReplicaSet(V1ReplicaSet rs) => new()
     {
-        Namespace = rs.Metadata.NamespaceProperty ?? "default",
+        Namespace = Meta(rs.Metadata, "ReplicaSet").NamespaceProperty ?? "default",
         Name = rs.Metadata.Name,
         Replicas = rs.Spec?.Replicas ?? 1,
         ReadyReplicas = rs.Status?.ReadyReplicas ?? 0,
         Selector = Map(rs.Spec?.Selector?.MatchLabels),
-        Containers = (rs.Spec?.Template?.Spec?.Containers ?? []).Select(ToContainer).ToList(),
+        Containers = (rs.Spec?.Template?.Spec?.Containers ?? []).Select(c => ToContainer(c, "ReplicaSet", $"{rs.Metadata.NamespaceProperty ?? "default"}/{rs.Metadata.Name}")).ToList(),
         Owner = rs.Metadata.OwnerReferences?.FirstOrDefault() is { } o ? $"{o.Kind}/{o.Name}" : null,
         Created = Time(rs.Metadata.CreationTimestamp),
     };

@@ -10,6 +10,11 @@ public sealed record Node
     public required IPAddress InternalIP { get; init; }
     /// <summary>node.spec.podCIDR, a /24 per node handed out in registration order.</summary>
     public required IPNetwork PodCidr { get; init; }
+    /// <summary>
+    /// False for a dumped Node without spec.podCIDR (Calico or Cilium IPAM, or kube-proxy's unit tests): then
+    /// <see cref="PodCidr"/> is a placeholder and nothing derived from it (flannel's rules and routes, cni0) is known.
+    /// </summary>
+    public bool HasPodCidr { get; init; } = true;
     /// <summary>flannel.alpha.coreos.com/backend-data VtepMAC.</summary>
     public string VtepMac { get; init; } = "";
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();

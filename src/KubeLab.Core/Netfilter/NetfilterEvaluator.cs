@@ -232,6 +232,17 @@ public static class NetfilterEvaluator
 
             if (ruleset.FindChain(table, target) is { IsBuiltin: false } userChain)
             {
+                // The kernel refuses a ruleset whose jumps form a loop (iptables-restore fails with "Too many levels
+                // of symbolic links"), so such a dump never ran on a node; walking it would branch without end.
+                for (var f = (Frame?)frame; f is not null; f = f.Parent)
+                {
+                    if (f.Chain.Name == target)
+                    {
+                        throw KubeLabException.Invalid(
+                            $"{rule.Where}:{rule.LineNumber}: the rule in chain {chainName} jumps to {target}, which is already being walked (a loop); the kernel refuses such rules (iptables-restore: \"Too many levels of symbolic links\"): fix the dump");
+                    }
+                }
+
                 if (frame.Depth >= MaxDepth)
                 {
                     Finish(packet, probability, Add(steps, new RuleStep(table, chainName, rule, StepKind.Unknown, $"more than {MaxDepth} nested jumps at line {rule.LineNumber}: a loop?")),

@@ -59,14 +59,20 @@ public sealed record NodeState
         {
             var underlay = routes.Routes.FirstOrDefault(r => r.Destination.PrefixLength == 0)?.Device ?? "eth0";
             Add(underlay, node.InternalIP, 24);
-            Add("flannel.1", node.FlannelAddress, 32);
-            Add("cni0", node.Cni0Address, node.PodCidr.PrefixLength);
+            if (node.HasPodCidr)
+            {
+                Add("flannel.1", node.FlannelAddress, 32);
+                Add("cni0", node.Cni0Address, node.PodCidr.PrefixLength);
+            }
         }
 
         return result;
     }
 
-    public bool IsLocalAddress(IPAddress address) => Addresses.Any(a => a.Address.Equals(address));
+    /// <summary>The node's own addresses, the local table's <c>local</c> routes, and 127.0.0.0/8 (lo's local route).</summary>
+    public bool IsLocalAddress(IPAddress address) =>
+        IPAddress.IsLoopback(address) || Addresses.Any(a => a.Address.Equals(address))
+        || Routes.Routes.Any(r => r.Type == "local" && r.Destination.Contains(address) && r.Destination.BaseAddress.AddressFamily == address.AddressFamily);
 
     public IPAddress? AddressOf(string device) => Addresses.FirstOrDefault(a => a.Device == device)?.Address;
 

@@ -16,6 +16,8 @@ public sealed record Route
     public IPAddress? Source { get; init; }
     public int Metric { get; init; }
     public bool OnLink { get; init; }
+    /// <summary>The routing table <c>ip route show table all</c> names (<c>table local</c>); null: main.</summary>
+    public string? Table { get; init; }
     public required string Text { get; init; }
     public int LineNumber { get; init; }
 }
@@ -29,6 +31,12 @@ public sealed class RouteTable
     public RouteTable(IReadOnlyList<Route> routes) => Routes = routes;
 
     public IReadOnlyList<Route> Routes { get; }
+
+    /// <summary>
+    /// Whether the text had the local table (<c>ip route show table all</c>, or its <c>local</c> lines): without it,
+    /// which addresses are the node's own is assumed from its interfaces, and loopback from 127.0.0.0/8.
+    /// </summary>
+    public bool HasLocalTable => Routes.Any(r => r.Table == "local" || r.Type == "local");
 
     public static RouteTable Parse(string text, string? source = null)
     {
@@ -75,7 +83,7 @@ public sealed class RouteTable
 
             i++;
             IPAddress? via = null, src = null;
-            string? dev = null, proto = null, scope = null;
+            string? dev = null, proto = null, scope = null, table = null;
             var metric = 0;
             var onlink = false;
             while (i < words.Length)
@@ -109,15 +117,20 @@ public sealed class RouteTable
                     case "scope":
                         scope = value;
                         break;
+                    case "table":
+                        table = value;
+                        break;
                     case "src":
                         src = ParseAddress(value, where, n + 1, line);
                         break;
                     case "metric" or "preference":
-                        if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out metric))
+                        // IPv6's "unreachable default dev lo table unspec … metric 4294967295": a u32
+                        if (!uint.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var wide))
                         {
                             throw Error(where, n + 1, $"metric \"{value}\" is not a number in \"{line}\"");
                         }
 
+                        metric = (int)Math.Min(wide, int.MaxValue);
                         break;
                 }
 
@@ -135,6 +148,7 @@ public sealed class RouteTable
                 Source = src,
                 Metric = metric,
                 OnLink = onlink,
+                Table = table,
                 Text = line,
                 LineNumber = n + 1,
             });
@@ -149,6 +163,12 @@ public sealed class RouteTable
         Route? best = null;
         foreach (var route in Routes)
         {
+            // Without policy rules the kernel consults local, then main (`ip rule show`: 0 local, 32766 main, 32767 default).
+            if (route.Table is not (null or "main" or "local" or "default" or "254" or "255" or "253"))
+            {
+                continue;
+            }
+
             if (route.Destination.BaseAddress.AddressFamily != destination.AddressFamily || !route.Destination.Contains(destination))
             {
                 continue;

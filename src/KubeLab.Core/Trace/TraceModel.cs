@@ -15,8 +15,13 @@ public sealed record TraceRequest
     public required string Target { get; init; }
     /// <summary>Force how FROM is read; null: a pod, else a node, else an IP (outside client).</summary>
     public SourceKind? FromKind { get; init; }
-    /// <summary>tcp (default) or udp; a udp:// or dns:// URL implies udp.</summary>
+    /// <summary>tcp (default), udp or sctp; a udp:// or dns:// URL implies udp, sctp:// sctp.</summary>
     public string? Protocol { get; init; }
+    /// <summary>
+    /// For an outside client: the node the outside network delivers the packet to (a LoadBalancer VIP, an external
+    /// IP, or a ClusterIP routed to a node); null: the node that owns the destination address.
+    /// </summary>
+    public string? Via { get; init; }
     /// <summary>The source's /etc/resolv.conf; null for a pod: the file kubelet writes (ClusterFirst).</summary>
     public string? ResolvConf { get; init; }
     /// <summary>null: from the pod's image (netshoot/alpine/busybox: musl), else glibc.</summary>

@@ -32,7 +32,19 @@ public sealed record TraceTarget(string Host, int Port, string Protocol)
                     _ => throw KubeLabException.Usage($"TARGET \"{target}\": no default port for scheme {scheme}: add :PORT"),
                 }
                 : uri.Port;
-            proto ??= scheme is "udp" or "dns" ? "udp" : "tcp";
+            var implied = scheme switch
+            {
+                "udp" or "dns" => "udp",
+                "sctp" => "sctp",
+                "http" or "https" or "tcp" => "tcp",
+                _ => throw KubeLabException.Usage($"TARGET \"{target}\": unknown scheme {scheme}: use http, https, tcp, udp, dns or sctp, or HOST:PORT with --protocol"),
+            };
+            if (proto is not null && proto != implied)
+            {
+                throw KubeLabException.Usage($"TARGET \"{target}\" is {implied} ({scheme}://), but --protocol says {proto}: drop one of them");
+            }
+
+            proto = implied;
         }
         else
         {

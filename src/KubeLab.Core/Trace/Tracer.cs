@@ -20,7 +20,12 @@ public static class Tracer
     {
         var target = TraceTarget.Parse(request.Target, request.Protocol);
         var source = ResolveSource(request, nodes, snapshot);
-        var walk = new Walk(nodes, snapshot);
+        if (request.Via is not null && source.Kind != SourceKind.Outside)
+        {
+            throw KubeLabException.Usage($"--via says where an outside client's packet arrives; {source.Description} sends from its own node (use --from-ip IP)");
+        }
+
+        var walk = new Walk(nodes, snapshot, request.Via);
         var notes = new List<string>();
 
         DnsTrace? dnsTrace = null;
@@ -41,7 +46,13 @@ public static class Tracer
             }
         }
 
-        return Result(walk.Start(source, destination, target.Port, target.Protocol, request.SourcePort), notes);
+        var connection = walk.Start(source, destination, target.Port, target.Protocol, request.SourcePort);
+        if (NeedsLocalTable(source, destination, nodes) is { } node)
+        {
+            notes.Add($"{node.Name}: its routes have no local table (`ip route show table all`): which addresses are its own was taken from its interfaces and 127.0.0.0/8");
+        }
+
+        return Result(connection, notes);
 
         TraceResult Result(TracePath? connection, IReadOnlyList<string> resultNotes) => new()
         {
@@ -57,6 +68,18 @@ public static class Tracer
             Outcomes = connection?.Outcomes().ToList() ?? [],
             Notes = resultNotes,
         };
+    }
+
+    /// <summary>A node whose local table decided this trace (a loopback or own address) but was not given.</summary>
+    private static NodeState? NeedsLocalTable(Source source, IPAddress destination, IReadOnlyDictionary<string, NodeState> nodes)
+    {
+        if (source.Kind == SourceKind.Pod && IPAddress.IsLoopback(destination))
+        {
+            return null; // the pod's own loopback: no node table is involved
+        }
+
+        var node = source.Node ?? nodes.Values.FirstOrDefault(n => n.IsLocalAddress(destination));
+        return node is not null && !node.Routes.HasLocalTable && (IPAddress.IsLoopback(destination) || node.IsLocalAddress(destination)) ? node : null;
     }
 
     internal sealed record Source(SourceKind Kind, string Description, NodeState? Node, Pod? Pod, IPAddress? Address);
@@ -162,7 +185,7 @@ public static class Tracer
     internal sealed record Flow(Packet Packet, ImmutableList<NatRecord> Nats, ImmutableList<string> Assumptions, string? EndpointChain, int NodeHops);
 
     /// <summary>The walk over nodes. Each method appends hops to a path and, where the rules branch, forks it.</summary>
-    private sealed class Walk(IReadOnlyDictionary<string, NodeState> nodes, ClusterSnapshot snapshot)
+    private sealed class Walk(IReadOnlyDictionary<string, NodeState> nodes, ClusterSnapshot snapshot, string? via)
     {
         public TracePath Start(Source source, IPAddress destination, int port, string protocol, int sourcePort)
         {
@@ -202,9 +225,28 @@ public static class Tracer
                 Kind = HopKind.Send,
                 Node = node.Name,
                 After = packet,
-                Text = $"{pod.Key} sends {packet} from eth0 (its veth peer {veth} is a port of cni0)",
+                Text = IPAddress.IsLoopback(packet.Destination)
+                    ? $"{pod.Key} sends {packet} on lo (127.0.0.0/8 is local in the pod's own network namespace)"
+                    : $"{pod.Key} sends {packet} from eth0 (its veth peer {veth} is a port of cni0)",
             });
-            if (modelNode is not null && modelNode.PodCidr.Contains(packet.Destination) && !packet.Destination.Equals(modelNode.Cni0Address))
+            if (IPAddress.IsLoopback(packet.Destination) || packet.Destination.Equals(pod.IP))
+            {
+                // The pod's namespace has its own lo and local table: the packet never reaches cni0 or the node's rules.
+                Finish(path, flow, new TraceOutcome
+                {
+                    Kind = OutcomeKind.Delivered,
+                    Probability = path.Probability,
+                    Node = node.Name,
+                    Pod = pod.Key,
+                    Address = packet.Destination,
+                    Port = packet.DestinationPort,
+                    ClientAddressSeen = IPAddress.IsLoopback(packet.Destination) ? packet.Destination : pod.IP,
+                    Text = $"stays inside {pod.Key}: {packet.Destination} is local in the pod's network namespace, so the pod's own lo delivers it to whatever listens on port {packet.DestinationPort} in the pod (no node rule sees it)",
+                });
+                return;
+            }
+
+            if (modelNode is { HasPodCidr: true } && modelNode.PodCidr.Contains(packet.Destination) && !packet.Destination.Equals(modelNode.Cni0Address))
             {
                 // Same pod subnet: the pod ARPs for the address itself and cni0 switches the frame (br_netfilter still
                 // runs the iptables hooks, with physdev set).
@@ -219,7 +261,7 @@ public static class Tracer
                 return;
             }
 
-            var gateway = modelNode?.Cni0Address.ToString() ?? "the cni0 gateway";
+            var gateway = modelNode is { HasPodCidr: true } ? modelNode.Cni0Address.ToString() : "the cni0 gateway";
             path.HopList.Add(new TraceHop
             {
                 Kind = HopKind.Route,
@@ -232,27 +274,76 @@ public static class Tracer
         private void FromOutside(TracePath path, Flow flow)
         {
             var packet = flow.Packet;
-            var entry = nodes.Values.FirstOrDefault(n => n.IsLocalAddress(packet.Destination));
-            if (entry is null)
+            var owner = nodes.Values.FirstOrDefault(n => n.IsLocalAddress(packet.Destination) && !IPAddress.IsLoopback(packet.Destination));
+            NodeState? entry;
+            string how;
+            if (via is not null)
+            {
+                entry = nodes.TryGetValue(via, out var named)
+                    ? named
+                    : throw KubeLabException.NotFound($"--via {via}: no node \"{via}\" (nodes: {string.Join(", ", nodes.Keys)})");
+                how = $"the outside network routes {packet.Destination} to {entry.Name} (--via)";
+            }
+            else if (owner is not null)
+            {
+                entry = owner;
+                how = $"{packet.Destination} is {entry.Name}'s address";
+            }
+            else if (ServiceAddress(packet.Destination) is { } what)
+            {
+                if (nodes.Count != 1)
+                {
+                    throw KubeLabException.Usage(
+                        $"{packet.Destination} is {what}, which is no node's own address: say where the outside network delivers it with --via NODE (nodes: {string.Join(", ", nodes.Keys)})");
+                }
+
+                entry = nodes.Values.First();
+                how = $"{packet.Destination} is {what}; the outside network routes it to {entry.Name}, the only node";
+            }
+            else
             {
                 Finish(path, flow, new TraceOutcome
                 {
                     Kind = OutcomeKind.Unreachable,
                     Probability = path.Probability,
-                    Text = $"an outside client cannot reach {packet.Destination}: it is no node's address (ClusterIPs and pod IPs are routed only inside the cluster)",
+                    Text = $"an outside client cannot reach {packet.Destination}: it is no node's address nor a Service's (pod IPs are routed only inside the cluster); if the outside network routes it to a node, say which with --via NODE",
                 });
                 return;
             }
 
-            var device = entry.Routes.Lookup(packet.Source)?.Device ?? "eth0";
+            var device = entry.Routes.Lookup(packet.Source) is { Type: not ("local" or "broadcast") } back ? back.Device ?? "eth0" : "eth0";
             path.HopList.Add(new TraceHop
             {
                 Kind = HopKind.Send,
                 Node = entry.Name,
                 After = packet,
-                Text = $"outside client {packet.Source} sends {packet}; it arrives on {entry.Name} {device}",
+                Text = $"outside client {packet.Source} sends {packet}; {how}: it arrives on {entry.Name} {device}",
             });
             Arrive(path, entry, flow with { Packet = packet with { InInterface = device } });
+        }
+
+        /// <summary>What a Service makes of an address kube-proxy writes rules for: "the LoadBalancer IP of ns/name", …</summary>
+        private string? ServiceAddress(IPAddress address)
+        {
+            foreach (var service in snapshot.Services)
+            {
+                if (service.LoadBalancerIngress.Any(a => a.Equals(address)))
+                {
+                    return $"the LoadBalancer IP of Service {service.Namespace}/{service.Name}";
+                }
+
+                if (service.ExternalIPs.Any(e => IPAddress.TryParse(e, out var ip) && ip.Equals(address)))
+                {
+                    return $"an external IP of Service {service.Namespace}/{service.Name}";
+                }
+
+                if (service.ClusterIP is { } clusterIP && clusterIP.Equals(address))
+                {
+                    return $"the ClusterIP of Service {service.Namespace}/{service.Name}";
+                }
+            }
+
+            return null;
         }
 
         private void FromHost(TracePath path, NodeState node, Flow flow)

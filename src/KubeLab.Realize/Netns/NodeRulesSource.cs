@@ -16,7 +16,8 @@ public sealed partial class NodeRulesSource : INodeRulesSource
         {
             ClusterCidr = snapshot.Config.ClusterCidr,
             NodeIP = n.InternalIP,
-            LocalAddresses = [n.InternalIP, n.FlannelAddress, n.Cni0Address, System.Net.IPAddress.Loopback],
+            // flannel.1 and cni0 carry addresses from the pod CIDR; a dumped node without one has neither.
+            LocalAddresses = n.HasPodCidr ? [n.InternalIP, n.FlannelAddress, n.Cni0Address, System.Net.IPAddress.Loopback] : [n.InternalIP, System.Net.IPAddress.Loopback],
         };
     }
 

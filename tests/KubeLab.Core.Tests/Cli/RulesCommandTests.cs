@@ -99,12 +99,73 @@ public sealed class RulesCommandTests : IDisposable
     }
 
     [Fact]
-    public void Pod_on_a_missing_node_is_a_clear_error()
+    public void Pods_and_endpoints_on_nodes_missing_from_the_dump_are_accepted()
     {
         var path = Dump();
         File.WriteAllText(path, File.ReadAllText(path).Replace("nodeName: vm3", "nodeName: vm7", StringComparison.Ordinal));
+        var rules = cli.Ok("rules", "-f", path, "--node", "vm1", "--component", "kube-proxy");
+        Assert.Contains("-A KUBE-SEP-Z33JJVRDNG7R4HVW -m comment --comment default/nginx-service -m tcp -p tcp -j DNAT --to-destination 10.42.2.2:80\n", rules, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_node_without_pod_cidr_or_flannel_annotations_gets_kube_proxys_rules_and_one_note()
+    {
+        var path = Dump();
+        var text = string.Join("\n", File.ReadAllText(path).Split('\n')
+            .Where(l => !l.Contains("podCIDR", StringComparison.Ordinal) && !l.Contains(".0/24", StringComparison.Ordinal) && !l.Contains("flannel.alpha.coreos.com", StringComparison.Ordinal)));
+        File.WriteAllText(path, text);
+        var proxy = cli.Ok("rules", "-f", path, "--node", "vm1", "--component", "kube-proxy");
+        Assert.Equal(cli.Ok("rules", "--node", "vm1", "--component", "kube-proxy"), proxy);
+
+        var (code, all, error) = cli.Run("rules", "-f", path, "--node", "vm1");
+        Assert.Equal(0, code);
+        Assert.DoesNotContain("FLANNEL", all, StringComparison.Ordinal);
+        Assert.Contains("-A KUBE-SERVICES", all, StringComparison.Ordinal);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("note: Node \"vm1\" has no spec.podCIDR, so flannel's rules are left out", error, StringComparison.Ordinal);
+
+        var (flannelCode, _, flannelError) = cli.Run("rules", "-f", path, "--node", "vm1", "--component", "flannel");
+        Assert.Equal(2, flannelCode);
+        Assert.Contains("Node \"vm1\" has no spec.podCIDR", flannelError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_service_with_empty_metadata_is_a_clear_error()
+    {
+        var path = Dump();
+        File.AppendAllText(path, "---\napiVersion: v1\nkind: Service\nmetadata:\nspec: {ports: [{port: 80}]}\n");
         var (code, _, error) = cli.Run("rules", "-f", path, "--node", "vm1");
         Assert.Equal(2, code);
-        Assert.Contains("node \"vm7\", which is not in the input", error, StringComparison.Ordinal);
+        Assert.Contains("Service \"\" is invalid: metadata.name: Required value: name or generateName is required", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_icmp_service_port_is_the_api_servers_unsupported_value()
+    {
+        var path = Dump();
+        File.AppendAllText(path, "---\napiVersion: v1\nkind: Service\nmetadata: {name: ping, namespace: default}\nspec: {clusterIP: 10.43.0.99, ports: [{port: 7, protocol: ICMP}]}\n");
+        var (code, _, error) = cli.Run("rules", "-f", path, "--node", "vm1");
+        Assert.Equal(2, code);
+        Assert.Contains("Service \"default/ping\" is invalid: spec.ports[0].protocol: Unsupported value: \"ICMP\": supported values: \"SCTP\", \"TCP\", \"UDP\"", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Rules_from_a_json_list_equal_rules_from_the_yaml_dump()
+    {
+        var yaml = Dump();
+        var json = Path.Combine(cli.Home, "cluster.json");
+        File.WriteAllText(json, cli.Ok("get", "svc,endpointslices,nodes,pods", "-A", "-o", "json"));
+        Assert.Equal(cli.Ok("rules", "-f", yaml, "--node", "vm2"), cli.Ok("rules", "-f", json, "--node", "vm2"));
+    }
+
+    [Fact]
+    public void Diff_needs_a_node_kernel_to_compare_with()
+    {
+        var (code, _, error) = cli.Run("rules", "--node", "vm1", "--diff");
+        Assert.Equal(2, code);
+        Assert.Contains("uses the driver \"none\", which has none", error, StringComparison.Ordinal);
+        var (fileCode, _, fileError) = cli.Run("rules", "-f", Dump(), "--node", "vm1", "--diff");
+        Assert.Equal(2, fileCode);
+        Assert.Contains("--diff compares with the node's kernel", fileError, StringComparison.Ordinal);
     }
 }

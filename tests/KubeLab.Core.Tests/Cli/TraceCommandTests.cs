@@ -100,4 +100,69 @@ public sealed class TraceCommandTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains("--verify sends real packets, so it needs a netns lab", error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Statistic_rules_that_jump_back_into_their_chain_are_a_clear_error()
+    {
+        var cluster = Path.Combine(cli.Home, "cluster.yaml");
+        File.WriteAllText(cluster, cli.Ok("get", "svc,endpointslices,nodes,pods", "-A", "-o", "yaml"));
+        var rules = Path.Combine(cli.Home, "vm2.rules");
+        var loop = "-A KUBE-SVC-V2OKYYMBY3REGZOG -m statistic --mode random --probability 0.5000000000 -j KUBE-SVC-V2OKYYMBY3REGZOG\n";
+        var text = cli.Ok("rules", "--node", "vm2");
+        var at = text.IndexOf("-A KUBE-SVC-V2OKYYMBY3REGZOG ", StringComparison.Ordinal);
+        File.WriteAllText(rules, text.Insert(at, loop));
+        var (code, output, error) = cli.Run("trace", "-f", cluster, "--rules", $"vm2={rules}", "test-pod", "http://nginx-service:80/");
+        Assert.Equal(2, code);
+        Assert.Equal("", output);
+        Assert.Contains("jumps to KUBE-SVC-V2OKYYMBY3REGZOG, which is already being walked (a loop)", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Sctp_is_traced_as_sctp_and_misses_a_tcp_only_service()
+    {
+        foreach (var args in new[] { new[] { "sctp://10.43.180.238:80" }, ["10.43.180.238:80", "--protocol", "sctp"] })
+        {
+            var text = cli.Ok(["trace", "test-pod", .. args]);
+            Assert.Contains("sctp 10.42.1.4", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("KUBE-SEP-", text, StringComparison.Ordinal);
+        }
+
+        var (code, _, error) = cli.Run("trace", "test-pod", "10.43.180.238:80", "--udp", "--protocol", "tcp");
+        Assert.Equal(2, code);
+        Assert.Contains("--udp and --protocol tcp contradict each other", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_pods_packet_to_localhost_stays_in_the_pod()
+    {
+        var text = cli.Ok("trace", "test-pod", "127.0.0.1:8080");
+        Assert.Contains("stays inside default/test-pod", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("PREROUTING", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_outside_packet_for_a_cluster_ip_needs_via_and_is_then_masqueraded_to_the_endpoints()
+    {
+        var (code, _, error) = cli.Run("trace", "--from-ip", "203.0.113.2", "10.43.180.238:80");
+        Assert.Equal(2, code);
+        Assert.Contains("10.43.180.238 is the ClusterIP of Service default/nginx-service, which is no node's own address: say where the outside network delivers it with --via NODE", error, StringComparison.Ordinal);
+
+        var json = JsonDocument.Parse(cli.Ok("trace", "--from-ip", "203.0.113.2", "--via", "vm2", "10.43.180.238:80", "-o", "json"));
+        var outcomes = json.RootElement.GetProperty("outcomes").EnumerateArray().ToList();
+        Assert.Equal(["10.42.0.8", "10.42.1.2", "10.42.2.2"], outcomes.Select(o => o.GetProperty("address").GetString()).Order(StringComparer.Ordinal));
+        Assert.All(outcomes, o => Assert.True(o.GetProperty("masqueraded").GetBoolean()));
+    }
+
+    [Fact]
+    public void Offline_nodes_without_flannel_data_limit_the_trace_with_one_note()
+    {
+        var cluster = Path.Combine(cli.Home, "cluster.yaml");
+        var dump = cli.Ok("get", "svc,endpointslices,nodes,pods", "-A", "-o", "yaml");
+        File.WriteAllText(cluster, string.Join("\n", dump.Split('\n').Where(l => !l.Contains("flannel.alpha.coreos.com", StringComparison.Ordinal))));
+        var text = cli.Ok("trace", "-f", cluster, "test-pod", "http://nginx-service:80/");
+        var notes = text.Split('\n').Where(l => l.StartsWith("note: no flannel data", StringComparison.Ordinal)).ToList();
+        Assert.Single(notes);
+        Assert.Contains("for vm1, vm2, vm3", notes[0], StringComparison.Ordinal);
+        Assert.DoesNotContain("bridge fdb", text, StringComparison.Ordinal);
+    }
 }

@@ -40,7 +40,11 @@ internal sealed record GoldenCase(string Name, string Directory, ClusterSnapshot
             .Order(StringComparer.Ordinal)
             .Select(name => new object[] { name! });
 
-    public static GoldenCase Load(string group, string name, KubeProxyConfig baseConfig, Node defaultNode)
+    /// <summary>
+    /// Reads a case; <paramref name="defaultNode"/> stands in when the input has no Node of that name (null: the
+    /// input must have it, as kube-proxy's cases give their node, without podCIDR).
+    /// </summary>
+    public static GoldenCase Load(string group, string name, KubeProxyConfig baseConfig, Node? defaultNode)
     {
         var dir = Path.Combine(GoldenRoot, group, name);
         var documents = ManifestReader.Read(File.ReadAllText(Path.Combine(dir, "cluster.yaml")), $"{name}/cluster.yaml");
@@ -54,8 +58,8 @@ internal sealed record GoldenCase(string Name, string Directory, ClusterSnapshot
 
         var parsed = SnapshotBuilder.FromObjects(LabConfig.Default("golden", 1), nodes: null,
             documents.Select(d => d.Object).Where(o => o is not KubeProxyConfigurationDocument));
-        nodeName ??= defaultNode.Name;
-        var nodes = parsed.Nodes.Any(n => n.Name == nodeName) ? parsed.Nodes : [defaultNode with { Name = nodeName }, .. parsed.Nodes];
+        nodeName ??= defaultNode?.Name ?? UpstreamNodeName;
+        var nodes = parsed.Nodes.Any(n => n.Name == nodeName) || defaultNode is null ? parsed.Nodes : [defaultNode with { Name = nodeName }, .. parsed.Nodes];
         return new GoldenCase(name, dir, parsed with { Nodes = nodes }, nodeName, config);
     }
 

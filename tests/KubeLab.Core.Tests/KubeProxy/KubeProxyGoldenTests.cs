@@ -15,13 +15,6 @@ public sealed class KubeProxyGoldenTests
 
     public static IEnumerable<object[]> K3sCases => GoldenCase.CasesIn("kube-proxy-k3s");
 
-    internal static readonly Node UpstreamNode = new()
-    {
-        Name = GoldenCase.UpstreamNodeName,
-        InternalIP = IPAddress.Parse("192.168.0.2"),
-        PodCidr = IPNetwork.Parse("10.0.0.0/24"),
-    };
-
     internal static readonly Node SeedVm1 = new()
     {
         Name = "vm1",
@@ -34,10 +27,12 @@ public sealed class KubeProxyGoldenTests
     [MemberData(nameof(UpstreamCases))]
     public void Generated_rules_equal_kube_proxy_unit_test_expectations(string name)
     {
-        var golden = GoldenCase.Load("kube-proxy", name, KubeProxyConfig.UpstreamTest, UpstreamNode);
+        var golden = GoldenCase.Load("kube-proxy", name, KubeProxyConfig.UpstreamTest, defaultNode: null);
 
         var actual = KubeProxyRules.Generate(golden.Snapshot, golden.NodeName, golden.Config);
 
+        // As upstream gives it: the proxy's node only, without spec.podCIDR.
+        Assert.False(golden.Snapshot.GetNode(golden.NodeName).HasPodCidr);
         golden.AssertMatches("expected.iptables", actual, "kube-proxy");
     }
 
@@ -56,7 +51,7 @@ public sealed class KubeProxyGoldenTests
     [MemberData(nameof(UpstreamCases))]
     public void Generated_rules_are_already_in_normalised_order(string name)
     {
-        var golden = GoldenCase.Load("kube-proxy", name, KubeProxyConfig.UpstreamTest, UpstreamNode);
+        var golden = GoldenCase.Load("kube-proxy", name, KubeProxyConfig.UpstreamTest, defaultNode: null);
 
         var actual = KubeProxyRules.Generate(golden.Snapshot, golden.NodeName, golden.Config);
 

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Issue 14's front-door benchmark: the whole `kubelab rules -f` command on a dump of N Services × 10 endpoints
+# (kubectl's JSON List and YAML), against iptables-restore loading the same rules into a scratch network namespace
+# in the same run, then iptables-save of that namespace against parsing its output and tracing to the last Service.
+#   sudo KUBELAB=/tmp/kl-rel/kubelab BENCH=bench/KubeLab.Bench/bin/Release/net10.0/KubeLab.Bench.dll bench/dumps/run.sh [SERVICES]
+# Root for the kernel part; the namespace is kl-benchdump.<pid> and is deleted on exit; the root namespace is untouched.
+set -euo pipefail
+SERVICES=${1:-10000}
+KUBELAB=${KUBELAB:?set KUBELAB to a published kubelab binary}
+BENCH=${BENCH:?set BENCH to KubeLab.Bench.dll (Release)}
+RESTORE=${RESTORE:-iptables-legacy-restore}
+SAVE=${SAVE:-iptables-legacy-save}
+DIR=$(mktemp -d /tmp/kl-benchdump.XXXXXX)
+NS="kl-benchdump.$$"
+cleanup() { ip netns del "$NS" 2>/dev/null || true; rm -rf "$DIR"; }
+trap cleanup EXIT
+export KUBELAB_HOME="$DIR/home"
+
+echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
+dotnet "$BENCH" dumps write "$DIR" "$SERVICES"
+for format in json yaml; do
+  # GNU time: wall seconds and peak RSS (KiB) of the whole command, start-up included
+  /usr/bin/time -f "%e %M" -o "$DIR/time.$format" "$KUBELAB" rules -f "$DIR/cluster.$format" --node vm1 > "$DIR/rules.$format"
+  read -r seconds rss < "$DIR/time.$format"
+  echo "rules -f cluster.$format: ${seconds} s, peak RSS $((rss / 1024)) MiB, $(wc -c < "$DIR/rules.$format") bytes of rules"
+done
+cmp -s "$DIR/rules.json" "$DIR/rules.yaml" && echo "same rules from JSON and YAML" || { echo "DIFFERENT rules from JSON and YAML"; exit 1; }
+
+ip netns add "$NS"
+start=$(date +%s.%N)
+ip netns exec "$NS" "$RESTORE" --noflush < "$DIR/rules.json"
+restore=$(echo "$(date +%s.%N) - $start" | bc)
+start=$(date +%s.%N)
+ip netns exec "$NS" "$SAVE" > "$DIR/vm1.iptables-save"
+save=$(echo "$(date +%s.%N) - $start" | bc)
+echo "$RESTORE: ${restore} s; $SAVE: ${save} s ($(wc -l < "$DIR/vm1.iptables-save") lines)"
+for format in json yaml; do
+  read -r seconds rss < "$DIR/time.$format"
+  echo "ratio rules -f cluster.$format / restore: $(echo "scale=1; 100 * $seconds / $restore" | bc) %"
+done
+dotnet "$BENCH" dumps read "$DIR"
+dotnet "$BENCH" dumps trace "$DIR" "$DIR/vm1.iptables-save"
+echo "(compare the parse with $SAVE's ${save} s)"

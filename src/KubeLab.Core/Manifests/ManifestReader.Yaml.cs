@@ -1,0 +1,436 @@
+using System.Globalization;
+using System.Text.Json;
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+
+namespace KubeLab.Core.Manifests;
+
+public static partial class ManifestReader
+{
+    private const string StringTag = "tag:yaml.org,2002:str";
+
+    /// <summary>
+    /// Multi-document YAML, read as parser events (YamlDotNet's parser keeps its own stack, so deep nesting cannot
+    /// overflow ours). Each object's events are written once as JSON tokens and decoded; a List's items one by one.
+    /// </summary>
+    private static void ReadYaml(string text, string source, List<ManifestDocument> result)
+    {
+        var parser = new Parser(new StringReader(text));
+        var documentBuffer = new JsonBuffer();
+        var itemBuffer = new JsonBuffer();
+        try
+        {
+            Expect<StreamStart>(parser, source);
+            while (Next(parser, source) is DocumentStart start)
+            {
+                var document = new YamlDocumentReader(parser, source);
+                ReadDocument(document, (int)start.Start.Line, source, result, documentBuffer, itemBuffer);
+            }
+        }
+        catch (YamlException e)
+        {
+            throw KubeLabException.Invalid(
+                $"{source}:{e.Start.Line}: error parsing YAML: {FirstLine(e.Message)} (line {e.Start.Line}, column {e.Start.Column}); fix the YAML and try again");
+        }
+    }
+
+    private static void ReadDocument(YamlDocumentReader document, int documentLine, string source, List<ManifestDocument> result, JsonBuffer documentBuffer, JsonBuffer itemBuffer)
+    {
+        var first = document.Next();
+        if (first is DocumentEnd)
+        {
+            return;
+        }
+
+        if (first is Scalar { Value: "" or "~" or "null" } && document.Next() is DocumentEnd)
+        {
+            return; // an empty document, e.g. a trailing `---`
+        }
+
+        var line = (int)first.Start.Line;
+        if (first is not MappingStart)
+        {
+            throw KubeLabException.Invalid($"{source}:{line}: error validating data: the document is not a mapping; each document must be a Kubernetes object with apiVersion and kind");
+        }
+
+        documentBuffer.Reset();
+        var writer = documentBuffer.Writer;
+        writer.WriteStartObject();
+        string? apiVersion = null, kind = null;
+        var list = false;
+        var itemCount = result.Count;
+        document.Enter();
+        while (document.Next() is var key && key is not MappingEnd)
+        {
+            if (key is not Scalar { Value: var name })
+            {
+                throw KubeLabException.Invalid($"{source}:{key.Start.Line}: error validating data: a top-level key is not a plain name");
+            }
+
+            var value = document.Next();
+            if (name == "items" && value is SequenceStart)
+            {
+                // Only Lists have items at the top (`kubectl get -o yaml` prints them before `kind`): decode each item
+                // as soon as its events are complete.
+                list = true;
+                document.Enter();
+                while (document.Next() is var item && item is not SequenceEnd)
+                {
+                    itemBuffer.Reset();
+                    document.WriteNode(item, itemBuffer);
+                    var json = itemBuffer.Complete();
+                    var (itemApiVersion, itemKind) = json.Length > 0 && json[0] == (byte)'{' ? TypeOf(json) : (null, null);
+                    if (json.Length == 0 || json[0] != (byte)'{')
+                    {
+                        throw KubeLabException.Invalid($"{source}:{item.Start.Line}: error decoding List: items: each item must be a mapping");
+                    }
+
+                    result.Add(Decode(json, source, (int)item.Start.Line, itemApiVersion, itemKind));
+                    document.ResetCounts();
+                }
+
+                document.Leave();
+                continue;
+            }
+
+            if (value is Scalar { Style: ScalarStyle.Plain or ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted } scalar && name is "apiVersion" or "kind")
+            {
+                if (name == "apiVersion")
+                {
+                    apiVersion = scalar.Value;
+                }
+                else
+                {
+                    kind = scalar.Value;
+                }
+            }
+
+            writer.WritePropertyName(name);
+            document.WriteNode(value, documentBuffer);
+        }
+
+        document.Leave();
+        writer.WriteEndObject();
+        if (document.Next() is not DocumentEnd)
+        {
+            throw KubeLabException.Invalid($"{source}:{documentLine}: error parsing YAML: more than one node in a document");
+        }
+
+        if (list && kind is not null && kind.EndsWith("List", StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        if (list)
+        {
+            result.RemoveRange(itemCount, result.Count - itemCount);
+            throw KubeLabException.Invalid($"{source}:{line}: error decoding {kind ?? "object"}: items: only a List (kind: List) has items at its top level");
+        }
+
+        result.Add(Decode(documentBuffer.Complete(), source, line, apiVersion, kind));
+    }
+
+    private static ParsingEvent Next(IParser parser, string source)
+    {
+        if (!parser.MoveNext())
+        {
+            throw KubeLabException.Invalid($"{source}: error parsing YAML: unexpected end of the stream");
+        }
+
+        return parser.Current!;
+    }
+
+    private static void Expect<T>(IParser parser, string source) where T : ParsingEvent
+    {
+        if (Next(parser, source) is not T)
+        {
+            throw KubeLabException.Invalid($"{source}: error parsing YAML: expected {typeof(T).Name}");
+        }
+    }
+
+    private static string FirstLine(string message)
+    {
+        var index = message.IndexOf('\n', StringComparison.Ordinal);
+        return (index < 0 ? message : message[..index]).Trim();
+    }
+
+    /// <summary>
+    /// One document's events: anchors are recorded as they pass and replayed for their aliases, with go-yaml's
+    /// bound on alias expansion, the request size bound on what a node expands to and Go's JSON depth bound.
+    /// </summary>
+    private sealed class YamlDocumentReader(IParser parser, string source)
+    {
+        private readonly Dictionary<string, List<ParsingEvent>> anchors = new(StringComparer.Ordinal);
+        private readonly List<(string Name, List<ParsingEvent> Events, int Depth)> recording = [];
+        private readonly Stack<IEnumerator<ParsingEvent>> replays = new();
+        private int depth;
+        private long decoded;
+        private long aliased;
+
+        public void Enter() => depth++;
+
+        public void Leave() => depth--;
+
+        public void ResetCounts()
+        {
+            decoded = 0;
+            aliased = 0;
+        }
+
+        /// <summary>The next event: from an alias being replayed, else from the parser (recorded for open anchors).</summary>
+        public ParsingEvent Next()
+        {
+            while (replays.Count > 0)
+            {
+                if (replays.Peek().MoveNext())
+                {
+                    aliased += replays.Peek().Current is Scalar or MappingStart or SequenceStart ? 1 : 0;
+                    return replays.Peek().Current;
+                }
+
+                replays.Pop().Dispose();
+            }
+
+            var next = ManifestReader.Next(parser, source);
+            foreach (var (_, events, _) in recording)
+            {
+                events.Add(next);
+            }
+
+            return next;
+        }
+
+        /// <summary>Writes the node that begins with <paramref name="first"/> (already read) and everything up to its end.</summary>
+        public void WriteNode(ParsingEvent first, JsonBuffer buffer)
+        {
+            var writer = buffer.Writer;
+            var isMapping = new Stack<bool>();
+            var expectKey = new Stack<bool>();
+            var current = first;
+            while (true)
+            {
+                if (current is AnchorAlias alias)
+                {
+                    if (!anchors.TryGetValue(alias.Value.Value, out var events))
+                    {
+                        throw KubeLabException.Invalid($"{source}:{alias.Start.Line}: error parsing YAML: unknown anchor '{alias.Value.Value}' referenced");
+                    }
+
+                    replays.Push(events.GetEnumerator());
+                    current = Next();
+                    continue;
+                }
+
+                if (current is NodeEvent { Anchor.IsEmpty: false } anchored && replays.Count == 0)
+                {
+                    recording.Add((anchored.Anchor.Value, [current], depth));
+                }
+
+                if (isMapping.Count > 0 && isMapping.Peek() && expectKey.Peek() && current is not (Scalar or MappingEnd))
+                {
+                    throw KubeLabException.Invalid($"{source}:{current.Start.Line}: error decoding: a mapping key is not a scalar; Kubernetes objects have plain keys");
+                }
+
+                switch (current)
+                {
+                    case Scalar scalar when isMapping.Count > 0 && isMapping.Peek() && expectKey.Peek():
+                        Count(scalar);
+                        writer.WritePropertyName(scalar.Value);
+                        expectKey.Pop();
+                        expectKey.Push(false);
+                        CloseAnchors();
+                        current = Next();
+                        continue;
+                    case Scalar scalar:
+                        Count(scalar);
+                        WriteScalar(writer, scalar);
+                        break;
+                    case MappingStart or SequenceStart:
+                        Count(current);
+                        depth++;
+                        if (depth > ManifestLimits.MaxDepth)
+                        {
+                            throw KubeLabException.Invalid($"{source}:{current.Start.Line}: error decoding: exceeded max depth {ManifestLimits.MaxDepth} (the API server's JSON decoder refuses deeper nesting)");
+                        }
+
+                        var mapping = current is MappingStart;
+                        if (mapping)
+                        {
+                            writer.WriteStartObject();
+                        }
+                        else
+                        {
+                            writer.WriteStartArray();
+                        }
+
+                        isMapping.Push(mapping);
+                        expectKey.Push(mapping);
+                        current = Next();
+                        continue;
+                    case MappingEnd or SequenceEnd:
+                        if (current is MappingEnd)
+                        {
+                            writer.WriteEndObject();
+                        }
+                        else
+                        {
+                            writer.WriteEndArray();
+                        }
+
+                        depth--;
+                        isMapping.Pop();
+                        expectKey.Pop();
+                        break;
+                    default:
+                        throw KubeLabException.Invalid($"{source}:{current.Start.Line}: error parsing YAML: unexpected {current.GetType().Name}");
+                }
+
+                // A node ended: close anchors opened at this depth; in a mapping the next event is a key again.
+                CloseAnchors();
+                if (buffer.Length > ManifestLimits.MaxObjectBytes)
+                {
+                    throw KubeLabException.Invalid($"{source}:{first.Start.Line}: Request entity too large: limit is {ManifestLimits.MaxObjectBytes} (the API server's request size limit; this object grows past it{(aliased > 0 ? " as its aliases expand" : "")})");
+                }
+
+                if (isMapping.Count == 0)
+                {
+                    return;
+                }
+
+                if (isMapping.Peek())
+                {
+                    expectKey.Pop();
+                    expectKey.Push(true);
+                }
+
+                current = Next();
+            }
+        }
+
+        private void Count(ParsingEvent node)
+        {
+            decoded++;
+            // go-yaml (sigs.k8s.io/yaml, what kubectl and the API server use): "document contains excessive aliasing"
+            if (aliased > 100 && decoded > 1000 && (double)aliased / decoded > ManifestLimits.AllowedAliasRatio(decoded))
+            {
+                throw KubeLabException.Invalid($"{source}:{node.Start.Line}: error parsing YAML: document contains excessive aliasing (its anchors expand to {decoded} nodes, {aliased} of them through aliases)");
+            }
+        }
+
+        private void CloseAnchors()
+        {
+            for (var i = recording.Count - 1; i >= 0; i--)
+            {
+                if (recording[i].Depth == depth)
+                {
+                    anchors[recording[i].Name] = recording[i].Events;
+                    recording.RemoveAt(i);
+                }
+            }
+        }
+    }
+
+    private static void WriteScalar(Utf8JsonWriter writer, Scalar scalar)
+    {
+        var value = scalar.Value;
+        if (scalar.Style != ScalarStyle.Plain || (!scalar.Tag.IsEmpty && !scalar.Tag.IsNonSpecific && scalar.Tag.Value == StringTag))
+        {
+            writer.WriteStringValue(value);
+            return;
+        }
+
+        switch (value)
+        {
+            case "" or "~" or "null" or "Null" or "NULL":
+                writer.WriteNullValue();
+                return;
+            case "true" or "True" or "TRUE":
+                writer.WriteBooleanValue(true);
+                return;
+            case "false" or "False" or "FALSE":
+                writer.WriteBooleanValue(false);
+                return;
+        }
+
+        if (IsJsonNumber(value))
+        {
+            writer.WriteRawValue(value, skipInputValidation: true); // keeps "1.10" as written for string fields
+        }
+        else if (value.Length > 1 && (value[0] is '+' || value[0] == '0' && char.IsAsciiDigit(value[1])) && long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer))
+        {
+            writer.WriteNumberValue(integer);
+        }
+        else if (value.StartsWith("0x", StringComparison.Ordinal) && long.TryParse(value.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var hex))
+        {
+            writer.WriteNumberValue(hex);
+        }
+        else
+        {
+            writer.WriteStringValue(value);
+        }
+    }
+
+    /// <summary>JSON's number grammar: -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?</summary>
+    private static bool IsJsonNumber(string s)
+    {
+        var i = 0;
+        if (i < s.Length && s[i] == '-')
+        {
+            i++;
+        }
+
+        if (i >= s.Length || !char.IsAsciiDigit(s[i]))
+        {
+            return false;
+        }
+
+        if (s[i] == '0')
+        {
+            i++;
+        }
+        else
+        {
+            while (i < s.Length && char.IsAsciiDigit(s[i]))
+            {
+                i++;
+            }
+        }
+
+        if (i < s.Length && s[i] == '.')
+        {
+            i++;
+            var digits = i;
+            while (i < s.Length && char.IsAsciiDigit(s[i]))
+            {
+                i++;
+            }
+
+            if (i == digits)
+            {
+                return false;
+            }
+        }
+
+        if (i < s.Length && s[i] is 'e' or 'E')
+        {
+            i++;
+            if (i < s.Length && s[i] is '+' or '-')
+            {
+                i++;
+            }
+
+            var digits = i;
+            while (i < s.Length && char.IsAsciiDigit(s[i]))
+            {
+                i++;
+            }
+
+            if (i == digits)
+            {
+                return false;
+            }
+        }
+
+        return i == s.Length;
+    }
+}
