@@ -15,9 +15,8 @@ public sealed class TourTests : TestLab
             Assert.Contains(chain, output, StringComparison.Ordinal);
         }
 
-        var golden = Path.Combine(SeedLabTests.FindShared(), "golden", "seed");
-        Assert.Contains(File.ReadAllText(Path.Combine(golden, "test-pod.resolv.conf")), output, StringComparison.Ordinal);
-        foreach (var route in File.ReadAllLines(Path.Combine(golden, "vm1.ip-route")))
+        Assert.Contains(SeedGolden.Read("test-pod.resolv.conf"), output, StringComparison.Ordinal);
+        foreach (var route in SeedGolden.Read("vm1.ip-route").Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             Assert.Contains(route.TrimEnd() + " \n", output, StringComparison.Ordinal);
         }
