@@ -56,7 +56,12 @@ public static class ManifestReader
 
         if (kind == "List" || kind.EndsWith("List", StringComparison.Ordinal) && apiVersion == "v1" && mapping.Children.ContainsKey(new YamlScalarNode("items")))
         {
-            if (mapping.Children.TryGetValue(new YamlScalarNode("items"), out var items) && items is YamlSequenceNode sequence)
+            if (mapping.Children.TryGetValue(new YamlScalarNode("items"), out var items) && StrictDecoding.ListItems(items) is { } notAList)
+            {
+                throw KubeLabException.Invalid($"{source}:{items.Start.Line}: unable to decode \"{source}\": {notAList}");
+            }
+
+            if (items is YamlSequenceNode sequence)
             {
                 foreach (var item in sequence)
                 {
@@ -72,6 +77,11 @@ public static class ManifestReader
         {
             throw KubeLabException.Invalid(
                 $"{source}:{line}: no matches for kind \"{kind}\" in version \"{apiVersion}\"; supported kinds: {SupportedKinds.List}");
+        }
+
+        if (type != typeof(KubeProxyConfigurationDocument) && StrictDecoding.Check(mapping, type) is var (reason, at))
+        {
+            throw KubeLabException.Invalid($"{source}:{at}: {StrictDecoding.CannotBeHandled(apiVersion, kind, reason)}");
         }
 
         var yaml = Emit(mapping);
