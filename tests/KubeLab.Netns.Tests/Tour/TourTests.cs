@@ -22,7 +22,7 @@ public sealed class TourTests : TestLab
         }
 
         Assert.Contains("probability 0.33333333349", output, StringComparison.Ordinal);
-        Assert.Contains("200 from node port 30080 on vm1", output, StringComparison.Ordinal);
+        Assert.Contains("200 from node port 30000 on vm1", output, StringComparison.Ordinal);
         Assert.Contains("End of the tour.", output, StringComparison.Ordinal);
         Assert.DoesNotContain('\u001b', output); // no spinner or colour codes without a terminal
     }
