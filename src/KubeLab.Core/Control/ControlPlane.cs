@@ -100,6 +100,13 @@ public sealed partial class ControlPlane
         value.Metadata.NamespaceProperty = IsNamespaced(document.Kind) ? NamespaceOf(value) : null;
         var ns = value.Metadata.NamespaceProperty ?? "";
         var applied = LastApplied(value);
+        if (document.Kind == "Namespace" && BuiltinNamespaces.Contains(value.Metadata.Name))
+        {
+            // the cluster's own namespaces exist from the start: applying one configures it (kubectl says so), it is not a second object
+            messages.Add($"namespace/{value.Metadata.Name} configured");
+            return;
+        }
+
         var existing = Find(document.Kind, ns, value.Metadata.Name);
         if (existing is not null && existing.Object.Metadata.Annotations?.TryGetValue(LastAppliedAnnotation, out var previous) == true && previous == applied)
         {
