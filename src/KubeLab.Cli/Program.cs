@@ -24,6 +24,12 @@ public static class Program
     {
         var root = BuildRoot(context);
         var parse = root.Parse(args);
+        if (!HelpWithDetails.IsHelp(parse) && UsageErrors.Find(parse, root) is { } usage)
+        {
+            context.Err.Write(usage);
+            return 2;
+        }
+
         if (parse.Errors.Count > 0 && !HelpWithDetails.IsHelp(parse))
         {
             foreach (var error in parse.Errors)

@@ -33,8 +33,12 @@ internal static class DeleteCommand
             var fileList = parse.GetValue(files) ?? [];
             if (fileList.Length > 0)
             {
+                // In the reverse order of apply, so that a file's Namespace goes after the objects in it (and a
+                // Deployment before the ConfigMap it uses): otherwise deleting the Namespace first takes its
+                // objects with it and the file's next objects are NotFound.
                 targets.AddRange(ManifestSources.Read(fileList, context.In)
-                    .Select(d => new ObjectRef(d.Kind, string.IsNullOrEmpty(d.Namespace) ? "default" : d.Namespace, d.Name)));
+                    .Select(d => new ObjectRef(d.Kind, string.IsNullOrEmpty(d.Namespace) ? "default" : d.Namespace, d.Name))
+                    .Reverse());
             }
             else
             {

@@ -19,6 +19,10 @@ internal static class GetCommand
         var types = new Argument<string>("TYPE") { HelpName = "TYPE", Description = "nodes, pods, svc, endpointslices, deployments, replicasets, configmaps, namespaces (comma-separated for several)" };
         types.CompletionSources.Add(_ => ResourceTypes.Names.Where(n => !n.Contains('.', StringComparison.Ordinal)).Order().Select(n => new System.CommandLine.Completions.CompletionItem(n)));
         var names = new Argument<string[]>("NAME") { Arity = ArgumentArity.ZeroOrMore };
+        var selector = new Option<string?>("--selector", "-l") { Description = "label selector: k=v, k!=v, 'k in (a,b)', k, !k (comma-separated)", HelpName = "SELECTOR" };
+        var fieldSelector = new Option<string?>("--field-selector") { Description = "metadata.name, metadata.namespace; for pods also spec.nodeName, status.phase (=, ==, !=)", HelpName = "SELECTOR" };
+        var noHeaders = new Option<bool>("--no-headers") { Description = "print the table without its header" };
+        var showLabels = new Option<bool>("--show-labels") { Description = "add a LABELS column" };
         var kubeconfig = LiveOptions.Kubeconfig();
         var kubeContext = LiveOptions.Context();
         var command = new Command("get", """
@@ -32,26 +36,44 @@ internal static class GetCommand
               kubelab get svc -o wide
               kubelab get svc -A
               kubelab get endpointslices
+              kubelab get pods -l app=nginx --show-labels
+              kubelab get pods --field-selector spec.nodeName=vm1 --no-headers
+              kubelab get all
+              kubelab get ep nginx-service
+              kubelab get pod/test-pod svc/nginx-service
               kubelab get svc,endpointslices,nodes,pods -A -o yaml > cluster.yaml   # input for `rules -f`
               kubelab get pods -A --kubeconfig ~/.kube/config --context prod        # any cluster's API server
             """)
-        { lab, ns, all, output, types, names, kubeconfig, kubeContext };
+        { lab, ns, all, output, selector, fieldSelector, noHeaders, showLabels, types, names, kubeconfig, kubeContext };
         command.SetAction(parse =>
         {
             using var live = LiveOptions.Open(context, parse.GetValue(lab)!, parse.GetValue(kubeconfig), parse.GetValue(kubeContext));
             var read = live?.Read();
             var state = read?.State ?? context.Load(parse.GetValue(lab)!);
             var snapshot = read?.Snapshot ?? SnapshotBuilder.FromState(state);
-            var kinds = parse.GetValue(types)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(ResourceTypes.Kind).Distinct().ToList();
+            var (kinds, wantedByKind) = Requested(parse.GetValue(types)!, parse.GetValue(names) ?? []);
+            var wanted = wantedByKind.Values.SelectMany(n => n).Distinct().ToArray();
             var allNamespaces = parse.GetValue(all);
             var namespaceName = parse.GetValue(ns) ?? "default";
-            var wanted = parse.GetValue(names) ?? [];
             var format = parse.GetValue(output);
             var now = context.Now();
+            var labelSelector = parse.GetValue(selector) is { } l ? LabelSelector.Parse(l) : null;
+            var fieldMatches = GetFilters.FieldSelector(parse.GetValue(fieldSelector), kinds);
+            var labelsByKind = new Dictionary<string, IReadOnlyDictionary<string, IDictionary<string, string>?>>(StringComparer.Ordinal);
+            IReadOnlyDictionary<string, IDictionary<string, string>?> LabelsOf(string kind) =>
+                labelsByKind.TryGetValue(kind, out var found) ? found : labelsByKind[kind] = GetFilters.Labels(kind switch
+                {
+                    "Node" => (read?.Nodes ?? NodeObjects.For(state)).Cast<IKubernetesObject<V1ObjectMeta>>(),
+                    "Namespace" => NamespaceObjects(state),
+                    "Endpoints" => state.Objects.Where(o => o.Kind == "Service").Select(o => o.Object),
+                    _ => state.Objects.Where(o => o.Kind == kind).Select(o => o.Object),
+                });
 
-            bool Selected(string objectNamespace, string name, string kind) =>
+            bool Selected(string objectNamespace, string name, string kind, IEnumerable<(string Field, string Value)>? fields = null) =>
                 (!ControlPlane.IsNamespaced(kind) || allNamespaces || objectNamespace == namespaceName)
-                && (wanted.Length == 0 || wanted.Contains(name));
+                && (!wantedByKind.TryGetValue(kind, out var only) || only.Count == 0 || only.Contains(name))
+                && (labelSelector is null || labelSelector.Matches(LabelsOf(kind).GetValueOrDefault($"{(ControlPlane.IsNamespaced(kind) ? objectNamespace : "")}/{name}") is { } labels ? labels.AsReadOnly() : null))
+                && (fields ?? [("metadata.name", name), ("metadata.namespace", objectNamespace)]).All(f => fieldMatches(f.Field, f.Value));
 
             if (format is "yaml" or "json" or "name")
             {
@@ -63,7 +85,9 @@ internal static class GetCommand
                         : kind == "Namespace"
                             ? NamespaceObjects(state)
                             : state.Objects.Where(o => o.Kind == kind).Select(o => o.Object);
-                    items.AddRange(objects.Where(o => Selected(o.Metadata.NamespaceProperty ?? "", o.Metadata.Name, kind)));
+                    items.AddRange(objects.Where(o => Selected(o.Metadata.NamespaceProperty ?? "", o.Metadata.Name, kind, o is V1Pod pod
+                        ? [("metadata.name", pod.Metadata.Name), ("metadata.namespace", pod.Metadata.NamespaceProperty ?? ""), ("spec.nodeName", pod.Spec?.NodeName ?? ""), ("status.phase", pod.Status?.Phase ?? "")]
+                        : null)));
                 }
 
                 MissingNames(wanted, items.Cast<IKubernetesObject<V1ObjectMeta>>().Select(o => o.Metadata.Name), kinds);
@@ -85,7 +109,7 @@ internal static class GetCommand
                 string? table = kind switch
                 {
                     "Node" => Table(snapshot.Nodes.Where(n => Selected("", n.Name, kind)).Select(n => n with { Name = Name(n.Name) }).ToList(), list => KubectlTables.Nodes(list, wide, now)),
-                    "Pod" => Table(snapshot.Pods.Where(p => Selected(p.Namespace, p.Name, kind)).Select(p => p with { Name = Name(p.Name) }).ToList(), list => KubectlTables.Pods(list, wide, allNamespaces, now)),
+                    "Pod" => Table(snapshot.Pods.Where(p => Selected(p.Namespace, p.Name, kind, GetFilters.Fields(p))).Select(p => p with { Name = Name(p.Name) }).ToList(), list => KubectlTables.Pods(list, wide, allNamespaces, now)),
                     "Service" => Table(snapshot.Services.Where(s => Selected(s.Namespace, s.Name, kind)).Select(s => s with { Name = Name(s.Name) }).ToList(), list => KubectlTables.Services(list, wide, allNamespaces, now)),
                     "EndpointSlice" => Table(snapshot.EndpointSlices.Where(s => Selected(s.Namespace, s.Name, kind)).Select(s => s with { Name = Name(s.Name) }).ToList(), list => KubectlTables.EndpointSlices(list, allNamespaces, now)),
                     "Deployment" => Table(snapshot.Deployments.Where(d => Selected(d.Namespace, d.Name, kind)).Select(d => d with { Name = Name(d.Name) }).ToList(), list => KubectlTables.Deployments(list, wide, allNamespaces, now)),
@@ -95,11 +119,21 @@ internal static class GetCommand
                          .. list.Select(c => (IReadOnlyList<string>)[.. allNamespaces ? new[] { c.Metadata.NamespaceProperty } : [], Name(c.Metadata.Name), (c.Data?.Count ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture), Age.Since(new DateTimeOffset(DateTime.SpecifyKind(c.Metadata.CreationTimestamp ?? default, DateTimeKind.Utc)), now)])])),
                     "Namespace" => Table(NamespaceObjects(state).Where(o => Selected("", o.Metadata.Name, kind)).ToList(), list => TabWriter.Format(
                         [["NAME", "STATUS", "AGE"], .. list.Select(n => (IReadOnlyList<string>)[Name(n.Metadata.Name), "Active", Age.Since(new DateTimeOffset(DateTime.SpecifyKind(n.Metadata.CreationTimestamp ?? default, DateTimeKind.Utc)), now)])])),
-                    _ => null,
+                    "Endpoints" => GetFilters.Endpoints(snapshot.EndpointSlices, snapshot.Services.Where(s => Selected(s.Namespace, s.Name, kind)).Select(s => s with { Name = Name(s.Name) }).ToList(), allNamespaces, now),
+                    _ => null, // Event: KubeLab records no events
                 };
                 if (table is null)
                 {
                     continue;
+                }
+
+                if (parse.GetValue(noHeaders) || parse.GetValue(showLabels))
+                {
+                    var nameColumn = allNamespaces && ControlPlane.IsNamespaced(kind) ? 1 : 0;
+                    table = GetFilters.Retabulate(table, parse.GetValue(noHeaders), parse.GetValue(showLabels)
+                        ? row => GetFilters.LabelsColumn(LabelsOf(kind).GetValueOrDefault(
+                            $"{(nameColumn == 1 ? row[0] : ControlPlane.IsNamespaced(kind) ? namespaceName : "")}/{row[nameColumn][(row[nameColumn].IndexOf('/', StringComparison.Ordinal) + 1)..]}")?.AsReadOnly())
+                        : null);
                 }
 
                 if (printed++ > 0)
@@ -121,6 +155,55 @@ internal static class GetCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The kinds and names asked for: `TYPE[,TYPE…] [NAME…]`, or kubectl's `TYPE/NAME …` form (each argument names
+    /// its own type), with kubectl's `all` category (pods, services, deployments, replicasets: what a lab has of it).
+    /// </summary>
+    private static (List<string> Kinds, Dictionary<string, HashSet<string>> Names) Requested(string type, string[] names)
+    {
+        var wanted = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        var kinds = new List<string>();
+        if (type.Contains('/', StringComparison.Ordinal))
+        {
+            foreach (var argument in names.Prepend(type))
+            {
+                var slash = argument.IndexOf('/', StringComparison.Ordinal);
+                if (slash <= 0 || slash == argument.Length - 1)
+                {
+                    throw KubeLabException.Usage($"error: there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubelab get resource/<resource_name>' instead of 'kubelab get resource resource/<resource_name>'");
+                }
+
+                var kind = ResourceTypes.Kind(argument[..slash]);
+                if (!kinds.Contains(kind))
+                {
+                    kinds.Add(kind);
+                }
+
+                (wanted.TryGetValue(kind, out var set) ? set : wanted[kind] = new HashSet<string>(StringComparer.Ordinal)).Add(argument[(slash + 1)..]);
+            }
+
+            return (kinds, wanted);
+        }
+
+        foreach (var t in type.Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            foreach (var kind in t == "all" ? ["Pod", "Service", "Deployment", "ReplicaSet"] : new[] { ResourceTypes.Kind(t) })
+            {
+                if (!kinds.Contains(kind))
+                {
+                    kinds.Add(kind);
+                }
+            }
+        }
+
+        foreach (var kind in kinds)
+        {
+            wanted[kind] = names.ToHashSet(StringComparer.Ordinal);
+        }
+
+        return (kinds, wanted);
     }
 
     private static string? Table<T>(IReadOnlyList<T> items, Func<IReadOnlyList<T>, string> render) => items.Count == 0 ? null : render(items);

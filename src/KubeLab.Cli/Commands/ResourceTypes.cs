@@ -32,6 +32,11 @@ internal static class ResourceTypes
         ["namespaces"] = "Namespace",
         ["namespace"] = "Namespace",
         ["ns"] = "Namespace",
+        ["endpoints"] = "Endpoints",
+        ["ep"] = "Endpoints",
+        ["events"] = "Event",
+        ["event"] = "Event",
+        ["ev"] = "Event",
     };
 
     public static IEnumerable<string> Names => Kinds.Keys;
@@ -39,5 +44,5 @@ internal static class ResourceTypes
     public static string Kind(string type) => Kinds.TryGetValue(type, out var kind)
         ? kind
         : throw KubeLabException.Usage(
-            $"the server doesn't have a resource type \"{type}\" (supported: nodes, pods, services, endpointslices, deployments, replicasets, configmaps, namespaces)");
+            $"the server doesn't have a resource type \"{type}\" (supported: all, nodes, pods, services, endpoints, endpointslices, deployments, replicasets, configmaps, namespaces, events)");
 }

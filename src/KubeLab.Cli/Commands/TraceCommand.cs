@@ -48,8 +48,8 @@ internal static class TraceCommand
             Examples:
               kubelab trace test-pod http://nginx-service:80/
               kubelab trace test-pod http://nginx-service:80/ -o mermaid
-              kubelab trace vm3 10.65.94.238:30080
-              kubelab trace --from-ip 10.65.94.1 10.65.94.199:30080
+              kubelab trace vm3 10.65.94.238:30000
+              kubelab trace --from-ip 10.65.94.1 10.65.94.199:30000
               kubelab trace --from-ip 203.0.113.2 --via vm2 10.43.180.238:80
               kubelab trace test-pod http://nginx-service/ --verify
               kubelab trace -f cluster.yaml --rules vm2=vm2.iptables --routes vm2=vm2.routes test-pod http://nginx-service/

@@ -69,10 +69,17 @@ public static class ObjectPrinter
         }
     }
 
+    // go-yaml v2's resolve table (kubectl's YAML): these plain scalars are booleans or null, not strings.
+    private static readonly HashSet<string> ResolvesAsNonString = new(StringComparer.Ordinal)
+    {
+        "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE",
+        "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL", "~",
+    };
+
     /// <summary>Strings that YAML would read as something else are quoted, as Go's yaml does.</summary>
     private static YamlScalarNode Scalar(string text)
     {
-        var ambiguous = text.Length == 0 || text is "true" or "false" or "null" or "yes" or "no" or "on" or "off" or "~"
+        var ambiguous = text.Length == 0 || ResolvesAsNonString.Contains(text)
             || double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _)
             || text.IndexOfAny([':', '#', '{', '}', '[', ']', ',', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`']) >= 0
             || char.IsWhiteSpace(text[0]) || char.IsWhiteSpace(text[^1]) || text.StartsWith('-');

@@ -87,9 +87,9 @@ public static class SeedTour
         new("NodePort: KUBE-NODEPORTS → KUBE-EXT → KUBE-SVC",
             [["apply", "-f", "nodeport"],
              ["exec", "vm1", "--", "sh", "-c", "iptables -t nat -S KUBE-NODEPORTS; iptables -t nat -S | grep -E '^-A KUBE-EXT-'"],
-             ["exec", "vm3", "--", "curl", "-s", "-o", "/dev/null", "-w", "%{http_code} from node port 30080 on vm1\\n", "http://10.65.94.238:30080/"]],
+             ["exec", "vm3", "--", "curl", "-s", "-o", "/dev/null", "-w", "%{http_code} from node port 30000 on vm1\\n", "http://10.65.94.238:30000/"]],
             """
-            A NodePort service opens port 30080 on every node. KUBE-SERVICES' last rule sends packets for the node's own
+            A NodePort service opens port 30000 on every node. KUBE-SERVICES' last rule sends packets for the node's own
             addresses to KUBE-NODEPORTS, which jumps to the service's KUBE-EXT chain; that marks the packet for masquerade
             (the reply must come back through this node) and continues to the same KUBE-SVC chain as the ClusterIP.
             """, NeedsDataPlane: true),

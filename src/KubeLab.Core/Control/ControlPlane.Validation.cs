@@ -31,6 +31,7 @@ public sealed partial class ControlPlane
             throw Invalid(document, "metadata.name", $"Invalid value: \"{name}\": {nameProblem}");
         }
 
+        ValidateLabelsAndAnnotations(document, value.Metadata);
         if (IsNamespaced(document.Kind))
         {
             var ns = string.IsNullOrEmpty(value.Metadata.NamespaceProperty) ? "default" : value.Metadata.NamespaceProperty;
@@ -86,11 +87,63 @@ public sealed partial class ControlPlane
             throw Invalid(document, "spec.type", $"Unsupported value: \"{type}\": supported values: \"ClusterIP\", \"ExternalName\", \"LoadBalancer\", \"NodePort\"");
         }
 
+        // pkg/apis/core/validation ValidateService: sessionAffinity, externalIPs, externalTrafficPolicy, ipFamilies
+        if (spec.SessionAffinity is { } affinity && affinity is not ("ClientIP" or "None"))
+        {
+            throw Invalid(document, "spec.sessionAffinity", $"Unsupported value: \"{affinity}\": supported values: \"ClientIP\", \"None\"");
+        }
+
+        for (var i = 0; i < (spec.ExternalIPs?.Count ?? 0); i++)
+        {
+            var externalIP = spec.ExternalIPs![i];
+            // Go's net.ParseIP: dotted quads or IPv6 text only (.NET would also take "5" or "1.2")
+            if (!IPAddress.TryParse(externalIP, out var parsed)
+                || (parsed.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? externalIP.Count(c => c == '.') != 3 : !externalIP.Contains(':', StringComparison.Ordinal)))
+            {
+                throw Invalid(document, $"spec.externalIPs[{i}]", $"Invalid value: \"{externalIP}\": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)");
+            }
+        }
+
+        var externallyAccessible = type is "NodePort" or "LoadBalancer" || spec.ExternalIPs?.Count > 0;
+        if (spec.ExternalTrafficPolicy is { } etp)
+        {
+            if (!externallyAccessible && etp is not ("Cluster" or "Local"))
+            {
+                throw Invalid(document, "spec.externalTrafficPolicy", $"Invalid value: \"{etp}\": may only be set for externally-accessible services");
+            }
+
+            if (etp is not ("Cluster" or "Local"))
+            {
+                throw Invalid(document, "spec.externalTrafficPolicy", $"Unsupported value: \"{etp}\": supported values: \"Cluster\", \"Local\"");
+            }
+        }
+
+        for (var i = 0; i < (spec.IpFamilies?.Count ?? 0); i++)
+        {
+            var family = spec.IpFamilies![i];
+            if (family is not ("IPv4" or "IPv6"))
+            {
+                throw Invalid(document, $"spec.ipFamilies[{i}]", $"Unsupported value: \"{family}\": supported values: \"IPv4\", \"IPv6\"");
+            }
+
+            if (family == "IPv6")
+            {
+                // the lab's service CIDR is IPv4 only (the registry's "not configured on this cluster")
+                throw Invalid(document, $"spec.ipFamilies[{i}]", $"Invalid value: \"{family}\": not configured on this cluster");
+            }
+        }
+
         if (type == "ExternalName")
         {
             if (string.IsNullOrEmpty(spec.ExternalName))
             {
                 throw Invalid(document, "spec.externalName", "Required value");
+            }
+
+            // a trailing dot is allowed (an absolute name), as ValidateService strips it before checking
+            if (Names.ValidateSubdomain(spec.ExternalName.TrimEnd('.')) is { } problem)
+            {
+                throw Invalid(document, "spec.externalName", $"Invalid value: \"{spec.ExternalName}\": {problem}");
             }
 
             return;
@@ -166,7 +219,8 @@ public sealed partial class ControlPlane
                 throw Invalid(document, "spec.clusterIPs[0]", $"Invalid value: \"{spec.ClusterIP}\": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)");
             }
 
-            if (!config.ServiceCidr.Contains(ip))
+            // the allocator's range leaves out the network and broadcast addresses
+            if (!config.ServiceCidr.Contains(ip) || ip.Equals(config.ServiceCidr.BaseAddress) || ip.Equals(Broadcast(config.ServiceCidr)))
             {
                 throw Invalid(document, "spec.clusterIPs",
                     $"Invalid value: []string{{\"{spec.ClusterIP}\"}}: failed to allocate IP {spec.ClusterIP}: the provided IP ({spec.ClusterIP}) is not in the valid range. The range of valid IPs is {config.ServiceCidr}");
@@ -311,8 +365,70 @@ public sealed partial class ControlPlane
         }
     }
 
+    private static IPAddress Broadcast(IPNetwork network)
+    {
+        var bytes = network.BaseAddress.GetAddressBytes();
+        for (var bit = network.PrefixLength; bit < bytes.Length * 8; bit++)
+        {
+            bytes[bit / 8] |= (byte)(0x80 >> (bit % 8));
+        }
+
+        return new IPAddress(bytes);
+    }
+
+    private const int LabelValueMaxLength = 63;
+    private const int TotalAnnotationSizeLimitB = 256 * 1024;
+
+    // apimachinery's ValidateLabels / ValidateAnnotations (IsValidLabelValue, TotalAnnotationSizeLimitB)
+    private static void ValidateLabelsAndAnnotations(ManifestDocument document, V1ObjectMeta metadata)
+    {
+        foreach (var (_, value) in metadata.Labels ?? new Dictionary<string, string>())
+        {
+            if (value.Length > LabelValueMaxLength)
+            {
+                throw Invalid(document, "metadata.labels", $"Invalid value: \"{value}\": must be no more than {LabelValueMaxLength} characters");
+            }
+
+            if (value.Length > 0 && !LabelValue().IsMatch(value))
+            {
+                throw Invalid(document, "metadata.labels",
+                    $"Invalid value: \"{value}\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')");
+            }
+        }
+
+        var size = (metadata.Annotations ?? new Dictionary<string, string>()).Sum(a => (long)a.Key.Length + a.Value.Length);
+        if (size > TotalAnnotationSizeLimitB)
+        {
+            throw Invalid(document, "metadata.annotations", $"Too long: must have at most {TotalAnnotationSizeLimitB} bytes");
+        }
+    }
+
+    [GeneratedRegex("^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")]
+    private static partial Regex LabelValue();
+
     private static void ValidateEndpointSlice(ManifestDocument document, V1EndpointSlice slice)
     {
+        // pkg/apis/discovery/validation: IPv4 addresses, port numbers
+        for (var i = 0; i < (slice.Endpoints?.Count ?? 0); i++)
+        {
+            var addresses = slice.Endpoints![i].Addresses ?? [];
+            for (var a = 0; a < addresses.Count; a++)
+            {
+                if (!IPAddress.TryParse(addresses[a], out var ip) || ip.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork || addresses[a].Count(c => c == '.') != 3)
+                {
+                    throw Invalid(document, $"endpoints[{i}].addresses[{a}]", $"Invalid value: \"{addresses[a]}\": must be a valid IPv4 address");
+                }
+            }
+        }
+
+        for (var i = 0; i < (slice.Ports?.Count ?? 0); i++)
+        {
+            if (slice.Ports![i].Port is { } port && port is < 1 or > 65535)
+            {
+                throw Invalid(document, $"ports[{i}].port", $"Invalid value: {port}: must be between 1 and 65535, inclusive");
+            }
+        }
+
         if (slice.Metadata.Labels?.ContainsKey(EndpointSliceServiceLabel) != true)
         {
             throw Invalid(document, "metadata.labels",

@@ -105,6 +105,13 @@ public sealed partial class ControlPlane
         var value = (IKubernetesObject<V1ObjectMeta>)document.Object;
         value.Metadata.NamespaceProperty = IsNamespaced(document.Kind) ? NamespaceOf(value) : null;
         var ns = value.Metadata.NamespaceProperty ?? "";
+        if (document.Kind == "Namespace" && BuiltinNamespaces.Contains(value.Metadata.Name))
+        {
+            // the cluster's own namespaces exist from the start: applying one configures it (kubectl says so), it is not a second object
+            messages.Add($"namespace/{value.Metadata.Name} configured");
+            return;
+        }
+
         var existing = Find(document.Kind, ns, value.Metadata.Name);
         if (recordLastApplied)
         {

@@ -8,7 +8,7 @@ public static class Scenarios
         ["nginx-svc"] = "the seed's nginx-svc.yaml: Deployment nginx-deployment (3 × nginx:latest, port 80) and ClusterIP Service nginx-service",
         ["test-pod"] = "what `kubectl run test-pod --image=nicolaka/netshoot --command -- sleep infinity` creates",
         ["seed"] = "both, pinned to the seed's nodes and addresses (nginx 10.42.0.8/10.42.1.2/10.42.2.2, test-pod 10.42.1.4, nginx-service 10.43.180.238)",
-        ["nodeport"] = "NodePort Service nginx-nodeport on port 30080 in front of the nginx pods",
+        ["nodeport"] = "NodePort Service nginx-np-svc on port 30000 in front of the nginx pods",
     };
 
     public static bool TryGet(string name, out string text)

@@ -137,6 +137,14 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
             throw KubeLabException.NotFound($"{target}: its network namespace {netns} does not exist (no address yet, or the lab is down); `kubelab up --name {lab}` rebuilds the lab");
         }
 
+        if (ExecutableLookup.Check(command[0], Environment.GetEnvironmentVariable("PATH")) is var (code, message))
+        {
+            // runc's words for a failed exec, then kubectl's line for a non-zero exit of the remote command
+            Console.Error.WriteLine($"OCI runtime exec failed: exec failed: unable to start container process: {message}: unknown");
+            Console.Error.WriteLine($"command terminated with exit code {code}");
+            return code;
+        }
+
         // `ip netns exec` also bind-mounts /etc/netns/<ns>/resolv.conf and hosts for the command; NetnsExec adds the
         // hostname, the pod's view of namespace ids and the node's /run/flannel.
         var argv = NetnsExec.Argv(netns, ExecHostname(state, target), !isNode, isNode ? RunFlannelDir(lab, target) : null, command);

@@ -84,8 +84,8 @@ public sealed class BadInputTests : IDisposable
     public void Node_port_already_taken()
     {
         cli.Ok("apply", "-f", "nodeport");
-        Rejected("apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {type: NodePort, ports: [{port: 80, nodePort: 30080}]}\n",
-            "spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated");
+        Rejected("apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {type: NodePort, ports: [{port: 80, nodePort: 30000}]}\n",
+            "spec.ports[0].nodePort: Invalid value: 30000: provided port is already allocated");
     }
 
     [Fact]

@@ -2,7 +2,7 @@ using KubeLab.Core.KubeProxy;
 
 namespace KubeLab.Core.Tests.KubeProxy;
 
-/// <summary>Facts from the seed lab's real k3s v1.29.5 node (Golden/seed, copied from shared/golden/seed).</summary>
+/// <summary>Facts from the seed lab's real k3s v1.29.5 node (Golden/seed: byte-exact copies of the cheat sheet's outputs).</summary>
 public sealed class SeedTests
 {
     private static string SeedFile(string name) => Path.Combine(GoldenCase.GoldenRoot, "seed", name);

@@ -103,11 +103,33 @@ public sealed class LifecycleTests : TestLab
         Assert.Empty(KubeLab.Realize.Netns.NetnsDriver.ExistingNamespaces(Name));
     }
 
+    /// <summary>
+    /// Runs kubelab as `nobody` from a copy of the build output in a world-readable folder under /tmp, so that the
+    /// test does not depend on where the clone lives (a clone under /root or `mktemp -d` is 0700: nobody could not
+    /// reach the build output there).
+    /// </summary>
     private (int, string, string) RunAsNobody(params string[] args)
     {
-        Directory.CreateDirectory(Kubelab.Home);
-        HostCommand.Check("chmod", "777", Kubelab.Home);
-        var dll = typeof(KubeLab.Cli.Program).Assembly.Location;
-        return HostCommand.Run("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "env", $"KUBELAB_HOME={Kubelab.Home}", $"KUBECONFIG={Kubelab.Kubeconfig}", "HOME=/tmp", "DOTNET_CLI_HOME=/tmp", "dotnet", dll, .. args]);
+        var stage = Path.Combine("/tmp", "kubelab-unprivileged-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(stage);
+        try
+        {
+            var output = Path.GetDirectoryName(typeof(KubeLab.Cli.Program).Assembly.Location)!;
+            foreach (var file in Directory.EnumerateFiles(output).Where(f => f.EndsWith(".dll", StringComparison.Ordinal) || f.EndsWith(".json", StringComparison.Ordinal)))
+            {
+                File.Copy(file, Path.Combine(stage, Path.GetFileName(file)));
+            }
+
+            var home = Path.Combine(stage, "home");
+            Directory.CreateDirectory(home);
+            HostCommand.Check("chmod", "-R", "a+rX", stage);
+            HostCommand.Check("chmod", "777", home);
+            var dll = Path.Combine(stage, Path.GetFileName(typeof(KubeLab.Cli.Program).Assembly.Location));
+            return HostCommand.Run("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "env", $"KUBELAB_HOME={home}", $"KUBECONFIG={Path.Combine(home, "kube", "config")}", "HOME=/tmp", "DOTNET_CLI_HOME=/tmp", "dotnet", dll, .. args]);
+        }
+        finally
+        {
+            Directory.Delete(stage, recursive: true);
+        }
     }
 }

@@ -7,28 +7,6 @@ namespace KubeLab.Netns.Tests.Lab;
 [Trait("Category", "Netns")]
 public sealed partial class SeedLabTests(SeedLabFixture lab) : IClassFixture<SeedLabFixture>
 {
-    private static readonly string Golden = Path.Combine(FindShared(), "golden", "seed");
-
-    internal static string FindShared()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared");
-            if (Directory.Exists(Path.Combine(candidate, "golden")))
-            {
-                return candidate;
-            }
-
-            candidate = Path.Combine(dir.FullName, "..", "shared");
-            if (Directory.Exists(Path.Combine(candidate, "golden")))
-            {
-                return Path.GetFullPath(candidate);
-            }
-        }
-
-        throw new DirectoryNotFoundException("shared/golden (the seed's real outputs) was not found beside the repository");
-    }
-
     private static void RequireRoot() => Skip.IfNot(Environment.IsPrivilegedProcess, "NOT RUN: the netns lab needs root (CI runs these as root)");
 
     [SkippableFact]
@@ -43,7 +21,7 @@ public sealed partial class SeedLabTests(SeedLabFixture lab) : IClassFixture<See
     public void Resolv_conf_of_test_pod_is_the_seeds()
     {
         RequireRoot();
-        Assert.Equal(File.ReadAllText(Path.Combine(Golden, "test-pod.resolv.conf")), lab.ExecOk("test-pod", "cat", "/etc/resolv.conf"));
+        Assert.Equal(SeedGolden.Read("test-pod.resolv.conf"), lab.ExecOk("test-pod", "cat", "/etc/resolv.conf"));
     }
 
     [SkippableFact]
@@ -51,7 +29,7 @@ public sealed partial class SeedLabTests(SeedLabFixture lab) : IClassFixture<See
     {
         RequireRoot();
         // The seed's copy lost the blank that `ip route` prints at the end of every line (golden README).
-        var golden = File.ReadAllText(Path.Combine(Golden, "vm1.ip-route")).TrimEnd('\n');
+        var golden = SeedGolden.Read("vm1.ip-route").TrimEnd('\n');
         var expected = string.Concat(golden.Split('\n').Select(l => l.EndsWith(' ') ? l + "\n" : l + " \n"));
         Assert.Equal(expected, lab.ExecOk("vm1", "ip", "route", "show"));
     }

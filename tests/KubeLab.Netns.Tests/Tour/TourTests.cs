@@ -15,15 +15,14 @@ public sealed class TourTests : TestLab
             Assert.Contains(chain, output, StringComparison.Ordinal);
         }
 
-        var golden = Path.Combine(SeedLabTests.FindShared(), "golden", "seed");
-        Assert.Contains(File.ReadAllText(Path.Combine(golden, "test-pod.resolv.conf")), output, StringComparison.Ordinal);
-        foreach (var route in File.ReadAllLines(Path.Combine(golden, "vm1.ip-route")))
+        Assert.Contains(SeedGolden.Read("test-pod.resolv.conf"), output, StringComparison.Ordinal);
+        foreach (var route in SeedGolden.Read("vm1.ip-route").Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             Assert.Contains(route.TrimEnd() + " \n", output, StringComparison.Ordinal);
         }
 
         Assert.Contains("probability 0.33333333349", output, StringComparison.Ordinal);
-        Assert.Contains("200 from node port 30080 on vm1", output, StringComparison.Ordinal);
+        Assert.Contains("200 from node port 30000 on vm1", output, StringComparison.Ordinal);
         Assert.Contains("End of the tour.", output, StringComparison.Ordinal);
         Assert.DoesNotContain('\u001b', output); // no spinner or colour codes without a terminal
     }
