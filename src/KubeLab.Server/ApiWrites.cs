@@ -44,7 +44,7 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
         {
             if (ApiObjects.Find(state, resource, ns, name) is not null)
             {
-                throw new ApiStatusException(409, "AlreadyExists", $"{resource.QualifiedPlural} \"{name}\" already exists", Details(resource, name));
+                throw new ApiStatusException(409, "AlreadyExists", $"{resource.QualifiedPlural} \"{name}\" already exists", ApiStatusException.DetailsFor(resource, name));
             }
 
             return Apply(state, resource, value);
@@ -159,7 +159,7 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
             return ControlPlane.Delete(state, [new ObjectRef(resource.Kind, ns ?? "", name)], clock()).State;
         }, dryRun);
         // objects without graceful deletion are gone at once; the API server answers with a Success Status
-        var details = Details(resource, name);
+        var details = ApiStatusException.DetailsFor(resource, name);
         details["uid"] = deleted!.Metadata.Uid;
         return (200, new JsonObject
         {
@@ -226,7 +226,7 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
         {
             throw new ApiStatusException(409, "Conflict",
                 $"Operation cannot be fulfilled on {resource.QualifiedPlural} \"{name}\": the object has been modified; please apply your changes to the latest version and try again",
-                Details(resource, name));
+                ApiStatusException.DetailsFor(resource, name));
         }
     }
 
@@ -376,18 +376,6 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
         }
 
         return string.Join(",", parts);
-    }
-
-    private static JsonObject Details(ApiResource resource, string name)
-    {
-        var details = new JsonObject { ["name"] = name };
-        if (resource.Group.Length > 0)
-        {
-            details["group"] = resource.Group;
-        }
-
-        details["kind"] = resource.Plural;
-        return details;
     }
 
     private static ApiStatusException Invalid(ApiResource resource, string name, string field, string reason, string message) =>

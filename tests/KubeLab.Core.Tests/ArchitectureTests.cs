@@ -60,7 +60,18 @@ public class ArchitectureTests
         var references = typeof(KubeLab.Core.KubeLabException).Assembly.GetReferencedAssemblies().Select(a => a.Name!).ToList();
         Assert.Contains("System.Net.Primitives", references); // the check sees the core's references at all
         Assert.DoesNotContain(references, r => r.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal)
-            || r is "KubeLab.Realize" or "KubeLab.Ui" or "kubelab" or "CliWrap");
+            || r is "KubeLab.Realize" or "KubeLab.Ui" or "KubeLab.Server" or "kubelab" or "CliWrap");
+    }
+
+    [Fact]
+    public void The_api_server_builds_on_core_alone_and_changes_the_lab_only_through_its_writer()
+    {
+        // the server's documents are Core's pure functions; the store, the drivers and the kernel are the agent's, which
+        // hands the server an ILabWriter: the server never reaches past it into Realize or the CLI
+        var references = typeof(KubeLab.Server.ApiServer).Assembly.GetReferencedAssemblies().Select(a => a.Name!).ToList();
+        Assert.Contains("KubeLab.Core", references);
+        Assert.Contains("Microsoft.AspNetCore.Server.Kestrel.Core", references);
+        Assert.DoesNotContain(references, r => r is "KubeLab.Realize" or "KubeLab.Ui" or "kubelab" or "CliWrap");
     }
 
     [Fact]

@@ -9,7 +9,7 @@ namespace KubeLab.Ui.Tests;
 [Collection(ModelLabCollection.Name)]
 public sealed class UiPageTests(ModelLabFixture fixture)
 {
-    // The seed's chain names for default/nginx-service, copied from shared/golden/seed/chain-names.tsv (real k3s v1.29.5).
+    // The seed's chain names for default/nginx-service, as the cheat sheet's real k3s v1.29.5 node names them (tests/KubeLab.Core.Tests/Golden/seed/chain-names.tsv).
     private const string SeedServiceChain = "KUBE-SVC-V2OKYYMBY3REGZOG";
     private static readonly (string Chain, string Endpoint)[] SeedEndpointChains =
     [

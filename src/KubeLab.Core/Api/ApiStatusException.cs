@@ -16,7 +16,7 @@ public sealed class ApiStatusException(int code, string reason, string message, 
 
     /// <summary>errors.NewNotFound: `pods "x" not found`.</summary>
     public static ApiStatusException NotFound(ApiResource resource, string name) =>
-        new(404, "NotFound", $"{resource.QualifiedPlural} \"{name}\" not found", DetailsOf(resource, name));
+        new(404, "NotFound", $"{resource.QualifiedPlural} \"{name}\" not found", DetailsFor(resource, name));
 
     /// <summary>The API server's answer for a group/version/resource it does not serve.</summary>
     public static ApiStatusException NoSuchResource() => new(404, "NotFound", "the server could not find the requested resource", new JsonObject());
@@ -45,7 +45,8 @@ public sealed class ApiStatusException(int code, string reason, string message, 
         return new ApiStatusException(422, "Invalid", message, details);
     }
 
-    private static JsonObject DetailsOf(ApiResource resource, string name)
+    /// <summary>StatusDetails for an object of a resource: name, group (if any) and the resource's plural as kind.</summary>
+    public static JsonObject DetailsFor(ApiResource resource, string name)
     {
         var details = new JsonObject { ["name"] = name };
         if (resource.Group.Length > 0)

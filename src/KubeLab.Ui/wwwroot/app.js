@@ -483,10 +483,12 @@ function play() {
   button.textContent = "⏸ Pause";
   if (state.step >= state.steps.length - 1) state.step = -1;
   const reduced = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  // a long path (a node's full ruleset: 100+ hops) plays in about half a minute; short ones keep their pace
+  const pace = Math.max(150, Math.min(550, Math.floor(30000 / Math.max(1, state.steps.length))));
   state.timer = setInterval(() => {
     if (state.step >= state.steps.length - 1) { stopPlaying(); return; }
     goTo(state.step + 1);
-  }, reduced ? 1200 : 550);
+  }, reduced ? 1200 : pace);
 }
 
 function stopPlaying() {

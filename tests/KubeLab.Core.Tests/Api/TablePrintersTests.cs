@@ -997,7 +997,7 @@ public class TablePrintersTests
         Assert.Equal("[\"configmap3\",2,\"5m\"]", JsonSerializer.Serialize(TablePrinters.Cells("configmaps", cm, Now)));
     }
 
-    // ---- The seed's view (/work/shared/seed: kubectl get nodes / svc -o wide / pods -o wide) ----
+    // ---- The seed's view (the cheat sheet: kubectl get nodes / svc -o wide / pods -o wide) ----
 
     private static readonly DateTimeOffset SeedCreated = new(2024, 6, 10, 3, 57, 4, TimeSpan.Zero);
     private static readonly DateTimeOffset SeedNow = SeedCreated + TimeSpan.FromHours(22) + TimeSpan.FromMinutes(12);
