@@ -14,6 +14,8 @@ namespace KubeLab.Bench;
 /// </summary>
 public static class ApiBenchmark
 {
+    private static readonly int WatcherCount = int.TryParse(Environment.GetEnvironmentVariable("WATCHERS"), out var n) ? n : 50;
+
     public static int Run(string kubelab, int pods)
     {
         var inv = CultureInfo.InvariantCulture;
@@ -47,7 +49,7 @@ public static class ApiBenchmark
             Latency(http, "list pods (JSON)", "/api/v1/namespaces/default/pods", null, 200);
             Latency(http, "list pods (Table)", "/api/v1/namespaces/default/pods", "application/json;as=Table;v=v1;g=meta.k8s.io,application/json", 200);
             Latency(http, "get one pod", "/api/v1/namespaces/default/pods/bench-0", null, 500);
-            Watchers(http, 50);
+            Watchers(http, WatcherCount);
             Console.WriteLine(string.Create(inv, $"agent RSS at the end: {Rss(pid)} MiB"));
             return 0;
         }

@@ -314,6 +314,8 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
         http.Response.ContentType = asTable ? TableContentType : "application/json";
         http.Response.Headers.CacheControl = "no-cache, private";
         await http.Response.StartAsync(deadline.Token);
+        // the API server flushes the headers at once, so that a client's Watch() returns before the first event
+        await http.Response.Body.FlushAsync(deadline.Token);
 
         var first = true;
         async Task SendAsync(string type, IKubernetesObject<V1ObjectMeta> value)
