@@ -60,6 +60,33 @@ public sealed class OtherClientsTests(ApiLab lab) : IClassFixture<ApiLab>
     }
 
     [Fact]
+    public async Task A_watch_answers_with_its_headers_before_any_event_arrives()
+    {
+        // client-go's Watch() returns only once the headers are in; the API server flushes them at once
+        var pki = Path.Combine(lab.LabDir, "pki");
+        using var serverCa = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(Path.Combine(pki, "server-ca.crt"));
+        using var pem = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(Path.Combine(pki, "client-admin.crt"), Path.Combine(pki, "client-admin.key"));
+        using var admin = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(pem.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12), null);
+        using var handler = new SocketsHttpHandler();
+        handler.SslOptions.ClientCertificates = [admin];
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
+        {
+            chain!.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(serverCa);
+            chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+            return chain.Build(System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(certificate!.GetRawCertData()));
+        };
+        using var http = new HttpClient(handler);
+        var port = File.ReadAllText(Path.Combine(lab.LabDir, "apiserver.port")).Trim();
+        var list = await http.GetStringAsync($"https://127.0.0.1:{port}/api/v1/namespaces/kube-public/configmaps");
+        var rv = System.Text.Json.JsonDocument.Parse(list).RootElement.GetProperty("metadata").GetProperty("resourceVersion").GetString();
+        using var response = await http.GetAsync($"https://127.0.0.1:{port}/api/v1/namespaces/kube-public/configmaps?watch=true&resourceVersion={rv}", HttpCompletionOption.ResponseHeadersRead)
+            .WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
     public async Task Ten_concurrent_writers_lose_nothing()
     {
         using var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(lab.Kubeconfig));
