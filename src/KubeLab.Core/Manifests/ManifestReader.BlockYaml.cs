@@ -200,18 +200,7 @@ public static partial class ManifestReader
             }
 
             writer.WriteEndObject();
-            if (list && kind is not null && kind.EndsWith("List", StringComparison.Ordinal))
-            {
-                return;
-            }
-
-            if (list)
-            {
-                result.RemoveRange(count, result.Count - count);
-                throw KubeLabException.Invalid($"{source}:{documentLine}: error decoding {kind ?? "object"}: items: only a List (kind: List) has items at its top level");
-            }
-
-            result.Add(Decode(documentBuffer.Complete(), source, documentLine, apiVersion, kind));
+            EndDocument(result, count, list, documentBuffer, source, documentLine, apiVersion, kind);
         }
 
         /// <summary>A mapping whose entries are at <paramref name="at"/>, starting with the current line's content at <paramref name="from"/>.</summary>

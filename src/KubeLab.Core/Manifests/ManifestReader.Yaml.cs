@@ -116,18 +116,7 @@ public static partial class ManifestReader
             throw KubeLabException.Invalid($"{source}:{documentLine}: error parsing YAML: more than one node in a document");
         }
 
-        if (list && kind is not null && kind.EndsWith("List", StringComparison.Ordinal))
-        {
-            return;
-        }
-
-        if (list)
-        {
-            result.RemoveRange(itemCount, result.Count - itemCount);
-            throw KubeLabException.Invalid($"{source}:{line}: error decoding {kind ?? "object"}: items: only a List (kind: List) has items at its top level");
-        }
-
-        result.Add(Decode(documentBuffer.Complete(), source, line, apiVersion, kind));
+        EndDocument(result, itemCount, list, documentBuffer, source, line, apiVersion, kind);
     }
 
     private static ParsingEvent Next(IParser parser, string source)

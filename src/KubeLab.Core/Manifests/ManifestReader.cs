@@ -171,6 +171,26 @@ public static partial class ManifestReader
     }
 
     /// <summary>Writes JSON into a buffer that is reused for every object.</summary>
+    /// <summary>
+    /// The end of one YAML document, for both YAML readers: a List's items were added as they were read; items in
+    /// anything but a List are refused (and taken out again); any other document is one object.
+    /// </summary>
+    private static void EndDocument(List<ManifestDocument> result, int firstItem, bool list, JsonBuffer document, string source, int line, string? apiVersion, string? kind)
+    {
+        if (list && kind is not null && kind.EndsWith("List", StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        if (list)
+        {
+            result.RemoveRange(firstItem, result.Count - firstItem);
+            throw KubeLabException.Invalid($"{source}:{line}: error decoding {kind ?? "object"}: items: only a List (kind: List) has items at its top level");
+        }
+
+        result.Add(Decode(document.Complete(), source, line, apiVersion, kind));
+    }
+
     private sealed class JsonBuffer
     {
         private readonly ArrayBufferWriter<byte> buffer = new(64 * 1024);
