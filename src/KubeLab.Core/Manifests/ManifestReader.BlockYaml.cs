@@ -500,17 +500,9 @@ public static partial class ManifestReader
             }
 
             var value = Plain(start);
-            switch (value)
+            if (TryWriteKeyword(writer, value))
             {
-                case "~" or "null" or "Null" or "NULL":
-                    writer.WriteNullValue();
-                    return;
-                case "true" or "True" or "TRUE":
-                    writer.WriteBooleanValue(true);
-                    return;
-                case "false" or "False" or "FALSE":
-                    writer.WriteBooleanValue(false);
-                    return;
+                return;
             }
 
             if (IsJsonNumber(value))

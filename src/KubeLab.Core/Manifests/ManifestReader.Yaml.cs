@@ -328,17 +328,15 @@ public static partial class ManifestReader
             return;
         }
 
-        switch (value)
+        if (value.Length == 0)
         {
-            case "" or "~" or "null" or "Null" or "NULL":
-                writer.WriteNullValue();
-                return;
-            case "true" or "True" or "TRUE":
-                writer.WriteBooleanValue(true);
-                return;
-            case "false" or "False" or "FALSE":
-                writer.WriteBooleanValue(false);
-                return;
+            writer.WriteNullValue(); // an empty plain scalar is null
+            return;
+        }
+
+        if (TryWriteKeyword(writer, value))
+        {
+            return;
         }
 
         if (IsJsonNumber(value))
@@ -356,6 +354,25 @@ public static partial class ManifestReader
         else
         {
             writer.WriteStringValue(value);
+        }
+    }
+
+    /// <summary>YAML 1.2's core-schema null and booleans, for both YAML readers; false for any other plain scalar.</summary>
+    private static bool TryWriteKeyword(Utf8JsonWriter writer, string value)
+    {
+        switch (value)
+        {
+            case "~" or "null" or "Null" or "NULL":
+                writer.WriteNullValue();
+                return true;
+            case "true" or "True" or "TRUE":
+                writer.WriteBooleanValue(true);
+                return true;
+            case "false" or "False" or "FALSE":
+                writer.WriteBooleanValue(false);
+                return true;
+            default:
+                return false;
         }
     }
 
