@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using KubeLab.Core.Api;
+using KubeLab.Server.Streaming;
 using Microsoft.AspNetCore.Http;
 
 namespace KubeLab.Server;
@@ -14,9 +15,10 @@ namespace KubeLab.Server;
 /// runs with --anonymous-auth=false), then discovery, reads (get, list, watch, as JSON or as a Table) and the
 /// Status errors with the API server's codes, reasons and wording.
 /// </summary>
-internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Func<DateTimeOffset> clock, ILabWriter? writer)
+internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Func<DateTimeOffset> clock, ILabWriter? writer, IPodRuntime? pods = null)
 {
     private readonly ApiWrites? writes = writer is null ? null : new ApiWrites(feed, writer, clock);
+    private readonly PodStreaming streaming = new(feed, pods);
 
     private static readonly JsonSerializerOptions Compact = new() { WriteIndented = false };
 
@@ -148,6 +150,12 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
         if (target.Subresource is not null && !ApiDocuments.Subresources(resource).Any(s => s.Name == target.Subresource))
         {
             throw ApiStatusException.NoSuchResource();
+        }
+
+        if (PodStreaming.Handles(resource, target.Subresource))
+        {
+            await streaming.HandleAsync(http, target, resource);
+            return;
         }
 
         if (!HttpMethods.IsGet(http.Request.Method))

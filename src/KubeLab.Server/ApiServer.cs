@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using KubeLab.Server.Pki;
+using KubeLab.Server.Streaming;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -26,7 +27,7 @@ public sealed class ApiServer : IAsyncDisposable
 
     private ApiServer(WebApplication app) => this.app = app;
 
-    public static async Task<ApiServer> StartAsync(LabPki pki, ClusterFeed feed, ApiServerOptions options, ILabWriter? writer, TextWriter log, Func<DateTimeOffset> clock, CancellationToken cancel)
+    public static async Task<ApiServer> StartAsync(LabPki pki, ClusterFeed feed, ApiServerOptions options, ILabWriter? writer, TextWriter log, Func<DateTimeOffset> clock, CancellationToken cancel, IPodRuntime? pods = null)
     {
         var serving = pki.LoadServing();
         var clientCa = pki.LoadClientCa();
@@ -62,7 +63,8 @@ public sealed class ApiServer : IAsyncDisposable
             }
         });
         var app = builder.Build();
-        var handler = new ApiHandler(feed, options.AdvertisedAddress, clock, writer);
+        var handler = new ApiHandler(feed, options.AdvertisedAddress, clock, writer, pods);
+        app.UseWebSockets(); // exec and attach from kubectl 1.30+, port-forward from 1.31+
         app.Run(handler.HandleAsync);
         await app.StartAsync(cancel);
         return new ApiServer(app);

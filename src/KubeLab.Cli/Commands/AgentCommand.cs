@@ -54,7 +54,8 @@ internal static class AgentCommand
             }
 
             var options = new ApiServerOptions(port, sockets, $"{node.InternalIP}:{LabApi.NodePort}");
-            server = await ApiServer.StartAsync(pki, feed, options, writer, Console.Out, clock, stop);
+            var pods = state.Config.Driver == "netns" ? new NetnsPodRuntime(lab, labDir) : null;
+            server = await ApiServer.StartAsync(pki, feed, options, writer, Console.Out, clock, stop, pods);
             Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} [apiserver] serving {LabApi.ServerUrl(port)}{(sockets.Count > 0 ? $" and https://{node.InternalIP}:{LabApi.NodePort} in {NetnsNames.Node(lab, node.Name)}" : "")}");
         }
 

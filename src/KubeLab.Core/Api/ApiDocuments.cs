@@ -111,7 +111,10 @@ public static class ApiDocuments
         switch (resource.Plural)
         {
             case "pods":
+                yield return ("attach", "PodAttachOptions", ["create", "get"]);
+                yield return ("exec", "PodExecOptions", ["create", "get"]);
                 yield return ("log", "Pod", ["get"]);
+                yield return ("portforward", "PodPortForwardOptions", ["create", "get"]);
                 yield return ("status", "Pod", readWrite);
                 break;
             case "deployments" or "replicasets" or "statefulsets":
