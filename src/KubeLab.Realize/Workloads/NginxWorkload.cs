@@ -94,7 +94,11 @@ public sealed partial class NginxWorkload : IAsyncDisposable
             worker_connections 1024;
         }
         http {
-            access_log {{directory}}/access.log;
+            # the nginx image's access log format (its /etc/nginx/nginx.conf)
+            log_format main '$remote_addr - $remote_user [$time_local] "$request" '
+                            '$status $body_bytes_sent "$http_referer" '
+                            '"$http_user_agent" "$http_x_forwarded_for"';
+            access_log {{directory}}/access.log main;
             client_body_temp_path {{directory}}/temp/client_body;
             proxy_temp_path {{directory}}/temp/proxy;
             fastcgi_temp_path {{directory}}/temp/fastcgi;

@@ -73,18 +73,18 @@ internal sealed class PodStreaming(ClusterFeed feed, IPodRuntime? runtime)
         return new PodContainer(pod.Metadata.NamespaceProperty, pod.Metadata.Name, container.Name, pod.Spec?.Hostname ?? pod.Metadata.Name, container.Image);
     }
 
-    private IPodRuntime RunningRuntime(HttpContext http, PodContainer container)
+    private IPodRuntime RunningRuntime(PodContainer container)
     {
         if (runtime is not null && runtime.IsRunning(container))
         {
             return runtime;
         }
 
-        // the kubelet's answer for a container it does not run; the warning says why, once, on kubectl's stderr
-        http.Response.Headers.Append("Warning", runtime is null
-            ? "299 - \"this lab runs no containers (--driver none): exec, attach, logs and port-forward need a netns lab\""
-            : $"299 - \"pod {container.Namespace}/{container.Pod} has no sandbox on this machine yet\"");
-        throw new ApiStatusException(404, "NotFound", $"container not found (\"{container.Container}\")");
+        // the kubelet's answer for a container it does not run; on a model-only lab, with the reason (kubectl prints
+        // no warnings for exec's upgrade, so it goes into the message)
+        throw new ApiStatusException(404, "NotFound", runtime is null
+            ? $"container not found (\"{container.Container}\"): this lab runs no containers (--driver none); exec, attach, logs and port-forward need a netns lab"
+            : $"container not found (\"{container.Container}\")");
     }
 
     private static bool Flag(IQueryCollection query, string name) => query[name].ToString() is "true" or "1" or "True";
@@ -112,7 +112,7 @@ internal sealed class PodStreaming(ClusterFeed feed, IPodRuntime? runtime)
             throw ApiStatusException.BadRequest($"cannot {(attach ? "attach to" : "exec into")} a container in a completed pod; current phase is {pod.Status.Phase}");
         }
 
-        var pods = RunningRuntime(http, container);
+        var pods = RunningRuntime(container);
         if (attach)
         {
             // the lab's pods run no main process that could be attached to (the image's entrypoint is emulated)
@@ -368,7 +368,7 @@ internal sealed class PodStreaming(ClusterFeed feed, IPodRuntime? runtime)
     private async Task PortForwardAsync(HttpContext http, V1Pod pod)
     {
         var container = new PodContainer(pod.Metadata.NamespaceProperty, pod.Metadata.Name, pod.Spec?.Containers?.FirstOrDefault()?.Name ?? "", pod.Spec?.Hostname ?? pod.Metadata.Name, null);
-        var pods = RunningRuntime(http, container);
+        var pods = RunningRuntime(container);
         SpdySession? session;
         System.Net.WebSockets.WebSocket? socket = null;
         if (http.WebSockets.IsWebSocketRequest)
@@ -489,7 +489,7 @@ internal sealed class PodStreaming(ClusterFeed feed, IPodRuntime? runtime)
         }
 
         var options = PodLogOptions.Parse(name => query.TryGetValue(name, out var value) ? value.ToString() : null);
-        var pods = RunningRuntime(http, container);
+        var pods = RunningRuntime(container);
         using var log = pods.OpenLog(container);
         http.Response.StatusCode = 200;
         http.Response.ContentType = "text/plain";

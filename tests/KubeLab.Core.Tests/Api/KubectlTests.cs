@@ -44,6 +44,31 @@ public sealed class KubectlTests(ApiLab lab) : IClassFixture<ApiLab>
         Assert.Equal("pod/test-pod\n", lab.KubectlOk(version, "get", "pods", "--field-selector", "spec.nodeName=vm2,metadata.name=test-pod", "-o", "name"));
     }
 
+    [SkippableTheory]
+    [MemberData(nameof(Versions))]
+    public void Exec_logs_and_port_forward_on_a_model_only_lab_say_it_runs_no_containers(string version)
+    {
+        ApiLab.RequireKubectl(version);
+        const string why = "Error from server (NotFound): container not found (\"test-pod\"): this lab runs no containers (--driver none); exec, attach, logs and port-forward need a netns lab\n";
+        var exec = lab.Kubectl(version, "exec", "test-pod", "--", "true");
+        Assert.Equal((1, why), (exec.Code, exec.Err));
+        var logs = lab.Kubectl(version, "logs", "test-pod");
+        Assert.Equal((1, why), (logs.Code, logs.Err));
+        var missing = lab.Kubectl(version, "exec", "no-such-pod", "--", "true");
+        Assert.Equal((1, "Error from server (NotFound): pods \"no-such-pod\" not found\n"), (missing.Code, missing.Err));
+    }
+
+    [SkippableFact]
+    public void Discovery_lists_the_pods_streaming_subresources_as_the_api_server_does()
+    {
+        ApiLab.RequireKubectl("1.29");
+        var resources = lab.KubectlOk("1.29", "get", "--raw", "/api/v1");
+        foreach (var (name, kind, verbs) in new[] { ("pods/attach", "PodAttachOptions", "[\"create\",\"get\"]"), ("pods/exec", "PodExecOptions", "[\"create\",\"get\"]"), ("pods/log", "Pod", "[\"get\"]"), ("pods/portforward", "PodPortForwardOptions", "[\"create\",\"get\"]") })
+        {
+            Assert.Contains($"{{\"name\":\"{name}\",\"singularName\":\"\",\"namespaced\":true,\"kind\":\"{kind}\",\"verbs\":{verbs}}}", resources, StringComparison.Ordinal);
+        }
+    }
+
     [SkippableFact]
     public void Run_create_scale_label_expose_and_delete_change_the_lab()
     {

@@ -43,7 +43,7 @@ public class WorkloadKindTests
     {
         var config = NginxWorkload.Config("/lab/nginx/kl-seed-p1", "web-1", 80);
         Assert.Contains("pid /lab/nginx/kl-seed-p1/nginx.pid;", config, StringComparison.Ordinal);
-        Assert.Contains("access_log /lab/nginx/kl-seed-p1/access.log;", config, StringComparison.Ordinal);
+        Assert.Contains("access_log /lab/nginx/kl-seed-p1/access.log main;", config, StringComparison.Ordinal);
         Assert.Contains("listen 80;", config, StringComparison.Ordinal);
         Assert.DoesNotContain("/var/", config, StringComparison.Ordinal);
     }
