@@ -184,9 +184,13 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
                 return;
             }
 
-            await WriteJsonAsync(http, asTable && target.Subresource is null
-                ? ApiDocuments.Table(resource, [found], null, clock(), include)
-                : ApiDocuments.Object(found, resource), contentType: asTable && target.Subresource is null ? TableContentType : null);
+            if (asTable && target.Subresource is null)
+            {
+                await WriteJsonAsync(http, ApiDocuments.Table(resource, [found], null, clock(), include), contentType: TableContentType);
+                return;
+            }
+
+            await WriteBytesAsync(http, ObjectJson.Object(found, resource));
             return;
         }
 
@@ -203,9 +207,16 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
 
         var (all, revision) = feed.List(resource);
         var selected = all.Where(Selected).ToList();
-        await WriteJsonAsync(http, asTable
-            ? ApiDocuments.Table(resource, selected, revision, clock(), include)
-            : ApiDocuments.List(resource, selected, revision), contentType: asTable ? TableContentType : null);
+        if (!asTable)
+        {
+            http.Response.StatusCode = 200;
+            http.Response.ContentType = "application/json";
+            http.Response.Headers.CacheControl = "no-cache, private";
+            await ObjectJson.WriteListAsync(http.Response.Body, resource, selected, revision, http.RequestAborted);
+            return;
+        }
+
+        await WriteJsonAsync(http, ApiDocuments.Table(resource, selected, revision, clock(), include), contentType: TableContentType);
     }
 
     /// <summary>POST, PUT, PATCH and DELETE: decoded, checked and handed to the control plane through the lab's writer.</summary>
@@ -428,6 +439,15 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
         var bytes = Encoding.UTF8.GetBytes(node.ToJsonString(Compact) + "\n");
         http.Response.ContentLength = bytes.Length;
         await http.Response.Body.WriteAsync(bytes, http.RequestAborted);
+    }
+
+    private static async Task WriteBytesAsync(HttpContext http, byte[] json)
+    {
+        http.Response.StatusCode = 200;
+        http.Response.ContentType = "application/json";
+        http.Response.Headers.CacheControl = "no-cache, private";
+        http.Response.ContentLength = json.Length;
+        await http.Response.Body.WriteAsync(json, http.RequestAborted);
     }
 
     private static async Task WriteTextAsync(HttpContext http, string text, int status)

@@ -55,7 +55,11 @@ public sealed class ClusterFeed(int capacity = 10_000)
         {
             foreach (var value in ApiObjects.List(state, resource))
             {
-                next[(resource, Key(value))] = value;
+                // an object whose version did not change keeps its instance (and the encoding cached for it)
+                var key = (resource, Key(value));
+                next[key] = view.TryGetValue(key, out var before) && before.Metadata.ResourceVersion == value.Metadata.ResourceVersion && value.Metadata.ResourceVersion is not null
+                    ? before
+                    : value;
             }
         }
 
