@@ -291,17 +291,40 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
         return o => labels.Matches(o.Metadata.Labels) && fields.Matches(o);
     }
 
+    /// <summary>
+    /// The body, up to the API server's 3 MiB. A longer one is read to its end (up to Kestrel's hard cap) before the 413,
+    /// so that a client still sending gets the answer rather than a reset connection.
+    /// </summary>
     private static async Task<string> ReadBodyAsync(HttpContext http)
     {
+        var buffer = new MemoryStream();
+        var chunk = new byte[64 * 1024];
+        var over = false;
         try
         {
-            using var reader = new StreamReader(http.Request.Body, Encoding.UTF8);
-            return await reader.ReadToEndAsync(http.RequestAborted);
+            int read;
+            while ((read = await http.Request.Body.ReadAsync(chunk, http.RequestAborted)) > 0)
+            {
+                if (!over && buffer.Length + read > ApiServer.MaxRequestBytes)
+                {
+                    over = true;
+                    buffer = new MemoryStream();
+                }
+
+                if (!over)
+                {
+                    buffer.Write(chunk, 0, read);
+                }
+            }
         }
         catch (Microsoft.AspNetCore.Http.BadHttpRequestException e) when (e.StatusCode == 413)
         {
-            throw new ApiStatusException(413, "RequestEntityTooLarge", $"Request entity too large: limit is {ApiServer.MaxRequestBytes}", new JsonObject());
+            over = true;
         }
+
+        return over
+            ? throw new ApiStatusException(413, "RequestEntityTooLarge", $"Request entity too large: limit is {ApiServer.MaxRequestBytes}", new JsonObject())
+            : Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
     private const string TableContentType = "application/json;as=Table;v=v1;g=meta.k8s.io";

@@ -22,6 +22,7 @@ public sealed record ApiServerOptions(int LoopbackPort, IReadOnlyList<Socket> Ex
 public sealed class ApiServer : IAsyncDisposable
 {
     public const long MaxRequestBytes = 3 * 1024 * 1024;
+    private const long HardRequestBytes = 32 * 1024 * 1024;
 
     private readonly WebApplication app;
 
@@ -38,7 +39,8 @@ public sealed class ApiServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = MaxRequestBytes;
+            // the handler refuses bodies over MaxRequestBytes after reading them out; Kestrel cuts off beyond this
+            kestrel.Limits.MaxRequestBodySize = HardRequestBytes;
             kestrel.Limits.Http2.MaxStreamsPerConnection = 250;
             kestrel.Limits.KeepAliveTimeout = TimeSpan.FromMinutes(10);
             void Https(ListenOptions listen)

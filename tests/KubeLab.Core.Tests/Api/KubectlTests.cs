@@ -58,6 +58,17 @@ public sealed class KubectlTests(ApiLab lab) : IClassFixture<ApiLab>
         Assert.Equal((1, "Error from server (NotFound): pods \"no-such-pod\" not found\n"), (missing.Code, missing.Err));
     }
 
+    [SkippableTheory]
+    [MemberData(nameof(Versions))]
+    public void A_configmap_over_the_request_limit_is_refused_as_the_api_server_refuses_it(string version)
+    {
+        ApiLab.RequireKubectl(version);
+        var file = Path.Combine(lab.Cli.Home, $"big-{version}.txt");
+        File.WriteAllText(file, new string('x', 4 * 1024 * 1024));
+        var (code, _, error) = lab.Kubectl(version, "create", "configmap", $"big-{version.Replace('.', '-')}", $"--from-file={file}");
+        Assert.Equal((1, "error: failed to create configmap: Request entity too large: limit is 3145728\n"), (code, error));
+    }
+
     [SkippableFact]
     public void Discovery_lists_the_pods_streaming_subresources_as_the_api_server_does()
     {
