@@ -362,9 +362,23 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
         var first = true;
         async Task SendAsync(string type, IKubernetesObject<V1ObjectMeta> value)
         {
-            JsonNode body = asTable
-                ? ApiDocuments.Table(resource, [value], null, clock(), include, columnDefinitions: first)
-                : ApiDocuments.Object(value, resource);
+            if (!asTable)
+            {
+                // {"type":…,"object":…} around the object's cached encoding
+                var encoded = ObjectJson.Object(value, resource);
+                var line = new byte[encoded.Length + type.Length + 24];
+                var head = Encoding.UTF8.GetBytes($"{{\"type\":\"{type}\",\"object\":");
+                head.CopyTo(line, 0);
+                encoded.AsSpan(0, encoded.Length - 1).CopyTo(line.AsSpan(head.Length));
+                var end = head.Length + encoded.Length - 1;
+                line[end] = (byte)'}';
+                line[end + 1] = (byte)'\n';
+                await http.Response.Body.WriteAsync(line.AsMemory(0, end + 2), deadline.Token);
+                await http.Response.Body.FlushAsync(deadline.Token);
+                return;
+            }
+
+            JsonNode body = ApiDocuments.Table(resource, [value], null, clock(), include, columnDefinitions: first);
             first = false;
             await WriteLineAsync(http, ApiDocuments.WatchEvent(type, body), deadline.Token);
         }

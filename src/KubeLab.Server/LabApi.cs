@@ -42,6 +42,13 @@ public static class LabApi
     /// <summary>The kubernetes Service's ClusterIP: the service range's first address (10.43.0.1).</summary>
     public static IPAddress KubernetesServiceIP(LabConfig config) => IPMath.Add(config.ServiceCidr.BaseAddress, 1);
 
+    /// <summary>
+    /// A new port for a lab whose port was taken while the agent was not running (the port is chosen by binding port
+    /// 0 and released; until the agent binds it, any socket, even a client's outgoing one, may take it). `up`
+    /// publishes the kubeconfig after the agent is ready, so it names the new port.
+    /// </summary>
+    public static int ChooseNewPort(string labDir) => ChoosePort(labDir);
+
     private static int ChoosePort(string labDir)
     {
         using var probe = new TcpListener(IPAddress.Loopback, 0);

@@ -55,7 +55,21 @@ internal static class AgentCommand
 
             var options = new ApiServerOptions(port, sockets, $"{node.InternalIP}:{LabApi.NodePort}");
             var pods = state.Config.Driver == "netns" ? new NetnsPodRuntime(lab, labDir) : null;
-            server = await ApiServer.StartAsync(pki, feed, options, writer, Console.Out, clock, stop, pods);
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    server = await ApiServer.StartAsync(pki, feed, options, writer, Console.Out, clock, stop, pods);
+                    break;
+                }
+                catch (IOException e) when (attempt < 5 && e.InnerException is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse })
+                {
+                    Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} [apiserver] port {port} was taken meanwhile: {e.Message}; choosing another");
+                    port = LabApi.ChooseNewPort(labDir);
+                    options = options with { LoopbackPort = port };
+                }
+            }
+
             Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} [apiserver] serving {LabApi.ServerUrl(port)}{(sockets.Count > 0 ? $" and https://{node.InternalIP}:{LabApi.NodePort} in {NetnsNames.Node(lab, node.Name)}" : "")}");
         }
 
