@@ -1,3 +1,4 @@
+using System.Net;
 using KubeLab.Core.Cni;
 using KubeLab.Core.Model;
 
@@ -23,16 +24,58 @@ public static class NetnsPlan
     public static IReadOnlyList<HostCommand> Underlay(LabConfig config)
     {
         var ul = NetnsNames.Underlay(config.Name);
+        var lines = new List<string>
+        {
+            "link set lo up",
+            $"link add {NetnsNames.HostBridge} type bridge",
+            $"addr add {config.Gateway}/{config.Underlay.PrefixLength} dev {NetnsNames.HostBridge}",
+            $"link set {NetnsNames.HostBridge} up",
+        };
+        if (config.ExternalVm)
+        {
+            // external-net.sh: "ip link add link mpqemubr0 name mpqemubr0.100 type vlan id 100", 10.123.123.254/24 (here a
+            // bridge of its own: see NetnsNames.ExternalBridge)
+            lines.Add($"link add {NetnsNames.ExternalBridge} type bridge");
+            lines.Add($"addr add {LabDefaults.HostExternalIP}/{LabDefaults.ExternalNetwork.PrefixLength} dev {NetnsNames.ExternalBridge}");
+            lines.Add($"link set {NetnsNames.ExternalBridge} up");
+        }
+
         return
         [
             HostCommand.Ip(null, "netns", "add", ul),
-            HostCommand.IpBatch(ul,
-            [
-                "link set lo up",
-                $"link add {NetnsNames.HostBridge} type bridge",
-                $"addr add {config.Gateway}/{config.Underlay.PrefixLength} dev {NetnsNames.HostBridge}",
-                $"link set {NetnsNames.HostBridge} up",
-            ], "the host bridge"),
+            HostCommand.IpBatch(ul, lines, config.ExternalVm ? "the host bridge and VLAN 100" : "the host bridge"),
+        ];
+    }
+
+    /// <summary>
+    /// A machine's ens3.100 on VLAN 100 (external-net.sh: "ip link add link ens3 name ens3.100 type vlan id 100", the
+    /// address, up): here a veth into the VLAN's bridge. Returns the underlay's lines and the machine's own.
+    /// </summary>
+    private static (IReadOnlyList<string> Underlay, IReadOnlyList<string> Machine) ExternalUplink(string machine, string netns, IPAddress address) =>
+    (
+        [
+            $"link add {NetnsNames.VlanTap(machine)} mtu {LabDefaults.UnderlayMtu} type veth peer name {NetnsNames.ExternalUplink} netns {netns}",
+            $"link set {NetnsNames.VlanTap(machine)} master {NetnsNames.ExternalBridge}",
+            $"link set {NetnsNames.VlanTap(machine)} up",
+        ],
+        [
+            $"addr add {address}/{LabDefaults.ExternalNetwork.PrefixLength} dev {NetnsNames.ExternalUplink}",
+            $"link set {NetnsNames.ExternalUplink} up",
+        ]);
+
+    /// <summary>
+    /// The later cheat sheet's vm-ext: a machine whose only link is ens3.100 (10.123.123.4/24) on VLAN 100, so the
+    /// cluster is reachable from it only through that VLAN (node ens3.100 addresses and the LoadBalancer VIPs).
+    /// </summary>
+    public static IReadOnlyList<HostCommand> ExternalVm(LabConfig config)
+    {
+        var ns = NetnsNames.ExternalVm(config.Name);
+        var (underlay, machine) = ExternalUplink(NetnsNames.ExternalVmMachine, ns, LabDefaults.ExternalVmIP);
+        return
+        [
+            HostCommand.Ip(null, "netns", "add", ns),
+            HostCommand.IpBatch(NetnsNames.Underlay(config.Name), underlay, "vm-ext's ens3.100 on VLAN 100"),
+            HostCommand.IpBatch(ns, ["link set lo up", .. machine], "vm-ext: ens3.100 10.123.123.4/24, no other route"),
         ];
     }
 
@@ -74,15 +117,23 @@ public static class NetnsPlan
             lines.AddRange(Cni0(node));
         }
 
+        var underlayLines = new List<string>
+        {
+            $"link add {tap} mtu {LabDefaults.UnderlayMtu} type veth peer name {NetnsNames.NodeUplink} netns {ns}",
+            $"link set {tap} master {NetnsNames.HostBridge}",
+            $"link set {tap} up",
+        };
+        if (config.ExternalVm)
+        {
+            var (vlanUnderlay, vlanNode) = ExternalUplink(node.Name, ns, config.ExternalIPOf(node));
+            underlayLines.AddRange(vlanUnderlay);
+            lines.AddRange(vlanNode);
+        }
+
         var commands = new List<HostCommand>
         {
             HostCommand.Ip(null, "netns", "add", ns),
-            HostCommand.IpBatch(ul,
-            [
-                $"link add {tap} mtu {LabDefaults.UnderlayMtu} type veth peer name {NetnsNames.NodeUplink} netns {ns}",
-                $"link set {tap} master {NetnsNames.HostBridge}",
-                $"link set {tap} up",
-            ], $"{node.Name}'s ens3 on the host bridge"),
+            HostCommand.IpBatch(ul, underlayLines, config.ExternalVm ? $"{node.Name}'s ens3 on the host bridge, ens3.100 on VLAN 100" : $"{node.Name}'s ens3 on the host bridge"),
             HostCommand.IpBatch(ns, lines, $"{node.Name}: ens3, routes, flannel.1 and its peers"),
         };
         if (fdb.Count > 0)
@@ -91,6 +142,13 @@ public static class NetnsPlan
         }
 
         commands.Add(Sysctls(ns));
+        if (config.ExternalVm)
+        {
+            // the speaker's ARP answers (MetalLbPlan) come from a proxy neighbour entry; without a delay, as MetalLB's
+            // own responder answers at once
+            commands.Add(HostCommand.InNetns(ns, "sysctl", ["-q", "-w", $"net.ipv4.neigh.{NetnsNames.ExternalUplink.Replace('.', '/')}.proxy_delay=0"]));
+        }
+
         return commands;
     }
 
@@ -155,6 +213,11 @@ public static class NetnsPlan
         foreach (var node in config.Nodes)
         {
             commands.AddRange(Node(config, node, pods.Any(p => p.NodeName == node.Name)));
+        }
+
+        if (config.ExternalVm)
+        {
+            commands.AddRange(ExternalVm(config));
         }
 
         foreach (var node in config.Nodes)
