@@ -64,6 +64,51 @@ public static class NetnsPlan
         ]);
 
     /// <summary>
+    /// The routing table that makes the kernel answer ARP for an announced VIP. MetalLB's speaker answers ARP itself
+    /// (internal/layer2/arp.go, a raw socket) and puts the VIP on no interface; KubeLab lets the kernel answer with a
+    /// proxy neighbour entry instead. The kernel proxies only for an address routed out of another device
+    /// (net/ipv4/arp.c arp_process: rt->dst.dev != dev), so ARP requests arriving on ens3.100 look the VIP up in this
+    /// table (a rule "iif ens3.100"), where it is routed to lo. Packets to the VIP itself never use it: kube-proxy
+    /// DNATs them in PREROUTING, before routing.
+    /// </summary>
+    public const int SpeakerTable = 100;
+
+    /// <summary>What the speakers change when the announcements go from <paramref name="before"/> to <paramref name="after"/>, per node.</summary>
+    public static IReadOnlyList<HostCommand> Announce(LabConfig config, IReadOnlyList<MetalLB.L2Announcement> before, IReadOnlyList<MetalLB.L2Announcement> after)
+    {
+        if (!config.ExternalVm)
+        {
+            return []; // the VIPs live on VLAN 100, which only a lab with vm-ext has
+        }
+
+        var gone = before.Where(b => !after.Any(a => a.Node == b.Node && a.VIP.Equals(b.VIP))).ToList();
+        var added = after.Where(a => !before.Any(b => a.Node == b.Node && a.VIP.Equals(b.VIP))).ToList();
+        var commands = new List<HostCommand>();
+        foreach (var node in config.Nodes)
+        {
+            var lines = new List<string>();
+            foreach (var vip in gone.Where(g => g.Node == node.Name).Select(g => g.VIP).Distinct())
+            {
+                lines.Add($"neigh del proxy {vip} dev {NetnsNames.ExternalUplink}");
+                lines.Add($"route del {vip}/32 dev lo table {SpeakerTable}");
+            }
+
+            foreach (var vip in added.Where(a => a.Node == node.Name).Select(a => a.VIP).Distinct())
+            {
+                lines.Add($"neigh replace proxy {vip} dev {NetnsNames.ExternalUplink}");
+                lines.Add($"route replace {vip}/32 dev lo table {SpeakerTable}");
+            }
+
+            if (lines.Count > 0)
+            {
+                commands.Add(HostCommand.IpBatch(NetnsNames.Node(config.Name, node.Name), lines, $"{node.Name}: MetalLB speaker's ARP answers on {NetnsNames.ExternalUplink}"));
+            }
+        }
+
+        return commands;
+    }
+
+    /// <summary>
     /// The later cheat sheet's vm-ext: a machine whose only link is ens3.100 (10.123.123.4/24) on VLAN 100, so the
     /// cluster is reachable from it only through that VLAN (node ens3.100 addresses and the LoadBalancer VIPs).
     /// </summary>
@@ -128,6 +173,7 @@ public static class NetnsPlan
             var (vlanUnderlay, vlanNode) = ExternalUplink(node.Name, ns, config.ExternalIPOf(node));
             underlayLines.AddRange(vlanUnderlay);
             lines.AddRange(vlanNode);
+            lines.Add($"rule add iif {NetnsNames.ExternalUplink} lookup {SpeakerTable} priority {SpeakerTable}");
         }
 
         var commands = new List<HostCommand>

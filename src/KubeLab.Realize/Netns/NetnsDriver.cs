@@ -3,6 +3,7 @@ using KubeLab.Core;
 using KubeLab.Core.Cni;
 using KubeLab.Core.Control;
 using KubeLab.Core.Lab;
+using KubeLab.Core.MetalLB;
 using KubeLab.Core.Model;
 using KubeLab.Realize.Drivers;
 using KubeLab.Realize.Store;
@@ -86,6 +87,11 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
         {
             ForEachConcurrently(config.Nodes, node => Restore(NetnsNames.Node(lab, node.Name), rules.Full(snapshot, node.Name)));
         });
+        if (config.ExternalVm)
+        {
+            steps.Step("Announcing LoadBalancer VIPs on VLAN 100 (MetalLB's L2 speakers)", () => RunAll(NetnsPlan.Announce(config, [], L2Speakers.Announcements(state))));
+        }
+
         steps.Step("Starting the lab agent (CoreDNS, nginx)", () => agents.Start(store.LabDir(lab), lab, state));
         steps.Step("Checking DNS through kube-dns (10.43.0.10) from a pod", () => Check(snapshot));
     }
@@ -125,6 +131,11 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
         {
             ForEachConcurrently(config.Nodes, node => Restore(NetnsNames.Node(lab, node.Name), rules.Resync(old, now, node.Name)));
         });
+        if (config.ExternalVm)
+        {
+            steps.Step("Announcing LoadBalancer VIPs on VLAN 100 (MetalLB's L2 speakers)", () => RunAll(NetnsPlan.Announce(config, L2Speakers.Announcements(before), L2Speakers.Announcements(after))));
+        }
+
         steps.Step("Updating the lab agent (DNS records, nginx)", () => agents.Update(store.LabDir(lab), lab, after));
     }
 
