@@ -7,6 +7,54 @@ namespace KubeLab.Netns.Tests.Lab;
 [Trait("Category", "Netns")]
 public sealed class LoadBalancerLabTests : TestLab
 {
+    private string Local
+    {
+        get
+        {
+            var path = Path.Combine(Kubelab.Home, "local.yaml");
+            Directory.CreateDirectory(Kubelab.Home);
+            File.WriteAllText(path, """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: nginx-lbl2
+                spec:
+                  replicas: 1
+                  selector:
+                    matchLabels:
+                      app: nginx-lbl2
+                  template:
+                    metadata:
+                      labels:
+                        app: nginx-lbl2
+                    spec:
+                      containers:
+                      - name: nginx
+                        image: nginx:latest
+                        ports:
+                        - containerPort: 80
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata:
+                  name: nginx-mlb-l2-service
+                  annotations:
+                    metallb.universe.tf/address-pool: external-pool
+                spec:
+                  selector:
+                    app: nginx-lbl2
+                  ports:
+                    - protocol: TCP
+                      port: 80
+                      targetPort: 80
+                  type: LoadBalancer
+                  externalTrafficPolicy: Local
+                  loadBalancerIP: 10.123.123.100
+                """);
+            return path;
+        }
+    }
+
     private string Exec(string target, params string[] command)
     {
         var (code, output, error) = Kubelab.Run(["exec", "--name", Name, target, "--", .. command]);
@@ -51,6 +99,23 @@ public sealed class LoadBalancerLabTests : TestLab
 
         // the announcing node is the one the speaker election names, and the only one with the proxy entry
         Assert.Contains("10.123.123.100", Exec(owners[0], "ip", "neigh", "show", "proxy"), StringComparison.Ordinal);
+
+        // trace from vm-ext enters at the announcing node and reaches the three endpoints a third each
+        var trace = Kubelab.Ok("trace", "--name", Name, "--from-ip", "10.123.123.4", "10.123.123.100:80");
+        Assert.Contains($"MetalLB's speaker on {owners[0]} answers ARP for it (layer 2)", trace, StringComparison.Ordinal);
+        Assert.Equal(3, System.Text.RegularExpressions.Regex.Count(trace, @"branch \d/3 \(33\.33%\)"));
+
+        // externalTrafficPolicy Local with one endpoint: the speaker on that endpoint's node takes the VIP over
+        Kubelab.Ok("apply", "--name", Name, "-f", Local);
+        var podNode = System.Text.RegularExpressions.Regex.Match(Kubelab.Ok("get", "--name", Name, "pods", "-l", "app=nginx-lbl2", "-o", "wide"), @"\s(vm\d)\s").Groups[1].Value;
+        foreach (var node in new[] { "vm1", "vm2", "vm3" })
+        {
+            Assert.Equal(node == podNode, Exec(node, "ip", "neigh", "show", "proxy").Contains("10.123.123.100", StringComparison.Ordinal));
+        }
+
+        Exec("vm-ext", "ip", "neigh", "flush", "all"); // no gratuitous ARP yet: forget the old owner's MAC
+        Assert.Contains("Welcome to nginx", Exec("vm-ext", "curl", "-s", "-m", "5", "http://10.123.123.100/"), StringComparison.Ordinal);
+        Assert.Contains(Exec(podNode, "ip", "link", "show", "ens3.100").Split("link/ether ")[1][..17], Exec("vm-ext", "ip", "neigh", "show", "10.123.123.100"), StringComparison.Ordinal);
 
         Kubelab.Ok("down", "--name", Name);
         Assert.Empty(KubeLab.Realize.Netns.NetnsDriver.ExistingNamespaces(Name));
