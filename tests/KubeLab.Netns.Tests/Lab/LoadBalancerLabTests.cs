@@ -55,6 +55,13 @@ public sealed class LoadBalancerLabTests : TestLab
         }
     }
 
+    /// <summary>The nginx-lbl2 pods' access log lines (the lab's real nginx writes them in the lab's folder), oldest first.</summary>
+    private List<string> AccessLogLines() =>
+        Directory.GetDirectories(Path.Combine(Kubelab.Home, Name, "nginx"), $"kl-{Name}.default.nginx-lbl2-*")
+            .Select(d => Path.Combine(d, "access.log")).Where(File.Exists)
+            .SelectMany(f => File.ReadAllLines(f).Select(l => (Time: File.GetLastWriteTimeUtc(f), Line: l)))
+            .OrderBy(x => x.Time).Select(x => x.Line).ToList();
+
     private string Exec(string target, params string[] command)
     {
         var (code, output, error) = Kubelab.Run(["exec", "--name", Name, target, "--", .. command]);
@@ -100,6 +107,9 @@ public sealed class LoadBalancerLabTests : TestLab
         // the announcing node is the one the speaker election names, and the only one with the proxy entry
         Assert.Contains("10.123.123.100", Exec(owners[0], "ip", "neigh", "show", "proxy"), StringComparison.Ordinal);
 
+        // externalTrafficPolicy Cluster: kube-proxy masquerades, so nginx sees a node's address, never vm-ext's
+        Assert.All(AccessLogLines(), line => Assert.StartsWith("10.42.", line, StringComparison.Ordinal));
+
         // trace from vm-ext enters at the announcing node and reaches the three endpoints a third each
         var trace = Kubelab.Ok("trace", "--name", Name, "--from-ip", "10.123.123.4", "10.123.123.100:80");
         Assert.Contains($"MetalLB's speaker on {owners[0]} answers ARP for it (layer 2)", trace, StringComparison.Ordinal);
@@ -115,6 +125,8 @@ public sealed class LoadBalancerLabTests : TestLab
 
         Exec("vm-ext", "ip", "neigh", "flush", "all"); // no gratuitous ARP yet: forget the old owner's MAC
         Assert.Contains("Welcome to nginx", Exec("vm-ext", "curl", "-s", "-m", "5", "http://10.123.123.100/"), StringComparison.Ordinal);
+        // ... and with Local, no masquerade: nginx's access log shows vm-ext's own address
+        Assert.StartsWith("10.123.123.4 - - ", AccessLogLines().Last(), StringComparison.Ordinal);
         Assert.Contains(Exec(podNode, "ip", "link", "show", "ens3.100").Split("link/ether ")[1][..17], Exec("vm-ext", "ip", "neigh", "show", "10.123.123.100"), StringComparison.Ordinal);
 
         Kubelab.Ok("down", "--name", Name);
