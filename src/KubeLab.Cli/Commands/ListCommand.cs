@@ -11,7 +11,8 @@ internal static class ListCommand
         var command = new Command("list", """
             List labs and their nodes, like `multipass list`.
 
-            For each node: name, state, and every IPv4 address (the node's, flannel.1's 10.42.N.0 and cni0's 10.42.N.1).
+            For each node: name, state, and every IPv4 address (the node's, flannel.1's 10.42.N.0 and cni0's 10.42.N.1); a lab
+            made with `up --vm-ext` also lists vm-ext, which is no node.
 
             Examples:
               kubelab list
@@ -63,6 +64,15 @@ internal static class ListCommand
             {
                 text.Append(new string(' ', 42)).Append(extra).Append('\n');
             }
+        }
+
+        if (state.Config.ExternalVm)
+        {
+            // a VM of the host like the nodes, but no node: k3s never ran on it (`kubectl get nodes` does not list it)
+            var (extState, extAddresses) = inspector?.Inspect(state, Core.Lab.NetnsNames.ExternalVmMachine)
+                ?? ("Modelled", (IReadOnlyList<string>)[Core.Model.LabDefaults.ExternalVmIP.ToString()]);
+            text.Append(Core.Lab.NetnsNames.ExternalVmMachine.PadRight(24)).Append(extState.PadRight(18))
+                .Append((extAddresses.Count > 0 ? extAddresses[0] : "--").PadRight(17)).Append(image).Append(" (not a node)\n");
         }
 
         return text.ToString();

@@ -93,6 +93,7 @@ internal static class TraceCommand
                 FromKind = parse.GetValue(fromIp) is null ? null : SourceKind.Outside,
                 Protocol = proto,
                 Via = parse.GetValue(via),
+                Announcers = state is null ? null : KubeLab.Core.MetalLB.L2Speakers.Announcements(state).ToDictionary(a => a.VIP.ToString(), a => a.Node),
                 Resolver = parse.GetValue(resolver) switch
                 {
                     "glibc" => ResolverKind.Glibc,

@@ -27,6 +27,10 @@ internal static class UpCommand
             Description = "apply these manifests or built-in scenarios once the lab is up (e.g. seed)",
             HelpName = "FILE",
         };
+        var vmExt = new Option<bool>("--vm-ext")
+        {
+            Description = "netns: add the later cheat sheet's external VM vm-ext (10.123.123.4) on VLAN 100, with the nodes on ens3.100 (10.123.123.1-3)",
+        };
         var retain = new Option<bool>("--retain") { Description = "keep what was made if up fails (for debugging)" };
         var defaults = new MultipassOptions();
         var cpus = new Option<int?>("--cpus") { Description = $"multipass: CPUs per VM (default {defaults.Cpus})" };
@@ -48,12 +52,13 @@ internal static class UpCommand
               sudo kubelab up                              # netns lab on this kernel
               kubelab up --driver none --name model        # model only: get, rules, trace; no root needed
               sudo kubelab up -f seed                      # lab plus the seed scenario
+              sudo kubelab up --vm-ext -f metallb-l2       # vm-ext on VLAN 100 and MetalLB in L2 mode
               kubelab up --driver multipass --nodes 3      # real VMs with k3s
               kubelab up --driver multipass --dry-run      # the VMs' cloud-init and every multipass command
               kubelab up --driver multipass --cpus 2 --memory 4G --disk 20G --kubeconfig-merge
             """)
         {
-            lab, driver, nodes, scenario, retain, cpus, memory, disk, image, k3sVersion, sshKey, dryRun, merge,
+            lab, driver, nodes, scenario, vmExt, retain, cpus, memory, disk, image, k3sVersion, sshKey, dryRun, merge,
         };
         command.SetAction(parse =>
         {
@@ -108,6 +113,11 @@ internal static class UpCommand
                 var driverOfLab = context.Drivers(driverName);
                 Configure(driverOfLab);
 
+                if (parse.GetValue(vmExt) && !existing.Config.ExternalVm)
+                {
+                    throw KubeLabException.Conflict($"lab \"{name}\" already exists without vm-ext; `kubelab down --name {name}` first, then `kubelab up --vm-ext`");
+                }
+
                 if (existing.Config.Nodes.Count != count && parse.GetResult(nodes) is not null)
                 {
                     throw KubeLabException.Conflict($"lab \"{name}\" already exists with {existing.Config.Nodes.Count} nodes; `kubelab down --name {name}` first to change its size");
@@ -133,7 +143,17 @@ internal static class UpCommand
 
             var implementation = context.Drivers(driverName);
             Configure(implementation);
-            var config = LabConfig.Default(name, count, driverName, context.Now());
+            var config = LabConfig.Default(name, count, driverName, context.Now()) with { ExternalVm = parse.GetValue(vmExt) };
+            if (config.ExternalVm && driverName != "netns")
+            {
+                throw KubeLabException.Usage($"--vm-ext: the external VM is made by the netns driver only (driver \"{driverName}\")");
+            }
+
+            if (config.ExternalVm && count > LabConfig.MaxExternalNodes)
+            {
+                throw KubeLabException.Usage($"--vm-ext: Invalid value: {count} nodes: VLAN 100 has addresses for at most {LabConfig.MaxExternalNodes} nodes below the MetalLB pool 10.123.123.64/26");
+            }
+
             if (implementation is MultipassDriver configured)
             {
                 config = config with { K3sVersion = configured.Options.K3sVersion };

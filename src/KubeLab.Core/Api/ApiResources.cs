@@ -49,14 +49,18 @@ public static class ApiResources
         new("coordination.k8s.io", "v1", "leases", "lease", "Lease", true, [], Crud, []),
         new("discovery.k8s.io", "v1", "endpointslices", "endpointslice", "EndpointSlice", true, [], Crud, []),
         new("events.k8s.io", "v1", "events", "event", "Event", true, ["ev"], Crud, []),
+        // MetalLB v0.14.5's CRDs (config/crd): no short names, no categories
+        new("metallb.io", "v1beta1", "ipaddresspools", "ipaddresspool", "IPAddressPool", true, [], Crud, []),
+        new("metallb.io", "v1beta1", "l2advertisements", "l2advertisement", "L2Advertisement", true, [], Crud, []),
         new("apiextensions.k8s.io", "v1", "customresourcedefinitions", "customresourcedefinition", "CustomResourceDefinition", false, ["crd", "crds"], Crud, ["api-extensions"]),
     ];
 
     /// <summary>
     /// API groups in the order kube-apiserver v1.29 lists them in /apis (its group priority: apps, events.k8s.io,
-    /// batch, …, apiextensions.k8s.io, coordination.k8s.io, discovery.k8s.io); the legacy core group is /api.
+    /// batch, …, apiextensions.k8s.io, coordination.k8s.io, discovery.k8s.io), then the CRDs' groups (metallb.io, when MetalLB is
+    /// installed; the lab always serves it); the legacy core group is /api.
     /// </summary>
-    public static IReadOnlyList<string> Groups { get; } = ["apps", "events.k8s.io", "batch", "apiextensions.k8s.io", "coordination.k8s.io", "discovery.k8s.io"];
+    public static IReadOnlyList<string> Groups { get; } = ["apps", "events.k8s.io", "batch", "apiextensions.k8s.io", "coordination.k8s.io", "discovery.k8s.io", "metallb.io"];
 
     public static ApiResource? Find(string group, string version, string plural) =>
         Served.FirstOrDefault(r => r.Group == group && r.Version == version && r.Plural == plural);

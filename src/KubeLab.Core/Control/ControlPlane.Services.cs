@@ -78,9 +78,11 @@ public sealed partial class ControlPlane
 
             if (spec.Type == "LoadBalancer")
             {
-                // k3s's ServiceLB is disabled in the seed (--disable servicelb): nothing assigns an
-                // ingress address, so EXTERNAL-IP stays <pending> unless status is given.
-                service.Status ??= new V1ServiceStatus { LoadBalancer = new V1LoadBalancerStatus() };
+                // k3s's ServiceLB is disabled in the seed (--disable servicelb): only MetalLB, when installed
+                // (ReconcileLoadBalancers), assigns an ingress address; otherwise EXTERNAL-IP stays <pending> unless
+                // status is given. An update keeps the stored status, as the API server's service strategy
+                // (PrepareForUpdate) does: status is written through the status subresource.
+                service.Status = old?.Status ?? service.Status ?? new V1ServiceStatus { LoadBalancer = new V1LoadBalancerStatus() };
                 if (spec.ExternalTrafficPolicy == "Local" && spec.HealthCheckNodePort is null or 0)
                 {
                     spec.HealthCheckNodePort = old?.Spec?.HealthCheckNodePort is > 0 ? old.Spec.HealthCheckNodePort : AllocateNodePort(service);

@@ -64,12 +64,58 @@ public sealed partial class ControlPlane
             case V1EndpointSlice slice:
                 ValidateEndpointSlice(document, slice);
                 break;
+            case MetalLB.V1beta1IPAddressPool pool:
+                ValidateAddressPool(document, pool);
+                break;
             case V1Node:
                 throw KubeLabException.Invalid(
                     $"{document.Where}: Node \"{name}\": the lab's nodes come from its topology; use `kubelab up --nodes N` (Node objects are read only by `kubelab rules -f`)");
             case KubeProxyConfigurationDocument:
                 throw KubeLabException.Invalid(
                     $"{document.Where}: KubeProxyConfiguration is read by `kubelab rules -f`, not applied to a lab (the lab runs k3s's kube-proxy defaults)");
+        }
+    }
+
+    /// <summary>
+    /// MetalLB's validating webhook (ipaddresspoolvalidationwebhook.metallb.io) parses the whole config with the new
+    /// pool: each address a CIDR or range (addressPoolFromCR), no prefix overlapping another pool's (config.go). kubectl
+    /// shows its denial as Forbidden.
+    /// </summary>
+    private void ValidateAddressPool(ManifestDocument document, MetalLB.V1beta1IPAddressPool pool)
+    {
+        static KubeLabException Denied(ManifestDocument document, string why) => KubeLabException.Invalid(
+            $"{document.Where}: Error from server (Forbidden): error when creating \"{document.Source}\": admission webhook \"ipaddresspoolvalidationwebhook.metallb.io\" denied the request: {why}");
+
+        MetalLB.MetalLbPool parsed;
+        try
+        {
+            parsed = MetalLB.MetalLbPool.Parse(pool);
+        }
+        catch (FormatException e)
+        {
+            throw Denied(document, e.Message);
+        }
+
+        var ns = string.IsNullOrEmpty(pool.Metadata.NamespaceProperty) ? "default" : pool.Metadata.NamespaceProperty;
+        foreach (var other in All<MetalLB.V1beta1IPAddressPool>().Where(o => !(o.Metadata.Name == pool.Metadata.Name && o.Metadata.NamespaceProperty == ns)))
+        {
+            MetalLB.MetalLbPool otherParsed;
+            try
+            {
+                otherParsed = MetalLB.MetalLbPool.Parse(other);
+            }
+            catch (FormatException)
+            {
+                continue;
+            }
+
+            foreach (var cidr in parsed.Cidrs)
+            {
+                if (otherParsed.Cidrs.FirstOrDefault(m => m.Contains(cidr.BaseAddress) || cidr.Contains(m.BaseAddress)) is { } overlap)
+                {
+                    throw Denied(document, $"CIDR \"{cidr}\" in pool \"{pool.Metadata.Name}\" overlaps with already defined CIDR \"{overlap}\"");
+                }
+            }
         }
     }
 

@@ -218,6 +218,7 @@ public sealed partial class ControlPlane
         ReconcileDeployments();
         ReconcileReplicaSets();
         ReconcileEndpointSlices();
+        ReconcileLoadBalancers();
     }
 
     private StoredObject? Find(string kind, string ns, string name) =>
@@ -244,6 +245,8 @@ public sealed partial class ControlPlane
         "Deployment" => "deployments.apps",
         "ReplicaSet" => "replicasets.apps",
         "EndpointSlice" => "endpointslices.discovery.k8s.io",
+        "IPAddressPool" => "ipaddresspools.metallb.io",
+        "L2Advertisement" => "l2advertisements.metallb.io",
         _ => kind.ToLowerInvariant() + "s",
     };
 

@@ -41,6 +41,9 @@ public static class KubeObjects
         "Deployment" => typeof(V1Deployment),
         "ReplicaSet" => typeof(V1ReplicaSet),
         "EndpointSlice" => typeof(V1EndpointSlice),
+        "Event" => typeof(Corev1Event),
+        "IPAddressPool" => typeof(MetalLB.V1beta1IPAddressPool),
+        "L2Advertisement" => typeof(MetalLB.V1beta1L2Advertisement),
         _ => throw KubeLabException.Invalid($"unknown kind \"{kind}\""),
     };
 
@@ -49,6 +52,7 @@ public static class KubeObjects
     {
         "Deployment" or "ReplicaSet" => $"{kind.ToLowerInvariant()}.apps/{name}",
         "EndpointSlice" => $"endpointslice.discovery.k8s.io/{name}",
+        "IPAddressPool" or "L2Advertisement" => $"{kind.ToLowerInvariant()}.metallb.io/{name}",
         _ => $"{kind.ToLowerInvariant()}/{name}",
     };
 
@@ -57,6 +61,7 @@ public static class KubeObjects
     {
         "Deployment" or "ReplicaSet" => $"{kind}.apps",
         "EndpointSlice" => "EndpointSlice.discovery.k8s.io",
+        "IPAddressPool" or "L2Advertisement" => $"{kind}.metallb.io",
         _ => kind,
     };
 }

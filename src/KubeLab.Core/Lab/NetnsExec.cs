@@ -34,4 +34,11 @@ public static class NetnsExec
         argv.AddRange(command);
         return argv;
     }
+
+    /// <summary>
+    /// The argv for a machine that is neither node nor pod (the host, vm-ext): its namespace and hostname, the
+    /// machine's own /etc (no /etc/netns files are written for it).
+    /// </summary>
+    public static IReadOnlyList<string> MachineArgv(string netns, string hostname, IReadOnlyList<string> command) =>
+        ["ip", "netns", "exec", netns, "unshare", "--uts", "--", "sh", "-c", "hostname \"$1\" && shift && exec \"$@\"", "kubelab-exec", hostname, .. command];
 }

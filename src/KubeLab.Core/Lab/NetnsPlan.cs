@@ -1,3 +1,4 @@
+using System.Net;
 using KubeLab.Core.Cni;
 using KubeLab.Core.Model;
 
@@ -23,16 +24,103 @@ public static class NetnsPlan
     public static IReadOnlyList<HostCommand> Underlay(LabConfig config)
     {
         var ul = NetnsNames.Underlay(config.Name);
+        var lines = new List<string>
+        {
+            "link set lo up",
+            $"link add {NetnsNames.HostBridge} type bridge",
+            $"addr add {config.Gateway}/{config.Underlay.PrefixLength} dev {NetnsNames.HostBridge}",
+            $"link set {NetnsNames.HostBridge} up",
+        };
+        if (config.ExternalVm)
+        {
+            // external-net.sh: "ip link add link mpqemubr0 name mpqemubr0.100 type vlan id 100", 10.123.123.254/24 (here a
+            // bridge of its own: see NetnsNames.ExternalBridge)
+            lines.Add($"link add {NetnsNames.ExternalBridge} type bridge");
+            lines.Add($"addr add {LabDefaults.HostExternalIP}/{LabDefaults.ExternalNetwork.PrefixLength} dev {NetnsNames.ExternalBridge}");
+            lines.Add($"link set {NetnsNames.ExternalBridge} up");
+        }
+
         return
         [
             HostCommand.Ip(null, "netns", "add", ul),
-            HostCommand.IpBatch(ul,
-            [
-                "link set lo up",
-                $"link add {NetnsNames.HostBridge} type bridge",
-                $"addr add {config.Gateway}/{config.Underlay.PrefixLength} dev {NetnsNames.HostBridge}",
-                $"link set {NetnsNames.HostBridge} up",
-            ], "the host bridge"),
+            HostCommand.IpBatch(ul, lines, config.ExternalVm ? "the host bridge and VLAN 100" : "the host bridge"),
+        ];
+    }
+
+    /// <summary>
+    /// A machine's ens3.100 on VLAN 100 (external-net.sh: "ip link add link ens3 name ens3.100 type vlan id 100", the
+    /// address, up): here a veth into the VLAN's bridge. Returns the underlay's lines and the machine's own.
+    /// </summary>
+    private static (IReadOnlyList<string> Underlay, IReadOnlyList<string> Machine) ExternalUplink(string machine, string netns, IPAddress address) =>
+    (
+        [
+            $"link add {NetnsNames.VlanTap(machine)} mtu {LabDefaults.UnderlayMtu} type veth peer name {NetnsNames.ExternalUplink} netns {netns}",
+            $"link set {NetnsNames.VlanTap(machine)} master {NetnsNames.ExternalBridge}",
+            $"link set {NetnsNames.VlanTap(machine)} up",
+        ],
+        [
+            $"addr add {address}/{LabDefaults.ExternalNetwork.PrefixLength} dev {NetnsNames.ExternalUplink}",
+            $"link set {NetnsNames.ExternalUplink} up",
+        ]);
+
+    /// <summary>
+    /// The routing table that makes the kernel answer ARP for an announced VIP. MetalLB's speaker answers ARP itself
+    /// (internal/layer2/arp.go, a raw socket) and puts the VIP on no interface; KubeLab lets the kernel answer with a
+    /// proxy neighbour entry instead. The kernel proxies only for an address routed out of another device
+    /// (net/ipv4/arp.c arp_process: rt->dst.dev != dev), so ARP requests arriving on ens3.100 look the VIP up in this
+    /// table (a rule "iif ens3.100"), where it is routed to lo. Packets to the VIP itself never use it: kube-proxy
+    /// DNATs them in PREROUTING, before routing.
+    /// </summary>
+    public const int SpeakerTable = 100;
+
+    /// <summary>What the speakers change when the announcements go from <paramref name="before"/> to <paramref name="after"/>, per node.</summary>
+    public static IReadOnlyList<HostCommand> Announce(LabConfig config, IReadOnlyList<MetalLB.L2Announcement> before, IReadOnlyList<MetalLB.L2Announcement> after)
+    {
+        if (!config.ExternalVm)
+        {
+            return []; // the VIPs live on VLAN 100, which only a lab with vm-ext has
+        }
+
+        var gone = before.Where(b => !after.Any(a => a.Node == b.Node && a.VIP.Equals(b.VIP))).ToList();
+        var added = after.Where(a => !before.Any(b => a.Node == b.Node && a.VIP.Equals(b.VIP))).ToList();
+        var commands = new List<HostCommand>();
+        foreach (var node in config.Nodes)
+        {
+            var lines = new List<string>();
+            foreach (var vip in gone.Where(g => g.Node == node.Name).Select(g => g.VIP).Distinct())
+            {
+                lines.Add($"neigh del proxy {vip} dev {NetnsNames.ExternalUplink}");
+                lines.Add($"route del {vip}/32 dev lo table {SpeakerTable}");
+            }
+
+            foreach (var vip in added.Where(a => a.Node == node.Name).Select(a => a.VIP).Distinct())
+            {
+                lines.Add($"neigh replace proxy {vip} dev {NetnsNames.ExternalUplink}");
+                lines.Add($"route replace {vip}/32 dev lo table {SpeakerTable}");
+            }
+
+            if (lines.Count > 0)
+            {
+                commands.Add(HostCommand.IpBatch(NetnsNames.Node(config.Name, node.Name), lines, $"{node.Name}: MetalLB speaker's ARP answers on {NetnsNames.ExternalUplink}"));
+            }
+        }
+
+        return commands;
+    }
+
+    /// <summary>
+    /// The later cheat sheet's vm-ext: a machine whose only link is ens3.100 (10.123.123.4/24) on VLAN 100, so the
+    /// cluster is reachable from it only through that VLAN (node ens3.100 addresses and the LoadBalancer VIPs).
+    /// </summary>
+    public static IReadOnlyList<HostCommand> ExternalVm(LabConfig config)
+    {
+        var ns = NetnsNames.ExternalVm(config.Name);
+        var (underlay, machine) = ExternalUplink(NetnsNames.ExternalVmMachine, ns, LabDefaults.ExternalVmIP);
+        return
+        [
+            HostCommand.Ip(null, "netns", "add", ns),
+            HostCommand.IpBatch(NetnsNames.Underlay(config.Name), underlay, "vm-ext's ens3.100 on VLAN 100"),
+            HostCommand.IpBatch(ns, ["link set lo up", .. machine], "vm-ext: ens3.100 10.123.123.4/24, no other route"),
         ];
     }
 
@@ -74,15 +162,24 @@ public static class NetnsPlan
             lines.AddRange(Cni0(node));
         }
 
+        var underlayLines = new List<string>
+        {
+            $"link add {tap} mtu {LabDefaults.UnderlayMtu} type veth peer name {NetnsNames.NodeUplink} netns {ns}",
+            $"link set {tap} master {NetnsNames.HostBridge}",
+            $"link set {tap} up",
+        };
+        if (config.ExternalVm)
+        {
+            var (vlanUnderlay, vlanNode) = ExternalUplink(node.Name, ns, config.ExternalIPOf(node));
+            underlayLines.AddRange(vlanUnderlay);
+            lines.AddRange(vlanNode);
+            lines.Add($"rule add iif {NetnsNames.ExternalUplink} lookup {SpeakerTable} priority {SpeakerTable}");
+        }
+
         var commands = new List<HostCommand>
         {
             HostCommand.Ip(null, "netns", "add", ns),
-            HostCommand.IpBatch(ul,
-            [
-                $"link add {tap} mtu {LabDefaults.UnderlayMtu} type veth peer name {NetnsNames.NodeUplink} netns {ns}",
-                $"link set {tap} master {NetnsNames.HostBridge}",
-                $"link set {tap} up",
-            ], $"{node.Name}'s ens3 on the host bridge"),
+            HostCommand.IpBatch(ul, underlayLines, config.ExternalVm ? $"{node.Name}'s ens3 on the host bridge, ens3.100 on VLAN 100" : $"{node.Name}'s ens3 on the host bridge"),
             HostCommand.IpBatch(ns, lines, $"{node.Name}: ens3, routes, flannel.1 and its peers"),
         };
         if (fdb.Count > 0)
@@ -91,6 +188,13 @@ public static class NetnsPlan
         }
 
         commands.Add(Sysctls(ns));
+        if (config.ExternalVm)
+        {
+            // the speaker's ARP answers (MetalLbPlan) come from a proxy neighbour entry; without a delay, as MetalLB's
+            // own responder answers at once
+            commands.Add(HostCommand.InNetns(ns, "sysctl", ["-q", "-w", $"net.ipv4.neigh.{NetnsNames.ExternalUplink.Replace('.', '/')}.proxy_delay=0"]));
+        }
+
         return commands;
     }
 
@@ -155,6 +259,11 @@ public static class NetnsPlan
         foreach (var node in config.Nodes)
         {
             commands.AddRange(Node(config, node, pods.Any(p => p.NodeName == node.Name)));
+        }
+
+        if (config.ExternalVm)
+        {
+            commands.AddRange(ExternalVm(config));
         }
 
         foreach (var node in config.Nodes)

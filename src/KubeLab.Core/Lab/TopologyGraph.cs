@@ -20,9 +20,17 @@ public static class TopologyGraph
             var lines = new List<string>
             {
                 $"{NetnsNames.NodeUplink} {node.InternalIP}/{prefix} ── {topology.Bridge.Name}",
+            };
+            if (snapshot.Config.ExternalVm)
+            {
+                lines.Add($"{NetnsNames.ExternalUplink} {snapshot.Config.ExternalIPOf(snapshot.Config.Nodes.First(n => n.Name == node.Name))}/{LabDefaults.ExternalNetwork.PrefixLength} ── {NetnsNames.ExternalBridge} (VLAN {LabDefaults.ExternalVlan})");
+            }
+
+            lines.AddRange(
+            [
                 $"{NetnsNames.Vxlan} {node.FlannelAddress}/32  VXLAN id {LabDefaults.VxlanId}, UDP {LabDefaults.VxlanPort}, MTU {LabDefaults.FlannelMtu}",
                 pods.Count == 0 ? $"{NetnsNames.PodBridge} (made with the first pod)" : $"{NetnsNames.PodBridge} {node.Cni0Address}/{node.PodCidr.PrefixLength}",
-            };
+            ]);
             for (var i = 0; i < pods.Count; i++)
             {
                 var pod = pods[i];
@@ -39,6 +47,12 @@ public static class TopologyGraph
             }
 
             text.Append('└').Append(new string('─', width - 2)).Append("┘\n");
+        }
+
+        if (snapshot.Config.ExternalVm)
+        {
+            text.Append("│\n");
+            text.Append($"vm-ext (not a node) {NetnsNames.ExternalUplink} {LabDefaults.ExternalVmIP}/{LabDefaults.ExternalNetwork.PrefixLength} ── {NetnsNames.ExternalBridge} (VLAN {LabDefaults.ExternalVlan}, host {LabDefaults.HostExternalIP}); no other route\n");
         }
 
         text.Append("\nVXLAN mesh (flannel: permanent ARP + FDB entry + onlink route per peer):\n");

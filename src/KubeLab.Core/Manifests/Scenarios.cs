@@ -9,6 +9,7 @@ public static class Scenarios
         ["test-pod"] = "what `kubectl run test-pod --image=nicolaka/netshoot --command -- sleep infinity` creates",
         ["seed"] = "both, pinned to the seed's nodes and addresses (nginx 10.42.0.8/10.42.1.2/10.42.2.2, test-pod 10.42.1.4, nginx-service 10.43.180.238)",
         ["nodeport"] = "NodePort Service nginx-np-svc on port 30000 in front of the nginx pods",
+        ["metallb-l2"] = "MetalLB v0.14.5 in L2 mode: pool external-pool 10.123.123.64/26, an L2Advertisement, nginx-lbl2 behind LoadBalancer nginx-mlb-l2-service 10.123.123.100 (with `up --vm-ext`)",
     };
 
     public static bool TryGet(string name, out string text)

@@ -15,6 +15,9 @@ public static class SupportedKinds
         ["apps/v1/Deployment"] = typeof(V1Deployment),
         ["apps/v1/ReplicaSet"] = typeof(V1ReplicaSet),
         ["discovery.k8s.io/v1/EndpointSlice"] = typeof(V1EndpointSlice),
+        // MetalLB v0.14.5's CRDs (stored like the built-in kinds; the emulated controller and speakers read them)
+        ["metallb.io/v1beta1/IPAddressPool"] = typeof(MetalLB.V1beta1IPAddressPool),
+        ["metallb.io/v1beta1/L2Advertisement"] = typeof(MetalLB.V1beta1L2Advertisement),
         ["kubeproxy.config.k8s.io/v1alpha1/KubeProxyConfiguration"] = typeof(KubeProxyConfigurationDocument),
     };
 

@@ -20,10 +20,22 @@ public sealed record LabConfig
     /// <summary>The node's own resolv.conf search domain (multipass's), appended to pods' search lists.</summary>
     public string? HostSearchDomain { get; init; } = LabDefaults.HostSearchDomain;
     public DateTimeOffset Created { get; init; }
+    /// <summary>The later cheat sheet's vm-ext on VLAN 100 (`up --vm-ext`): nodes get ens3.100, the host mpqemubr0.100.</summary>
+    public bool ExternalVm { get; init; }
+
+    /// <summary>Nodes with an address on the external VLAN: the cheat sheet's three, then .(10 + index), below the MetalLB pool's .64.</summary>
+    public const int MaxExternalNodes = 54;
 
     public NodeConfig Server => Nodes.First(n => n.Role == NodeRole.Server);
 
     public const int MaxNodes = 200;
+
+    /// <summary>A node's ens3.100 address: vm1–vm3 10.123.123.1–3 as in external-net.sh, vm4 on .13, vm5 .14, ... (at most .63)</summary>
+    public IPAddress ExternalIPOf(NodeConfig node)
+    {
+        var index = Nodes.ToList().FindIndex(n => n.Name == node.Name);
+        return IPMath.Add(LabDefaults.ExternalNetwork.BaseAddress, index < 3 ? index + 1 : 10 + index);
+    }
 
     /// <summary>
     /// The seed's topology: vm1 (server) 10.65.94.238, vm2 .199, vm3 .95, pod CIDRs 10.42.N.0/24 in

@@ -30,6 +30,15 @@ public static class LabDefaults
     /// <summary>Linux's default VXLAN port; flannel leaves Port 0 so the kernel default applies.</summary>
     public const int VxlanPort = 8472;
 
+    /// <summary>
+    /// The later cheat sheet's external network (robric/k8s-svc-and-lb-testing, external-net.sh): VLAN 100 on the
+    /// host bridge, nodes on ens3.100 with 10.123.123.1–3, the host's mpqemubr0.100 10.123.123.254, vm-ext .4.
+    /// </summary>
+    public static readonly IPNetwork ExternalNetwork = IPNetwork.Parse("10.123.123.0/24");
+    public static readonly IPAddress ExternalVmIP = IPAddress.Parse("10.123.123.4");
+    public static readonly IPAddress HostExternalIP = IPAddress.Parse("10.123.123.254");
+    public const int ExternalVlan = 100;
+
     /// <summary>The seed's node addresses, in registration order.</summary>
     public static readonly IReadOnlyList<IPAddress> SeedNodeIPs =
     [

@@ -22,6 +22,8 @@ public sealed record TraceRequest
     /// IP, or a ClusterIP routed to a node); null: the node that owns the destination address.
     /// </summary>
     public string? Via { get; init; }
+    /// <summary>LoadBalancer VIPs announced in layer 2 and the node that answers ARP for each (MetalLB's speakers).</summary>
+    public IReadOnlyDictionary<string, string>? Announcers { get; init; }
     /// <summary>The source's /etc/resolv.conf; null for a pod: the file kubelet writes (ClusterFirst).</summary>
     public string? ResolvConf { get; init; }
     /// <summary>null: from the pod's image (netshoot/alpine/busybox: musl), else glibc.</summary>

@@ -25,7 +25,7 @@ public static class Tracer
             throw KubeLabException.Usage($"--via says where an outside client's packet arrives; {source.Description} sends from its own node (use --from-ip IP)");
         }
 
-        var walk = new Walk(nodes, snapshot, request.Via);
+        var walk = new Walk(nodes, snapshot, request.Via, request.Announcers);
         var notes = new List<string>();
 
         DnsTrace? dnsTrace = null;
@@ -185,7 +185,7 @@ public static class Tracer
     internal sealed record Flow(Packet Packet, ImmutableList<NatRecord> Nats, ImmutableList<string> Assumptions, string? EndpointChain, int NodeHops);
 
     /// <summary>The walk over nodes. Each method appends hops to a path and, where the rules branch, forks it.</summary>
-    private sealed class Walk(IReadOnlyDictionary<string, NodeState> nodes, ClusterSnapshot snapshot, string? via)
+    private sealed class Walk(IReadOnlyDictionary<string, NodeState> nodes, ClusterSnapshot snapshot, string? via, IReadOnlyDictionary<string, string>? announcers)
     {
         public TracePath Start(Source source, IPAddress destination, int port, string protocol, int sourcePort)
         {
@@ -288,6 +288,12 @@ public static class Tracer
             {
                 entry = owner;
                 how = $"{packet.Destination} is {entry.Name}'s address";
+            }
+            else if (announcers?.GetValueOrDefault(packet.Destination.ToString()) is { } announcer && nodes.TryGetValue(announcer, out var announcing))
+            {
+                // MetalLB layer 2: the outside network delivers the VIP to the node whose speaker answers ARP for it
+                entry = announcing;
+                how = $"{packet.Destination} is {ServiceAddress(packet.Destination)}; MetalLB's speaker on {entry.Name} answers ARP for it (layer 2), so the frame goes to {entry.Name}";
             }
             else if (ServiceAddress(packet.Destination) is { } what)
             {

@@ -3,6 +3,7 @@ using KubeLab.Core;
 using KubeLab.Core.Cni;
 using KubeLab.Core.Control;
 using KubeLab.Core.Lab;
+using KubeLab.Core.MetalLB;
 using KubeLab.Core.Model;
 using KubeLab.Realize.Drivers;
 using KubeLab.Realize.Store;
@@ -75,12 +76,22 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
                 RunAll(NetnsPlan.Node(config, node, pods.Any(p => p.NodeName == node.Name)));
                 WriteNodeFiles(config, node);
             }
+
+            if (config.ExternalVm)
+            {
+                RunAll(NetnsPlan.ExternalVm(config));
+            }
         });
         steps.Step($"Creating {pods.Count} pod sandboxes (veth on cni0, eth0, routes, resolv.conf)", () => AddPods(config, pods));
         steps.Step("Loading each node's iptables (kube-proxy, flannel, kubelet, kube-router)", () =>
         {
             ForEachConcurrently(config.Nodes, node => Restore(NetnsNames.Node(lab, node.Name), rules.Full(snapshot, node.Name)));
         });
+        if (config.ExternalVm)
+        {
+            steps.Step("Announcing LoadBalancer VIPs on VLAN 100 (MetalLB's L2 speakers)", () => RunAll(NetnsPlan.Announce(config, [], L2Speakers.Announcements(state))));
+        }
+
         steps.Step("Starting the lab agent (CoreDNS, nginx)", () => agents.Start(store.LabDir(lab), lab, state));
         steps.Step("Checking DNS through kube-dns (10.43.0.10) from a pod", () => Check(snapshot));
     }
@@ -120,18 +131,32 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
         {
             ForEachConcurrently(config.Nodes, node => Restore(NetnsNames.Node(lab, node.Name), rules.Resync(old, now, node.Name)));
         });
+        if (config.ExternalVm)
+        {
+            steps.Step("Announcing LoadBalancer VIPs on VLAN 100 (MetalLB's L2 speakers)", () => RunAll(NetnsPlan.Announce(config, L2Speakers.Announcements(before), L2Speakers.Announcements(after))));
+        }
+
         steps.Step("Updating the lab agent (DNS records, nginx)", () => agents.Update(store.LabDir(lab), lab, after));
     }
 
     public void Down(string lab, IStepReporter steps) => steps.Step($"Removing lab \"{lab}\"'s namespaces, links and processes", () => Teardown(lab));
 
+    /// <summary>The namespace that plays a machine that is not a node: the host (the underlay's) or vm-ext; null otherwise.</summary>
+    public static string? MachineNamespace(LabConfig config, string target) => target switch
+    {
+        NetnsNames.HostMachine => NetnsNames.Underlay(config.Name),
+        NetnsNames.ExternalVmMachine when config.ExternalVm => NetnsNames.ExternalVm(config.Name),
+        _ => null,
+    };
+
     public int Exec(ClusterState state, string target, IReadOnlyList<string> command)
     {
         var lab = state.Config.Name;
         var isNode = state.Config.Nodes.Any(n => n.Name == target);
+        var machine = isNode ? null : MachineNamespace(state.Config, target);
         var netns = isNode
             ? NetnsNames.Node(lab, target)
-            : NetnsNames.Pod(lab, target.Split('/')[0], target.Split('/')[1]);
+            : machine ?? NetnsNames.Pod(lab, target.Split('/')[0], target.Split('/')[1]);
         if (!ExistingNamespaces(lab).Contains(netns))
         {
             throw KubeLabException.NotFound($"{target}: its network namespace {netns} does not exist (no address yet, or the lab is down); `kubelab up --name {lab}` rebuilds the lab");
@@ -147,7 +172,9 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
 
         // `ip netns exec` also bind-mounts /etc/netns/<ns>/resolv.conf and hosts for the command; NetnsExec adds the
         // hostname, the pod's view of namespace ids and the node's /run/flannel.
-        var argv = NetnsExec.Argv(netns, ExecHostname(state, target), !isNode, isNode ? RunFlannelDir(lab, target) : null, command);
+        var argv = machine is not null
+            ? NetnsExec.MachineArgv(netns, target, command)
+            : NetnsExec.Argv(netns, ExecHostname(state, target), !isNode, isNode ? RunFlannelDir(lab, target) : null, command);
         var info = new ProcessStartInfo(argv[0], argv.Skip(1)) { UseShellExecute = false };
         using var process = Process.Start(info) ?? throw KubeLabException.Host("cannot start `ip netns exec`");
         process.WaitForExit();
@@ -177,14 +204,14 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
         var lab = state.Config.Name;
         var netns = state.Config.Nodes.Any(n => n.Name == target)
             ? NetnsNames.Node(lab, target)
-            : NetnsNames.Pod(lab, target.Split('/')[0], target.Split('/')[1]);
+            : MachineNamespace(state.Config, target) ?? NetnsNames.Pod(lab, target.Split('/')[0], target.Split('/')[1]);
         var result = run.Run(HostCommand.InNetns(netns, command[0], [.. command.Skip(1)]), check: false);
         return (result.ExitCode, result.StandardOutput, result.StandardError);
     }
 
     public (string State, IReadOnlyList<string> IPv4) Inspect(ClusterState state, string node)
     {
-        var netns = NetnsNames.Node(state.Config.Name, node);
+        var netns = MachineNamespace(state.Config, node) ?? NetnsNames.Node(state.Config.Name, node);
         var result = run.Run(HostCommand.Ip(netns, "-4", "-o", "addr", "show"), check: false);
         if (result.ExitCode != 0)
         {

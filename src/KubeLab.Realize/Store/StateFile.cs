@@ -36,6 +36,7 @@ internal static class StateFile
                 ["underlay"] = config.Underlay.ToString(),
                 ["gateway"] = config.Gateway.ToString(),
                 ["hostSearchDomain"] = config.HostSearchDomain,
+                ["externalVM"] = config.ExternalVm,
                 ["nodes"] = new JsonArray(config.Nodes.Select(n => (JsonNode)new JsonObject
                 {
                     ["name"] = n.Name,
@@ -92,6 +93,7 @@ internal static class StateFile
                 Underlay = IPNetwork.Parse((string)c["underlay"]!),
                 Gateway = IPAddress.Parse((string)c["gateway"]!),
                 HostSearchDomain = (string?)c["hostSearchDomain"],
+                ExternalVm = (bool?)c["externalVM"] ?? false, // absent in labs made before vm-ext
                 Nodes = c["nodes"]!.AsArray().Select(n => new NodeConfig(
                     (string)n!["name"]!,
                     Enum.Parse<NodeRole>((string)n["role"]!),

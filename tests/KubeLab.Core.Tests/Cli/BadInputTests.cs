@@ -127,7 +127,7 @@ public sealed class BadInputTests : IDisposable
     {
         var (code, _, error) = cli.Run("apply", "-f", "/nonexistent.yaml");
         Assert.Equal(2, code);
-        Assert.Contains("does not exist, and it is not a built-in scenario (nginx-svc, test-pod, seed, nodeport)", error, StringComparison.Ordinal);
+        Assert.Contains("does not exist, and it is not a built-in scenario (nginx-svc, test-pod, seed, nodeport, metallb-l2)", error, StringComparison.Ordinal);
     }
 
     [Fact]

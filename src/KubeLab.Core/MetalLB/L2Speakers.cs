@@ -1,0 +1,109 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using k8s.Models;
+using KubeLab.Core.Control;
+
+namespace KubeLab.Core.MetalLB;
+
+/// <summary>One VIP announced in layer 2: which node's speaker answers ARP for it.</summary>
+public sealed record L2Announcement(string Service, IPAddress VIP, string Node);
+
+/// <summary>
+/// MetalLB v0.14.5's layer-2 speakers (speaker/layer2_controller.go ShouldAnnounce): a Service's address is
+/// announced only when it has a serving endpoint and its pool is advertised by an L2Advertisement; the eligible nodes
+/// are those the advertisements' nodeSelectors select (all nodes when there is none; memberlist-less speakers consider
+/// every node), minus nodes labelled node.kubernetes.io/exclude-from-external-load-balancers, and, with
+/// externalTrafficPolicy Local, only nodes that have a ready endpoint. Every speaker sorts the eligible nodes by
+/// SHA-256 of "node#ip" and the first one announces: deterministic per VIP, no coordination needed.
+/// </summary>
+public static class L2Speakers
+{
+    public const string ExcludeLabel = "node.kubernetes.io/exclude-from-external-load-balancers";
+
+    /// <summary>The announcing node for each LoadBalancer Service with an address from a pool with an L2Advertisement.</summary>
+    public static IReadOnlyList<L2Announcement> Announcements(ClusterState state)
+    {
+        var pools = state.All<V1beta1IPAddressPool>().ToList();
+        var advertisements = state.All<V1beta1L2Advertisement>().ToList();
+        if (pools.Count == 0 || advertisements.Count == 0)
+        {
+            return [];
+        }
+
+        var parsed = pools.Select(p =>
+        {
+            try
+            {
+                return MetalLbPool.Parse(p);
+            }
+            catch (FormatException)
+            {
+                return null;
+            }
+        }).OfType<MetalLbPool>().ToList();
+        var nodes = NodeObjects.For(state);
+        var slices = state.All<V1EndpointSlice>().ToLookup(s => (s.Metadata.NamespaceProperty, s.Metadata.Labels.Get(ControlPlane.EndpointSliceServiceLabel)));
+        var result = new List<L2Announcement>();
+        foreach (var service in state.All<V1Service>())
+        {
+            if (service.Spec?.Type != "LoadBalancer" || service.Status?.LoadBalancer?.Ingress is not [{ Ip: { } text }]
+                || !IPAddress.TryParse(text, out var vip) || MetalLbPool.PoolFor(parsed, vip) is not { } pool)
+            {
+                continue;
+            }
+
+            var endpoints = slices[(service.Metadata.NamespaceProperty, service.Metadata.Name)].SelectMany(s => s.Endpoints ?? []).Where(e => e.Conditions?.Ready != false).ToList();
+            if (endpoints.Count == 0)
+            {
+                continue; // "failed no active endpoints"
+            }
+
+            var poolObject = pools.First(p => p.Metadata.Name == pool.Name);
+            var eligible = nodes.Where(n => !(n.Metadata.Labels?.ContainsKey(ExcludeLabel) ?? false))
+                .Where(n => advertisements.Any(a => Advertises(a, poolObject) && SelectsNode(a, n)))
+                .Select(n => n.Metadata.Name)
+                .ToList();
+            if (service.Spec.ExternalTrafficPolicy == "Local")
+            {
+                var withEndpoints = endpoints.Select(e => e.NodeName).OfType<string>().ToHashSet(StringComparer.Ordinal);
+                eligible = eligible.Where(withEndpoints.Contains).ToList();
+            }
+
+            if (Elect(vip, eligible) is { } winner)
+            {
+                result.Add(new L2Announcement($"{service.Metadata.NamespaceProperty}/{service.Metadata.Name}", vip, winner));
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The node whose SHA-256("node#ip") sorts first, bytewise; null when no node is eligible.</summary>
+    public static string? Elect(IPAddress vip, IEnumerable<string> eligible) =>
+        eligible.Select(n => (Node: n, Hash: SHA256.HashData(Encoding.UTF8.GetBytes($"{n}#{vip}"))))
+            .OrderBy(x => x.Hash, ByteOrder.Instance)
+            .Select(x => x.Node)
+            .FirstOrDefault();
+
+    /// <summary>setL2AdvertisementsToPools: named pools, pools matching a selector, or every pool when neither is given.</summary>
+    private static bool Advertises(V1beta1L2Advertisement advertisement, V1beta1IPAddressPool pool)
+    {
+        var names = advertisement.Spec.IpAddressPools ?? [];
+        var selectors = advertisement.Spec.IpAddressPoolSelectors ?? [];
+        return (names.Count == 0 && selectors.Count == 0)
+            || names.Contains(pool.Metadata.Name)
+            || selectors.Any(s => Selectors.Matches(s, pool.Metadata.Labels));
+    }
+
+    /// <summary>selectedNodes: no nodeSelectors selects every node.</summary>
+    private static bool SelectsNode(V1beta1L2Advertisement advertisement, V1Node node) =>
+        advertisement.Spec.NodeSelectors is not { Count: > 0 } selectors || selectors.Any(s => Selectors.Matches(s, node.Metadata.Labels));
+
+    private sealed class ByteOrder : IComparer<byte[]>
+    {
+        public static readonly ByteOrder Instance = new();
+
+        public int Compare(byte[]? x, byte[]? y) => x.AsSpan().SequenceCompareTo(y);
+    }
+}
