@@ -4,8 +4,8 @@ using k8s;
 using k8s.Models;
 using KubeLab.Cli.Rendering;
 using KubeLab.Core;
-using JsonPathTemplate = KubeLab.Core.Api.JsonPathTemplate;
 using KubeLab.Core.Control;
+using JsonPathTemplate = KubeLab.Core.Api.JsonPathTemplate;
 
 namespace KubeLab.Cli.Commands;
 
