@@ -42,7 +42,7 @@ public sealed class TourTests : TestLab
         Assert.True(code == 0, error + output);
         Assert.NotEqual("KUBE-SEP-LNMZPQ2U2A5TEEGP", sep); // the seed's first endpoint (10.42.0.8) is not this lab's
         Assert.Contains($"$ kubelab exec vm1 --name {Name} -- iptables -t nat -S {sep}\n-N {sep}\n", output, StringComparison.Ordinal);
-        Assert.Contains($"-A {svc} -m comment", output, StringComparison.Ordinal);
+        Assert.Contains($"Chain {svc} (", output, StringComparison.Ordinal);
         Assert.DoesNotContain("(exit code", output, StringComparison.Ordinal);
         Assert.DoesNotContain("10.43.180.238", output, StringComparison.Ordinal);
         Assert.Contains("200 from node port 30000 on vm1", output, StringComparison.Ordinal);
