@@ -321,6 +321,8 @@ public static class Program
             line.Split(' ').FirstOrDefault(w => w.StartsWith(key + "=", StringComparison.Ordinal))?[(key.Length + 1)..];
         var version = Variable("INSTALL_K3S_VERSION") ?? "stable";
         var url = Variable("K3S_URL");
+        // k3s registers the node under K3S_NODE_NAME (--node-name) when set, else the hostname (multipass: the instance name).
+        var nodeName = Variable("K3S_NODE_NAME") ?? name;
         var error = WithState(() =>
         {
             var vm = Load(name)!;
@@ -333,7 +335,7 @@ public static class Program
             var index = All().Count(v => v["k3s"] is not null);
             if (url is null)
             {
-                vm["k3s"] = new JsonObject { ["role"] = "server", ["version"] = version, ["installedAt"] = Now(), ["index"] = index };
+                vm["k3s"] = new JsonObject { ["role"] = "server", ["version"] = version, ["installedAt"] = Now(), ["index"] = index, ["node"] = nodeName };
             }
             else
             {
@@ -349,7 +351,7 @@ public static class Program
                     return "[ERROR]  the agent's token does not match the server's";
                 }
 
-                vm["k3s"] = new JsonObject { ["role"] = "agent", ["version"] = version, ["installedAt"] = Now(), ["index"] = index, ["server"] = (string)server["name"]! };
+                vm["k3s"] = new JsonObject { ["role"] = "agent", ["version"] = version, ["installedAt"] = Now(), ["index"] = index, ["server"] = (string)server["name"]!, ["node"] = nodeName };
             }
 
             Save(vm);
@@ -376,7 +378,7 @@ public static class Program
         var items = new JsonArray();
         foreach (var vm in All().Where(v => v["k3s"] is not null && ((string?)v["k3s"]!["role"] == "server" ? v["name"]!.ToString() == server["name"]!.ToString() : (string?)v["k3s"]!["server"] == server["name"]!.ToString())))
         {
-            var name = (string)vm["name"]!;
+            var name = (string?)vm["k3s"]!["node"] ?? (string)vm["name"]!;
             var ready = !never.Contains(name) && Now() >= (long)vm["k3s"]!["installedAt"]! + readyMs;
             var index = (int)vm["k3s"]!["index"]!;
             items.Add(new JsonObject

@@ -2,6 +2,7 @@ using System.CommandLine;
 using KubeLab.Cli.Rendering;
 using KubeLab.Core.Control;
 using KubeLab.Core.Manifests;
+using KubeLab.Core.Model;
 using KubeLab.Realize.Drivers;
 
 namespace KubeLab.Cli.Commands;
@@ -54,8 +55,22 @@ internal static class ApplyCommand
     internal static IReadOnlyList<string> Apply(CliContext context, string lab, IReadOnlyList<ManifestDocument> documents, IStepReporter steps) =>
         Change(context, lab, steps, state => ControlPlane.Apply(state, documents, context.Now()));
 
-    internal static IReadOnlyList<string> Change(CliContext context, string lab, IStepReporter steps, Func<ClusterState, ApplyResult> change) =>
-        Commit(context, lab, steps, change).Messages;
+    internal static IReadOnlyList<string> Change(CliContext context, string lab, IStepReporter steps, Func<ClusterState, ApplyResult> change)
+    {
+        IReadOnlySet<string> before = new HashSet<string>();
+        var result = Commit(context, lab, steps, state =>
+        {
+            before = SnapshotBuilder.FromState(state).Pods.Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
+            return change(state);
+        });
+        // No container runtime: a new pod whose image is not emulated is Running and serves nothing; say so.
+        foreach (var warning in ImageEmulation.Warnings(SnapshotBuilder.FromState(result.State).Pods.Where(p => !before.Contains(p.Key))))
+        {
+            context.Err.WriteLine(warning);
+        }
+
+        return result.Messages;
+    }
 
     /// <summary>
     /// A change under the lab's lock: the data plane is synced before the new state is written, and brought back if

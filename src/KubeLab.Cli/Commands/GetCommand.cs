@@ -1,9 +1,11 @@
 using System.CommandLine;
+using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using KubeLab.Cli.Rendering;
 using KubeLab.Core;
 using KubeLab.Core.Control;
+using JsonPathTemplate = KubeLab.Core.Api.JsonPathTemplate;
 
 namespace KubeLab.Cli.Commands;
 
@@ -14,8 +16,16 @@ internal static class GetCommand
         var lab = CommonOptions.Lab();
         var ns = CommonOptions.Namespace();
         var all = new Option<bool>("--all-namespaces", "-A") { Description = "list across all namespaces" };
-        var output = new Option<string?>("--output", "-o") { Description = "wide, yaml, json or name", HelpName = "FORMAT" };
-        output.AcceptOnlyFromAmong("wide", "yaml", "json", "name");
+        var output = new Option<string?>("--output", "-o") { Description = "wide, yaml, json, name, jsonpath=TEMPLATE or custom-columns=NAME:PATH,…", HelpName = "FORMAT" };
+        output.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<string?>();
+            if (value is not null and not ("wide" or "yaml" or "json" or "name") && !value.StartsWith("jsonpath=", StringComparison.Ordinal) && !value.StartsWith("custom-columns=", StringComparison.Ordinal))
+            {
+                // kubectl's wording, with the formats KubeLab has
+                result.AddError($"error: unable to match a printer suitable for the output format \"{value}\", allowed formats are: custom-columns,json,jsonpath,name,wide,yaml");
+            }
+        });
         var types = new Argument<string>("TYPE") { HelpName = "TYPE", Description = "nodes, pods, svc, endpointslices, deployments, replicasets, configmaps, namespaces (comma-separated for several)" };
         types.CompletionSources.Add(_ => ResourceTypes.Names.Where(n => !n.Contains('.', StringComparison.Ordinal)).Order().Select(n => new System.CommandLine.Completions.CompletionItem(n)));
         var names = new Argument<string[]>("NAME") { Arity = ArgumentArity.ZeroOrMore };
@@ -75,7 +85,9 @@ internal static class GetCommand
                 && (labelSelector is null || labelSelector.Matches(LabelsOf(kind).GetValueOrDefault($"{(ControlPlane.IsNamespaced(kind) ? objectNamespace : "")}/{name}") is { } labels ? labels.AsReadOnly() : null))
                 && (fields ?? [("metadata.name", name), ("metadata.namespace", objectNamespace)]).All(f => fieldMatches(f.Field, f.Value));
 
-            if (format is "yaml" or "json" or "name")
+            var jsonPath = format?.StartsWith("jsonpath=", StringComparison.Ordinal) == true ? JsonPathTemplate.Parse(Unquote(format["jsonpath=".Length..])) : null;
+            var columns = format?.StartsWith("custom-columns=", StringComparison.Ordinal) == true ? CustomColumns(format["custom-columns=".Length..]) : null;
+            if (format is "yaml" or "json" or "name" || jsonPath is not null || columns is not null)
             {
                 var items = new List<object>();
                 foreach (var kind in kinds)
@@ -85,12 +97,46 @@ internal static class GetCommand
                         : kind == "Namespace"
                             ? NamespaceObjects(state)
                             : state.Objects.Where(o => o.Kind == kind).Select(o => o.Object);
-                    items.AddRange(objects.Where(o => Selected(o.Metadata.NamespaceProperty ?? "", o.Metadata.Name, kind, o is V1Pod pod
+                    // as the API server lists them: by namespace, then name (its storage keys' order)
+                    items.AddRange(objects.OrderBy(o => o.Metadata.NamespaceProperty ?? "", StringComparer.Ordinal).ThenBy(o => o.Metadata.Name, StringComparer.Ordinal).Where(o => Selected(o.Metadata.NamespaceProperty ?? "", o.Metadata.Name, kind, o is V1Pod pod
                         ? [("metadata.name", pod.Metadata.Name), ("metadata.namespace", pod.Metadata.NamespaceProperty ?? ""), ("spec.nodeName", pod.Spec?.NodeName ?? ""), ("status.phase", pod.Status?.Phase ?? "")]
                         : null)));
                 }
 
                 MissingNames(wanted, items.Cast<IKubernetesObject<V1ObjectMeta>>().Select(o => o.Metadata.Name), kinds);
+                var single = wanted.Length == 1 && kinds.Count == 1 && items.Count == 1;
+                if (jsonPath is not null)
+                {
+                    // kubectl applies the template to the object, or to the List of them.
+                    context.Out.Write(jsonPath.Execute(JsonNode.Parse(ObjectPrinter.Json(items, single))));
+                    return 0;
+                }
+
+                if (columns is not null)
+                {
+                    if (items.Count == 0)
+                    {
+                        context.Err.WriteLine(kinds.All(k => !ControlPlane.IsNamespaced(k)) || allNamespaces ? "No resources found" : $"No resources found in {namespaceName} namespace.");
+                        return 0;
+                    }
+
+                    var rows = new List<IReadOnlyList<string>>();
+                    if (!parse.GetValue(noHeaders))
+                    {
+                        rows.Add([.. columns.Select(c => c.Header)]);
+                    }
+
+                    foreach (var item in items)
+                    {
+                        var node = JsonNode.Parse(KubeObjects.ToJson(item));
+                        // several values of one column are joined by ","; none is "<none>" (kubectl's custom-columns printer)
+                        rows.Add([.. columns.Select(c => c.Path.Values(node) is { Count: > 0 } v ? string.Join(',', v) : "<none>")]);
+                    }
+
+                    context.Out.Write(TabWriter.Format(rows));
+                    return 0;
+                }
+
                 context.Out.Write(format switch
                 {
                     "name" => string.Concat(items.Cast<IKubernetesObject<V1ObjectMeta>>().Select(o => KubeObjects.ResourceName(o.Kind, o.Metadata.Name) + "\n")),
@@ -209,6 +255,30 @@ internal static class GetCommand
 
         return (kinds, wanted);
     }
+
+    /// <summary>kubectl's custom-columns spec: HEADER:PATH pairs, each path relaxed to a template ("{.spec.nodeName}"); several values joined by ",".</summary>
+    private static List<(string Header, JsonPathTemplate Path)> CustomColumns(string spec)
+    {
+        var columns = new List<(string, JsonPathTemplate)>();
+        foreach (var column in spec.Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var colon = column.IndexOf(':', StringComparison.Ordinal);
+            if (colon <= 0)
+            {
+                throw KubeLabException.Usage($"error: unexpected custom-columns spec: {column}, expected <header>:<json-path-expr>");
+            }
+
+            var path = column[(colon + 1)..].Trim();
+            path = path.StartsWith('{') ? path[1..^1] : path;
+            path = path.StartsWith('.') || path.StartsWith('[') ? path : "." + path;
+            columns.Add((column[..colon], JsonPathTemplate.Parse("{" + path + "}")));
+        }
+
+        return columns;
+    }
+
+    private static string Unquote(string template) =>
+        template.Length >= 2 && template[0] is '\'' or '"' && template[^1] == template[0] ? template[1..^1] : template;
 
     private static string? Table<T>(IReadOnlyList<T> items, Func<IReadOnlyList<T>, string> render) => items.Count == 0 ? null : render(items);
 

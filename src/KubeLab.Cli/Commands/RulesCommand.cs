@@ -86,7 +86,7 @@ internal static class RulesCommand
                 if (parse.GetValue(live) && context.DriverOf(state) is Realize.Multipass.MultipassDriver multipass)
                 {
                     SnapshotBuilder.FromState(state).GetNode(nodeName);
-                    context.Out.Write(multipass.NodeState(nodeName, "iptables-save"));
+                    context.Out.Write(multipass.NodeState(state.Config.Name, nodeName, "iptables-save"));
                     return 0;
                 }
 
@@ -98,7 +98,7 @@ internal static class RulesCommand
                     var real = NodeRulesSource.ConfigFor(snapshot, nodeName) with { RandomFully = !parse.GetValue(noRandomFully) };
                     var generated = NodeRuleset.Generate(snapshot, nodeName, real, selected);
                     context.Out.Write(compare && context.DriverOf(state) is Realize.Multipass.MultipassDriver vm
-                        ? RulesetDiff.Compare(generated, vm.NodeState(nodeName, "iptables-save"), $"node {nodeName}").Text
+                        ? RulesetDiff.Compare(generated, vm.NodeState(state.Config.Name, nodeName, "iptables-save"), $"node {nodeName}").Text
                         : generated);
                     return 0;
                 }

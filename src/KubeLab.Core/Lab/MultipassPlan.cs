@@ -91,6 +91,18 @@ public static class MultipassPlan
     public const string KubeconfigPath = "/etc/rancher/k3s/k3s.yaml";
     public const string InstallScriptUrl = "https://get.k3s.io";
 
+    /// <summary>The lab whose VMs keep the cheat sheet's names (the default lab: `kubelab up` without `--name`).</summary>
+    public const string CheatSheetLab = "kubelab";
+
+    /// <summary>
+    /// The multipass instance that carries <paramref name="node"/> of <paramref name="lab"/>. Instance names are
+    /// machine-wide, so two labs cannot both have a "vm1": the default lab keeps the cheat sheet's vm1–vm3 (so
+    /// `multipass shell vm1` and `multipass list` read as in the cheat sheet); every other lab's VMs are
+    /// "&lt;lab&gt;-&lt;node&gt;". The Kubernetes node name stays the node's own in every lab (K3S_NODE_NAME), so chain
+    /// names, `rules --node vm1` and `trace` read the same whatever the lab is called.
+    /// </summary>
+    public static string VmName(string lab, string node) => lab == CheatSheetLab ? node : $"{lab}-{node}";
+
     /// <summary>cloud-init user data: the user's key for `ubuntu`, kubectl completion and `k`, and the lab's marker.</summary>
     public static string CloudInit(string lab, string publicKey)
     {
@@ -131,19 +143,20 @@ public static class MultipassPlan
         new(Multipass, ["exec", node, "--", "sudo", "sh", "-c", $"umask 077 && mkdir -p /etc/rancher/k3s && cat > {TokenPath}"],
             Stdin: $"<the token in {tokenFile}>", Comment: $"the join token, on standard input, to {node}:{TokenPath} (0600)");
 
-    public static HostCommand InstallServer(MultipassOptions options, string node) =>
+    /// <summary>k3s's server on <paramref name="vm"/>, registered as node <paramref name="node"/> (k3s reads K3S_NODE_NAME as --node-name).</summary>
+    public static HostCommand InstallServer(MultipassOptions options, string vm, string node) =>
         new(Multipass,
         [
-            "exec", node, "--", "sh", "-c",
-            $"curl -sfL {InstallScriptUrl} | sudo INSTALL_K3S_VERSION={options.K3sVersion} K3S_TOKEN_FILE={TokenPath} INSTALL_K3S_EXEC='server --disable servicelb' sh -",
-        ], Comment: $"k3s {options.K3sVersion} server on {node}");
+            "exec", vm, "--", "sh", "-c",
+            $"curl -sfL {InstallScriptUrl} | sudo INSTALL_K3S_VERSION={options.K3sVersion} K3S_NODE_NAME={node} K3S_TOKEN_FILE={TokenPath} INSTALL_K3S_EXEC='server --disable servicelb' sh -",
+        ], Comment: $"k3s {options.K3sVersion} server on {vm} (node {node})");
 
-    public static HostCommand InstallAgent(MultipassOptions options, string node, string serverIP) =>
+    public static HostCommand InstallAgent(MultipassOptions options, string vm, string node, string serverIP) =>
         new(Multipass,
         [
-            "exec", node, "--", "sh", "-c",
-            $"curl -sfL {InstallScriptUrl} | sudo INSTALL_K3S_VERSION={options.K3sVersion} K3S_URL=https://{serverIP}:{LabDefaults.ApiServerPort} K3S_TOKEN_FILE={TokenPath} sh -",
-        ], Comment: $"k3s agent on {node}, joining the server (agents in parallel)");
+            "exec", vm, "--", "sh", "-c",
+            $"curl -sfL {InstallScriptUrl} | sudo INSTALL_K3S_VERSION={options.K3sVersion} K3S_NODE_NAME={node} K3S_URL=https://{serverIP}:{LabDefaults.ApiServerPort} K3S_TOKEN_FILE={TokenPath} sh -",
+        ], Comment: $"k3s agent on {vm} (node {node}), joining the server (agents in parallel)");
 
     public static HostCommand GetNodes(string server) =>
         new(Multipass, ["exec", server, "--", "sudo", "k3s", "kubectl", "get", "nodes", "-o", "json"], Comment: "poll until every node is Ready");
@@ -166,13 +179,24 @@ public static class MultipassPlan
         ("bridge fdb", new(Multipass, ["exec", node, "--", "bridge", "fdb", "show"])),
     ];
 
-    /// <summary>The whole plan as `up --dry-run` prints it: cloud-init, then each command.</summary>
-    public static string DryRun(LabConfig config, MultipassOptions options, string cloudInit, string cloudInitPath, string tokenFile, string kubeconfigPath)
+    /// <summary>
+    /// The whole plan as `up --dry-run` prints it: cloud-init, then each command. <paramref name="missingKey"/> says why
+    /// there is no public key yet; the plan is shown anyway, with a placeholder in cloud-init.
+    /// </summary>
+    public static string DryRun(LabConfig config, MultipassOptions options, string cloudInit, string cloudInitPath, string tokenFile, string kubeconfigPath, string? missingKey = null)
     {
         var text = new StringBuilder();
+        var lab = config.Name;
         var server = config.Server.Name;
+        var serverVm = VmName(lab, server);
         var agents = config.Nodes.Where(n => n.Name != server).Select(n => n.Name).ToList();
-        text.Append(CultureInfo.InvariantCulture, $"# kubelab up --driver multipass --name {config.Name}: {config.Nodes.Count} VMs, k3s {options.K3sVersion} (dry run: nothing is run)\n");
+        text.Append(CultureInfo.InvariantCulture, $"# kubelab up --driver multipass --name {lab}: {config.Nodes.Count} VMs, k3s {options.K3sVersion} (dry run: nothing is run)\n");
+        text.Append(CultureInfo.InvariantCulture, $"# VMs: {string.Join(", ", config.Nodes.Select(n => VmName(lab, n.Name) == n.Name ? n.Name : $"{VmName(lab, n.Name)} (node {n.Name})"))}\n");
+        if (missingKey is not null)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"# missing: {missingKey}\n");
+        }
+
         text.Append(CultureInfo.InvariantCulture, $"# cloud-init, written to {cloudInitPath}:\n");
         text.Append(cloudInit);
         text.Append('\n');
@@ -189,21 +213,21 @@ public static class MultipassPlan
         text.Append(CultureInfo.InvariantCulture, $"# a random 256-bit join token is written to {tokenFile} (0600); it is never printed\n");
         foreach (var node in config.Nodes)
         {
-            Add(Launch(options, node.Name, cloudInitPath));
+            Add(Launch(options, VmName(lab, node.Name), cloudInitPath));
         }
 
-        Add(Info(config.Nodes.Select(n => n.Name)));
-        Add(WriteToken(server, tokenFile));
-        Add(InstallServer(options, server));
+        Add(Info(config.Nodes.Select(n => VmName(lab, n.Name))));
+        Add(WriteToken(serverVm, tokenFile));
+        Add(InstallServer(options, serverVm, server));
         foreach (var agent in agents)
         {
-            Add(WriteToken(agent, tokenFile));
-            Add(InstallAgent(options, agent, $"<{server}-ip>"));
+            Add(WriteToken(VmName(lab, agent), tokenFile));
+            Add(InstallAgent(options, VmName(lab, agent), agent, $"<{serverVm}-ip>"));
         }
 
-        Add(GetNodes(server));
-        Add(ReadKubeconfig(server));
-        text.Append(CultureInfo.InvariantCulture, $"# the kubeconfig, its server rewritten to https://<{server}-ip>:{LabDefaults.ApiServerPort}, is written to {kubeconfigPath} (0600)\n");
+        Add(GetNodes(serverVm));
+        Add(ReadKubeconfig(serverVm));
+        text.Append(CultureInfo.InvariantCulture, $"# the kubeconfig, its server rewritten to https://<{serverVm}-ip>:{LabDefaults.ApiServerPort}, is written to {kubeconfigPath} (0600)\n");
         return text.ToString();
     }
 }

@@ -52,7 +52,7 @@ public sealed class MultipassDriver(LabStore store, IMultipass multipass, Multip
         }
 
         ReadPublicKey();
-        var names = config.Nodes.Select(n => n.Name).ToList();
+        var names = config.Nodes.Select(n => MultipassPlan.VmName(config.Name, n.Name)).ToList();
         var existing = multipass.Info(names);
         var recorded = Recorded(config.Name);
         foreach (var (name, _) in existing.OrderBy(e => e.Key, StringComparer.Ordinal))
@@ -84,9 +84,23 @@ public sealed class MultipassDriver(LabStore store, IMultipass multipass, Multip
         return key;
     }
 
-    /// <summary>`up --dry-run`: the cloud-init and every command, nothing run.</summary>
-    public string Plan(LabConfig config) =>
-        MultipassPlan.DryRun(config, Options, MultipassPlan.CloudInit(config.Name, ReadPublicKey()), CloudInitFile(store, config.Name), TokenFile(store, config.Name), KubeconfigFile(store, config.Name));
+    /// <summary>`up --dry-run`: the cloud-init and every command, nothing run; without an SSH key the plan says so and shows a placeholder.</summary>
+    public string Plan(LabConfig config)
+    {
+        string key;
+        string? missing = null;
+        try
+        {
+            key = ReadPublicKey();
+        }
+        catch (KubeLabException e) when (e.ExitCode == 2)
+        {
+            missing = e.Message;
+            key = "<your SSH public key: none found, `up` will stop here>";
+        }
+
+        return MultipassPlan.DryRun(config, Options, MultipassPlan.CloudInit(config.Name, key), CloudInitFile(store, config.Name), TokenFile(store, config.Name), KubeconfigFile(store, config.Name), missing);
+    }
 
     public void Up(ClusterState state, IStepReporter steps)
     {
@@ -94,26 +108,29 @@ public sealed class MultipassDriver(LabStore store, IMultipass multipass, Multip
         var lab = config.Name;
         currentLab = lab;
         var names = config.Nodes.Select(n => n.Name).ToList();
+        var vms = names.Select(n => MultipassPlan.VmName(lab, n)).ToList();
         var server = config.Server.Name;
+        var serverVm = MultipassPlan.VmName(lab, server);
         var agents = names.Where(n => n != server).ToList();
         Directory.CreateDirectory(store.LabDir(lab));
         File.WriteAllText(CloudInitFile(store, lab), MultipassPlan.CloudInit(lab, ReadPublicKey()));
-        Record(lab, names); // before launching: a crash half-way still leaves `down` knowing what was asked for
+        Record(lab, vms); // before launching: a crash half-way still leaves `down` knowing what was asked for
         var token = Token(lab);
 
-        steps.Step($"Launching {names.Count} VMs in parallel ({string.Join(", ", names)}: {Options.Cpus} CPUs, {Options.Memory} memory, {Options.Disk} disk, {Options.Image})", () => LaunchAll(names, steps));
-        var addresses = steps.Step($"Waiting until every VM is Running with an IPv4 (up to {Seconds(times.Boot)})", () => WaitForAddresses(names));
-        steps.Info($"   {string.Join(", ", names.Select(n => $"{n} {addresses[n]}"))}");
-        var serverIP = addresses[server].ToString();
-        steps.Step($"Installing k3s {Options.K3sVersion} server on {server} (--disable servicelb)", () => Install(server, token, MultipassPlan.InstallServer(Options, server)));
+        steps.Step($"Launching {vms.Count} VMs in parallel ({string.Join(", ", vms)}: {Options.Cpus} CPUs, {Options.Memory} memory, {Options.Disk} disk, {Options.Image})", () => LaunchAll(vms, steps));
+        var addresses = steps.Step($"Waiting until every VM is Running with an IPv4 (up to {Seconds(times.Boot)})", () => WaitForAddresses(vms));
+        steps.Info($"   {string.Join(", ", vms.Select(n => $"{n} {addresses[n]}"))}");
+        var serverIP = addresses[serverVm].ToString();
+        steps.Step($"Installing k3s {Options.K3sVersion} server on {serverVm} (--disable servicelb)", () => Install(serverVm, token, MultipassPlan.InstallServer(Options, serverVm, server)));
         if (agents.Count > 0)
         {
-            steps.Step($"Joining {agents.Count} agents in parallel ({string.Join(", ", agents)}) to https://{serverIP}:{LabDefaults.ApiServerPort}", () =>
-                Parallel(agents, agent => Install(agent, token, MultipassPlan.InstallAgent(Options, agent, serverIP))));
+            var agentVms = agents.Select(a => MultipassPlan.VmName(lab, a)).ToList();
+            steps.Step($"Joining {agents.Count} agents in parallel ({string.Join(", ", agentVms)}) to https://{serverIP}:{LabDefaults.ApiServerPort}", () =>
+                Parallel(agents, agent => Install(MultipassPlan.VmName(lab, agent), token, MultipassPlan.InstallAgent(Options, MultipassPlan.VmName(lab, agent), agent, serverIP))));
         }
 
-        steps.Step($"Waiting until {names.Count} nodes are Ready (up to {Seconds(times.Ready)})", () => WaitForReady(server, names));
-        steps.Step("Writing the kubeconfig", () => WriteKubeconfig(lab, server, serverIP));
+        steps.Step($"Waiting until {names.Count} nodes are Ready (up to {Seconds(times.Ready)})", () => WaitForReady(serverVm, names));
+        steps.Step("Writing the kubeconfig", () => WriteKubeconfig(lab, serverVm, serverIP));
         steps.Info($"   kubeconfig: {KubeconfigFile(store, lab)} (export KUBECONFIG={KubeconfigFile(store, lab)}){(MergeKubeconfigInto is null ? "" : $"; context kubelab-{lab} in {MergeKubeconfigInto}")}");
     }
 
@@ -127,7 +144,7 @@ public sealed class MultipassDriver(LabStore store, IMultipass multipass, Multip
         var recorded = Recorded(lab);
         if (recorded.Count == 0 && store.Exists(lab))
         {
-            recorded = store.Load(lab).Config.Nodes.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+            recorded = store.Load(lab).Config.Nodes.Select(n => MultipassPlan.VmName(lab, n.Name)).ToHashSet(StringComparer.Ordinal);
         }
 
         if (recorded.Count == 0)
@@ -165,10 +182,10 @@ public sealed class MultipassDriver(LabStore store, IMultipass multipass, Multip
 
     public int Exec(ClusterState state, string target, IReadOnlyList<string> command)
     {
-        var server = state.Config.Server.Name;
+        var server = MultipassPlan.VmName(state.Config.Name, state.Config.Server.Name);
         var isNode = state.Config.Nodes.Any(n => n.Name == target);
         IReadOnlyList<string> args = isNode
-            ? ["exec", target, "--", .. command]
+            ? ["exec", MultipassPlan.VmName(state.Config.Name, target), "--", .. command]
             // Pod exec through kubectl inside the server VM (the API's exec websocket is not wired yet).
             : ["exec", server, "--", "sudo", "k3s", "kubectl", "exec", "-n", target.Split('/')[0], target.Split('/')[1], "--", .. command];
         var info = new ProcessStartInfo(multipass.Executable, args) { UseShellExecute = false };
@@ -178,10 +195,13 @@ public sealed class MultipassDriver(LabStore store, IMultipass multipass, Multip
     }
 
     public (string State, IReadOnlyList<string> IPv4) Inspect(ClusterState state, string node) =>
-        multipass.Info([node]).TryGetValue(node, out var vm) ? (vm.State, vm.IPv4) : ("Deleted", []);
+        multipass.Info([MultipassPlan.VmName(state.Config.Name, node)]).TryGetValue(MultipassPlan.VmName(state.Config.Name, node), out var vm) ? (vm.State, vm.IPv4) : ("Deleted", []);
 
-    public NodeTexts ReadNode(ClusterState state, string node) =>
-        new(NodeState(node, "iptables-save"), NodeState(node, "ip route"), NodeState(node, "ip neigh"), NodeState(node, "bridge fdb"), null);
+    public NodeTexts ReadNode(ClusterState state, string node)
+    {
+        var lab = state.Config.Name;
+        return new(NodeState(lab, node, "iptables-save"), NodeState(lab, node, "ip route"), NodeState(lab, node, "ip neigh"), NodeState(lab, node, "bridge fdb"), null);
+    }
 
     /// <summary>Runs a command on a node (VM) through `multipass exec`; pods are reached through the API server instead.</summary>
     public (int ExitCode, string Output, string Error) Capture(ClusterState state, string target, IReadOnlyList<string> command)
@@ -191,19 +211,20 @@ public sealed class MultipassDriver(LabStore store, IMultipass multipass, Multip
             throw KubeLabException.Usage($"{target}: on a multipass lab only nodes are reached through multipass; pods through `kubelab exec` (the API server)");
         }
 
-        var result = multipass.Exec(target, ["sudo", .. command]);
+        var result = multipass.Exec(MultipassPlan.VmName(state.Config.Name, target), ["sudo", .. command]);
         return (result.ExitCode, result.StandardOutput, result.StandardError);
     }
 
     /// <summary>The node's iptables-save, ip route, ip neigh and bridge fdb, read with sudo inside the VM.</summary>
-    public IReadOnlyDictionary<string, string> NodeState(string node) =>
-        MultipassPlan.NodeState(node).ToDictionary(s => s.What, s => NodeState(node, s.What), StringComparer.Ordinal);
+    public IReadOnlyDictionary<string, string> NodeState(string lab, string node) =>
+        MultipassPlan.NodeState(MultipassPlan.VmName(lab, node)).ToDictionary(s => s.What, s => NodeState(lab, node, s.What), StringComparer.Ordinal);
 
-    /// <summary>One of <see cref="MultipassPlan.NodeState"/>'s dumps ("iptables-save", "ip route", "ip neigh", "bridge fdb").</summary>
-    public string NodeState(string node, string what)
+    /// <summary>One of <see cref="MultipassPlan.NodeState"/>'s dumps ("iptables-save", "ip route", "ip neigh", "bridge fdb") of node <paramref name="node"/> of <paramref name="lab"/>.</summary>
+    public string NodeState(string lab, string node, string what)
     {
-        var command = MultipassPlan.NodeState(node).Single(s => s.What == what).Command;
-        var output = multipass.Exec(node, command.Args.Skip(3).ToList());
+        var vm = MultipassPlan.VmName(lab, node);
+        var command = MultipassPlan.NodeState(vm).Single(s => s.What == what).Command;
+        var output = multipass.Exec(vm, command.Args.Skip(3).ToList());
         return output.Ok ? output.StandardOutput : throw Failed(command, output);
     }
 

@@ -6,37 +6,56 @@ using KubeLab.Realize.Netns;
 
 namespace KubeLab.Realize.Workloads;
 
+/// <summary>A request as the emulated server reads it: the request line, the headers in order, the peer and the body (up to 64 KiB).</summary>
+public sealed record HttpRequestHead(string Method, string Target, string Version, IReadOnlyList<KeyValuePair<string, string>> Headers, EndPoint? Remote, byte[] Body);
+
+/// <summary>An answer: the status line's code and reason, headers in the order they are sent (Content-Length and Connection are added), the body.</summary>
+public sealed record HttpReply(string Status, IReadOnlyList<KeyValuePair<string, string>> Headers, byte[] Body);
+
+/// <summary>What an emulated image answers.</summary>
+public delegate HttpReply HttpResponder(HttpRequestHead request);
+
 /// <summary>
-/// A small HTTP/1.1 server for an nginx pod where the nginx binary is not installed: port 80 inside the pod's
-/// namespace, a page naming the pod and its IP, keep-alive, GET and HEAD. The listening socket is made inside the
-/// namespace; accepting and serving run on the root namespace's thread pool.
+/// A small HTTP/1.1 server inside a pod's namespace: for an nginx pod where the nginx binary is not installed (port 80,
+/// a page naming the pod and its IP, GET and HEAD), and for the emulated echo servers (<see cref="EchoResponders"/>).
+/// Keep-alive; the listening socket is made inside the namespace; accepting and serving run on the root namespace's
+/// thread pool.
 /// </summary>
 public sealed class HttpWorkload : IAsyncDisposable
 {
     private const int MaxHeaderBytes = 16 * 1024;
+    private const int MaxBodyBytes = 64 * 1024;
 
     private readonly Socket listener;
-    private readonly byte[] page;
+    private readonly HttpResponder responder;
     private readonly WorkloadLog log;
     private readonly string source;
     private readonly CancellationTokenSource stopping = new();
     private readonly Task acceptLoop;
     private long requests;
 
-    private HttpWorkload(Socket listener, string podName, IPAddress podIP, WorkloadLog log, string source)
+    private HttpWorkload(Socket listener, HttpResponder responder, WorkloadLog log, string source)
     {
         this.listener = listener;
         this.log = log;
         this.source = source;
-        page = Encoding.UTF8.GetBytes(PodPage.Html(podName, podIP, "KubeLab's built-in HTTP server (nginx is not installed)"));
+        this.responder = responder;
         acceptLoop = Task.Run(AcceptLoopAsync);
+    }
+
+    /// <summary>The nginx pod's page for GET and HEAD, 405 for other methods (nginx's answer for a static file).</summary>
+    public static HttpResponder NginxPage(string podName, IPAddress podIP)
+    {
+        var page = Encoding.UTF8.GetBytes(PodPage.Html(podName, podIP, "KubeLab's built-in HTTP server (nginx is not installed)"));
+        KeyValuePair<string, string>[] headers = [new("Server", "kubelab"), new("Content-Type", "text/html")];
+        return request => request.Method is "GET" or "HEAD" ? new HttpReply("200 OK", headers, page) : new HttpReply("405 Not Allowed", headers, []);
     }
 
     public long Requests => Interlocked.Read(ref requests);
 
     public IPEndPoint LocalEndPoint => (IPEndPoint)listener.LocalEndPoint!;
 
-    public static HttpWorkload Start(string netns, string podName, IPAddress podIP, WorkloadLog log, int port = 80)
+    public static HttpWorkload Start(string netns, string podName, IPAddress podIP, WorkloadLog log, int port = 80, HttpResponder? responder = null, string what = "HTTP")
     {
         NetnsThread.WarmUpRuntime();
         var source = $"http {netns}";
@@ -53,8 +72,8 @@ public sealed class HttpWorkload : IAsyncDisposable
             throw;
         }
 
-        log.Write(source, $"serving HTTP on 0.0.0.0:{port} for pod {podName} ({podIP})");
-        return new HttpWorkload(socket, podName, podIP, log, source);
+        log.Write(source, $"serving {what} on 0.0.0.0:{port} for pod {podName} ({podIP})");
+        return new HttpWorkload(socket, responder ?? NginxPage(podName, podIP), log, source);
     }
 
     private async Task AcceptLoopAsync()
@@ -97,7 +116,7 @@ public sealed class HttpWorkload : IAsyncDisposable
                 {
                     if (filled == buffer.Length)
                     {
-                        await SendAsync(client, "431 Request Header Fields Too Large", [], close: true, head: false).ConfigureAwait(false);
+                        await SendAsync(client, new HttpReply("431 Request Header Fields Too Large", [], []), close: true, head: false).ConfigureAwait(false);
                         return;
                     }
 
@@ -110,21 +129,29 @@ public sealed class HttpWorkload : IAsyncDisposable
                     filled += read;
                 }
 
-                var head = Encoding.ASCII.GetString(buffer, 0, end);
+                var head = Encoding.Latin1.GetString(buffer, 0, end);
                 var lines = head.Split("\r\n");
                 var requestLine = lines[0].Split(' ');
-                var headers = lines.Skip(1).Select(l => l.Split(':', 2)).Where(p => p.Length == 2)
-                    .ToDictionary(p => p[0].Trim(), p => p[1].Trim(), StringComparer.OrdinalIgnoreCase);
+                var ordered = lines.Skip(1).Select(l => l.Split(':', 2)).Where(p => p.Length == 2)
+                    .Select(p => new KeyValuePair<string, string>(p[0].Trim(), p[1].Trim())).ToList();
+                var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+                foreach (var (key, value) in ordered)
+                {
+                    headers.TryAdd(key, value);
+                }
+
                 var http10 = requestLine.Length > 2 && requestLine[2] == "HTTP/1.0";
                 var close = headers.TryGetValue("Connection", out var connection)
                     ? connection.Equals("close", StringComparison.OrdinalIgnoreCase) || (http10 && !connection.Equals("keep-alive", StringComparison.OrdinalIgnoreCase))
                     : http10;
                 var bodyLength = headers.TryGetValue("Content-Length", out var length) && int.TryParse(length, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0;
 
-                // Drop the request and its body from the buffer (bodies are read and ignored).
+                // Take the request and its body out of the buffer (the first 64 KiB of a body are kept for echo servers).
                 var consumed = end + 4;
                 var available = filled - consumed;
                 var skip = Math.Min(bodyLength, available);
+                using var body = new MemoryStream();
+                body.Write(buffer, consumed, Math.Min(skip, MaxBodyBytes));
                 Buffer.BlockCopy(buffer, consumed + skip, buffer, 0, available - skip);
                 filled = available - skip;
                 for (var left = bodyLength - skip; left > 0;)
@@ -135,19 +162,15 @@ public sealed class HttpWorkload : IAsyncDisposable
                         return;
                     }
 
+                    body.Write(buffer, filled, (int)Math.Min(read, Math.Max(0, MaxBodyBytes - body.Length)));
                     left -= read;
                 }
 
                 var method = requestLine[0];
                 Interlocked.Increment(ref requests);
-                if (method is "GET" or "HEAD")
-                {
-                    await SendAsync(client, "200 OK", page, close, head: method == "HEAD").ConfigureAwait(false);
-                }
-                else
-                {
-                    await SendAsync(client, "405 Not Allowed", [], close, head: false).ConfigureAwait(false);
-                }
+                var request = new HttpRequestHead(method, requestLine.Length > 1 ? requestLine[1] : "/", requestLine.Length > 2 ? requestLine[2] : "HTTP/1.0", ordered, remote, body.ToArray());
+                var reply = responder(request);
+                await SendAsync(client, reply, close, head: method == "HEAD").ConfigureAwait(false);
 
                 if (close)
                 {
@@ -170,12 +193,25 @@ public sealed class HttpWorkload : IAsyncDisposable
         buffer.AsSpan(0, filled).IndexOf("\r\n\r\n"u8);
 
     /// <summary>Header and body in one send: two small writes would meet Nagle and delayed ACK (40 ms a request).</summary>
-    private static async Task SendAsync(Socket client, string status, byte[] body, bool close, bool head)
+    private static async Task SendAsync(Socket client, HttpReply reply, bool close, bool head)
     {
-        var header = Encoding.ASCII.GetBytes(
-            $"HTTP/1.1 {status}\r\nServer: kubelab\r\nContent-Type: text/html\r\nContent-Length: {body.Length}\r\n"
-            + $"Connection: {(close ? "close" : "keep-alive")}\r\n\r\n");
-        var response = head ? header : [.. header, .. body];
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"HTTP/1.1 {reply.Status}\r\n");
+        var lengthWritten = false;
+        foreach (var (name, value) in reply.Headers)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{name}: {value}\r\n");
+            lengthWritten |= name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase);
+        }
+
+        if (!lengthWritten)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"Content-Length: {reply.Body.Length}\r\n");
+        }
+
+        text.Append(CultureInfo.InvariantCulture, $"Connection: {(close ? "close" : "keep-alive")}\r\n\r\n");
+        var header = Encoding.Latin1.GetBytes(text.ToString());
+        var response = head ? header : [.. header, .. reply.Body];
         await client.SendAsync(response, SocketFlags.None).ConfigureAwait(false);
     }
 

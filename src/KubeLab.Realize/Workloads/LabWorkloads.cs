@@ -15,6 +15,10 @@ public enum WorkloadKind
     BuiltinHttp,
     /// <summary>The lab's underlay resolver (multipass's dnsmasq).</summary>
     UnderlayDns,
+    /// <summary>Pods whose first image is hashicorp/http-echo: its text on its -listen port.</summary>
+    HttpEcho,
+    /// <summary>Pods whose first image is a whoami (traefik/whoami): the pod and the request, on its -port.</summary>
+    Whoami,
 }
 
 /// <summary>How the lab agent finds namespaces and folders.</summary>
@@ -110,23 +114,17 @@ public sealed class LabWorkloads : IAsyncDisposable
             return WorkloadKind.CoreDns;
         }
 
-        return IsNginxImage(pod.Image) ? (nginxInstalled ? WorkloadKind.Nginx : WorkloadKind.BuiltinHttp) : WorkloadKind.None;
+        return ImageEmulation.Of(pod).Kind switch
+        {
+            EmulatedImage.Nginx => nginxInstalled ? WorkloadKind.Nginx : WorkloadKind.BuiltinHttp,
+            EmulatedImage.HttpEcho => WorkloadKind.HttpEcho,
+            EmulatedImage.Whoami => WorkloadKind.Whoami,
+            _ => WorkloadKind.None,
+        };
     }
 
     /// <summary><c>nginx</c>, <c>nginx:1.25</c>, <c>docker.io/library/nginx@sha256:…</c>, <c>nginxinc/nginx-unprivileged</c>.</summary>
-    public static bool IsNginxImage(string image)
-    {
-        var name = image.Split('@')[0];
-        var slash = name.LastIndexOf('/');
-        var repository = name[(slash + 1)..];
-        var colon = repository.IndexOf(':', StringComparison.Ordinal);
-        if (colon >= 0)
-        {
-            repository = repository[..colon];
-        }
-
-        return repository.StartsWith("nginx", StringComparison.OrdinalIgnoreCase);
-    }
+    public static bool IsNginxImage(string image) => ImageEmulation.Repository(image).StartsWith("nginx", StringComparison.OrdinalIgnoreCase);
 
     public async Task ReconcileAsync(ClusterSnapshot snapshot, CancellationToken cancellationToken = default)
     {
@@ -216,7 +214,7 @@ public sealed class LabWorkloads : IAsyncDisposable
         foreach (var pod in snapshot.Pods)
         {
             var kind = KindOf(pod, realNginx);
-            if (kind is WorkloadKind.Nginx or WorkloadKind.BuiltinHttp)
+            if (kind is WorkloadKind.Nginx or WorkloadKind.BuiltinHttp or WorkloadKind.HttpEcho or WorkloadKind.Whoami)
             {
                 wanted[pod.Key] = (new RunningWorkload(kind, pod.Key, options.PodNetns(pod), pod.IP!, null), pod);
             }
@@ -256,6 +254,20 @@ public sealed class LabWorkloads : IAsyncDisposable
         cancellationToken.ThrowIfCancellationRequested();
     }
 
+    /// <summary>The pod's addresses in interface order, as Go's net.Interfaces and Addrs list them (`ip -o addr show` in the pod's namespace).</summary>
+    private static async Task<IReadOnlyList<string>> PodAddressesAsync(string netns, CancellationToken cancellationToken)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("ip") { ArgumentList = { "-n", netns, "-o", "addr", "show" }, RedirectStandardOutput = true, UseShellExecute = false };
+        using var process = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException($"could not run: ip -n {netns} -o addr show");
+        var output = await process.StandardOutput.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+        await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        // "1: lo    inet 127.0.0.1/8 scope host lo\ ..." → 127.0.0.1
+        return [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Select(words => Array.FindIndex(words, w => w is "inet" or "inet6") is >= 0 and var i && i + 1 < words.Length ? words[i + 1].Split('/')[0] : null)
+            .OfType<string>()];
+    }
+
     /// <summary>How many HTTP workloads start at once.</summary>
     private const int StartConcurrency = 8;
 
@@ -272,7 +284,15 @@ public sealed class LabWorkloads : IAsyncDisposable
                 return (key, (info with { ProcessId = nginx.ProcessId }, nginx));
             }
 
-            return (key, (info, HttpWorkload.Start(info.Netns, pod.Name, info.Address, log)));
+            var emulation = ImageEmulation.Of(pod);
+            return info.Kind switch
+            {
+                WorkloadKind.HttpEcho => (key, (info, HttpWorkload.Start(info.Netns, pod.Name, info.Address, log, emulation.Port,
+                    EchoResponders.HttpEcho(emulation.Text, emulation.StatusCode, () => DateTimeOffset.UtcNow), "hashicorp/http-echo"))),
+                WorkloadKind.Whoami => (key, (info, HttpWorkload.Start(info.Netns, pod.Name, info.Address, log, emulation.Port,
+                    EchoResponders.Whoami(pod.Hostname ?? pod.Name, emulation.Name, await PodAddressesAsync(info.Netns, cancellationToken).ConfigureAwait(false), () => DateTimeOffset.UtcNow), "whoami"))),
+                _ => (key, (info, HttpWorkload.Start(info.Netns, pod.Name, info.Address, log))),
+            };
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

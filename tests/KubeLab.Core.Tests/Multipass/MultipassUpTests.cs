@@ -11,7 +11,7 @@ public sealed class MultipassUpTests : IDisposable
     public void Dispose() => host.Dispose();
 
     private (int Code, string Out, string Err) Up(params string[] extra) =>
-        host.Cli.Run(["up", "--driver", "multipass", "--name", "mp", "--ssh-key", host.SshKey, .. extra]);
+        host.Cli.Run(["up", "--driver", "multipass", "--name", "kubelab", "--ssh-key", host.SshKey, .. extra]);
 
     [Fact]
     public void Up_launches_every_vm_in_parallel_then_installs_k3s_pinned_and_waits_for_ready()
@@ -22,7 +22,7 @@ public sealed class MultipassUpTests : IDisposable
         var log = host.Log();
         var launches = log.Where(e => e.Argv is ["launch", ..]).ToList();
         Assert.Equal(["vm1", "vm2", "vm3"], launches.Select(e => e.Argv[2]).Order());
-        var cloudInit = Path.Combine(host.Cli.Home, "mp", "cloud-init.yaml");
+        var cloudInit = Path.Combine(host.Cli.Home, "kubelab", "cloud-init.yaml");
         Assert.Equal(["launch", "-n", "vm1", "-c", "2", "-m", "4G", "-d", "20G", "--cloud-init", cloudInit, "--timeout", "600", "jammy"], launches.Single(e => e.Argv[2] == "vm1").Argv);
         // Overlap: every launch started before the first one finished (each takes 400 ms in the stand-in).
         var firstDone = log.Where(e => e.Event == "launched").Min(e => e.Time);
@@ -43,13 +43,13 @@ public sealed class MultipassUpTests : IDisposable
         var (code, output, error) = Up();
 
         Assert.True(code == 0, error);
-        var tokenFile = MultipassDriver.TokenFile(host.Cli.Store, "mp");
+        var tokenFile = MultipassDriver.TokenFile(host.Cli.Store, "kubelab");
         var token = File.ReadAllText(tokenFile).Trim();
         Assert.Matches("^[0-9a-f]{64}$", token); // 256 bits
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(tokenFile));
         Assert.DoesNotContain(token, output + error, StringComparison.Ordinal);
         Assert.DoesNotContain(token, host.LogText, StringComparison.Ordinal); // every argv the stand-in saw
-        foreach (var file in Directory.GetFiles(Path.Combine(host.Cli.Home, "mp")).Where(f => f != tokenFile))
+        foreach (var file in Directory.GetFiles(Path.Combine(host.Cli.Home, "kubelab")).Where(f => f != tokenFile))
         {
             Assert.DoesNotContain(token, File.ReadAllText(file), StringComparison.Ordinal);
         }
@@ -64,12 +64,12 @@ public sealed class MultipassUpTests : IDisposable
         var (code, _, error) = Up();
 
         Assert.True(code == 0, error);
-        var path = MultipassDriver.KubeconfigFile(host.Cli.Store, "mp");
+        var path = MultipassDriver.KubeconfigFile(host.Cli.Store, "kubelab");
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
         var config = Kubeconfig.Load(File.ReadAllText(path), path);
         Assert.Equal($"https://{host.Address("vm1")}:6443", Assert.Single(config.Clusters).ClusterEndpoint.Server);
         Assert.StartsWith("127.0.94.", host.Address("vm1"), StringComparison.Ordinal);
-        Assert.Equal("kubelab-mp", config.CurrentContext);
+        Assert.Equal("kubelab-kubelab", config.CurrentContext);
     }
 
     [Fact]
@@ -98,7 +98,7 @@ public sealed class MultipassUpTests : IDisposable
         Assert.Equal(1, code);
         Assert.Contains("nodes not Ready after 1.5 s: vm3 is NotReady", error, StringComparison.Ordinal);
         Assert.Empty(host.Vms()); // a failed up removes what it made (--retain keeps it)
-        Assert.False(host.Cli.Store.Exists("mp"));
+        Assert.False(host.Cli.Store.Exists("kubelab"));
     }
 
     [Fact]
@@ -110,7 +110,7 @@ public sealed class MultipassUpTests : IDisposable
         host.Run("delete", "--purge", "vm2");
         host.LaunchForeign("vm2", null);
 
-        var (code, output, error) = host.Cli.Run("down", "--name", "mp");
+        var (code, output, error) = host.Cli.Run("down", "--name", "kubelab");
 
         Assert.True(code == 0, error);
         Assert.Equal(["vm1-other", "vm2"], host.Vms());
@@ -127,7 +127,7 @@ public sealed class MultipassUpTests : IDisposable
         var (code, _, error) = Up();
 
         Assert.Equal(2, code);
-        Assert.Contains("a multipass VM named \"vm1\" already exists and was not made by lab \"mp\"", error, StringComparison.Ordinal);
+        Assert.Contains("a multipass VM named \"vm1\" already exists and was not made by lab \"kubelab\"", error, StringComparison.Ordinal);
         Assert.DoesNotContain(host.Log(), e => e.Argv is ["launch", "-n", "vm2", ..]);
         Assert.Equal(["vm1"], host.Vms());
     }
@@ -142,13 +142,13 @@ public sealed class MultipassUpTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains("multipass is not installed here", error, StringComparison.Ordinal);
         Assert.Contains("sudo snap install multipass", error, StringComparison.Ordinal);
-        Assert.False(host.Cli.Store.Exists("mp"));
+        Assert.False(host.Cli.Store.Exists("kubelab"));
     }
 
     [Fact]
     public void A_missing_ssh_key_fails_at_preflight_with_what_to_do()
     {
-        var (code, _, error) = host.Cli.Run("up", "--driver", "multipass", "--name", "mp", "--ssh-key", Path.Combine(host.Home, "none.pub"));
+        var (code, _, error) = host.Cli.Run("up", "--driver", "multipass", "--name", "kubelab", "--ssh-key", Path.Combine(host.Home, "none.pub"));
 
         Assert.Equal(2, code);
         Assert.Contains("no SSH public key at", error, StringComparison.Ordinal);
@@ -168,7 +168,7 @@ public sealed class MultipassUpTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains(message, error, StringComparison.Ordinal);
         Assert.DoesNotContain(host.Log(), e => e.Argv is ["launch", ..]);
-        Assert.False(host.Cli.Store.Exists("mp"));
+        Assert.False(host.Cli.Store.Exists("kubelab"));
     }
 
     [Fact]
@@ -180,7 +180,7 @@ public sealed class MultipassUpTests : IDisposable
         Assert.Contains("launch failed: Unable to find an image matching \"nosuch\"", error, StringComparison.Ordinal);
         Assert.Contains("multipass launch -n vm", error, StringComparison.Ordinal);
         Assert.Empty(host.Vms());
-        Assert.False(host.Cli.Store.Exists("mp"));
+        Assert.False(host.Cli.Store.Exists("kubelab"));
     }
 
     [Fact]
@@ -200,7 +200,7 @@ public sealed class MultipassUpTests : IDisposable
         File.WriteAllText(Path.Combine(host.Home, "vm1.ip-route"), seedRoutes);
         Assert.Equal(0, Up("--nodes", "1").Code);
 
-        var state = host.Driver(host.Cli.Store).NodeState("vm1");
+        var state = host.Driver(host.Cli.Store).NodeState("kubelab", "vm1");
 
         Assert.Equal(seedRoutes, state["ip route"]);
         Assert.Contains(host.Log(), e => e.Argv is ["exec", "vm1", "--", "sudo", "iptables-save"]);
@@ -214,7 +214,7 @@ public sealed class MultipassUpTests : IDisposable
 
         var output = host.Cli.Ok("list");
 
-        Assert.Contains("Lab mp (driver multipass, k3s v1.29.5+k3s1)", output, StringComparison.Ordinal);
+        Assert.Contains("Lab kubelab (driver multipass, k3s v1.29.5+k3s1)", output, StringComparison.Ordinal);
         Assert.Matches($@"(?m)^vm1\s+Running\s+{System.Text.RegularExpressions.Regex.Escape(host.Address("vm1"))}\s", output);
         Assert.Matches(@"(?m)^\s{42}10\.42\.\d\.0$", output); // flannel.1's address, as `multipass list` shows it
     }
@@ -227,7 +227,7 @@ public sealed class MultipassUpTests : IDisposable
         File.WriteAllText(Path.Combine(host.Home, "vm1.iptables-save"), dump);
         Assert.Equal(0, Up("--nodes", "1").Code);
 
-        var output = host.Cli.Ok("rules", "--node", "vm1", "--live", "--name", "mp");
+        var output = host.Cli.Ok("rules", "--node", "vm1", "--live", "--name", "kubelab");
 
         Assert.Equal(dump, output);
         Assert.Contains(host.Log(), e => e.Argv is ["exec", "vm1", "--", "sudo", "iptables-save"]);

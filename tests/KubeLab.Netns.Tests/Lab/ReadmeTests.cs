@@ -51,10 +51,10 @@ public sealed partial class ReadmeTests : TestLab
     public void Readme_has_the_two_commands_and_ci_runs_the_test_command()
     {
         var readme = Readme();
-        Assert.Contains("```sh runnable\ndotnet run --project src/KubeLab.Cli -- tour\n```", readme, StringComparison.Ordinal);
-        Assert.Contains("```sh\ndotnet test KubeLab.slnx\n```", readme, StringComparison.Ordinal);
+        Assert.Contains("```sh runnable\n./kubelab tour\n```", readme, StringComparison.Ordinal);
+        Assert.Contains("```sh\n./run-tests\n```", readme, StringComparison.Ordinal);
         var ci = File.ReadAllText(Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(FindSlnx()))!, Path.GetFileName(Path.GetDirectoryName(FindSlnx()))!, ".ci", "run"));
-        Assert.Contains("\ndotnet test KubeLab.slnx\n", ci, StringComparison.Ordinal);
+        Assert.Contains("\n./run-tests\n", ci, StringComparison.Ordinal);
     }
 
     private static string FindSlnx()
@@ -79,9 +79,9 @@ public sealed partial class ReadmeTests : TestLab
         Assert.True(commands.Count >= 5, "the README should show at least five runnable commands");
         foreach (var (command, documented) in commands)
         {
-            // `dotnet run --project src/KubeLab.Cli --` is the built kubelab; running `dotnet run` from inside the
-            // test host would rebuild the assemblies it runs on.
-            var words = command.Replace("dotnet run --project src/KubeLab.Cli --", "kubelab", StringComparison.Ordinal)
+            // `./kubelab` is the launcher of the built kubelab; publishing from inside the test host would rebuild
+            // the assemblies it runs on.
+            var words = (command.StartsWith("./kubelab ", StringComparison.Ordinal) ? command[2..] : command)
                 .Split(' ', StringSplitOptions.RemoveEmptyEntries);
             Assert.Equal("kubelab", words[0]);
             var args = words.Skip(1).ToList();

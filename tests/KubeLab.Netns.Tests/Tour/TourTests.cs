@@ -28,6 +28,70 @@ public sealed class TourTests : TestLab
     }
 
     [SkippableFact]
+    public void Tour_on_a_lab_with_its_own_addresses_shows_that_labs_chains_and_removes_the_node_port_service_it_added()
+    {
+        Skip.IfNot(Environment.IsPrivilegedProcess, "NOT RUN: the tour's netns lab needs root (CI runs these as root)");
+        Kubelab.Ok("up", "--name", Name);
+        Kubelab.Ok("apply", "-f", "nginx-svc", "-f", "test-pod", "--name", Name);
+        var rules = Kubelab.Ok("rules", "--node", "vm1", "--component", "kube-proxy", "--name", Name);
+        var svc = KubeLab.Cli.Tour.LabTour.ServiceChain(rules, "default/nginx-service")!;
+        var sep = KubeLab.Cli.Tour.LabTour.EndpointChains(rules, svc)[0];
+
+        var (code, output, error) = Kubelab.Run("tour", "--name", Name);
+
+        Assert.True(code == 0, error + output);
+        Assert.NotEqual("KUBE-SEP-LNMZPQ2U2A5TEEGP", sep); // the seed's first endpoint (10.42.0.8) is not this lab's
+        Assert.Contains($"$ kubelab exec vm1 --name {Name} -- iptables -t nat -S {sep}\n-N {sep}\n", output, StringComparison.Ordinal);
+        Assert.Contains($"Chain {svc} (", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("(exit code", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("10.43.180.238", output, StringComparison.Ordinal);
+        Assert.Contains("200 from node port 30000 on vm1", output, StringComparison.Ordinal);
+        Assert.Contains($"$ kubelab delete -f nodeport --name {Name}", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("nginx-np-svc", Kubelab.Ok("get", "svc", "--name", Name), StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public void Tour_exits_1_and_names_the_step_when_a_command_fails()
+    {
+        Skip.IfNot(Environment.IsPrivilegedProcess, "NOT RUN: the tour's netns lab needs root (CI runs these as root)");
+        Kubelab.Ok("up", "--name", Name);
+        Kubelab.Ok("apply", "-f", "nginx-svc", "-f", "test-pod", "--name", Name);
+        // No nginx pod: nginx-service has no endpoint, so test-pod's curl fails.
+        var noReplicas = Path.Combine(Kubelab.Home, "no-replicas.yaml");
+        File.WriteAllText(noReplicas, """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: nginx-deployment
+              labels:
+                app: nginx
+            spec:
+              replicas: 0
+              selector:
+                matchLabels:
+                  app: nginx
+              template:
+                metadata:
+                  labels:
+                    app: nginx
+                spec:
+                  containers:
+                  - name: nginx
+                    image: nginx:latest
+                    ports:
+                    - containerPort: 80
+            """);
+        Kubelab.Ok("apply", "-f", noReplicas, "--name", Name);
+
+        var (code, output, error) = Kubelab.Run("tour", "--name", Name);
+
+        Assert.Equal(1, code);
+        Assert.Contains("step 3: `kubelab exec test-pod --name " + Name + " -- curl", error, StringComparison.Ordinal);
+        Assert.Contains("nginx-service has no endpoint", output, StringComparison.Ordinal);
+        Assert.Contains("$ kubelab delete -f nodeport", output, StringComparison.Ordinal); // removed even though steps failed
+    }
+
+    [SkippableFact]
     public void Interactive_tour_under_tmux_waits_for_enter()
     {
         Skip.IfNot(Environment.IsPrivilegedProcess, "NOT RUN: the tour's netns lab needs root (CI runs these as root)");
