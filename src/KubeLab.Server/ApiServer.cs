@@ -23,8 +23,13 @@ public sealed class ApiServer : IAsyncDisposable
     public const long MaxRequestBytes = 3 * 1024 * 1024;
 
     private readonly WebApplication app;
+    private readonly PodTerminations? terminations;
 
-    private ApiServer(WebApplication app) => this.app = app;
+    private ApiServer(WebApplication app, PodTerminations? terminations)
+    {
+        this.app = app;
+        this.terminations = terminations;
+    }
 
     public static async Task<ApiServer> StartAsync(LabPki pki, ClusterFeed feed, ApiServerOptions options, ILabWriter? writer, TextWriter log, Func<DateTimeOffset> clock, CancellationToken cancel)
     {
@@ -65,11 +70,16 @@ public sealed class ApiServer : IAsyncDisposable
         var handler = new ApiHandler(feed, options.AdvertisedAddress, clock, writer);
         app.Run(handler.HandleAsync);
         await app.StartAsync(cancel);
-        return new ApiServer(app);
+        return new ApiServer(app, writer is null ? null : new PodTerminations(feed, writer, clock, log));
     }
 
     public async ValueTask DisposeAsync()
     {
+        if (terminations is not null)
+        {
+            await terminations.DisposeAsync();
+        }
+
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
         try
         {

@@ -41,6 +41,7 @@ public static class KubeObjects
         "Deployment" => typeof(V1Deployment),
         "ReplicaSet" => typeof(V1ReplicaSet),
         "EndpointSlice" => typeof(V1EndpointSlice),
+        "Event" => typeof(Corev1Event),
         _ => throw KubeLabException.Invalid($"unknown kind \"{kind}\""),
     };
 
