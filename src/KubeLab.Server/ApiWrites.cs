@@ -67,7 +67,7 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
             CheckVersion(resource, name, value.Metadata.ResourceVersion, current);
             return Apply(state, resource, value);
         }, dryRun);
-        return (200, ApiDocuments.Object(Find(stored, resource, ns, name), resource));
+        return (200, ApiDocuments.Object(Updated(stored, resource, ns, name, value), resource));
     }
 
     /// <summary>PATCH: the patch is applied to the current object's JSON, and the result is an update.</summary>
@@ -75,6 +75,7 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
     {
         Require(resource);
         var patch = ParseJson(text);
+        IKubernetesObject<V1ObjectMeta>? value = null;
         var stored = Commit(resource, name, state =>
         {
             var current = ApiObjects.Find(state, resource, ns, name) ?? throw ApiStatusException.NotFound(resource, name);
@@ -85,11 +86,11 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
             }
 
             CheckFields(resource, result, fieldValidation, warnings);
-            var value = Decode(resource, result, ns);
+            value = Decode(resource, result, ns);
             CheckVersion(resource, name, value.Metadata.ResourceVersion, current);
             return Apply(state, resource, value);
         }, dryRun);
-        return (200, ApiDocuments.Object(Find(stored, resource, ns, name), resource));
+        return (200, ApiDocuments.Object(Updated(stored, resource, ns, name, value!), resource));
     }
 
     /// <summary>The autoscaling/v1 Scale of a Deployment or ReplicaSet.</summary>
@@ -286,6 +287,13 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
 
         return new DeleteOptions(grace, policy ?? (orphan == true ? DeleteOptions.Orphan : DeleteOptions.Background));
     }
+
+    /// <summary>
+    /// The object an update stored; an update that removed the last finalizer of an object being deleted has deleted it,
+    /// and the API server answers with the object as updated.
+    /// </summary>
+    private static IKubernetesObject<V1ObjectMeta> Updated(ClusterState state, ApiResource resource, string? ns, string name, IKubernetesObject<V1ObjectMeta> sent) =>
+        ApiObjects.Find(state, resource, ns, name) ?? (sent.Metadata.DeletionTimestamp is not null ? sent : throw ApiStatusException.NotFound(resource, name));
 
     private static IKubernetesObject<V1ObjectMeta> Find(ClusterState state, ApiResource resource, string? ns, string name) =>
         ApiObjects.Find(state, resource, ns, name) ?? throw ApiStatusException.NotFound(resource, name);

@@ -10,7 +10,8 @@ public sealed partial class ControlPlane
     /// <summary>The Deployment controller: one ReplicaSet per template (named by its hash); old ones scaled to 0.</summary>
     private void ReconcileDeployments()
     {
-        foreach (var deployment in All<V1Deployment>().ToList())
+        // a Deployment or ReplicaSet being deleted is left alone (syncDeployment and syncReplicaSet skip it)
+        foreach (var deployment in All<V1Deployment>().Where(d => d.Metadata.DeletionTimestamp is null).ToList())
         {
             var hash = TemplateHash(deployment.Spec.Template, deployment.Status?.CollisionCount);
             var rsName = $"{deployment.Metadata.Name}-{hash}";
@@ -72,7 +73,7 @@ public sealed partial class ControlPlane
     /// <summary>The ReplicaSet controller: create or delete pods until the count matches.</summary>
     private void ReconcileReplicaSets()
     {
-        foreach (var rs in All<V1ReplicaSet>().ToList())
+        foreach (var rs in All<V1ReplicaSet>().Where(r => r.Metadata.DeletionTimestamp is null).ToList())
         {
             var ns = rs.Metadata.NamespaceProperty;
             // FilterActivePods: a pod being deleted no longer counts, so its replacement is made at once
