@@ -26,7 +26,9 @@ public static class ClusterEvents
         foreach (var ev in recorded)
         {
             ev.Metadata.ResourceVersion = revision;
-            ev.Metadata.CreationTimestamp ??= ev.FirstTimestamp ?? ev.EventTime;
+            // metadata.creationTimestamp is a metav1.Time: whole seconds
+            var created = ev.FirstTimestamp ?? ev.EventTime ?? now.UtcDateTime;
+            ev.Metadata.CreationTimestamp ??= new DateTime(created.Ticks - (created.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc);
             ev.Metadata.Uid ??= Uid(ev.Metadata.Name);
             var same = ev.Count is not null
                 ? objects.FirstOrDefault(o => o.Object is Corev1Event e && e.Count is not null && Key(e) == Key(ev))

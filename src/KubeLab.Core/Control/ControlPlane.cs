@@ -66,7 +66,8 @@ public sealed partial class ControlPlane
     {
         var empty = new ClusterState { Config = config };
         var docs = ManifestReader.Read(SystemObjects.Manifest(config), "<k3s system objects>");
-        return Apply(empty, docs, now).State;
+        var result = Apply(empty, docs, now);
+        return ClusterEvents.Store(result.State, result.Events, now);
     }
 
     /// <param name="recordLastApplied">
