@@ -58,8 +58,8 @@ public class GracefulDeletionTests
     {
         var state = WithDeployment("nginx", 30);
         var result = ControlPlane.Delete(state, [new ObjectRef("Deployment", "default", "web")], Now, options: new DeleteOptions());
-        Assert.Empty(result.State.All<V1Deployment>().Where(d => d.Metadata.Name == "web"));
-        Assert.Empty(result.State.All<V1ReplicaSet>().Where(r => r.Metadata.Name.StartsWith("web-", StringComparison.Ordinal)));
+        Assert.DoesNotContain(result.State.All<V1Deployment>(), d => d.Metadata.Name == "web");
+        Assert.DoesNotContain(result.State.All<V1ReplicaSet>(), r => r.Metadata.Name.StartsWith("web-", StringComparison.Ordinal));
         var pod = Assert.Single(result.State.All<V1Pod>(), p => p.Metadata.Name.StartsWith("web-", StringComparison.Ordinal));
         Assert.NotNull(pod.Metadata.DeletionTimestamp);
         Assert.Contains(result.Events, e => e.Reason == "Killing" && e.Message == "Stopping container main" && e.Source.Host == pod.Spec.NodeName);
