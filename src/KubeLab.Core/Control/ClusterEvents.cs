@@ -23,6 +23,7 @@ public static class ClusterEvents
         }
 
         var revision = state.Generation.ToString(CultureInfo.InvariantCulture);
+        Dictionary<string, StoredObject>? counted = null;
         foreach (var ev in recorded)
         {
             ev.Metadata.ResourceVersion = revision;
@@ -30,20 +31,30 @@ public static class ClusterEvents
             var created = ev.FirstTimestamp ?? ev.EventTime ?? now.UtcDateTime;
             ev.Metadata.CreationTimestamp ??= new DateTime(created.Ticks - (created.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc);
             ev.Metadata.Uid ??= Uid(ev.Metadata.Name);
-            var same = ev.Count is not null
-                ? objects.FirstOrDefault(o => o.Object is Corev1Event e && e.Count is not null && Key(e) == Key(ev))
-                : null;
-            if (same?.Object is Corev1Event previous)
+            if (ev.Count is null)
+            {
+                objects = objects.Add(StoredObject.Of(ev));
+                continue;
+            }
+
+            counted ??= objects.Where(o => o.Object is Corev1Event { Count: not null })
+                .GroupBy(o => Key((Corev1Event)o.Object), StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+            if (counted.TryGetValue(Key(ev), out var same) && same.Object is Corev1Event previous)
             {
                 var aggregated = KubeObjects.Clone(previous);
                 aggregated.Count = (previous.Count ?? 1) + 1;
                 aggregated.LastTimestamp = ev.LastTimestamp;
                 aggregated.Metadata.ResourceVersion = revision;
-                objects = objects.Replace(same, StoredObject.Of(aggregated));
+                var replaced = StoredObject.Of(aggregated);
+                objects = objects.Replace(same, replaced);
+                counted[Key(ev)] = replaced;
                 continue;
             }
 
-            objects = objects.Add(StoredObject.Of(ev));
+            var added = StoredObject.Of(ev);
+            objects = objects.Add(added);
+            counted[Key(ev)] = added;
         }
 
         return state with { Objects = objects };

@@ -38,6 +38,7 @@ public sealed partial class ControlPlane
 
     private readonly LabConfig config;
     private readonly List<StoredObject> objects;
+    private ImmutableList<StoredObject> storedEvents;
     private readonly Dictionary<string, string> lastReserved;
     private readonly Random random;
     private readonly DateTimeOffset now;
@@ -51,7 +52,9 @@ public sealed partial class ControlPlane
     private ControlPlane(ClusterState state, DateTimeOffset now)
     {
         config = state.Config;
-        objects = state.Objects.Select(o => StoredObject.Of(KubeObjects.Clone(o.Object))).ToList();
+        // Events are carried through untouched: no controller changes them, and a busy lab holds thousands
+        objects = state.Objects.Where(o => o.Kind != "Event").Select(o => StoredObject.Of(KubeObjects.Clone(o.Object))).ToList();
+        storedEvents = state.Objects.Where(o => o.Kind == "Event").ToImmutableList();
         lastReserved = new Dictionary<string, string>(state.LastReserved, StringComparer.Ordinal);
         generation = state.Generation + 1;
         // Names and allocations are random in Kubernetes; here they are reproducible from the state.
@@ -123,7 +126,7 @@ public sealed partial class ControlPlane
     private ClusterState ToState() => new()
     {
         Config = config,
-        Objects = objects.ToImmutableList(),
+        Objects = objects.Concat(storedEvents).ToImmutableList(),
         LastReserved = lastReserved.ToImmutableDictionary(StringComparer.Ordinal),
         Generation = generation,
     };
@@ -235,6 +238,7 @@ public sealed partial class ControlPlane
         if (existing.Kind == "Namespace")
         {
             objects.RemoveAll(o => o.Namespace == existing.Name);
+            storedEvents = storedEvents.RemoveAll(o => o.Namespace == existing.Name);
         }
     }
 
