@@ -46,8 +46,9 @@ internal sealed class PodTerminations : IAsyncDisposable
                 });
                 feed.Publish(next);
             }
-            catch (KubeLabException e)
+            catch (Exception e) when (e is KubeLabException or IOException or UnauthorizedAccessException)
             {
+                // the lab's store refused the change (locked, gone, disk full): the loop keeps going and tries again
                 await log.WriteLineAsync($"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} [kubelet] error: finishing pod terminations: {e.Message}");
                 try
                 {
