@@ -241,9 +241,10 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
         (int Code, JsonNode Body) result;
         if (HttpMethods.IsDelete(method))
         {
+            var options = ApiWrites.ParseDeleteOptions(await ReadBodyAsync(http), query.ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.Ordinal));
             result = target.Name is null
-                ? writes.DeleteCollection(resource, ns, Selector(query, resource), dryRun)
-                : writes.Delete(resource, ns, target.Name, dryRun);
+                ? writes.DeleteCollection(resource, ns, Selector(query, resource), options, dryRun)
+                : writes.Delete(resource, ns, target.Name, options, dryRun);
         }
         else
         {

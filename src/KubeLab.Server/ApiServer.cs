@@ -25,8 +25,13 @@ public sealed class ApiServer : IAsyncDisposable
     private const long HardRequestBytes = 32 * 1024 * 1024;
 
     private readonly WebApplication app;
+    private readonly PodTerminations? terminations;
 
-    private ApiServer(WebApplication app) => this.app = app;
+    private ApiServer(WebApplication app, PodTerminations? terminations)
+    {
+        this.app = app;
+        this.terminations = terminations;
+    }
 
     public static async Task<ApiServer> StartAsync(LabPki pki, ClusterFeed feed, ApiServerOptions options, ILabWriter? writer, TextWriter log, Func<DateTimeOffset> clock, CancellationToken cancel, IPodRuntime? pods = null)
     {
@@ -69,11 +74,16 @@ public sealed class ApiServer : IAsyncDisposable
         app.UseWebSockets(); // exec and attach from kubectl 1.30+, port-forward from 1.31+
         app.Run(handler.HandleAsync);
         await app.StartAsync(cancel);
-        return new ApiServer(app);
+        return new ApiServer(app, writer is null ? null : new PodTerminations(feed, writer, clock, log));
     }
 
     public async ValueTask DisposeAsync()
     {
+        if (terminations is not null)
+        {
+            await terminations.DisposeAsync();
+        }
+
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
         try
         {

@@ -67,7 +67,7 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
             CheckVersion(resource, name, value.Metadata.ResourceVersion, current);
             return Apply(state, resource, value);
         }, dryRun);
-        return (200, ApiDocuments.Object(Find(stored, resource, ns, name), resource));
+        return (200, ApiDocuments.Object(Updated(stored, resource, ns, name, value), resource));
     }
 
     /// <summary>PATCH: the patch is applied to the current object's JSON, and the result is an update.</summary>
@@ -75,6 +75,7 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
     {
         Require(resource);
         var patch = ParseJson(text);
+        IKubernetesObject<V1ObjectMeta>? value = null;
         var stored = Commit(resource, name, state =>
         {
             var current = ApiObjects.Find(state, resource, ns, name) ?? throw ApiStatusException.NotFound(resource, name);
@@ -85,11 +86,11 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
             }
 
             CheckFields(resource, result, fieldValidation, warnings);
-            var value = Decode(resource, result, ns);
+            value = Decode(resource, result, ns);
             CheckVersion(resource, name, value.Metadata.ResourceVersion, current);
             return Apply(state, resource, value);
         }, dryRun);
-        return (200, ApiDocuments.Object(Find(stored, resource, ns, name), resource));
+        return (200, ApiDocuments.Object(Updated(stored, resource, ns, name, value!), resource));
     }
 
     /// <summary>The autoscaling/v1 Scale of a Deployment or ReplicaSet.</summary>
@@ -149,16 +150,31 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
         return (200, Scale(Find(stored, resource, ns, name)));
     }
 
-    public (int Code, JsonNode Body) Delete(ApiResource resource, string? ns, string name, bool dryRun)
+    /// <summary>
+    /// DELETE: graceful for pods, held by finalizers, dependents handled by the propagation policy. As the API server
+    /// answers (endpoints/handlers/delete.go, registry/generic Store.Delete): 202 with the object while its deletion is
+    /// under way, 200 once it is gone — the object for pods (their storage returns the deleted object), a Success Status
+    /// for the others.
+    /// </summary>
+    public (int Code, JsonNode Body) Delete(ApiResource resource, string? ns, string name, DeleteOptions options, bool dryRun)
     {
         Require(resource);
         IKubernetesObject<V1ObjectMeta>? deleted = null;
-        Commit(resource, name, state =>
+        var stored = Commit(resource, name, state =>
         {
             deleted = ApiObjects.Find(state, resource, ns, name) ?? throw ApiStatusException.NotFound(resource, name);
-            return ControlPlane.Delete(state, [new ObjectRef(resource.Kind, ns ?? "", name)], clock()).State;
+            return Recorded(ControlPlane.Delete(state, [new ObjectRef(resource.Kind, ns ?? "", name)], clock(), options: options));
         }, dryRun);
-        // objects without graceful deletion are gone at once; the API server answers with a Success Status
+        if (ApiObjects.Find(stored, resource, ns, name) is { } remaining && remaining.Metadata.Uid == deleted!.Metadata.Uid)
+        {
+            return (202, ApiDocuments.Object(remaining, resource));
+        }
+
+        if (resource.Kind == "Pod")
+        {
+            return (200, ApiDocuments.Object(deleted!, resource));
+        }
+
         var details = ApiStatusException.DetailsFor(resource, name);
         details["uid"] = deleted!.Metadata.Uid;
         return (200, new JsonObject
@@ -171,14 +187,14 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
         });
     }
 
-    public (int Code, JsonNode Body) DeleteCollection(ApiResource resource, string? ns, Func<IKubernetesObject<V1ObjectMeta>, bool> selected, bool dryRun)
+    public (int Code, JsonNode Body) DeleteCollection(ApiResource resource, string? ns, Func<IKubernetesObject<V1ObjectMeta>, bool> selected, DeleteOptions options, bool dryRun)
     {
         Require(resource);
         var removed = new List<IKubernetesObject<V1ObjectMeta>>();
         var stored = Commit(resource, "", state =>
         {
             removed.AddRange(ApiObjects.List(state, resource).Where(o => (ns is null || o.Metadata.NamespaceProperty == ns) && selected(o)));
-            return removed.Count == 0 ? state : ControlPlane.Delete(state, removed.Select(o => new ObjectRef(resource.Kind, o.Metadata.NamespaceProperty ?? "", o.Metadata.Name)).ToList(), clock(), ignoreNotFound: true).State;
+            return removed.Count == 0 ? state : Recorded(ControlPlane.Delete(state, removed.Select(o => new ObjectRef(resource.Kind, o.Metadata.NamespaceProperty ?? "", o.Metadata.Name)).ToList(), clock(), ignoreNotFound: true, options: options));
         }, dryRun);
         return (200, ApiDocuments.List(resource, removed, stored.Generation));
     }
@@ -205,8 +221,79 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
     private ClusterState Apply(ClusterState state, ApiResource resource, IKubernetesObject<V1ObjectMeta> value)
     {
         var document = new ManifestDocument("<api>", 0, resource.GroupVersion, resource.Kind, value);
-        return ControlPlane.Apply(state, [document], clock(), recordLastApplied: false).State;
+        return Recorded(ControlPlane.Apply(state, [document], clock(), recordLastApplied: false, graceful: true));
     }
+
+    /// <summary>The change's state with the Events its controllers recorded stored beside it.</summary>
+    private ClusterState Recorded(ApplyResult result) => ClusterEvents.Store(result.State, result.Events, clock());
+
+    /// <summary>
+    /// metav1.DeleteOptions from the body kubectl sends (and the query parameters the API server also reads):
+    /// gracePeriodSeconds, propagationPolicy, and the older orphanDependents.
+    /// </summary>
+    public static DeleteOptions ParseDeleteOptions(string body, IReadOnlyDictionary<string, string> query)
+    {
+        long? grace = null;
+        string? policy = null;
+        bool? orphan = null;
+        if (!string.IsNullOrWhiteSpace(body))
+        {
+            if (ParseJson(body) is not JsonObject o)
+            {
+                throw ApiStatusException.BadRequest("the body of a DELETE must be a DeleteOptions object");
+            }
+
+            try
+            {
+                grace = o["gracePeriodSeconds"]?.GetValue<long>();
+                policy = o["propagationPolicy"]?.GetValue<string>();
+                orphan = o["orphanDependents"]?.GetValue<bool>();
+            }
+            catch (Exception e) when (e is InvalidOperationException or FormatException)
+            {
+                throw ApiStatusException.BadRequest($"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml ({e.Message})");
+            }
+        }
+
+        if (query.TryGetValue("gracePeriodSeconds", out var g) && long.TryParse(g, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed))
+        {
+            grace = parsed;
+        }
+
+        if (query.TryGetValue("propagationPolicy", out var p) && p.Length > 0)
+        {
+            policy = p;
+        }
+
+        if (query.TryGetValue("orphanDependents", out var od) && bool.TryParse(od, out var parsedOrphan))
+        {
+            orphan = parsedOrphan;
+        }
+
+        if (policy is not null && orphan is not null)
+        {
+            throw new ApiStatusException(422, "Invalid", "DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: Invalid value: \"" + policy + "\": orphanDependents and deletionPropagation cannot be both set", new JsonObject());
+        }
+
+        if (policy is not null && policy is not (DeleteOptions.Background or DeleteOptions.Foreground or DeleteOptions.Orphan))
+        {
+            throw new ApiStatusException(422, "Invalid", $"DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: Unsupported value: \"{policy}\": supported values: \"Foreground\", \"Background\", \"Orphan\", \"nil\"", new JsonObject());
+        }
+
+        if (grace < 0)
+        {
+            grace = 1; // the API server treats a negative grace period as 1 (rest.BeforeDelete)
+        }
+
+        return new DeleteOptions(grace, policy ?? (orphan == true ? DeleteOptions.Orphan : DeleteOptions.Background));
+    }
+
+    /// <summary>
+    /// The object an update stored; an update that removed the last finalizer of an object being deleted has deleted it,
+    /// and the API server answers with the object as updated.
+    /// </summary>
+    private static IKubernetesObject<V1ObjectMeta> Updated(ClusterState state, ApiResource resource, string? ns, string name, IKubernetesObject<V1ObjectMeta> sent) =>
+        ApiObjects.Find(state, resource, ns, name) ?? (sent.Metadata.DeletionTimestamp is not null ? sent : throw ApiStatusException.NotFound(resource, name));
 
     private static IKubernetesObject<V1ObjectMeta> Find(ClusterState state, ApiResource resource, string? ns, string name) =>
         ApiObjects.Find(state, resource, ns, name) ?? throw ApiStatusException.NotFound(resource, name);

@@ -80,6 +80,8 @@ internal static class ApplyCommand
         context.Store.Update(lab, before =>
         {
             var result = change(before);
+            // the Events the control plane recorded are stored with the change that made them
+            result = result with { State = ClusterEvents.Store(result.State, result.Events, context.Now()), Events = [] };
             var driver = context.DriverOf(before);
             try
             {

@@ -166,10 +166,12 @@ internal static class GetCommand
                     "Namespace" => Table(NamespaceObjects(state).Where(o => Selected("", o.Metadata.Name, kind)).ToList(), list => TabWriter.Format(
                         [["NAME", "STATUS", "AGE"], .. list.Select(n => (IReadOnlyList<string>)[Name(n.Metadata.Name), "Active", Age.Since(new DateTimeOffset(DateTime.SpecifyKind(n.Metadata.CreationTimestamp ?? default, DateTimeKind.Utc)), now)])])),
                     "Endpoints" => GetFilters.Endpoints(snapshot.EndpointSlices, snapshot.Services.Where(s => Selected(s.Namespace, s.Name, kind)).Select(s => s with { Name = Name(s.Name) }).ToList(), allNamespaces, now),
-                    // printEvent's columns; KubeLab records only MetalLB's events. Listed by name, as the API server lists them.
-                    "Event" => Table(state.All<Corev1Event>().Where(e => Selected(e.Metadata.NamespaceProperty, e.Metadata.Name, kind)).OrderBy(e => e.Metadata.NamespaceProperty, StringComparer.Ordinal).ThenBy(e => e.Metadata.Name, StringComparer.Ordinal).ToList(), list => TabWriter.Format(
+                    "Event" => Table(state.All<Corev1Event>().Where(e => Selected(e.Metadata.NamespaceProperty, e.Metadata.Name, kind))
+                        .OrderBy(e => e.Metadata.NamespaceProperty, StringComparer.Ordinal).ThenBy(e => e.Metadata.Name, StringComparer.Ordinal).ToList(), list => TabWriter.Format(
                         [(allNamespaces ? ["NAMESPACE", "LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"] : ["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]),
-                         .. list.Select(e => (IReadOnlyList<string>)[.. allNamespaces ? new[] { e.Metadata.NamespaceProperty } : [], Age.Since(new DateTimeOffset(DateTime.SpecifyKind(e.LastTimestamp ?? e.Metadata.CreationTimestamp ?? default, DateTimeKind.Utc)), now), e.Type, e.Reason, $"{e.InvolvedObject.Kind.ToLowerInvariant()}/{e.InvolvedObject.Name}", e.Message])])),
+                         .. list.Select(e => KubeLab.Core.Api.TablePrinters.Cells("events", e, now) is var c
+                            ? (IReadOnlyList<string>)[.. allNamespaces ? new[] { e.Metadata.NamespaceProperty } : [], $"{c[0]}", $"{c[1]}", $"{c[2]}", $"{c[3]}", $"{c[6]}"]
+                            : [])])),
                     _ => null,
                 };
                 if (table is null)

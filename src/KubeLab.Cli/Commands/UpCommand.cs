@@ -166,7 +166,8 @@ internal static class UpCommand
             IReadOnlyList<string> applied = [];
             if (documents is not null && implementation is not MultipassDriver)
             {
-                (state, applied) = ControlPlane.Apply(state, documents, context.Now());
+                var result = ControlPlane.Apply(state, documents, context.Now());
+                (state, applied) = (ClusterEvents.Store(result.State, result.Events, context.Now()), result.Messages);
             }
 
             steps.Info($"Creating lab \"{name}\" ({driverName}, {count} nodes, k3s {config.K3sVersion}) ...");

@@ -22,7 +22,7 @@ public static class ApiObjects
             "nodes" => NodeObjects.For(state),
             "namespaces" => Namespaces(state),
             "endpoints" when resource.Group.Length == 0 => Endpoints(state),
-            "events" when resource.Group == "events.k8s.io" => [],
+            "events" when resource.Group == "events.k8s.io" => state.All<Corev1Event>().Select(ClusterEvents.ToEventsV1),
             _ => state.Objects.Where(o => o.Kind == resource.Kind).Select(o => o.Object),
         };
         return objects

@@ -1,6 +1,7 @@
 using System.Globalization;
 using k8s;
 using k8s.Models;
+using KubeLab.Core.Control;
 
 namespace KubeLab.Core.Api;
 
@@ -39,7 +40,7 @@ public static partial class TablePrinters
             "endpointslices" => EndpointSlice(As<V1EndpointSlice>(resource, value), now),
             "nodes" => Node(As<V1Node>(resource, value), now),
             "namespaces" => Namespace(As<V1Namespace>(resource, value), now),
-            "events" => Event(As<Corev1Event>(resource, value), now),
+            "events" => Event(value is Eventsv1Event v1 ? ClusterEvents.ToCore(v1) : As<Corev1Event>(resource, value), now),
             "leases" => Lease(As<V1Lease>(resource, value), now),
             "configmaps" => ConfigMap(As<V1ConfigMap>(resource, value), now),
             "secrets" => Secret(As<V1Secret>(resource, value), now),

@@ -116,53 +116,23 @@ public sealed partial class ControlPlane
 
     private void Touch(V1Service service) => service.Metadata.ResourceVersion = generation.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>The events stored before this apply and those recorded during it.</summary>
+    private IEnumerable<Corev1Event> KnownEvents() => storedEvents.Select(o => o.Object).OfType<Corev1Event>().Concat(events);
+
     private Corev1Event? LastEvent(V1Service service, string reason) =>
-        All<Corev1Event>().LastOrDefault(e => e.InvolvedObject?.Uid == service.Metadata.Uid && e.Reason == reason);
+        KnownEvents().LastOrDefault(e => e.InvolvedObject?.Uid == service.Metadata.Uid && e.Reason == reason);
 
     /// <summary>
-    /// An Event as client-go's recorder makes it: named "&lt;object&gt;.&lt;unix nanoseconds in hex&gt;", the source
-    /// component as the reporting controller. With <paramref name="once"/>, the same reason and message is not
-    /// recorded twice for the object (the recorder's aggregation would count it; KubeLab converges on every apply).
+    /// MetalLB's events through the control plane's recorder. With <paramref name="once"/>, the same reason and message
+    /// is not recorded twice for the object (the recorder would count it up; KubeLab converges on every apply).
     /// </summary>
     private void RecordEvent(V1Service service, string type, string reason, string message, string component, bool once = true)
     {
-        if (once && All<Corev1Event>().Any(e => e.InvolvedObject?.Uid == service.Metadata.Uid && e.Reason == reason && e.Message == message))
+        if (once && KnownEvents().Any(e => e.InvolvedObject?.Uid == service.Metadata.Uid && e.Reason == reason && e.Message == message))
         {
             return;
         }
 
-        var nanos = (now.UtcTicks - DateTime.UnixEpoch.Ticks) * 100 + objects.Count(o => o.Kind == "Event");
-        var ev = new Corev1Event
-        {
-            ApiVersion = "v1",
-            Kind = "Event",
-            Metadata = new V1ObjectMeta
-            {
-                Name = $"{service.Metadata.Name}.{nanos:x}",
-                NamespaceProperty = service.Metadata.NamespaceProperty,
-                Uid = NewUid(),
-                CreationTimestamp = now.UtcDateTime,
-                ResourceVersion = generation.ToString(CultureInfo.InvariantCulture),
-            },
-            InvolvedObject = new V1ObjectReference
-            {
-                ApiVersion = "v1",
-                Kind = "Service",
-                NamespaceProperty = service.Metadata.NamespaceProperty,
-                Name = service.Metadata.Name,
-                Uid = service.Metadata.Uid,
-                ResourceVersion = service.Metadata.ResourceVersion,
-            },
-            Reason = reason,
-            Message = message,
-            Type = type,
-            Source = new V1EventSource { Component = component },
-            ReportingComponent = component,
-            ReportingInstance = "",
-            FirstTimestamp = now.UtcDateTime,
-            LastTimestamp = now.UtcDateTime,
-            Count = 1,
-        };
-        objects.Add(StoredObject.Of(ev));
+        Record(service, type, reason, message, component);
     }
 }

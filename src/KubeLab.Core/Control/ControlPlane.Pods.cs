@@ -33,6 +33,7 @@ public sealed partial class ControlPlane
             pod.Metadata.Annotations[PodIPAnnotation] = pinnedIP;
         }
 
+        var bound = !string.IsNullOrEmpty(spec.NodeName);
         var node = Schedule(pod, pinnedNode ?? (pinnedIP is null ? null : NodeOfAddress(pinnedIP)), owner);
         var createdAt = now.UtcDateTime;
         pod.Status = new V1PodStatus { Phase = "Pending", QosClass = "BestEffort" };
@@ -95,7 +96,23 @@ public sealed partial class ControlPlane
         if (owner is not null)
         {
             messages.RemoveAt(messages.Count - 1); // kubectl reports the Deployment, not the pods it makes
+            // controller_utils.go CreatePods: the ReplicaSet controller's event on its ReplicaSet
+            Record(owner, "Normal", "SuccessfulCreate", $"Created pod: {pod.Metadata.Name}", "replicaset-controller");
         }
+
+        if (node is null)
+        {
+            RecordV1(pod, "Warning", "FailedScheduling", "Scheduling", pod.Status.Conditions[0].Message, "default-scheduler");
+            return;
+        }
+
+        if (!bound)
+        {
+            // the scheduler's binding event (pkg/scheduler/schedule_one.go), then the kubelet starts the containers
+            RecordV1(pod, "Normal", "Scheduled", "Binding", $"Successfully assigned {pod.Metadata.NamespaceProperty}/{pod.Metadata.Name} to {node.Name}", "default-scheduler");
+        }
+
+        RecordContainersStarted(pod);
     }
 
     private void UpdatePod(ManifestDocument document, V1Pod old, V1Pod updated)
@@ -129,6 +146,7 @@ public sealed partial class ControlPlane
 
         old.Metadata.Labels = updated.Metadata.Labels;
         old.Metadata.Annotations = updated.Metadata.Annotations;
+        old.Metadata.Finalizers = updated.Metadata.Finalizers;
         old.Metadata.ResourceVersion = generation.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 

@@ -10,7 +10,8 @@ public sealed partial class ControlPlane
     /// <summary>The Deployment controller: one ReplicaSet per template (named by its hash); old ones scaled to 0.</summary>
     private void ReconcileDeployments()
     {
-        foreach (var deployment in All<V1Deployment>().ToList())
+        // a Deployment or ReplicaSet being deleted is left alone (syncDeployment and syncReplicaSet skip it)
+        foreach (var deployment in All<V1Deployment>().Where(d => d.Metadata.DeletionTimestamp is null).ToList())
         {
             var hash = TemplateHash(deployment.Spec.Template, deployment.Status?.CollisionCount);
             var rsName = $"{deployment.Metadata.Name}-{hash}";
@@ -19,6 +20,7 @@ public sealed partial class ControlPlane
                 && rs.Metadata.OwnerReferences?.Any(r => r.Uid == deployment.Metadata.Uid) == true).ToList();
             foreach (var old in owned.Where(rs => rs.Metadata.Name != rsName && rs.Spec.Replicas != 0))
             {
+                RecordScaling(deployment, old, 0);
                 old.Spec.Replicas = 0;
             }
 
@@ -54,9 +56,15 @@ public sealed partial class ControlPlane
                 };
                 Store(current, existing: null, "ReplicaSet");
                 messages.RemoveAt(messages.Count - 1);
+                if (replicas > 0)
+                {
+                    // sync.go getNewReplicaSet: a new ReplicaSet is reported without "from"
+                    Record(deployment, "Normal", "ScalingReplicaSet", $"Scaled up replica set {rsName} to {replicas}", "deployment-controller");
+                }
             }
             else
             {
+                RecordScaling(deployment, current, replicas);
                 current.Spec.Replicas = replicas;
             }
         }
@@ -65,10 +73,11 @@ public sealed partial class ControlPlane
     /// <summary>The ReplicaSet controller: create or delete pods until the count matches.</summary>
     private void ReconcileReplicaSets()
     {
-        foreach (var rs in All<V1ReplicaSet>().ToList())
+        foreach (var rs in All<V1ReplicaSet>().Where(r => r.Metadata.DeletionTimestamp is null).ToList())
         {
             var ns = rs.Metadata.NamespaceProperty;
-            var pods = All<V1Pod>().Where(p => p.Metadata.NamespaceProperty == ns
+            // FilterActivePods: a pod being deleted no longer counts, so its replacement is made at once
+            var pods = All<V1Pod>().Where(p => p.Metadata.NamespaceProperty == ns && p.Metadata.DeletionTimestamp is null
                 && p.Metadata.OwnerReferences?.Any(r => r.Uid == rs.Metadata.Uid) == true).ToList();
             var want = rs.Spec.Replicas ?? 1;
             var deployment = All<V1Deployment>().FirstOrDefault(d => rs.Metadata.OwnerReferences?.Any(r => r.Uid == d.Metadata.Uid) == true);
@@ -94,11 +103,19 @@ public sealed partial class ControlPlane
 
             foreach (var extra in pods.Skip(want).ToList())
             {
-                objects.RemoveAll(o => ReferenceEquals(o.Object, extra));
+                Record(rs, "Normal", "SuccessfulDelete", $"Deleted pod: {extra.Metadata.Name}", "replicaset-controller");
+                if (graceful)
+                {
+                    DeleteObject(objects.First(o => ReferenceEquals(o.Object, extra)), new DeleteOptions());
+                }
+                else
+                {
+                    objects.RemoveAll(o => ReferenceEquals(o.Object, extra));
+                }
             }
 
             var count = want;
-            var ready = All<V1Pod>().Count(p => p.Metadata.OwnerReferences?.Any(r => r.Uid == rs.Metadata.Uid) == true && p.Status?.Phase == "Running");
+            var ready = All<V1Pod>().Count(p => p.Metadata.DeletionTimestamp is null && p.Metadata.OwnerReferences?.Any(r => r.Uid == rs.Metadata.Uid) == true && p.Status?.Phase == "Running");
             rs.Status = new V1ReplicaSetStatus
             {
                 Replicas = count,
@@ -128,6 +145,16 @@ public sealed partial class ControlPlane
                     new V1DeploymentCondition { Type = "Progressing", Status = "True", Reason = "NewReplicaSetAvailable", Message = $"ReplicaSet \"{sets.LastOrDefault()?.Metadata.Name}\" has successfully progressed." },
                 ],
             };
+        }
+    }
+
+    /// <summary>sync.go scaleReplicaSet: "Scaled up|down replica set NAME to N from M", when the size changes.</summary>
+    private void RecordScaling(V1Deployment deployment, V1ReplicaSet rs, int replicas)
+    {
+        var from = rs.Spec.Replicas ?? 1;
+        if (from != replicas)
+        {
+            Record(deployment, "Normal", "ScalingReplicaSet", $"Scaled {(from < replicas ? "up" : "down")} replica set {rs.Metadata.Name} to {replicas} from {from}", "deployment-controller");
         }
     }
 

@@ -7,8 +7,14 @@ using KubeLab.Core.Model;
 
 namespace KubeLab.Core.Control;
 
-/// <summary>The outcome of an apply or delete: the new state and kubectl's lines ("service/web created").</summary>
-public sealed record ApplyResult(ClusterState State, IReadOnlyList<string> Messages);
+/// <summary>
+/// The outcome of an apply or delete: the new state, kubectl's lines ("service/web created"), and the Events the
+/// controllers, the scheduler and the kubelet recorded on the way (data: the commit stores them, <see cref="ClusterEvents"/>).
+/// </summary>
+public sealed record ApplyResult(ClusterState State, IReadOnlyList<string> Messages)
+{
+    public IReadOnlyList<Corev1Event> Events { get; init; } = [];
+}
 
 /// <summary>A kubectl-style target for delete: kind, namespace, name.</summary>
 public sealed record ObjectRef(string Kind, string Namespace, string Name);
@@ -32,23 +38,30 @@ public sealed partial class ControlPlane
 
     private readonly LabConfig config;
     private readonly List<StoredObject> objects;
+    private ImmutableList<StoredObject> storedEvents;
     private readonly Dictionary<string, string> lastReserved;
     private readonly Random random;
     private readonly DateTimeOffset now;
+    /// <summary>The moment with its fraction, for the events' eventTime and names.</summary>
+    private readonly DateTimeOffset eventClock;
     private readonly List<string> messages = [];
     private readonly long generation;
     private bool recordLastApplied = true;
+    private bool graceful;
 
     private ControlPlane(ClusterState state, DateTimeOffset now)
     {
         config = state.Config;
-        objects = state.Objects.Select(o => StoredObject.Of(KubeObjects.Clone(o.Object))).ToList();
+        // Events are carried through untouched: no controller changes them, and a busy lab holds thousands
+        objects = state.Objects.Where(o => o.Kind != "Event").Select(o => StoredObject.Of(KubeObjects.Clone(o.Object))).ToList();
+        storedEvents = state.Objects.Where(o => o.Kind == "Event").ToImmutableList();
         lastReserved = new Dictionary<string, string>(state.LastReserved, StringComparer.Ordinal);
         generation = state.Generation + 1;
         // Names and allocations are random in Kubernetes; here they are reproducible from the state.
         random = new Random(unchecked((int)(StableHash(state.Config.Name) ^ generation * 7919)));
         // the API server stores times to the second (metav1.Time is RFC 3339 without fractions)
         this.now = new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerSecond, now.Offset);
+        eventClock = now;
     }
 
     /// <summary>A new lab's state: k3s's built-in objects (kubernetes and kube-dns services, CoreDNS).</summary>
@@ -56,16 +69,21 @@ public sealed partial class ControlPlane
     {
         var empty = new ClusterState { Config = config };
         var docs = ManifestReader.Read(SystemObjects.Manifest(config), "<k3s system objects>");
-        return Apply(empty, docs, now).State;
+        var result = Apply(empty, docs, now);
+        return ClusterEvents.Store(result.State, result.Events, now);
     }
 
     /// <param name="recordLastApplied">
     /// true for kubectl-style apply (kubelab apply: the last-applied-configuration annotation is kept, and an object
     /// equal to it is "unchanged"); false for the API's create and update, which store the object as sent.
     /// </param>
-    public static ApplyResult Apply(ClusterState state, IReadOnlyList<ManifestDocument> documents, DateTimeOffset now, bool recordLastApplied = true)
+    /// <param name="graceful">
+    /// true for the API server's writes: pods the controllers remove are deleted gracefully (Terminating until the
+    /// lab's kubelet has stopped them, <see cref="Sync"/>); false for kubelab's own verbs, which remove them at once.
+    /// </param>
+    public static ApplyResult Apply(ClusterState state, IReadOnlyList<ManifestDocument> documents, DateTimeOffset now, bool recordLastApplied = true, bool graceful = false)
     {
-        var plane = new ControlPlane(state, now) { recordLastApplied = recordLastApplied };
+        var plane = new ControlPlane(state, now) { recordLastApplied = recordLastApplied, graceful = graceful };
         foreach (var document in documents)
         {
             plane.Validate(document);
@@ -77,25 +95,38 @@ public sealed partial class ControlPlane
             plane.Reconcile(); // the controllers react to each object in turn, as they watch the API
         }
 
-        return new ApplyResult(plane.ToState(), plane.messages);
+        return plane.Result();
     }
 
-    public static ApplyResult Delete(ClusterState state, IReadOnlyList<ObjectRef> targets, DateTimeOffset now, bool ignoreNotFound = false)
+    /// <param name="options">
+    /// null for kubelab's own delete (the object and its dependents go at once); the API server's DeleteOptions
+    /// otherwise: graceful deletion of pods, finalizers, and the garbage collector's propagation policies.
+    /// </param>
+    public static ApplyResult Delete(ClusterState state, IReadOnlyList<ObjectRef> targets, DateTimeOffset now, bool ignoreNotFound = false, DeleteOptions? options = null)
     {
-        var plane = new ControlPlane(state, now);
+        var plane = new ControlPlane(state, now) { graceful = options is not null };
         foreach (var target in targets)
         {
-            plane.Remove(target, ignoreNotFound);
+            if (options is null)
+            {
+                plane.Remove(target, ignoreNotFound);
+            }
+            else
+            {
+                plane.RemoveGracefully(target, ignoreNotFound, options);
+            }
         }
 
         plane.Reconcile();
-        return new ApplyResult(plane.ToState(), plane.messages);
+        return plane.Result();
     }
+
+    private ApplyResult Result() => new(ToState(), messages) { Events = events };
 
     private ClusterState ToState() => new()
     {
         Config = config,
-        Objects = objects.ToImmutableList(),
+        Objects = objects.Concat(storedEvents).ToImmutableList(),
         LastReserved = lastReserved.ToImmutableDictionary(StringComparer.Ordinal),
         Generation = generation,
     };
@@ -155,6 +186,13 @@ public sealed partial class ControlPlane
         value.Metadata.Uid ??= existing?.Object.Metadata.Uid ?? NewUid();
         value.Metadata.CreationTimestamp = existing?.Object.Metadata.CreationTimestamp ?? now.UtcDateTime;
         value.Metadata.ResourceVersion = generation.ToString(CultureInfo.InvariantCulture);
+        if (existing?.Object.Metadata.DeletionTimestamp is { } deleting)
+        {
+            // the API server keeps a deletion under way whatever an update sends
+            value.Metadata.DeletionTimestamp = deleting;
+            value.Metadata.DeletionGracePeriodSeconds = existing.Object.Metadata.DeletionGracePeriodSeconds;
+        }
+
         var stored = StoredObject.Of(value);
         if (existing is null)
         {
@@ -200,6 +238,7 @@ public sealed partial class ControlPlane
         if (existing.Kind == "Namespace")
         {
             objects.RemoveAll(o => o.Namespace == existing.Name);
+            storedEvents = storedEvents.RemoveAll(o => o.Namespace == existing.Name);
         }
     }
 
@@ -215,6 +254,11 @@ public sealed partial class ControlPlane
 
     private void Reconcile()
     {
+        if (graceful)
+        {
+            CollectGarbage();
+        }
+
         ReconcileDeployments();
         ReconcileReplicaSets();
         ReconcileEndpointSlices();

@@ -94,7 +94,7 @@ public sealed class KubectlTests(ApiLab lab) : IClassFixture<ApiLab>
         Assert.Equal("service/web exposed\n", lab.KubectlOk("1.29", "expose", "deployment", "web", "--port=80"));
         var endpoints = lab.KubectlOk("1.29", "get", "endpointslices", "-l", "kubernetes.io/service-name=web", "-o", "jsonpath={.items[0].endpoints[*].addresses[0]}");
         Assert.Equal(4, endpoints.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length);
-        Assert.Equal("pod \"probe\" deleted\n", lab.KubectlOk("1.29", "delete", "pod", "probe"));
+        Assert.Equal("pod \"probe\" deleted\n", lab.KubectlOk("1.29", "delete", "pod", "probe", "--grace-period=1")); // kubectl waits for the grace period (sleep ignores SIGTERM)
         var (code, _, error) = lab.Kubectl("1.29", "get", "pod", "probe");
         Assert.Equal(1, code);
         Assert.Equal("Error from server (NotFound): pods \"probe\" not found\n", error);

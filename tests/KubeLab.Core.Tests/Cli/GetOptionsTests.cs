@@ -57,7 +57,7 @@ public sealed class GetOptionsTests : IDisposable
     }
 
     [Fact]
-    public void Endpoints_list_ready_addresses_as_kubectl_does_and_events_are_none()
+    public void Endpoints_list_ready_addresses_as_kubectl_does_and_events_are_what_the_controllers_recorded()
     {
         Assert.Equal("""
             NAME            ENDPOINTS                                AGE
@@ -66,9 +66,15 @@ public sealed class GetOptionsTests : IDisposable
 
             """, cli.Ok("get", "ep"));
         Assert.Equal(cli.Ok("get", "ep", "nginx-service"), cli.Ok("get", "endpoints", "nginx-service"));
-        var (code, output, error) = cli.Run("get", "events");
+        var events = cli.Ok("get", "events");
+        Assert.Matches(@"^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE\n", events);
+        Assert.Matches(@"\n5m\s+Normal\s+ScalingReplicaSet\s+deployment/nginx-deployment\s+Scaled up replica set nginx-deployment-7c79c4bf97 to 3\n", events);
+        // the seed's test-pod names its node (spec.nodeName): no scheduler event, the kubelet's only
+        Assert.DoesNotMatch(@"Scheduled\s+pod/test-pod\s", events);
+        Assert.Matches(@"\n5m\s+Normal\s+Started\s+pod/test-pod\s+Started container \S+\n", events);
+        var (code, output, error) = cli.Run("get", "events", "-n", "kube-public");
         Assert.Equal((0, ""), (code, output));
-        Assert.Equal("No resources found in default namespace.\n", error);
+        Assert.Equal("No resources found in kube-public namespace.\n", error);
     }
 
     [Fact]

@@ -6,7 +6,7 @@ namespace KubeLab.Core.Tests.Control;
 
 public class ControlPlaneTests
 {
-    private static readonly DateTimeOffset Now = new(2024, 6, 11, 1, 57, 4, TimeSpan.Zero);
+    internal static readonly DateTimeOffset Now = new(2024, 6, 11, 1, 57, 4, TimeSpan.Zero);
 
     internal static ClusterState Bootstrap(int nodes = 3) => ControlPlane.Bootstrap(LabConfig.Default("t", nodes), Now);
 

@@ -1,6 +1,7 @@
 using System.Net;
 using k8s.Models;
 using KubeLab.Core.Control;
+using KubeLab.Core.Manifests;
 using KubeLab.Core.MetalLB;
 using KubeLab.Core.Tests.Control;
 
@@ -42,13 +43,26 @@ public class MetalLbTests
     private static string? Ingress(ClusterState state, string name) =>
         (state.Find("Service", "default", name)!.Object as V1Service)!.Status?.LoadBalancer?.Ingress?.SingleOrDefault()?.Ip;
 
+    // as a commit does it: the state with the events the controllers recorded stored in it
+    private static ClusterState ApplyScenario(ClusterState state, string scenario)
+    {
+        Assert.True(Scenarios.TryGet(scenario, out var text));
+        return ApplyText(state, text);
+    }
+
+    private static ClusterState ApplyText(ClusterState state, string yaml)
+    {
+        var result = ControlPlane.Apply(state, ManifestReader.Read(yaml, "test.yaml"), ControlPlaneTests.Now);
+        return ClusterEvents.Store(result.State, result.Events, ControlPlaneTests.Now);
+    }
+
     private static IEnumerable<string> Events(ClusterState state, string name) =>
         state.All<Corev1Event>().Where(e => e.InvolvedObject.Name == name).Select(e => $"{e.Type} {e.Reason} {e.Message}");
 
     [Fact]
     public void Metallb_l2_scenario_gives_the_service_its_requested_vip_and_an_IPAllocated_event()
     {
-        var state = ControlPlaneTests.ApplyScenario(ControlPlaneTests.ApplyScenario(ControlPlaneTests.Bootstrap(), "seed"), "metallb-l2");
+        var state = ApplyScenario(ApplyScenario(ControlPlaneTests.Bootstrap(), "seed"), "metallb-l2");
         Assert.Equal("10.123.123.100", Ingress(state, "nginx-mlb-l2-service"));
         var service = (V1Service)state.Find("Service", "default", "nginx-mlb-l2-service")!.Object;
         Assert.Equal("external-pool", service.Metadata.Annotations["metallb.universe.tf/ip-allocated-from-pool"]);
@@ -60,17 +74,17 @@ public class MetalLbTests
     [Fact]
     public void An_exhausted_pool_leaves_the_third_service_pending_with_metallbs_event_text()
     {
-        var state = ControlPlaneTests.ApplyText(ControlPlaneTests.ApplyScenario(ControlPlaneTests.Bootstrap(), "nginx-svc"), Pool);
-        state = ControlPlaneTests.ApplyText(state, LoadBalancer("a"));
-        state = ControlPlaneTests.ApplyText(state, LoadBalancer("b"));
-        state = ControlPlaneTests.ApplyText(state, LoadBalancer("c"));
+        var state = ApplyText(ApplyScenario(ControlPlaneTests.Bootstrap(), "nginx-svc"), Pool);
+        state = ApplyText(state, LoadBalancer("a"));
+        state = ApplyText(state, LoadBalancer("b"));
+        state = ApplyText(state, LoadBalancer("c"));
         // MetalLB's cursor starts at the prefix's first address, the network address included
         Assert.Equal("10.123.123.64", Ingress(state, "a"));
         Assert.Equal("10.123.123.65", Ingress(state, "b"));
         Assert.Null(Ingress(state, "c"));
         Assert.Contains("Warning AllocationFailed Failed to allocate IP for \"default/c\": no available IPs", Events(state, "c"));
         // re-applying a converged service keeps its address (the status survives an update)
-        state = ControlPlaneTests.ApplyText(state, LoadBalancer("a").Replace("port: 80", "port: 81", StringComparison.Ordinal));
+        state = ApplyText(state, LoadBalancer("a").Replace("port: 80", "port: 81", StringComparison.Ordinal));
         Assert.Equal("10.123.123.64", Ingress(state, "a"));
         // deleting a frees its address for c on the next convergence
         state = ControlPlane.Delete(state, [new ObjectRef("Service", "default", "a")], DateTimeOffset.UnixEpoch).State;
@@ -80,11 +94,11 @@ public class MetalLbTests
     [Fact]
     public void Requested_addresses_outside_the_pools_and_in_use_are_refused_with_metallbs_words()
     {
-        var state = ControlPlaneTests.ApplyText(ControlPlaneTests.Bootstrap(), Pool);
-        state = ControlPlaneTests.ApplyText(state, LoadBalancer("a", ip: "10.123.123.65"));
-        state = ControlPlaneTests.ApplyText(state, LoadBalancer("b", ip: "10.123.123.65"));
-        state = ControlPlaneTests.ApplyText(state, LoadBalancer("c", ip: "10.9.9.9"));
-        state = ControlPlaneTests.ApplyText(state, LoadBalancer("d", pool: "nosuch"));
+        var state = ApplyText(ControlPlaneTests.Bootstrap(), Pool);
+        state = ApplyText(state, LoadBalancer("a", ip: "10.123.123.65"));
+        state = ApplyText(state, LoadBalancer("b", ip: "10.123.123.65"));
+        state = ApplyText(state, LoadBalancer("c", ip: "10.9.9.9"));
+        state = ApplyText(state, LoadBalancer("d", pool: "nosuch"));
         Assert.Equal("10.123.123.65", Ingress(state, "a"));
         Assert.Contains("Warning AllocationFailed Failed to allocate IP for \"default/b\": can't change sharing key for \"default/b\", address also in use by default/a", Events(state, "b"));
         Assert.Contains("Warning AllocationFailed Failed to allocate IP for \"default/c\": \"10.9.9.9\" is not allowed in config", Events(state, "c"));
@@ -124,9 +138,9 @@ public class MetalLbTests
     [InlineData("10.123.123.65/32", "CIDR \\\"10.123.123.65/32\\\" in pool \\\"bad\\\" overlaps with already defined CIDR \\\"10.123.123.64/31\\\"")]
     public void Invalid_pools_are_refused_as_metallbs_webhook_refuses_them_and_nothing_changes(string address, string why)
     {
-        var state = ControlPlaneTests.ApplyText(ControlPlaneTests.Bootstrap(), Pool);
+        var state = ApplyText(ControlPlaneTests.Bootstrap(), Pool);
         var yaml = $"apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata:\n  name: bad\n  namespace: metallb-system\nspec:\n  addresses:\n  - {address}\n";
-        var error = Assert.Throws<KubeLabException>(() => ControlPlaneTests.ApplyText(state, yaml));
+        var error = Assert.Throws<KubeLabException>(() => ApplyText(state, yaml));
         Assert.Contains(
             $"Error from server (Forbidden): error when creating \"test.yaml\": admission webhook \"ipaddresspoolvalidationwebhook.metallb.io\" denied the request: {why.Replace("\\\"", "\"", StringComparison.Ordinal)}",
             error.Message, StringComparison.Ordinal);
@@ -149,11 +163,11 @@ public class MetalLbTests
         Assert.Equal(winner, L2Speakers.Elect(vip, ["vm2", "vm1", "vm3"]));
         Assert.Null(L2Speakers.Elect(vip, []));
 
-        var state = ControlPlaneTests.ApplyScenario(ControlPlaneTests.Bootstrap(), "metallb-l2");
+        var state = ApplyScenario(ControlPlaneTests.Bootstrap(), "metallb-l2");
         var announced = Assert.Single(L2Speakers.Announcements(state));
         Assert.Equal(winner, announced.Node);
         // ETP Local with the only endpoints on another node: that node announces (MetalLB's failover)
-        var local = ControlPlaneTests.ApplyText(state, """
+        var local = ApplyText(state, """
             apiVersion: apps/v1
             kind: Deployment
             metadata:
@@ -175,7 +189,7 @@ public class MetalLbTests
         var service = (V1Service)KubeObjects.Clone(local.Find("Service", "default", "nginx-mlb-l2-service")!.Object);
         var podNode = local.All<V1Pod>().Single(p => p.Metadata.Labels.Get("app") == "nginx-lbl2").Spec.NodeName;
         var yaml = $"apiVersion: v1\nkind: Service\nmetadata:\n  name: nginx-mlb-l2-service\nspec:\n  type: LoadBalancer\n  externalTrafficPolicy: Local\n  loadBalancerIP: 10.123.123.100\n  selector:\n    app: nginx-lbl2\n  ports:\n  - port: 80\n";
-        local = ControlPlaneTests.ApplyText(local, yaml);
+        local = ApplyText(local, yaml);
         Assert.Equal(podNode, Assert.Single(L2Speakers.Announcements(local)).Node);
         Assert.Equal(service.Status.LoadBalancer.Ingress[0].Ip, Ingress(local, "nginx-mlb-l2-service"));
     }
