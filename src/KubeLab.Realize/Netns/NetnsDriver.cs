@@ -9,13 +9,13 @@ using KubeLab.Realize.Store;
 
 namespace KubeLab.Realize.Netns;
 
-/// <summary>How a netns lab gets each node's iptables: the full ruleset at build, kube-proxy's resync on change.</summary>
+/// <summary>How a netns lab gets each node's iptables: the full ruleset at build, kube-proxy's and kube-router's resync on change.</summary>
 public interface INodeRulesSource
 {
     /// <summary>The node's whole ruleset (kube-proxy, flannel, kubelet, kube-router) as iptables-restore input.</summary>
     string Full(ClusterSnapshot snapshot, string node);
 
-    /// <summary>What kube-proxy restores on a sync from <paramref name="before"/> to <paramref name="after"/> (--noflush).</summary>
+    /// <summary>What the node's programs restore on a sync from <paramref name="before"/> to <paramref name="after"/> (--noflush): kube-proxy's rules and kube-router's pod firewall chains.</summary>
     string Resync(ClusterSnapshot before, ClusterSnapshot after, string node);
 }
 
@@ -121,7 +121,7 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
             });
         }
 
-        steps.Step("Syncing kube-proxy's rules on every node (one iptables-restore each)", () =>
+        steps.Step("Syncing kube-proxy's and kube-router's rules on every node (one iptables-restore each)", () =>
         {
             ForEachConcurrently(config.Nodes, node => Restore(NetnsNames.Node(lab, node.Name), rules.Resync(old, now, node.Name)));
         });
