@@ -237,6 +237,40 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
             run.Run(HostCommand.IpBatch(NetnsNames.Node(lab, node.Name), sandboxes.SelectMany(s => s.NodeLines)));
             ForEachConcurrently(sandboxes.SelectMany(s => s.PodCommands).ToList(), command => run.Run(command));
         }
+
+        if (run is ProcessCommandRunner)
+        {
+            // as the bridge plugin does once eth0 has its address: neighbours that knew the pod's IP at an old MAC
+            // (a pod re-created with its pinned IP) learn the new one now rather than after their entry goes stale
+            NetnsThread.WarmUpRuntime();
+            foreach (var group in pods.GroupBy(p => p.NodeName!))
+            {
+                WaitForwarding(NetnsNames.Node(lab, group.Key), group.Select(p => PodFiles.HostVethName(lab, p)).ToList());
+            }
+
+            ForEachConcurrently(pods, pod => GratuitousArp.Announce(NetnsNames.Pod(lab, pod.Namespace, pod.Name), "eth0", pod.IP!));
+        }
+    }
+
+    /// <summary>
+    /// Waits (up to 2 s) until cni0 forwards on every new veth: the kernel moves a bridge port to forwarding when it
+    /// sees the carrier, which its link watcher may report up to a second after eth0 came up, and cni0 drops what
+    /// arrives before.
+    /// </summary>
+    private void WaitForwarding(string nodeNetns, IReadOnlyList<string> veths)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(2);
+        while (true)
+        {
+            var ports = run.Run(new HostCommand("bridge", ["-n", nodeNetns, "link", "show"]), check: false).StandardOutput.Split('\n');
+            if (veths.All(veth => ports.Any(line => line.Contains($" {veth}@", StringComparison.Ordinal) && line.Contains(" state forwarding ", StringComparison.Ordinal)))
+                || DateTime.UtcNow > deadline)
+            {
+                return;
+            }
+
+            Thread.Sleep(10);
+        }
     }
 
     private void RemovePods(LabConfig config, IReadOnlyList<Pod> pods)
