@@ -23,21 +23,17 @@ internal static class DownCommand
         { lab, all };
         command.SetAction(parse =>
         {
-            var names = parse.GetValue(all) ? context.Store.List() : [parse.GetValue(lab)!];
+            // --all: this home's labs, those whose folders are gone included (the netns labs it owns on this machine)
+            var names = parse.GetValue(all)
+                ? [.. context.Store.List().Union(OwnedNetnsLabs(context)).Order(StringComparer.Ordinal)]
+                : new[] { parse.GetValue(lab)! };
             foreach (var name in names)
             {
                 LabStore.ValidateName(name);
+                using var locked = context.Store.Lock(name);
                 var steps = context.Steps();
-                var drivers = context.Store.Exists(name)
-                    ? [context.Store.DriverOf(name)]
-                    : DriverRegistry.Names;
-                foreach (var driver in drivers)
+                foreach (var driver in DriversOf(context, name))
                 {
-                    if (driver == "multipass" && !context.Store.Exists(name))
-                    {
-                        continue; // VMs are deleted only when the lab's own record says it made them
-                    }
-
                     context.Drivers(driver).Down(name, steps);
                 }
 
@@ -51,4 +47,29 @@ internal static class DownCommand
         });
         return command;
     }
+
+    /// <summary>
+    /// The drivers whose leftovers to remove: the lab's own, else every driver that finds what it made by the lab's
+    /// name alone. VMs are deleted only when the lab's readable record says it made them.
+    /// </summary>
+    private static IEnumerable<string> DriversOf(CliContext context, string name)
+    {
+        if (!context.Store.Exists(name))
+        {
+            return DriverRegistry.Names.Where(d => d != "multipass");
+        }
+
+        try
+        {
+            return [context.Store.DriverOf(name)];
+        }
+        catch (KubeLab.Core.KubeLabException e)
+        {
+            context.Err.WriteLine($"warning: {e.Message.Split("; remove the lab", 2)[0]}; removing what the lab made by its name alone (a multipass lab's VMs stay: delete them with `multipass delete --purge`)");
+            return DriverRegistry.Names.Where(d => d != "multipass");
+        }
+    }
+
+    private static IEnumerable<string> OwnedNetnsLabs(CliContext context) =>
+        context.Drivers("netns") is KubeLab.Realize.Netns.NetnsDriver netns ? netns.OwnedLabs() : [];
 }

@@ -26,16 +26,30 @@ internal static class ListCommand
                 return 0;
             }
 
+            var damaged = 0;
             foreach (var name in labs)
             {
-                var state = context.Load(name);
+                ClusterState state;
+                try
+                {
+                    state = context.Load(name);
+                }
+                catch (Core.KubeLabException e)
+                {
+                    // one damaged lab does not hide the others
+                    context.Err.WriteLine($"Lab {name}: {e.Message}");
+                    context.Err.WriteLine();
+                    damaged++;
+                    continue;
+                }
+
                 var driver = context.DriverOf(state);
                 context.Out.WriteLine($"Lab {name} (driver {state.Config.Driver}, k3s {state.Config.K3sVersion})");
                 context.Out.Write(Table(state, driver is Realize.Drivers.INodeInspector inspector ? inspector : null));
                 context.Out.WriteLine();
             }
 
-            return 0;
+            return damaged > 0 ? 1 : 0;
         });
         return command;
     }

@@ -101,6 +101,9 @@ internal static class UpCommand
             }
 
             var steps = context.Steps();
+            // the lab's lock for the whole of up, as apply holds it for a change: concurrent ups, or up beside apply,
+            // build and sync the lab one at a time (one agent, one set of namespaces)
+            using var locked = context.Store.Lock(name);
             if (context.Store.Exists(name))
             {
                 var existing = context.Load(name);

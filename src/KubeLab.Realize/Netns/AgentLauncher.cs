@@ -39,7 +39,7 @@ public sealed class AgentLauncher(IReadOnlyList<string> agentCommand) : IAgentLa
     public void Start(string labDir, string lab, ClusterState state)
     {
         Stop(labDir, lab);
-        Directory.CreateDirectory(labDir);
+        PrivateFolder.Create(labDir);
         WriteState(labDir, state);
         File.Delete(Path.Combine(labDir, ReadyFileName));
         var log = Path.Combine(labDir, LogFileName);
@@ -54,7 +54,8 @@ public sealed class AgentLauncher(IReadOnlyList<string> agentCommand) : IAgentLa
         info.ArgumentList.Add("-f");
         info.ArgumentList.Add("/bin/sh");
         info.ArgumentList.Add("-c");
-        info.ArgumentList.Add("exec \"$@\" >>\"$KUBELAB_AGENT_LOG\" 2>&1 </dev/null");
+        // umask 077: the agent's log, its files and its nginx's configs and logs are its owner's alone (0600 in 0700)
+        info.ArgumentList.Add("umask 077; exec \"$@\" >>\"$KUBELAB_AGENT_LOG\" 2>&1 </dev/null");
         info.ArgumentList.Add("kubelab-agent");
         foreach (var word in agentCommand)
         {
@@ -65,8 +66,12 @@ public sealed class AgentLauncher(IReadOnlyList<string> agentCommand) : IAgentLa
         info.ArgumentList.Add("--name");
         info.ArgumentList.Add(lab);
         info.ArgumentList.Add("--dir");
-        info.ArgumentList.Add(labDir);
+        info.ArgumentList.Add(Path.TrimEndingDirectorySeparator(Path.GetFullPath(labDir)));
         info.Environment["KUBELAB_AGENT_LOG"] = log;
+        // the marker by which `down` finds the agent's processes even when its pid files are lost
+        info.Environment[LabProcesses.MarkerVariable] = Path.TrimEndingDirectorySeparator(Path.GetFullPath(labDir));
+        // no diagnostics IPC: a killed agent would leave its /tmp/dotnet-diagnostic-PID-… socket behind
+        info.Environment["DOTNET_EnableDiagnostics"] = "0";
         using var starter = Process.Start(info) ?? throw KubeLabException.Host("cannot start the lab agent (setsid)");
         starter.StandardInput.Close();
         starter.WaitForExit();
@@ -97,16 +102,15 @@ public sealed class AgentLauncher(IReadOnlyList<string> agentCommand) : IAgentLa
             EndProcess(pid);
         }
 
-        // nginx processes the agent started, if it could not stop them itself: all signalled first, then waited for
-        // together (one by one, hundreds of nginx pods took seconds each round).
+        // nginx processes the agent started, if it could not stop them itself, and any agent of this lab whose pid
+        // file was lost (an `up` killed before the agent wrote it): found by their command line and environment
         var children = Path.Combine(labDir, ChildrenFileName);
-        if (File.Exists(children))
-        {
-            EndProcesses(File.ReadAllLines(children)
+        var recorded = File.Exists(children)
+            ? File.ReadAllLines(children)
                 .Select(line => int.TryParse(line, NumberStyles.Integer, CultureInfo.InvariantCulture, out var child) ? child : 0)
                 .Where(child => child > 0 && CommandLine(child).Contains(labDir, StringComparison.Ordinal))
-                .ToList());
-        }
+            : [];
+        LabProcesses.End([.. recorded.Union(LabProcesses.Find(lab, labDir, new HashSet<string>()))]);
 
         // the folder is gone when `down` runs for a lab whose state was lost (File.Delete throws for a missing folder)
         foreach (var file in new[] { PidFileName, ChildrenFileName, ReadyFileName }.Select(f => Path.Combine(labDir, f)).Where(File.Exists))
@@ -117,10 +121,7 @@ public sealed class AgentLauncher(IReadOnlyList<string> agentCommand) : IAgentLa
 
     private static void WriteState(string labDir, ClusterState state)
     {
-        var path = Path.Combine(labDir, StateFileName);
-        var temporary = path + ".tmp";
-        File.WriteAllText(temporary, StateFile.Serialize(state));
-        File.Move(temporary, path, overwrite: true);
+        PrivateFile.WriteAtomically(Path.Combine(labDir, StateFileName), StateFile.Serialize(state));
     }
 
     private static void WaitReady(string labDir, long generation, string log)
@@ -134,7 +135,7 @@ public sealed class AgentLauncher(IReadOnlyList<string> agentCommand) : IAgentLa
                 return;
             }
 
-            if (AgentPid(labDir, null) is null && File.Exists(Path.Combine(labDir, PidFileName)))
+            if (RecordedPid(labDir) is { } recorded && !Alive(recorded))
             {
                 break; // it died
             }
@@ -160,6 +161,10 @@ public sealed class AgentLauncher(IReadOnlyList<string> agentCommand) : IAgentLa
             return "";
         }
     }
+
+    /// <summary>The pid the agent wrote, whether or not it still runs; null while the file is missing or unreadable.</summary>
+    private static int? RecordedPid(string labDir) =>
+        int.TryParse(SafeRead(Path.Combine(labDir, PidFileName)).Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid) && pid > 0 ? pid : null;
 
     /// <summary>The agent's pid, if that process is alive and really is this lab's agent.</summary>
     private static int? AgentPid(string labDir, string? lab)
@@ -190,32 +195,6 @@ public sealed class AgentLauncher(IReadOnlyList<string> agentCommand) : IAgentLa
         }
     }
 
-    /// <summary><see cref="EndProcess"/> for many at once: SIGTERM to all, one shared wait, then SIGKILL to what is left.</summary>
-    private static void EndProcesses(IReadOnlyList<int> pids)
-    {
-        var alive = pids.Where(Alive).ToList();
-        foreach (var pid in alive)
-        {
-            LibC.Kill(pid, 15);
-        }
-
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(3);
-        while ((alive = alive.Where(Alive).ToList()).Count > 0 && DateTime.UtcNow < deadline)
-        {
-            Thread.Sleep(5);
-        }
-
-        foreach (var pid in alive)
-        {
-            LibC.Kill(pid, 9);
-        }
-
-        foreach (var pid in alive)
-        {
-            WaitGone(pid, TimeSpan.FromSeconds(2));
-        }
-    }
-
     /// <summary>SIGTERM, a moment to finish, then SIGKILL: only for a pid this lab started.</summary>
     private static void EndProcess(int pid)
     {
@@ -232,23 +211,7 @@ public sealed class AgentLauncher(IReadOnlyList<string> agentCommand) : IAgentLa
         }
     }
 
-    /// <summary>
-    /// Gone or a zombie: the agent's parent is init (setsid), which reaps it in its own time, so a process
-    /// that has exited can linger as 'Z' in /proc.
-    /// </summary>
-    private static bool Alive(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var state = stat[(stat.LastIndexOf(')') + 2)..].TrimStart();
-            return state.Length > 0 && state[0] is not ('Z' or 'X');
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
+    private static bool Alive(int pid) => LabProcesses.Alive(pid);
 
     private static bool WaitGone(int pid, TimeSpan timeout)
     {

@@ -32,7 +32,9 @@ public static class LabAgent
         Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} [agent] process {Environment.ProcessId} started for lab {lab}");
         NetnsThread.WarmUpRuntime(); // before any namespace is entered: runtime threads stay in the root namespace
         var statePath = Path.Combine(labDir, AgentLauncher.StateFileName);
-        File.WriteAllText(Path.Combine(labDir, AgentLauncher.PidFileName), Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
+        // written whole (a temporary file renamed): `up` polls this file, and an empty one read between the truncation
+        // and the write made it conclude that the agent had died ("did not become ready … its process has exited")
+        PrivateFile.WriteAtomically(Path.Combine(labDir, AgentLauncher.PidFileName), Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
         using var logWriter = TextWriter.Synchronized(Console.Out);
         var log = new WorkloadLog(logWriter);
         log.Write("agent", $"lab {lab}: agent pid {Environment.ProcessId} starting");

@@ -10,13 +10,13 @@ using KubeLab.Realize.Store;
 
 namespace KubeLab.Realize.Netns;
 
-/// <summary>How a netns lab gets each node's iptables: the full ruleset at build, kube-proxy's resync on change.</summary>
+/// <summary>How a netns lab gets each node's iptables: the full ruleset at build, kube-proxy's and kube-router's resync on change.</summary>
 public interface INodeRulesSource
 {
     /// <summary>The node's whole ruleset (kube-proxy, flannel, kubelet, kube-router) as iptables-restore input.</summary>
     string Full(ClusterSnapshot snapshot, string node);
 
-    /// <summary>What kube-proxy restores on a sync from <paramref name="before"/> to <paramref name="after"/> (--noflush).</summary>
+    /// <summary>What the node's programs restore on a sync from <paramref name="before"/> to <paramref name="after"/> (--noflush): kube-proxy's rules and kube-router's pod firewall chains.</summary>
     string Resync(ClusterSnapshot before, ClusterSnapshot after, string node);
 }
 
@@ -26,9 +26,11 @@ public interface INodeRulesSource
 /// serves the pods' DNS and HTTP. Everything is named "kl-&lt;lab&gt;.…" and nothing touches the root
 /// namespace's links, routes, sysctls or iptables.
 /// </summary>
-public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLauncher agents, ICommandRunner? runner = null) : ILabDriver, INodeInspector, INodeStateReader
+public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLauncher agents, ICommandRunner? runner = null, LabRegistry? registry = null)
+    : ILabDriver, INodeInspector, INodeStateReader
 {
     private readonly ICommandRunner run = runner ?? new ProcessCommandRunner();
+    private readonly LabRegistry labs = registry ?? LabRegistry.Machine;
 
     public string Name => "netns";
 
@@ -55,11 +57,14 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
                 throw KubeLabException.Usage($"the netns driver needs `{tool}`: install it with `apt-get install iproute2 iptables procps`");
             }
         }
+
+        labs.EnsureNotOwnedByOther(config.Name, store.Home, "build");
     }
 
     public void Up(ClusterState state, IStepReporter steps)
     {
         var lab = state.Config.Name;
+        labs.Claim(lab, store.Home); // before anything of the lab's prefix is touched: another home's lab stays whole
         if (ExistingNamespaces(lab).Count > 0 || agents.IsRunning(store.LabDir(lab)))
         {
             steps.Step("Removing what is left of an earlier run", () => Teardown(lab));
@@ -127,7 +132,7 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
             });
         }
 
-        steps.Step("Syncing kube-proxy's rules on every node (one iptables-restore each)", () =>
+        steps.Step("Syncing kube-proxy's and kube-router's rules on every node (one iptables-restore each)", () =>
         {
             ForEachConcurrently(config.Nodes, node => Restore(NetnsNames.Node(lab, node.Name), rules.Resync(old, now, node.Name)));
         });
@@ -139,7 +144,15 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
         steps.Step("Updating the lab agent (DNS records, nginx)", () => agents.Update(store.LabDir(lab), lab, after));
     }
 
-    public void Down(string lab, IStepReporter steps) => steps.Step($"Removing lab \"{lab}\"'s namespaces, links and processes", () => Teardown(lab));
+    public void Down(string lab, IStepReporter steps)
+    {
+        labs.EnsureNotOwnedByOther(lab, store.Home, "remove");
+        steps.Step($"Removing lab \"{lab}\"'s namespaces, links and processes", () => Teardown(lab));
+        labs.Release(lab, store.Home);
+    }
+
+    /// <summary>The labs this home owns on this machine, whether or not their folders are still there.</summary>
+    public IReadOnlyList<string> OwnedLabs() => labs.LabsOf(store.Home);
 
     /// <summary>The namespace that plays a machine that is not a node: the host (the underlay's) or vm-ext; null otherwise.</summary>
     public static string? MachineNamespace(LabConfig config, string target) => target switch
@@ -251,6 +264,40 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
             run.Run(HostCommand.IpBatch(NetnsNames.Node(lab, node.Name), sandboxes.SelectMany(s => s.NodeLines)));
             ForEachConcurrently(sandboxes.SelectMany(s => s.PodCommands).ToList(), command => run.Run(command));
         }
+
+        if (run is ProcessCommandRunner)
+        {
+            // as the bridge plugin does once eth0 has its address: neighbours that knew the pod's IP at an old MAC
+            // (a pod re-created with its pinned IP) learn the new one now rather than after their entry goes stale
+            NetnsThread.WarmUpRuntime();
+            foreach (var group in pods.GroupBy(p => p.NodeName!))
+            {
+                WaitForwarding(NetnsNames.Node(lab, group.Key), group.Select(p => PodFiles.HostVethName(lab, p)).ToList());
+            }
+
+            ForEachConcurrently(pods, pod => GratuitousArp.Announce(NetnsNames.Pod(lab, pod.Namespace, pod.Name), "eth0", pod.IP!));
+        }
+    }
+
+    /// <summary>
+    /// Waits (up to 2 s) until cni0 forwards on every new veth: the kernel moves a bridge port to forwarding when it
+    /// sees the carrier, which its link watcher may report up to a second after eth0 came up, and cni0 drops what
+    /// arrives before.
+    /// </summary>
+    private void WaitForwarding(string nodeNetns, IReadOnlyList<string> veths)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(2);
+        while (true)
+        {
+            var ports = run.Run(new HostCommand("bridge", ["-n", nodeNetns, "link", "show"]), check: false).StandardOutput.Split('\n');
+            if (veths.All(veth => ports.Any(line => line.Contains($" {veth}@", StringComparison.Ordinal) && line.Contains(" state forwarding ", StringComparison.Ordinal)))
+                || DateTime.UtcNow > deadline)
+            {
+                return;
+            }
+
+            Thread.Sleep(10);
+        }
     }
 
     private void RemovePods(LabConfig config, IReadOnlyList<Pod> pods)
@@ -299,12 +346,17 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
         File.WriteAllText(Path.Combine(folder, "hosts"), PodFiles.Hosts(pod));
     }
 
-    private static void DeleteEtcNetns(string ns)
+    private static void DeleteEtcNetns(string ns) => DeleteFolder(Path.Combine(EtcNetns, ns));
+
+    /// <summary>Deletes a folder that may already be gone (or go while it is deleted).</summary>
+    private static void DeleteFolder(string folder)
     {
-        var folder = Path.Combine(EtcNetns, ns);
-        if (Directory.Exists(folder))
+        try
         {
             Directory.Delete(folder, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
         }
     }
 
@@ -367,11 +419,18 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
         throw KubeLabException.Timeout($"the lab does not answer DNS: `ip netns exec {client} dig +short @{snapshot.Config.ClusterDns} {name}` gave \"{last}\", expected {expected}; see the agent's log {Path.Combine(store.LabDir(lab), AgentLauncher.LogFileName)}");
     }
 
-    /// <summary>Stops the lab's processes (by their recorded process ids) and deletes its namespaces and files.</summary>
+    /// <summary>
+    /// Stops the lab's processes and deletes its namespaces and files, from the lab's prefix alone: the agent by its
+    /// recorded pid, then every process left in the lab's namespaces or carrying the lab's marker (an nginx whose
+    /// agent died, an agent whose pid file is lost), by process id, before the namespaces are unmounted (after that
+    /// `ip netns` no longer lists a namespace its processes keep alive).
+    /// </summary>
     internal void Teardown(string lab)
     {
         agents.Stop(store.LabDir(lab), lab);
         var namespaces = ExistingNamespaces(lab);
+        var links = LabProcesses.NamespaceLinks(run, [.. namespaces.Select(ns => Path.Combine(NetnsRun, ns))]);
+        LabProcesses.End(LabProcesses.Find(lab, store.LabDir(lab), links));
         if (namespaces.Count > 0)
         {
             // one process for all of them; -force: a namespace that is already gone does not stop the rest
@@ -387,15 +446,11 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
         {
             foreach (var folder in Directory.GetDirectories(EtcNetns, NetnsNames.LabPrefix(lab) + "*"))
             {
-                Directory.Delete(folder, recursive: true);
+                DeleteFolder(folder);
             }
         }
 
-        var nodesFolder = Path.Combine(store.LabDir(lab), "nodes");
-        if (Directory.Exists(nodesFolder))
-        {
-            Directory.Delete(nodesFolder, recursive: true);
-        }
+        DeleteFolder(Path.Combine(store.LabDir(lab), "nodes"));
 
         // the mount point NetnsExec made for nodes' /run/flannel, if it is still empty (a real flannel host's is not)
         if (Directory.Exists("/run/flannel") && !Directory.EnumerateFileSystemEntries("/run/flannel").Any())
@@ -404,12 +459,13 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
         }
     }
 
+    private const string NetnsRun = "/var/run/netns";
+
     /// <summary>The lab's namespaces, by prefix, from /var/run/netns (works without the lab's state).</summary>
     public static IReadOnlyList<string> ExistingNamespaces(string lab)
     {
-        const string dir = "/var/run/netns";
-        return Directory.Exists(dir)
-            ? Directory.GetFiles(dir).Select(Path.GetFileName).OfType<string>().Where(n => NetnsNames.BelongsTo(n, lab))
+        return Directory.Exists(NetnsRun)
+            ? Directory.GetFiles(NetnsRun).Select(Path.GetFileName).OfType<string>().Where(n => NetnsNames.BelongsTo(n, lab))
                 .OrderByDescending(n => n.Count(c => c == '.')) // pods first, then nodes, then the underlay
                 .ToList()
             : [];

@@ -41,6 +41,9 @@ public sealed partial class LabStore(string home)
         }
     }
 
+    /// <summary>True for a name <see cref="ValidateName"/> accepts (a folder of another name in the home is not a lab).</summary>
+    public static bool IsValidName(string name) => name.Length <= MaxNameLength && LabName().IsMatch(name);
+
     public string LabDir(string name) => Path.Combine(Home, name);
 
     private string StatePath(string name) => Path.Combine(LabDir(name), "state.json");
@@ -49,7 +52,8 @@ public sealed partial class LabStore(string home)
 
     public IReadOnlyList<string> List() =>
         Directory.Exists(Home)
-            ? Directory.GetDirectories(Home).Where(d => File.Exists(Path.Combine(d, "state.json"))).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToList()
+            ? Directory.GetDirectories(Home).Where(d => File.Exists(Path.Combine(d, "state.json"))).Select(Path.GetFileName).OfType<string>()
+                .Where(IsValidName).Order(StringComparer.Ordinal).ToList()
             : [];
 
     public ClusterState Load(string name)
@@ -84,7 +88,7 @@ public sealed partial class LabStore(string home)
     {
         var name = state.Config.Name;
         ValidateName(name);
-        Directory.CreateDirectory(LabDir(name));
+        PrivateFolder.Create(LabDir(name));
         using var _ = Lock(name);
         if (Exists(name))
         {
@@ -122,28 +126,56 @@ public sealed partial class LabStore(string home)
     private void WriteAtomically(string name, string text)
     {
         var path = StatePath(name);
-        var temporary = $"{path}.{Environment.ProcessId}.tmp";
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            var bytes = System.Text.Encoding.UTF8.GetBytes(text);
-            stream.Write(bytes);
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temporary, path, overwrite: true);
+        PrivateFile.WriteAtomically(path, text);
     }
 
-    /// <summary>An exclusive advisory lock (flock) on the lab's lock file, waited for up to a minute.</summary>
+    /// <summary>
+    /// An exclusive advisory lock (flock) on the lab's lock file, waited for up to a minute. Every writer of a lab
+    /// (up, apply, delete, run, down, the lab's API server) holds it for the whole change, so one lab is never built,
+    /// synced or removed by two commands at once. The lock file lives beside the lab folders ($KUBELAB_HOME/.locks),
+    /// not inside its lab's folder: `down` removes that folder while it holds the lock, and a command waiting on a
+    /// deleted file would lock a different inode than the next one. The lock is re-entrant on one thread (up holds it
+    /// and applies its scenario, which locks again); other threads of the process wait like other processes.
+    /// </summary>
     public IDisposable Lock(string name)
     {
-        Directory.CreateDirectory(LabDir(name));
-        var path = Path.Combine(LabDir(name), "lock");
+        ValidateName(name);
+        var path = LockPath(name);
+        var held = HeldLocks.GetOrAdd(path, _ => new HeldLock());
+        if (!Monitor.TryEnter(held, LockTimeout))
+        {
+            throw LockTimedOut(name, path);
+        }
+
+        try
+        {
+            if (held.Depth == 0)
+            {
+                held.Stream = AcquireFileLock(name, path);
+            }
+
+            held.Depth++;
+            return new LockRelease(held);
+        }
+        catch
+        {
+            Monitor.Exit(held);
+            throw;
+        }
+    }
+
+    private string LockPath(string name) => Path.Combine(Home, ".locks", name + ".lock");
+
+    private static FileStream AcquireFileLock(string name, string path)
+    {
+        PrivateFolder.Create(Path.GetDirectoryName(path)!);
         var deadline = DateTime.UtcNow + LockTimeout;
         var delay = 2;
         while (true)
         {
             try
             {
+                // .NET takes flock(LOCK_EX | LOCK_NB) for FileShare.None on Unix
                 return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             }
             catch (IOException) when (DateTime.UtcNow < deadline)
@@ -153,8 +185,40 @@ public sealed partial class LabStore(string home)
             }
             catch (IOException)
             {
-                throw KubeLabException.Timeout($"lab \"{name}\" is locked by another kubelab command ({path}) for over {LockTimeout.TotalSeconds:0} s; wait for it to finish");
+                throw LockTimedOut(name, path);
             }
+        }
+    }
+
+    private static KubeLabException LockTimedOut(string name, string path) =>
+        KubeLabException.Timeout($"lab \"{name}\" is locked by another kubelab command ({path}) for over {LockTimeout.TotalSeconds:0} s; wait for it to finish");
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, HeldLock> HeldLocks = new(StringComparer.Ordinal);
+
+    private sealed class HeldLock
+    {
+        public FileStream? Stream;
+        public int Depth;
+    }
+
+    private sealed class LockRelease(HeldLock held) : IDisposable
+    {
+        private int released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref released, 1) == 1)
+            {
+                return;
+            }
+
+            if (--held.Depth == 0)
+            {
+                held.Stream?.Dispose();
+                held.Stream = null;
+            }
+
+            Monitor.Exit(held);
         }
     }
 }

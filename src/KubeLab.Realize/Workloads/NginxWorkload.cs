@@ -85,7 +85,8 @@ public sealed partial class NginxWorkload : IAsyncDisposable
     /// <summary>The configuration: everything nginx writes stays under <paramref name="directory"/>.</summary>
     public static string Config(string directory, string podName, int port) => $$"""
         # Written by KubeLab for pod {{podName}}.
-        # Workers run as root so that they can read the lab folder whatever its mode.
+        # Workers run as root, not as the nginx package's www-data: the lab folder is its owner's alone (0700),
+        # so an unprivileged worker could not reach html/ or temp/ under it.
         user root root;
         worker_processes 1;
         pid {{directory}}/nginx.pid;

@@ -65,6 +65,8 @@ public class TestLab : IDisposable
             HostCommand.Run("ip", ["netns", "del", ns]);
         }
 
+        KubeLab.Realize.Netns.LabRegistry.Machine.Release(Name, Kubelab.Home);
+
         if (Directory.Exists(Kubelab.Home))
         {
             Directory.Delete(Kubelab.Home, recursive: true);
