@@ -295,7 +295,7 @@ internal sealed class PodStreaming(ClusterFeed feed, IPodRuntime? runtime)
     {
         foreach (var stream in new[] { channels.Stdout, channels.Stderr, channels.Error })
         {
-            if (stream is IChannelStream channel)
+            if (stream is ChannelStream channel)
             {
                 await channel.FinishAsync();
             }

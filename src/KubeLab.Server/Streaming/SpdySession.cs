@@ -218,7 +218,7 @@ internal sealed class SpdySession : IAsyncDisposable
 }
 
 /// <summary>One SPDY stream as a .NET stream: reads what the client sends on it, writes DATA frames to it.</summary>
-internal sealed class SpdyStream(SpdySession session, int id, IReadOnlyList<(string Name, string Value)> headers) : Stream, IChannelStream
+internal sealed class SpdyStream(SpdySession session, int id, IReadOnlyList<(string Name, string Value)> headers) : ChannelStream
 {
     private readonly Pipe inbound = new();
     private int finished;
@@ -251,7 +251,7 @@ internal sealed class SpdyStream(SpdySession session, int id, IReadOnlyList<(str
     }
 
     /// <summary>Half-closes the server's side (an empty DATA frame with FIN), once.</summary>
-    public async Task FinishAsync()
+    public override async Task FinishAsync()
     {
         if (Interlocked.Exchange(ref finished, 1) == 0)
         {
@@ -279,11 +279,6 @@ internal sealed class SpdyStream(SpdySession session, int id, IReadOnlyList<(str
         return n;
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         if (buffer.Length > 0 && Volatile.Read(ref finished) == 0)
@@ -291,27 +286,4 @@ internal sealed class SpdyStream(SpdySession session, int id, IReadOnlyList<(str
             await session.SendDataAsync(Id, buffer, fin: false, cancellationToken);
         }
     }
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

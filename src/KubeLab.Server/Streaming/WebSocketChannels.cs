@@ -3,12 +3,6 @@ using System.Net.WebSockets;
 
 namespace KubeLab.Server.Streaming;
 
-/// <summary>A stream of a multiplexed session that the server can half-close.</summary>
-internal interface IChannelStream
-{
-    Task FinishAsync();
-}
-
 /// <summary>
 /// The Kubernetes channel protocol over WebSocket ("v4.channel.k8s.io", "v5.channel.k8s.io"), what kubectl 1.30+
 /// speaks for exec and attach: every binary message starts with its channel (0 stdin, 1 stdout, 2 stderr, 3 error,
@@ -35,7 +29,7 @@ internal sealed class WebSocketChannels
     /// <summary>Ends when the client closes.</summary>
     public Task Completion { get; }
 
-    public Stream Channel(int channel) => new ChannelStream(this, channel);
+    public Stream Channel(int channel) => new WebSocketChannel(this, channel);
 
     private async Task ReadLoopAsync()
     {
@@ -124,20 +118,17 @@ internal sealed class WebSocketChannels
         await Task.WhenAny(Completion, Task.Delay(wait));
     }
 
-    private sealed class ChannelStream(WebSocketChannels owner, int channel) : Stream, IChannelStream
+    private sealed class WebSocketChannel(WebSocketChannels owner, int channel) : ChannelStream
     {
         private readonly Stream reader = channel < owner.inbound.Length ? owner.inbound[channel].Reader.AsStream() : Null;
+
         /// <summary>
         /// Nothing to send: client-go takes no CLOSE signal from the server (it discards channel 255 as unknown);
         /// the server's channels end when the WebSocket closes, as the API server's stream translator ends them.
         /// </summary>
-        public Task FinishAsync() => Task.CompletedTask;
+        public override Task FinishAsync() => Task.CompletedTask;
 
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => reader.ReadAsync(buffer, cancellationToken);
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => reader.ReadAsync(buffer, offset, count, cancellationToken);
-
-        public override int Read(byte[] buffer, int offset, int count) => reader.Read(buffer, offset, count);
 
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
@@ -151,28 +142,5 @@ internal sealed class WebSocketChannels
             buffer.CopyTo(message.AsMemory(1));
             await owner.SendAsync(message, cancellationToken);
         }
-
-        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }
