@@ -14,9 +14,9 @@ internal sealed class NetnsPodRuntime(string lab, string labDir) : IPodRuntime
 
     public bool IsRunning(PodContainer container) => File.Exists(Path.Combine("/run/netns", Netns(container)));
 
-    public IPodProcess Exec(PodContainer container, IReadOnlyList<string> command, bool tty)
+    public IPodProcess Exec(PodContainer container, IReadOnlyList<string> command, bool tty, (int Width, int Height)? size)
     {
-        var (exec, error) = PodExec.Start(Netns(container), container.Hostname, command, tty);
+        var (exec, error) = PodExec.Start(Netns(container), container.Hostname, command, tty, size);
         return exec is null ? throw new ExecStartException(error!) : new Process(exec);
     }
 

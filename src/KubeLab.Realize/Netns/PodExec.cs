@@ -33,7 +33,7 @@ public sealed class PodExec : IDisposable
     public Task<int> Exited { get; }
 
     /// <summary>Starts <paramref name="command"/>; null and runc's reason when its program cannot run.</summary>
-    public static (PodExec? Exec, string? Error) Start(string netns, string hostname, IReadOnlyList<string> command, bool tty)
+    public static (PodExec? Exec, string? Error) Start(string netns, string hostname, IReadOnlyList<string> command, bool tty, (int Width, int Height)? size = null)
     {
         if (ExecutableLookup.Check(command[0], Environment.GetEnvironmentVariable("PATH")) is var (_, message))
         {
@@ -41,7 +41,11 @@ public sealed class PodExec : IDisposable
         }
 
         var inner = NetnsExec.Argv(netns, hostname, isPod: true, runFlannel: null, command);
-        var argv = tty ? ["script", "--quiet", "--return", "--command", string.Join(' ', inner.Select(Quote)), "/dev/null"] : inner;
+        // with a terminal, its size is set on it (stty on the shell's stdin, the pseudo-terminal) before the command runs
+        var sized = size is { Width: > 0, Height: > 0 } s
+            ? $"stty cols {s.Width.ToString(CultureInfo.InvariantCulture)} rows {s.Height.ToString(CultureInfo.InvariantCulture)} 2>/dev/null; exec "
+            : "exec ";
+        var argv = tty ? ["script", "--quiet", "--return", "--command", sized + string.Join(' ', inner.Select(Quote)), "/dev/null"] : inner;
         var start = new ProcessStartInfo(argv[0])
         {
             UseShellExecute = false,

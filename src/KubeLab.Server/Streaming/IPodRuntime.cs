@@ -13,8 +13,11 @@ public interface IPodRuntime
     /// <summary>Whether the container runs here (false: a model-only lab, or a pod with no sandbox yet).</summary>
     bool IsRunning(PodContainer container);
 
-    /// <summary>Starts <paramref name="command"/> in the container; <see cref="ExecStartException"/> when it cannot start.</summary>
-    IPodProcess Exec(PodContainer container, IReadOnlyList<string> command, bool tty);
+    /// <summary>
+    /// Starts <paramref name="command"/> in the container (with a terminal of <paramref name="size"/> when
+    /// <paramref name="tty"/>); <see cref="ExecStartException"/> when it cannot start.
+    /// </summary>
+    IPodProcess Exec(PodContainer container, IReadOnlyList<string> command, bool tty, (int Width, int Height)? size);
 
     /// <summary>A connection to localhost:<paramref name="port"/> inside the pod's network namespace, as containerd makes for port-forward.</summary>
     Task<Stream> ConnectAsync(PodContainer container, int port, CancellationToken cancel);

@@ -24,6 +24,7 @@ internal sealed class PodStreaming(ClusterFeed feed, IPodRuntime? runtime)
     private static readonly TimeSpan StreamCreationTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan CloseWait = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan FollowPoll = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan InitialSizeWait = TimeSpan.FromSeconds(1);
 
     public static bool Handles(ApiResource resource, string? subresource) =>
         resource.Plural == "pods" && resource.Group.Length == 0 && subresource is "exec" or "attach" or "portforward" or "log";
@@ -243,10 +244,26 @@ internal sealed class PodStreaming(ClusterFeed feed, IPodRuntime? runtime)
 
     private static async Task RunAsync(IPodRuntime pods, PodContainer container, IReadOnlyList<string> command, bool tty, ExecChannels channels)
     {
+        // kubectl sends its terminal's size first thing: the command starts with it (a command as quick as `stty size`
+        // must not see 0x0), and later sizes resize it
+        var sizes = channels.Resize is null ? null : new StreamReader(channels.Resize, Encoding.UTF8);
+        (int Width, int Height)? initial = null;
+        if (sizes is not null)
+        {
+            using var wait = new CancellationTokenSource(InitialSizeWait);
+            try
+            {
+                initial = await NextSizeAsync(sizes, wait.Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
         IPodProcess process;
         try
         {
-            process = pods.Exec(container, command, tty);
+            process = pods.Exec(container, command, tty, initial);
         }
         catch (ExecStartException e)
         {
@@ -269,7 +286,7 @@ internal sealed class PodStreaming(ClusterFeed feed, IPodRuntime? runtime)
         await using (process)
         {
             var input = channels.Stdin is null ? CloseAsync(process.Stdin) : PumpAsync(channels.Stdin, process.Stdin, closeTarget: true);
-            var resize = channels.Resize is null ? Task.CompletedTask : ResizeAsync(channels.Resize, process);
+            var resize = sizes is null ? Task.CompletedTask : ResizeAsync(sizes, process);
             var output = PumpAsync(process.Stdout, channels.Stdout ?? Stream.Null, closeTarget: false);
             var errors = process.Stderr is null ? Task.CompletedTask : PumpAsync(process.Stderr, channels.Stderr ?? Stream.Null, closeTarget: false);
             var code = await process.Exited;
@@ -338,29 +355,43 @@ internal sealed class PodStreaming(ClusterFeed feed, IPodRuntime? runtime)
     }
 
     /// <summary>Terminal sizes as client-go sends them: one JSON object per line, {"Width":80,"Height":24}.</summary>
-    private static async Task ResizeAsync(Stream resize, IPodProcess process)
+    private static async Task ResizeAsync(StreamReader sizes, IPodProcess process)
     {
-        using var reader = new StreamReader(resize, Encoding.UTF8);
         try
         {
-            while (await reader.ReadLineAsync() is { } line)
+            while (await NextSizeAsync(sizes, CancellationToken.None) is { } size)
             {
-                try
-                {
-                    using var size = JsonDocument.Parse(line);
-                    if (size.RootElement.TryGetProperty("Width", out var width) && size.RootElement.TryGetProperty("Height", out var height))
-                    {
-                        process.Resize(width.GetInt32(), height.GetInt32());
-                    }
-                }
-                catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
-                {
-                }
+                process.Resize(size.Width, size.Height);
             }
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
         }
+        finally
+        {
+            sizes.Dispose();
+        }
+    }
+
+    /// <summary>The next well-formed size, or null at the stream's end.</summary>
+    private static async Task<(int Width, int Height)?> NextSizeAsync(StreamReader sizes, CancellationToken cancel)
+    {
+        while (await sizes.ReadLineAsync(cancel) is { } line)
+        {
+            try
+            {
+                using var size = JsonDocument.Parse(line);
+                if (size.RootElement.TryGetProperty("Width", out var width) && size.RootElement.TryGetProperty("Height", out var height))
+                {
+                    return (width.GetInt32(), height.GetInt32());
+                }
+            }
+            catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+            {
+            }
+        }
+
+        return null;
     }
 
     // ---- port-forward ----

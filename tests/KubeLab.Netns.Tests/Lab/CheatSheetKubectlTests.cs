@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace KubeLab.Netns.Tests.Lab;
 
 /// <summary>
@@ -47,33 +45,9 @@ public sealed class CheatSheetKubectlTests : IDisposable
         Assert.Matches(@"\nkube-system\s+kube-dns\s+ClusterIP\s+10\.43\.0\.10\s+<none>\s+53/UDP,53/TCP,9153/TCP\s+\S+\n", services);
     }
 
-    private string Ok(string kubectl, params string[] args)
-    {
-        var (code, output, error) = Run(kubectl, args);
-        Assert.True(code == 0, $"kubectl {string.Join(' ', args)} exited {code}: {error}");
-        return output;
-    }
+    private string Ok(string kubectl, params string[] args) => LabKubectl.Ok(lab.Kubelab, kubectl, args);
 
-    private (int Code, string Out, string Err) Run(string kubectl, params string[] args)
-    {
-        var info = new ProcessStartInfo(kubectl) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { "--kubeconfig", lab.Kubelab.Kubeconfig, "--cache-dir", Path.Combine(lab.Kubelab.Home, "kube-cache") }.Concat(args))
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        info.Environment["HOME"] = lab.Kubelab.Home;
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromSeconds(90)))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"kubectl {string.Join(' ', args)} did not finish in 90 s");
-        }
-
-        return (process.ExitCode, output.Result, error.Result);
-    }
+    private (int Code, string Out, string Err) Run(string kubectl, params string[] args) => LabKubectl.Run(lab.Kubelab, kubectl, null, [.. LabKubectl.Options(lab.Kubelab), .. args]);
 
     public void Dispose()
     {

@@ -170,50 +170,11 @@ public sealed partial class KubectlStreamingTests(SeedLabFixture lab) : IClassFi
     private static partial Regex ForwardingLine();
 
     private (int Code, string Out, string Err) Run(string kubectl, string? input, params string[] args) =>
-        RunProcess(kubectl, input, [.. Common(), .. args]);
+        LabKubectl.Run(lab.Kubelab, kubectl, input, [.. LabKubectl.Options(lab.Kubelab), .. args]);
 
-    private string[] Common() => ["--kubeconfig", lab.Kubelab.Kubeconfig, "--cache-dir", Path.Combine(lab.Kubelab.Home, "kube-cache")];
+    private (int Code, string Out, string Err) RunProcess(string program, string? input, params string[] args) => LabKubectl.Run(lab.Kubelab, program, input, args);
 
-    private (int Code, string Out, string Err) RunProcess(string program, string? input, params string[] args)
-    {
-        using var process = Start(program, input is not null, args, addCommon: false);
-        if (input is not null)
-        {
-            process.StandardInput.Write(input);
-            process.StandardInput.Close();
-        }
+    private Process Start(string kubectl, params string[] args) => LabKubectl.Start(lab.Kubelab, kubectl, [.. LabKubectl.Options(lab.Kubelab), .. args]);
 
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
-        {
-            Stop(process);
-            Assert.Fail($"{program} {string.Join(' ', args)} did not finish in 60 s");
-        }
-
-        return (process.ExitCode, output.Result, error.Result);
-    }
-
-    private Process Start(string kubectl, params string[] args) => Start(kubectl, false, args, addCommon: true);
-
-    private Process Start(string program, bool stdin, string[] args, bool addCommon)
-    {
-        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = stdin, UseShellExecute = false };
-        foreach (var arg in addCommon ? [.. Common(), .. args] : args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        info.Environment["HOME"] = lab.Kubelab.Home;
-        return Process.Start(info)!;
-    }
-
-    private static void Stop(Process process)
-    {
-        if (!process.HasExited)
-        {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit(5000);
-        }
-    }
+    private static void Stop(Process process) => LabKubectl.Stop(process);
 }

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace KubeLab.Netns.Tests.Lab;
 
 /// <summary>The seed lab's API server on the real kernel: kubectl from this machine, and the kubernetes Service from a pod.</summary>
@@ -56,20 +54,5 @@ public sealed class SeedLabApiTests(SeedLabFixture lab) : IClassFixture<SeedLabF
         Assert.Equal(3, restored.Split('\n').Count(l => l.Contains("-j KUBE-SEP-", StringComparison.Ordinal)));
     }
 
-    private string Run(params string[] args)
-    {
-        var info = new ProcessStartInfo(Kubectl) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { "--kubeconfig", lab.Kubelab.Kubeconfig, "--cache-dir", Path.Combine(lab.Kubelab.Home, "kube-cache") }.Concat(args))
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        info.Environment["HOME"] = lab.Kubelab.Home;
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(TimeSpan.FromSeconds(60)), $"kubectl {string.Join(' ', args)} did not finish");
-        Assert.True(process.ExitCode == 0, $"kubectl {string.Join(' ', args)} exited {process.ExitCode}: {error.Result}");
-        return output.Result;
-    }
+    private string Run(params string[] args) => LabKubectl.Ok(lab.Kubelab, Kubectl, args);
 }
