@@ -285,8 +285,9 @@ internal sealed class PodStreaming(ClusterFeed feed, IPodRuntime? runtime)
 
         await using (process)
         {
-            var input = channels.Stdin is null ? CloseAsync(process.Stdin) : PumpAsync(channels.Stdin, process.Stdin, closeTarget: true);
-            var resize = sizes is null ? Task.CompletedTask : ResizeAsync(sizes, process);
+            // stdin and resizes run until the client ends them; the command's end does not wait for them
+            _ = channels.Stdin is null ? CloseAsync(process.Stdin) : PumpAsync(channels.Stdin, process.Stdin, closeTarget: true);
+            _ = sizes is null ? Task.CompletedTask : ResizeAsync(sizes, process);
             var output = PumpAsync(process.Stdout, channels.Stdout ?? Stream.Null, closeTarget: false);
             var errors = process.Stderr is null ? Task.CompletedTask : PumpAsync(process.Stderr, channels.Stderr ?? Stream.Null, closeTarget: false);
             var code = await process.Exited;
@@ -303,8 +304,6 @@ internal sealed class PodStreaming(ClusterFeed feed, IPodRuntime? runtime)
                     ["details"] = new JsonObject { ["causes"] = new JsonArray(new JsonObject { ["reason"] = "ExitCode", ["message"] = code.ToString(CultureInfo.InvariantCulture) }) },
                 });
             await FinishAllAsync(channels);
-            _ = input;
-            _ = resize;
         }
     }
 
