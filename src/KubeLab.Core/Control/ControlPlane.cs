@@ -38,6 +38,8 @@ public sealed partial class ControlPlane
 
     private readonly LabConfig config;
     private readonly List<StoredObject> objects;
+    /// <summary>The state's objects as they came in, by key: what an object whose resourceVersion stayed is handed back as.</summary>
+    private readonly Dictionary<string, StoredObject> originals;
     private ImmutableList<StoredObject> storedEvents;
     private readonly Dictionary<string, string> lastReserved;
     private readonly Random random;
@@ -53,7 +55,13 @@ public sealed partial class ControlPlane
     {
         config = state.Config;
         // Events are carried through untouched: no controller changes them, and a busy lab holds thousands
-        objects = state.Objects.Where(o => o.Kind != "Event").Select(o => StoredObject.Of(KubeObjects.Clone(o.Object))).ToList();
+        objects = state.Objects.Where(o => o.Kind != "Event").Select(o => StoredObject.Of(KubeObjects.CopyOfStored(o.Object))).ToList();
+        originals = new Dictionary<string, StoredObject>(StringComparer.Ordinal);
+        foreach (var original in state.Objects.Where(o => o.Kind != "Event"))
+        {
+            originals.TryAdd(original.Key, original);
+        }
+
         storedEvents = state.Objects.Where(o => o.Kind == "Event").ToImmutableList();
         lastReserved = new Dictionary<string, string>(state.LastReserved, StringComparer.Ordinal);
         generation = state.Generation + 1;
@@ -126,10 +134,34 @@ public sealed partial class ControlPlane
     private ClusterState ToState() => new()
     {
         Config = config,
-        Objects = objects.Concat(storedEvents).ToImmutableList(),
+        Objects = objects.Select(Unchanged).Concat(storedEvents).ToImmutableList(),
         LastReserved = lastReserved.ToImmutableDictionary(StringComparer.Ordinal),
         Generation = generation,
     };
+
+    /// <summary>
+    /// Every change to an object gives it a new resourceVersion, as the API server does. The controllers stamp what
+    /// they replace; what they change in place (a ReplicaSet's status and replicas, a Deployment's status) is found
+    /// here by comparing the copy with the object it was copied from, and stamped too. A copy equal to its original
+    /// is handed back as the original instance, and with it the encodings cached for it (the store's and the API
+    /// server's), so a write encodes only what it changed.
+    /// </summary>
+    private StoredObject Unchanged(StoredObject copy)
+    {
+        if (!originals.TryGetValue(copy.Key, out var original) || original.Object.GetType() != copy.Object.GetType()
+            || copy.Object.Metadata.ResourceVersion is not { } version || version != original.Object.Metadata.ResourceVersion)
+        {
+            return copy;
+        }
+
+        if (KubeObjects.ToJson(copy.Object) == KubeObjects.Encoded(original.Object))
+        {
+            return original;
+        }
+
+        copy.Object.Metadata.ResourceVersion = generation.ToString(CultureInfo.InvariantCulture);
+        return copy;
+    }
 
     private void Upsert(ManifestDocument document)
     {

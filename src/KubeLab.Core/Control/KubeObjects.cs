@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using k8s;
 using k8s.Models;
 
@@ -12,6 +13,21 @@ public static class KubeObjects
             && m.GetParameters() is [{ ParameterType: var p }, ..] && p == typeof(string));
 
     public static string ToJson(object value) => KubernetesJson.Serialize(value);
+
+    private static readonly ConditionalWeakTable<object, string> Encodings = [];
+
+    /// <summary>
+    /// A stored object's JSON, made once per instance. Only for objects a state holds: those are never changed in
+    /// place (the control plane changes copies, <see cref="CopyOfStored"/>), so the text stays true for the
+    /// instance's life, and a lab's store writes an unchanged object without encoding it again.
+    /// </summary>
+    public static string Encoded(object value) => Encodings.GetValue(value, ToJson);
+
+    /// <summary>Records the text a stored object was read from (its encoding, as <see cref="Encoded"/> gives it).</summary>
+    public static void RememberEncoding(object value, string json) => Encodings.AddOrUpdate(value, json);
+
+    /// <summary>A deep copy of a stored object, decoded from its cached encoding.</summary>
+    public static T CopyOfStored<T>(T value) where T : class => (T)FromJson(Encoded(value), value.GetType());
 
     public static object FromJson(string json, Type type)
     {

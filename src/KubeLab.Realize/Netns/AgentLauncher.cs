@@ -71,7 +71,11 @@ public sealed class AgentLauncher(IReadOnlyList<string> agentCommand) : IAgentLa
         // the marker by which `down` finds the agent's processes even when its pid files are lost
         info.Environment[LabProcesses.MarkerVariable] = Path.TrimEndingDirectorySeparator(Path.GetFullPath(labDir));
         // no diagnostics IPC: a killed agent would leave its /tmp/dotnet-diagnostic-PID-… socket behind
-        info.Environment["DOTNET_EnableDiagnostics"] = "0";
+        // (KUBELAB_AGENT_DIAGNOSTICS=1 keeps it, for profiling the agent with dotnet-trace or dotnet-counters)
+        if (Environment.GetEnvironmentVariable("KUBELAB_AGENT_DIAGNOSTICS") != "1")
+        {
+            info.Environment["DOTNET_EnableDiagnostics"] = "0";
+        }
         using var starter = Process.Start(info) ?? throw KubeLabException.Host("cannot start the lab agent (setsid)");
         starter.StandardInput.Close();
         starter.WaitForExit();
@@ -85,6 +89,11 @@ public sealed class AgentLauncher(IReadOnlyList<string> agentCommand) : IAgentLa
 
     public void Update(string labDir, string lab, ClusterState state)
     {
+        if (LabAgent.TryServeInProcess(labDir, state))
+        {
+            return; // the agent's own API server: served in place
+        }
+
         if (!IsRunning(labDir))
         {
             Start(labDir, lab, state);
@@ -121,7 +130,7 @@ public sealed class AgentLauncher(IReadOnlyList<string> agentCommand) : IAgentLa
 
     private static void WriteState(string labDir, ClusterState state)
     {
-        PrivateFile.WriteAtomically(Path.Combine(labDir, StateFileName), StateFile.Serialize(state));
+        PrivateFile.WriteAtomically(Path.Combine(labDir, StateFileName), StateFile.SerializeUtf8(state));
     }
 
     private static void WaitReady(string labDir, long generation, string log)

@@ -73,6 +73,24 @@ public static class LabAgent
     public static int MaxRealNginxPods(string? setting) =>
         string.Equals(setting, "real", StringComparison.OrdinalIgnoreCase) ? int.MaxValue : DefaultMaxRealNginxPods;
 
+    /// <summary>The agents running in this process, by lab folder: how the agent's own API server hands it a state.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Func<ClusterState, Task>> InProcess = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// When this process is the lab's agent (its API server is committing a change), serves <paramref name="state"/>
+    /// here and now and returns true; other processes hand it over through the agent's state file.
+    /// </summary>
+    public static bool TryServeInProcess(string labDir, ClusterState state)
+    {
+        if (!InProcess.TryGetValue(Path.TrimEndingDirectorySeparator(Path.GetFullPath(labDir)), out var serve))
+        {
+            return false;
+        }
+
+        serve(state).GetAwaiter().GetResult();
+        return true;
+    }
+
     private static async Task<int> RunAsync(string statePath, string labDir, LabWorkloadOptions? options, IAgentCompanion? companion, WorkloadLog log, CancellationToken stop)
     {
         var state = StateFile.Deserialize(await File.ReadAllTextAsync(statePath, stop), statePath);
@@ -86,45 +104,82 @@ public static class LabAgent
         await api;
         companion?.Publish(state);
         Report(labDir, state.Generation, workloads);
-        while (!stop.IsCancellationRequested)
+
+        // One state at a time, newest wins, from either door: the file other kubelab processes write, or the agent's
+        // own API server (in this process: no file, no polling, no waiting for the next tick).
+        var serving = new SemaphoreSlim(1, 1);
+        var served = state.Generation;
+        async Task Serve(ClusterState next)
         {
+            await serving.WaitAsync(stop);
             try
             {
-                await Task.Delay(50, stop);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-
-            if (!File.Exists(statePath))
-            {
-                log.Write("agent", "the lab's state is gone: stopping");
-                break;
-            }
-
-            var now = File.GetLastWriteTimeUtc(statePath);
-            if (now == stamp)
-            {
-                continue;
-            }
-
-            stamp = now;
-            try
-            {
-                state = StateFile.Deserialize(await File.ReadAllTextAsync(statePath, stop), statePath);
-                companion?.Publish(state);
-                if (workloads is not null)
+                if (next.Generation <= served)
                 {
-                    await workloads.ReconcileAsync(SnapshotBuilder.FromState(state), stop);
+                    return;
                 }
 
-                Report(labDir, state.Generation, workloads);
+                if (workloads is not null)
+                {
+                    await workloads.ReconcileAsync(SnapshotBuilder.FromState(next), stop);
+                }
+
+                companion?.Publish(next);
+                served = next.Generation;
+                Report(labDir, next.Generation, workloads);
             }
-            catch (Exception e) when (e is IOException or KubeLab.Core.KubeLabException)
+            finally
             {
-                log.Write("agent", $"reconcile failed, will retry: {e.Message}");
-                stamp = default;
+                serving.Release();
+            }
+        }
+
+        var key = Path.TrimEndingDirectorySeparator(Path.GetFullPath(labDir));
+        InProcess[key] = Serve;
+        try
+        {
+            await Loop();
+        }
+        finally
+        {
+            InProcess.TryRemove(key, out _);
+        }
+
+        async Task Loop()
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    await Task.Delay(50, stop);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+
+                if (!File.Exists(statePath))
+                {
+                    log.Write("agent", "the lab's state is gone: stopping");
+                    break;
+                }
+
+                var now = File.GetLastWriteTimeUtc(statePath);
+                if (now == stamp)
+                {
+                    continue;
+                }
+
+                stamp = now;
+                try
+                {
+                    await Serve(StateFile.Deserialize(await File.ReadAllTextAsync(statePath, stop), statePath));
+                }
+                catch (Exception e) when (e is IOException or KubeLab.Core.KubeLabException)
+                {
+                    log.Write("agent", $"reconcile failed, will retry: {e.Message}");
+                    stamp = default;
+                }
             }
         }
 

@@ -65,7 +65,43 @@ public sealed partial class LabStore(string home)
                 $"lab \"{name}\" not found (labs: {(List() is { Count: > 0 } labs ? string.Join(", ", labs) : "none")}); create it with `kubelab up --name {name}`");
         }
 
-        return StateFile.Deserialize(File.ReadAllText(StatePath(name)), StatePath(name));
+        var path = StatePath(name);
+        // stat before reading: a file replaced in between is read new under the old stamp, and read again next time
+        var stamp = Stamp(path);
+        lock (cached)
+        {
+            if (cached.TryGetValue(name, out var known) && known.Stamp == stamp)
+            {
+                return known.State;
+            }
+        }
+
+        var state = StateFile.Deserialize(File.ReadAllText(path), path);
+        Remember(name, stamp, state);
+        return state;
+    }
+
+    /// <summary>
+    /// The state last read or written per lab, with the file's size and modification time then: a long-lived process
+    /// (the lab agent, whose API server writes many times a second) reads the file only when another process has
+    /// replaced it. Every write replaces the file (a new inode, a new modification time).
+    /// </summary>
+    private readonly Dictionary<string, (FileStamp Stamp, ClusterState State)> cached = new(StringComparer.Ordinal);
+
+    private readonly record struct FileStamp(long Length, DateTime Written);
+
+    private static FileStamp Stamp(string path)
+    {
+        var info = new FileInfo(path);
+        return info.Exists ? new FileStamp(info.Length, info.LastWriteTimeUtc) : default;
+    }
+
+    private void Remember(string name, FileStamp stamp, ClusterState state)
+    {
+        lock (cached)
+        {
+            cached[name] = (stamp, state);
+        }
     }
 
     /// <summary>
@@ -95,7 +131,7 @@ public sealed partial class LabStore(string home)
             throw KubeLabException.Conflict($"lab \"{name}\" already exists; use it, or remove it first with `kubelab down --name {name}`");
         }
 
-        WriteAtomically(name, StateFile.Serialize(state));
+        WriteAtomically(name, state);
     }
 
     /// <summary>Reads, changes and writes a lab under its lock. If <paramref name="change"/> throws, nothing is written.</summary>
@@ -109,7 +145,7 @@ public sealed partial class LabStore(string home)
 
         using var _ = Lock(name);
         var (state, result) = change(Load(name));
-        WriteAtomically(name, StateFile.Serialize(state));
+        WriteAtomically(name, state);
         return result;
     }
 
@@ -117,16 +153,22 @@ public sealed partial class LabStore(string home)
     public void Delete(string name)
     {
         ValidateName(name);
+        lock (cached)
+        {
+            cached.Remove(name);
+        }
+
         if (Directory.Exists(LabDir(name)))
         {
             Directory.Delete(LabDir(name), recursive: true);
         }
     }
 
-    private void WriteAtomically(string name, string text)
+    private void WriteAtomically(string name, ClusterState state)
     {
         var path = StatePath(name);
-        PrivateFile.WriteAtomically(path, text);
+        PrivateFile.WriteAtomically(path, StateFile.SerializeUtf8(state));
+        Remember(name, Stamp(path), state);
     }
 
     /// <summary>

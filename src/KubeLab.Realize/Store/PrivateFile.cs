@@ -6,12 +6,15 @@ public static class PrivateFile
     public const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     /// <summary>Writes a temporary file (0600 from its creation), flushes it to disk and renames it over <paramref name="path"/>.</summary>
-    public static void WriteAtomically(string path, string text)
+    public static void WriteAtomically(string path, string text) => WriteAtomically(path, System.Text.Encoding.UTF8.GetBytes(text));
+
+    /// <inheritdoc cref="WriteAtomically(string, string)"/>
+    public static void WriteAtomically(string path, ReadOnlySpan<byte> bytes)
     {
         var temporary = $"{path}.{Environment.ProcessId}.tmp";
         using (var stream = new FileStream(temporary, Options(FileMode.Create)))
         {
-            stream.Write(System.Text.Encoding.UTF8.GetBytes(text));
+            stream.Write(bytes);
             stream.Flush(flushToDisk: true);
         }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Net;
@@ -16,42 +17,72 @@ internal static class StateFile
 {
     public const string ApiVersion = "kubelab.io/v1alpha1";
 
-    public static string Serialize(ClusterState state)
+    public static string Serialize(ClusterState state) => System.Text.Encoding.UTF8.GetString(SerializeUtf8(state));
+
+    /// <summary>
+    /// The file: config and allocator memory indented, then one object a line. Objects are written from their cached
+    /// encodings (<see cref="KubeObjects.Encoded"/>), so a write encodes only the objects the change made.
+    /// </summary>
+    public static byte[] SerializeUtf8(ClusterState state)
     {
         var config = state.Config;
-        var root = new JsonObject
+        var buffer = new ArrayBufferWriter<byte>(64 * 1024 + state.Objects.Count * 1024);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
         {
-            ["apiVersion"] = ApiVersion,
-            ["kind"] = "Lab",
-            ["config"] = new JsonObject
+            writer.WriteStartObject();
+            writer.WriteString("apiVersion", ApiVersion);
+            writer.WriteString("kind", "Lab");
+            writer.WritePropertyName("config");
+            writer.WriteStartObject();
+            writer.WriteString("name", config.Name);
+            writer.WriteString("driver", config.Driver);
+            writer.WriteString("created", config.Created.ToString("O", CultureInfo.InvariantCulture));
+            writer.WriteString("k3sVersion", config.K3sVersion);
+            writer.WriteString("clusterCIDR", config.ClusterCidr.ToString());
+            writer.WriteString("serviceCIDR", config.ServiceCidr.ToString());
+            writer.WriteString("clusterDomain", config.ClusterDomain);
+            writer.WriteString("clusterDNS", config.ClusterDns.ToString());
+            writer.WriteString("underlay", config.Underlay.ToString());
+            writer.WriteString("gateway", config.Gateway.ToString());
+            writer.WriteString("hostSearchDomain", config.HostSearchDomain);
+            writer.WriteBoolean("externalVM", config.ExternalVm);
+            writer.WritePropertyName("nodes");
+            writer.WriteStartArray();
+            foreach (var n in config.Nodes)
             {
-                ["name"] = config.Name,
-                ["driver"] = config.Driver,
-                ["created"] = config.Created.ToString("O", CultureInfo.InvariantCulture),
-                ["k3sVersion"] = config.K3sVersion,
-                ["clusterCIDR"] = config.ClusterCidr.ToString(),
-                ["serviceCIDR"] = config.ServiceCidr.ToString(),
-                ["clusterDomain"] = config.ClusterDomain,
-                ["clusterDNS"] = config.ClusterDns.ToString(),
-                ["underlay"] = config.Underlay.ToString(),
-                ["gateway"] = config.Gateway.ToString(),
-                ["hostSearchDomain"] = config.HostSearchDomain,
-                ["externalVM"] = config.ExternalVm,
-                ["nodes"] = new JsonArray(config.Nodes.Select(n => (JsonNode)new JsonObject
-                {
-                    ["name"] = n.Name,
-                    ["role"] = n.Role.ToString(),
-                    ["internalIP"] = n.InternalIP.ToString(),
-                    ["podCIDR"] = n.PodCidr.ToString(),
-                    ["vtepMAC"] = n.VtepMac,
-                }).ToArray()),
-            },
-            ["generation"] = state.Generation,
-            ["lastReserved"] = new JsonObject(state.LastReserved.OrderBy(kv => kv.Key, StringComparer.Ordinal)
-                .Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
-            ["objects"] = new JsonArray(state.Objects.Select(o => JsonNode.Parse(KubernetesJson.Serialize(o.Object))).ToArray()),
-        };
-        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+                writer.WriteStartObject();
+                writer.WriteString("name", n.Name);
+                writer.WriteString("role", n.Role.ToString());
+                writer.WriteString("internalIP", n.InternalIP.ToString());
+                writer.WriteString("podCIDR", n.PodCidr.ToString());
+                writer.WriteString("vtepMAC", n.VtepMac);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+            writer.WriteNumber("generation", state.Generation);
+            writer.WritePropertyName("lastReserved");
+            writer.WriteStartObject();
+            foreach (var (node, ip) in state.LastReserved.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            {
+                writer.WriteString(node, ip);
+            }
+
+            writer.WriteEndObject();
+            writer.WritePropertyName("objects");
+            writer.WriteStartArray();
+            foreach (var o in state.Objects)
+            {
+                writer.WriteRawValue(KubeObjects.Encoded(o.Object), skipInputValidation: true);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        buffer.Write("\n"u8);
+        return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>config.driver alone.</summary>
@@ -73,13 +104,15 @@ internal static class StateFile
     {
         try
         {
-            var root = JsonNode.Parse(json)!.AsObject();
-            if ((string?)root["apiVersion"] != ApiVersion)
+            using var document = JsonDocument.Parse(json);
+            var root = document.RootElement;
+            var apiVersion = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("apiVersion", out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+            if (apiVersion != ApiVersion)
             {
-                throw KubeLabException.Invalid($"{path}: not a KubeLab lab file (apiVersion {(string?)root["apiVersion"]}, want {ApiVersion})");
+                throw KubeLabException.Invalid($"{path}: not a KubeLab lab file (apiVersion {apiVersion}, want {ApiVersion})");
             }
 
-            var c = root["config"]!.AsObject();
+            var c = JsonNode.Parse(root.GetProperty("config").GetRawText())!.AsObject();
             var config = new LabConfig
             {
                 Name = (string)c["name"]!,
@@ -101,23 +134,38 @@ internal static class StateFile
                     IPNetwork.Parse((string)n["podCIDR"]!),
                     (string)n["vtepMAC"]!)).ToList(),
             };
-            var objects = root["objects"]!.AsArray().Select(node =>
-            {
-                var kind = (string)node!["kind"]!;
-                var value = (IKubernetesObject<V1ObjectMeta>)KubeObjects.FromJson(node.ToJsonString(), KubeObjects.TypeOfKind(kind));
-                return StoredObject.Of(value);
-            }).ToImmutableList();
             return new ClusterState
             {
                 Config = config,
-                Objects = objects,
-                Generation = (long)root["generation"]!,
-                LastReserved = root["lastReserved"]!.AsObject().ToImmutableDictionary(kv => kv.Key, kv => (string)kv.Value!, StringComparer.Ordinal),
+                Objects = ReadObjects(root.GetProperty("objects")),
+                Generation = root.GetProperty("generation").GetInt64(),
+                LastReserved = root.GetProperty("lastReserved").EnumerateObject()
+                    .ToImmutableDictionary(p => p.Name, p => p.Value.GetString() ?? throw new FormatException($"lastReserved.{p.Name} is not a string"), StringComparer.Ordinal),
             };
         }
-        catch (Exception e) when (e is JsonException or NullReferenceException or FormatException or InvalidOperationException)
+        catch (Exception e) when (e is JsonException or NullReferenceException or FormatException or InvalidOperationException or KeyNotFoundException)
         {
             throw KubeLabException.Invalid($"{path}: the lab's state file is damaged ({e.Message}); remove the lab with `kubelab down` and create it again");
         }
+    }
+
+    /// <summary>Each object decoded from its own text, which is remembered as its encoding (the next write reuses it).</summary>
+    private static ImmutableList<StoredObject> ReadObjects(JsonElement array)
+    {
+        var objects = ImmutableList.CreateBuilder<StoredObject>();
+        foreach (var element in array.EnumerateArray())
+        {
+            var kind = element.GetProperty("kind").GetString()!;
+            var text = element.GetRawText();
+            var value = (IKubernetesObject<V1ObjectMeta>)KubeObjects.FromJson(text, KubeObjects.TypeOfKind(kind));
+            if (!text.Contains('\n', StringComparison.Ordinal))
+            {
+                KubeObjects.RememberEncoding(value, text); // one line: as this file writes it (older files were indented)
+            }
+
+            objects.Add(StoredObject.Of(value));
+        }
+
+        return objects.ToImmutable();
     }
 }

@@ -195,6 +195,25 @@ public class ControlPlaneTests
         Assert.Single(SnapshotBuilder.FromState(state).Pods, p => p.Namespace == "default");
     }
 
+    [Fact]
+    public void A_change_hands_back_every_object_it_did_not_change_and_stamps_what_it_changed()
+    {
+        var before = ApplyScenario(Bootstrap(), "nginx-svc");
+        var after = ApplyText(before, Pod("extra"));
+        var unchanged = after.Objects.Where(o => o.Kind != "Event" && o.Name != "extra").ToList();
+        Assert.NotEmpty(unchanged);
+        // the same instances (and so the encodings cached for them), not equal copies
+        Assert.All(unchanged, o => Assert.Same(before.Find(o.Kind, o.Namespace, o.Name)!.Object, o.Object));
+
+        // scaling changes the ReplicaSet in place (spec.replicas, status): it gets this change's resourceVersion
+        var rs = before.Objects.Single(o => o.Kind == "ReplicaSet" && o.Name.StartsWith("nginx-deployment-", StringComparison.Ordinal));
+        var scaled = ApplyText(after, Scenarios.TryGet("nginx-svc", out var t) ? t.Replace("replicas: 3", "replicas: 1", StringComparison.Ordinal) : "");
+        var rsAfter = scaled.Find("ReplicaSet", rs.Namespace, rs.Name)!.Object;
+        Assert.Equal(1, ((k8s.Models.V1ReplicaSet)rsAfter).Spec.Replicas);
+        Assert.Equal(scaled.Generation.ToString(System.Globalization.CultureInfo.InvariantCulture), rsAfter.Metadata.ResourceVersion);
+        Assert.NotEqual(rs.Object.Metadata.ResourceVersion, rsAfter.Metadata.ResourceVersion);
+    }
+
     internal static string Pod(string name, string extra = "") =>
         $"apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n{extra}spec:\n  containers:\n  - name: c\n    image: busybox\n";
 }

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using KubeLab.Core.Control;
+using KubeLab.Realize.Store;
 using KubeLab.Core.Tests.Cli;
 
 namespace KubeLab.Core.Tests.Store;
@@ -56,10 +58,30 @@ public class LabStoreTests
         var state = cli.Store.Load("kubelab");
         var again = cli.Store.Update("kubelab", s => (s, 0));
         Assert.Equal(0, again);
-        var reloaded = cli.Store.Load("kubelab");
+        // a second store, as another process: it reads the file (the first one answers from what it wrote)
+        var reloaded = new LabStore(cli.Home).Load("kubelab");
         Assert.Equal(state.Objects.Count, reloaded.Objects.Count);
+        Assert.Equal(state.Objects.Select(o => KubeObjects.ToJson(o.Object)), reloaded.Objects.Select(o => KubeObjects.ToJson(o.Object)));
         Assert.Equal(state.LastReserved, reloaded.LastReserved);
         Assert.Equal(state.Config.Nodes, reloaded.Config.Nodes);
+    }
+
+    [Fact]
+    public void Writing_what_was_read_gives_the_same_bytes_and_a_store_sees_another_processs_write()
+    {
+        using var cli = new CliHarness();
+        cli.Ok("up", "--driver", "none");
+        cli.Ok("apply", "-f", "seed");
+        var path = Path.Combine(cli.Home, "kubelab", "state.json");
+        var bytes = File.ReadAllBytes(path);
+        // objects are written from the text they were read from: an unchanged state is the same file
+        var first = new LabStore(cli.Home);
+        first.Update("kubelab", s => (s, 0));
+        Assert.Equal(bytes, File.ReadAllBytes(path));
+
+        var other = new LabStore(cli.Home);
+        other.Update("kubelab", s => (s with { Generation = s.Generation + 1 }, 0));
+        Assert.Equal(other.Load("kubelab").Generation, first.Load("kubelab").Generation);
     }
 
     [Fact]
