@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using KubeLab.Core.Control;
-using KubeLab.Realize.Store;
 using KubeLab.Core.Tests.Cli;
+using KubeLab.Realize.Store;
 
 namespace KubeLab.Core.Tests.Store;
 
