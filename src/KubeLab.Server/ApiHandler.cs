@@ -216,7 +216,13 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
             return;
         }
 
-        await WriteJsonAsync(http, ApiDocuments.Table(resource, selected, revision, clock(), include), contentType: TableContentType);
+        var table = ApiDocuments.TableUtf8(resource, selected, revision, clock(), include);
+        http.Response.StatusCode = 200;
+        http.Response.ContentType = TableContentType;
+        http.Response.Headers.CacheControl = "no-cache, private";
+        http.Response.ContentLength = table.Length + 1;
+        await http.Response.Body.WriteAsync(table, http.RequestAborted);
+        await http.Response.Body.WriteAsync("\n"u8.ToArray(), http.RequestAborted);
     }
 
     /// <summary>POST, PUT, PATCH and DELETE: decoded, checked and handed to the control plane through the lab's writer.</summary>

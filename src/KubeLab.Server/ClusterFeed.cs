@@ -18,6 +18,7 @@ public sealed class ClusterFeed(int capacity = 10_000)
     private readonly Lock gate = new();
     private readonly List<WatchEvent> history = [];
     private Dictionary<(ApiResource, string), IKubernetesObject<V1ObjectMeta>> view = [];
+    private Dictionary<ApiResource, IReadOnlyList<IKubernetesObject<V1ObjectMeta>>> byResource = [];
     private ClusterState? current;
     private long oldest = long.MaxValue;
     private TaskCompletionSource changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -51,16 +52,22 @@ public sealed class ClusterFeed(int capacity = 10_000)
     public void Publish(ClusterState state)
     {
         var next = new Dictionary<(ApiResource, string), IKubernetesObject<V1ObjectMeta>>();
+        var lists = new Dictionary<ApiResource, IReadOnlyList<IKubernetesObject<V1ObjectMeta>>>();
         foreach (var resource in ApiResources.Served)
         {
+            var items = new List<IKubernetesObject<V1ObjectMeta>>();
             foreach (var value in ApiObjects.List(state, resource))
             {
                 // an object whose version did not change keeps its instance (and the encoding cached for it)
                 var key = (resource, Key(value));
-                next[key] = view.TryGetValue(key, out var before) && before.Metadata.ResourceVersion == value.Metadata.ResourceVersion && value.Metadata.ResourceVersion is not null
+                var kept = view.TryGetValue(key, out var before) && before.Metadata.ResourceVersion == value.Metadata.ResourceVersion && value.Metadata.ResourceVersion is not null
                     ? before
                     : value;
+                next[key] = kept;
+                items.Add(kept);
             }
+
+            lists[resource] = items; // in the API server's order (namespace, name), made once per state, not per list request
         }
 
         TaskCompletionSource wake;
@@ -109,6 +116,7 @@ public sealed class ClusterFeed(int capacity = 10_000)
             }
 
             view = next;
+            byResource = lists;
             current = state;
             wake = changed;
             changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -122,11 +130,7 @@ public sealed class ClusterFeed(int capacity = 10_000)
     {
         lock (gate)
         {
-            var items = view.Where(kv => kv.Key.Item1 == resource).Select(kv => kv.Value)
-                .OrderBy(o => o.Metadata.NamespaceProperty ?? "", StringComparer.Ordinal)
-                .ThenBy(o => o.Metadata.Name, StringComparer.Ordinal)
-                .ToList();
-            return (items, current?.Generation ?? 0);
+            return (byResource.TryGetValue(resource, out var items) ? items : [], current?.Generation ?? 0);
         }
     }
 

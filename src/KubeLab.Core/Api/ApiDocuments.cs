@@ -240,78 +240,136 @@ public static class ApiDocuments
     /// A meta.k8s.io/v1 Table, what `kubectl get` asks for and prints as it comes: the printers' columns and cells,
     /// each row with its object (by default as PartialObjectMetadata).
     /// </summary>
-    public static JsonObject Table(ApiResource resource, IEnumerable<IKubernetesObject<V1ObjectMeta>> items, long? resourceVersion, DateTimeOffset now, IncludeObject include, bool columnDefinitions = true)
+    public static JsonObject Table(ApiResource resource, IEnumerable<IKubernetesObject<V1ObjectMeta>> items, long? resourceVersion, DateTimeOffset now, IncludeObject include, bool columnDefinitions = true) =>
+        JsonNode.Parse(TableUtf8(resource, items, resourceVersion, now, include, columnDefinitions))!.AsObject();
+
+    /// <summary>
+    /// <see cref="Table"/> written straight to UTF-8 (what a list answers with): no JSON tree per row, and each row's
+    /// object metadata from its cached encoding.
+    /// </summary>
+    public static byte[] TableUtf8(ApiResource resource, IEnumerable<IKubernetesObject<V1ObjectMeta>> items, long? resourceVersion, DateTimeOffset now, IncludeObject include, bool columnDefinitions = true)
     {
-        var table = new JsonObject { ["kind"] = "Table", ["apiVersion"] = "meta.k8s.io/v1" };
-        var metadata = new JsonObject();
-        if (resourceVersion is { } rv)
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(16 * 1024);
+        using (var w = new System.Text.Json.Utf8JsonWriter(buffer))
         {
-            metadata["resourceVersion"] = rv.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
+            w.WriteStartObject();
+            w.WriteString("kind", "Table");
+            w.WriteString("apiVersion", "meta.k8s.io/v1");
+            w.WriteStartObject("metadata");
+            if (resourceVersion is { } rv)
+            {
+                w.WriteString("resourceVersion", rv.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
 
-        table["metadata"] = metadata;
-        table["columnDefinitions"] = columnDefinitions
-            ? new JsonArray(TablePrinters.Columns(resource.Plural).Select(c => (JsonNode)new JsonObject
+            w.WriteEndObject();
+            if (columnDefinitions)
             {
-                ["name"] = c.Name,
-                ["type"] = c.Type,
-                ["format"] = c.Format,
-                ["description"] = c.Description,
-                ["priority"] = c.Priority,
-            }).ToArray())
-            : null;
-        var rows = new JsonArray();
-        foreach (var item in items)
-        {
-            var row = new JsonObject
-            {
-                ["cells"] = new JsonArray(TablePrinters.Cells(resource.Plural, item, now).Select(Cell).ToArray()),
-            };
-            var conditions = TablePrinters.RowConditions(resource.Plural, item);
-            if (conditions.Count > 0)
-            {
-                row["conditions"] = new JsonArray(conditions.Select(c => (JsonNode)new JsonObject
+                w.WriteStartArray("columnDefinitions");
+                foreach (var c in TablePrinters.Columns(resource.Plural))
                 {
-                    ["type"] = c.Type,
-                    ["status"] = c.Status,
-                    ["reason"] = c.Reason,
-                    ["message"] = c.Message,
-                }).ToArray());
-            }
+                    w.WriteStartObject();
+                    w.WriteString("name", c.Name);
+                    w.WriteString("type", c.Type);
+                    w.WriteString("format", c.Format);
+                    w.WriteString("description", c.Description);
+                    w.WriteNumber("priority", c.Priority);
+                    w.WriteEndObject();
+                }
 
-            switch (include)
+                w.WriteEndArray();
+            }
+            else
             {
-                case IncludeObject.Object:
-                    row["object"] = Object(item, resource);
-                    break;
-                case IncludeObject.Metadata:
-                    row["object"] = new JsonObject
-                    {
-                        ["kind"] = "PartialObjectMetadata",
-                        ["apiVersion"] = "meta.k8s.io/v1",
-                        ["metadata"] = JsonNode.Parse(KubernetesJson.Serialize(item.Metadata)),
-                    };
-                    break;
+                w.WriteNull("columnDefinitions");
             }
 
-            rows.Add(row);
+            w.WriteStartArray("rows");
+            foreach (var item in items)
+            {
+                w.WriteStartObject();
+                w.WriteStartArray("cells");
+                foreach (var cell in TablePrinters.Cells(resource.Plural, item, now))
+                {
+                    WriteCell(w, cell);
+                }
+
+                w.WriteEndArray();
+                var conditions = TablePrinters.RowConditions(resource.Plural, item);
+                if (conditions.Count > 0)
+                {
+                    w.WriteStartArray("conditions");
+                    foreach (var c in conditions)
+                    {
+                        w.WriteStartObject();
+                        w.WriteString("type", c.Type);
+                        w.WriteString("status", c.Status);
+                        w.WriteString("reason", c.Reason);
+                        w.WriteString("message", c.Message);
+                        w.WriteEndObject();
+                    }
+
+                    w.WriteEndArray();
+                }
+
+                switch (include)
+                {
+                    case IncludeObject.Object:
+                        w.WritePropertyName("object");
+                        Object(item, resource).WriteTo(w);
+                        break;
+                    case IncludeObject.Metadata:
+                        w.WriteStartObject("object");
+                        w.WriteString("kind", "PartialObjectMetadata");
+                        w.WriteString("apiVersion", "meta.k8s.io/v1");
+                        w.WritePropertyName("metadata");
+                        w.WriteRawValue(MetadataJson.GetValue(item, i => KubernetesJson.Serialize(i.Metadata)), skipInputValidation: true);
+                        w.WriteEndObject();
+                        break;
+                }
+
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
         }
 
-        table["rows"] = rows;
-        return table;
+        return buffer.WrittenSpan.ToArray();
     }
 
-    private static JsonNode? Cell(object? value) => value switch
+    /// <summary>A stored object's metadata as JSON, once per instance (stored objects are not changed in place).</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IKubernetesObject<V1ObjectMeta>, string> MetadataJson = [];
+
+    private static void WriteCell(System.Text.Json.Utf8JsonWriter w, object? value)
     {
-        null => null,
-        string s => JsonValue.Create(s),
-        int i => JsonValue.Create(i),
-        long l => JsonValue.Create(l),
-        bool b => JsonValue.Create(b),
-        double d => JsonValue.Create(d),
-        JsonNode node => node.DeepClone(),
-        _ => JsonValue.Create(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)),
-    };
+        switch (value)
+        {
+            case null:
+                w.WriteNullValue();
+                break;
+            case string s:
+                w.WriteStringValue(s);
+                break;
+            case int i:
+                w.WriteNumberValue(i);
+                break;
+            case long l:
+                w.WriteNumberValue(l);
+                break;
+            case bool b:
+                w.WriteBooleanValue(b);
+                break;
+            case double d:
+                w.WriteNumberValue(d);
+                break;
+            case JsonNode node:
+                node.WriteTo(w);
+                break;
+            default:
+                w.WriteStringValue(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture));
+                break;
+        }
+    }
 
     public static JsonObject WatchEvent(string type, JsonNode @object) => new() { ["type"] = type, ["object"] = @object };
 
