@@ -71,10 +71,15 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
     }
 
     /// <summary>PATCH: the patch is applied to the current object's JSON, and the result is an update.</summary>
-    public (int Code, JsonNode Body) Patch(ApiResource resource, string? ns, string name, string contentType, string text, bool dryRun, string fieldValidation, List<string> warnings)
+    public (int Code, JsonNode Body) Patch(ApiResource resource, string? ns, string name, string contentType, string text, bool dryRun, string fieldValidation, List<string> warnings, string? fieldManager = null)
     {
         Require(resource);
         var patch = ParseJson(text);
+        if (contentType.Split(';')[0].Trim() == "application/apply-patch+yaml")
+        {
+            return ServerSideApply(resource, ns, name, patch, dryRun, fieldValidation, warnings, fieldManager);
+        }
+
         IKubernetesObject<V1ObjectMeta>? value = null;
         var stored = Commit(resource, name, state =>
         {
@@ -91,6 +96,41 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
             return Apply(state, resource, value);
         }, dryRun);
         return (200, ApiDocuments.Object(Updated(stored, resource, ns, name, value!), resource));
+    }
+
+    /// <summary>
+    /// Server-side apply: creates the object when it does not exist (201), else merges the configuration into it and
+    /// records the manager's fields (200). The manager is required, as the API server requires it.
+    /// </summary>
+    private (int Code, JsonNode Body) ServerSideApply(ApiResource resource, string? ns, string name, JsonNode patch, bool dryRun, string fieldValidation, List<string> warnings, string? fieldManager)
+    {
+        if (patch is not JsonObject applied)
+        {
+            throw ApiStatusException.BadRequest("error decoding YAML: the applied configuration must be an object");
+        }
+
+        if (string.IsNullOrEmpty(fieldManager))
+        {
+            throw ApiStatusException.BadRequest("PATCH request with apply type requires a fieldManager");
+        }
+
+        CheckFields(resource, applied, fieldValidation, warnings);
+        var created = false;
+        IKubernetesObject<V1ObjectMeta>? value = null;
+        var time = clock().UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+        var stored = Commit(resource, name, state =>
+        {
+            var current = ApiObjects.Find(state, resource, ns, name);
+            created = current is null;
+            var live = current is null ? null : ApiDocuments.Object(current, resource);
+            var result = KubeLab.Core.Api.ServerSideApply.Apply(live, applied, fieldManager, resource.GroupVersion, time);
+            result["metadata"]!["name"] = name;
+            value = Decode(resource, result, ns);
+            return Apply(state, resource, value);
+        }, dryRun);
+        return created
+            ? (201, ApiDocuments.Object(Find(stored, resource, ns, name), resource))
+            : (200, ApiDocuments.Object(Updated(stored, resource, ns, name, value!), resource));
     }
 
     /// <summary>The autoscaling/v1 Scale of a Deployment or ReplicaSet.</summary>

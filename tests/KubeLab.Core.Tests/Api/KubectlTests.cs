@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
+using System.Text.Json.Nodes;
 
 namespace KubeLab.Core.Tests.Api;
 
@@ -117,6 +118,30 @@ public sealed class KubectlTests(ApiLab lab) : IClassFixture<ApiLab>
     }
 
     private (int Code, string Out, string Err) Apply(string version, string manifest) => lab.KubectlWithInput(version, manifest, "apply", "-f", "-");
+
+    [SkippableTheory]
+    [MemberData(nameof(Versions))]
+    public void Server_side_apply_creates_records_the_managers_fields_and_removes_what_it_no_longer_applies(string version)
+    {
+        ApiLab.RequireKubectl(version);
+        var name = "ssa-" + version.Replace(".", "", StringComparison.Ordinal);
+        var manifest = $"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  labels:\n    tier: web\nspec:\n  replicas: 2\n  selector:\n    matchLabels:\n      app: {name}\n  template:\n    metadata:\n      labels:\n        app: {name}\n    spec:\n      containers:\n      - name: nginx\n        image: nginx:1.25\n        ports:\n        - containerPort: 80\n";
+        var first = lab.KubectlWithInput(version, manifest, "apply", "--server-side", "-f", "-");
+        Assert.Equal($"deployment.apps/{name} serverside-applied\n", first.Out);
+        // the manager's fields as kube-apiserver's field manager records them (FieldsV1)
+        var managed = JsonNode.Parse(lab.KubectlOk(version, "get", "deploy", name, "--show-managed-fields", "-o", "jsonpath={.metadata.managedFields}"))!.AsArray();
+        var entry = Assert.Single(managed)!;
+        Assert.Equal(("kubectl", "Apply", "apps/v1", "FieldsV1"), ((string?)entry["manager"], (string?)entry["operation"], (string?)entry["apiVersion"], (string?)entry["fieldsType"]));
+        var container = entry["fieldsV1"]!["f:spec"]!["f:template"]!["f:spec"]!["f:containers"]!["k:{\"name\":\"nginx\"}"]!;
+        Assert.NotNull(container["f:ports"]!["k:{\"containerPort\":80,\"protocol\":\"TCP\"}"]!["."]);
+        Assert.NotNull(entry["fieldsV1"]!["f:metadata"]!["f:labels"]!["f:tier"]);
+        Assert.Equal(2, lab.KubectlOk(version, "get", "pods", "-l", $"app={name}", "-o", "name").Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+
+        // applied again without the label and the ports, with 3 replicas: what the manager dropped is removed
+        var second = manifest.Replace("  labels:\n    tier: web\n", "", StringComparison.Ordinal).Replace("        ports:\n        - containerPort: 80\n", "", StringComparison.Ordinal).Replace("replicas: 2", "replicas: 3", StringComparison.Ordinal);
+        Assert.Equal($"deployment.apps/{name} serverside-applied\n", lab.KubectlWithInput(version, second, "apply", "--server-side", "-f", "-").Out);
+        Assert.Equal("3||", lab.KubectlOk(version, "get", "deploy", name, "-o", "jsonpath={.spec.replicas}|{.metadata.labels.tier}|{.spec.template.spec.containers[0].ports}"));
+    }
 
     [SkippableFact]
     public void Creating_an_object_that_exists_is_a_conflict_in_the_api_servers_words()

@@ -1,0 +1,233 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace KubeLab.Core.Api;
+
+/// <summary>
+/// Server-side apply (`kubectl apply --server-side`, PATCH with application/apply-patch+yaml) as the API server's
+/// field manager does it for one manager: the applied configuration is merged into the live object with the
+/// built-in types' merge keys, the fields the manager applied before and no longer applies are removed, and the
+/// manager's set of fields is recorded in metadata.managedFields in the FieldsV1 format (f:field, k:{merge key},
+/// v:value, "." for a list element itself). Pure: JSON in, JSON out.
+/// Not done: ownership of other managers (conflicts, 409) — every field is the applier's to set.
+/// </summary>
+public static class ServerSideApply
+{
+    /// <summary>The live object after applying <paramref name="applied"/> for <paramref name="manager"/>.</summary>
+    public static JsonObject Apply(JsonObject? live, JsonObject applied, string manager, string apiVersion, string time)
+    {
+        var fields = FieldSet(applied);
+        var merged = live is null
+            ? (JsonObject)applied.DeepClone()
+            : (JsonObject)JsonPatches.StrategicMerge(live, applied)!;
+        var previous = ManagedEntries(live).FirstOrDefault(e => Is(e, manager, "Apply"))?["fieldsV1"] as JsonObject;
+        if (previous is not null)
+        {
+            RemoveDropped(merged, previous, fields);
+        }
+
+        var entries = ManagedEntries(live).Where(e => !Is(e, manager, "Apply")).Select(e => e.DeepClone()).ToList();
+        entries.Add(new JsonObject
+        {
+            ["manager"] = manager,
+            ["operation"] = "Apply",
+            ["apiVersion"] = apiVersion,
+            ["time"] = time,
+            ["fieldsType"] = "FieldsV1",
+            ["fieldsV1"] = fields,
+        });
+        var metadata = merged["metadata"] as JsonObject ?? [];
+        merged["metadata"] = metadata;
+        metadata["managedFields"] = new JsonArray([.. entries]);
+        return merged;
+    }
+
+    private static bool Is(JsonObject entry, string manager, string operation) =>
+        entry["manager"]?.GetValue<string>() == manager && entry["operation"]?.GetValue<string>() == operation;
+
+    private static IEnumerable<JsonObject> ManagedEntries(JsonObject? value) =>
+        (value?["metadata"]?["managedFields"] as JsonArray)?.OfType<JsonObject>() ?? [];
+
+    /// <summary>
+    /// The fields a configuration sets, as FieldsV1. The identity and bookkeeping of an object (apiVersion, kind,
+    /// metadata.name, namespace, uid, resourceVersion, managedFields…) and its status are no one's.
+    /// </summary>
+    public static JsonObject FieldSet(JsonObject applied)
+    {
+        var set = new JsonObject();
+        foreach (var (key, value) in applied)
+        {
+            if (key is "apiVersion" or "kind" or "status")
+            {
+                continue;
+            }
+
+            if (key == "metadata" && value is JsonObject metadata)
+            {
+                var owned = new JsonObject();
+                foreach (var (field, v) in metadata)
+                {
+                    if (field is "labels" or "annotations" or "finalizers" or "ownerReferences" or "generateName")
+                    {
+                        owned["f:" + field] = Fields(field, v);
+                    }
+                }
+
+                if (owned.Count > 0)
+                {
+                    set["f:metadata"] = owned;
+                }
+
+                continue;
+            }
+
+            set["f:" + key] = Fields(key, value);
+        }
+
+        return set;
+    }
+
+    private static JsonObject Fields(string field, JsonNode? value)
+    {
+        switch (value)
+        {
+            case JsonObject obj when !IsAtomic(field):
+                var set = new JsonObject();
+                foreach (var (key, v) in obj)
+                {
+                    set["f:" + key] = Fields(key, v);
+                }
+
+                return set;
+            case JsonArray list when ListKey(field, list) is { } keys:
+                var items = new JsonObject();
+                foreach (var element in list.OfType<JsonObject>())
+                {
+                    var item = new JsonObject { ["."] = new JsonObject() };
+                    foreach (var (key, v) in element)
+                    {
+                        item["f:" + key] = Fields(key, v);
+                    }
+
+                    items[ElementKey(keys, element)] = item;
+                }
+
+                return items;
+            case JsonArray list when field is "finalizers":
+                var values = new JsonObject();
+                foreach (var element in list)
+                {
+                    values["v:" + element?.ToJsonString()] = new JsonObject();
+                }
+
+                return values;
+            default:
+                return []; // a scalar, or an atomic struct or list: owned whole
+        }
+    }
+
+    /// <summary>
+    /// What the built-in types mark atomic, owned whole: label selectors (+structType=atomic) and a Service's
+    /// selector map (+mapType=atomic).
+    /// </summary>
+    private static bool IsAtomic(string field) => field is "selector";
+
+    /// <summary>
+    /// The keys of the built-in types' associative lists (+listType=map, +listMapKey): containers by name, container
+    /// ports by containerPort and protocol, service ports by port and protocol, env and volumes by name…
+    /// </summary>
+    private static string[]? ListKey(string field, JsonArray list) => field switch
+    {
+        "containers" or "initContainers" or "ephemeralContainers" or "volumes" or "env" or "imagePullSecrets" => ["name"],
+        "volumeMounts" => ["mountPath"],
+        "ports" => list.OfType<JsonObject>().Any(e => e.ContainsKey("containerPort")) ? ["containerPort", "protocol"] : ["port", "protocol"],
+        "conditions" => ["type"],
+        "ownerReferences" => ["uid"],
+        "hostAliases" => ["ip"],
+        "tolerations" => null,
+        _ => null,
+    };
+
+    /// <summary>k:{"containerPort":80,"protocol":"TCP"}: the key fields in order, protocol defaulted as the API server defaults it.</summary>
+    private static string ElementKey(string[] keys, JsonObject element)
+    {
+        var key = new JsonObject();
+        foreach (var k in keys)
+        {
+            key[k] = element[k]?.DeepClone() ?? (k == "protocol" ? JsonValue.Create("TCP") : null);
+        }
+
+        return "k:" + key.ToJsonString(new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+    }
+
+    /// <summary>Removes from <paramref name="value"/> what <paramref name="before"/> owned and <paramref name="now"/> does not.</summary>
+    private static void RemoveDropped(JsonObject value, JsonObject before, JsonObject now)
+    {
+        foreach (var (key, owned) in before)
+        {
+            if (key == "." || owned is not JsonObject ownedChildren)
+            {
+                continue;
+            }
+
+            var stillOwned = now[key] as JsonObject;
+            if (key.StartsWith("f:", StringComparison.Ordinal))
+            {
+                var field = key[2..];
+                if (stillOwned is null)
+                {
+                    value.Remove(field);
+                }
+                else if (ownedChildren.Count > 0)
+                {
+                    switch (value[field])
+                    {
+                        case JsonObject child:
+                            RemoveDropped(child, ownedChildren, stillOwned);
+                            break;
+                        case JsonArray list:
+                            RemoveDroppedElements(list, ownedChildren, stillOwned);
+                            break;
+                    }
+                }
+            }
+        }
+    }
+
+    private static void RemoveDroppedElements(JsonArray list, JsonObject before, JsonObject now)
+    {
+        for (var i = list.Count - 1; i >= 0; i--)
+        {
+            var element = list[i];
+            var id = before.Select(kv => kv.Key).FirstOrDefault(k => Matches(k, element));
+            if (id is null)
+            {
+                continue;
+            }
+
+            if (now[id] is not JsonObject stillOwned)
+            {
+                list.RemoveAt(i);
+            }
+            else if (element is JsonObject obj && before[id] is JsonObject ownedChildren)
+            {
+                RemoveDropped(obj, ownedChildren, stillOwned);
+            }
+        }
+    }
+
+    private static bool Matches(string id, JsonNode? element)
+    {
+        if (id.StartsWith("v:", StringComparison.Ordinal))
+        {
+            return element?.ToJsonString() == JsonNode.Parse(id[2..])?.ToJsonString();
+        }
+
+        if (!id.StartsWith("k:", StringComparison.Ordinal) || element is not JsonObject obj || JsonNode.Parse(id[2..]) is not JsonObject key)
+        {
+            return false;
+        }
+
+        return key.All(kv => (obj[kv.Key]?.ToJsonString() ?? (kv.Key == "protocol" ? "\"TCP\"" : null)) == kv.Value?.ToJsonString());
+    }
+}
