@@ -267,7 +267,7 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
             {
                 if (!contentType.StartsWith("application/json", StringComparison.Ordinal) && contentType.Length > 0)
                 {
-                    throw new ApiStatusException(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf, application/cbor", new JsonObject());
+                    throw new ApiStatusException(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (this lab's API server decodes JSON bodies only, and {contentType} was sent: kubectl 1.33's typed `create` commands send protobuf; use `kubectl create … --dry-run=client -o yaml | kubectl apply -f -`, or the kubectl matching the server, 1.29)", new JsonObject());
                 }
 
                 var body = ApiWrites.ParseJson(text) as JsonObject ?? throw ApiStatusException.BadRequest("the request body must be a JSON object");
