@@ -18,7 +18,11 @@ namespace KubeLab.Server;
 internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Func<DateTimeOffset> clock, ILabWriter? writer, IPodRuntime? pods = null)
 {
     private readonly ApiWrites? writes = writer is null ? null : new ApiWrites(feed, writer, clock);
-    private readonly PodStreaming streaming = new(feed, pods);
+    private readonly PodStreaming streaming = new(feed, pods, writer is null ? null : (container, code) => MainProcessExited(writer, clock, container, code));
+
+    /// <summary>The kubelet's report of an attached main process's end, committed like any other change.</summary>
+    private static void MainProcessExited(ILabWriter writer, Func<DateTimeOffset> clock, Streaming.PodContainer container, int code) =>
+        writer.Commit(state => KubeLab.Core.Control.ControlPlane.ContainerExited(state, container.Namespace, container.Pod, container.Container, code, clock()).State);
 
     private static readonly JsonSerializerOptions Compact = new() { WriteIndented = false };
 

@@ -15,7 +15,8 @@ namespace KubeLab.Server.Streaming;
 /// containerd) carries them: exec and attach over SPDY/3.1 (kubectl up to 1.29) or the channel protocol over
 /// WebSocket (1.30+), port-forward over SPDY or SPDY tunnelled in WebSocket (1.31+), and the log as plain text.
 /// </summary>
-internal sealed class PodStreaming(ClusterFeed feed, IPodRuntime? runtime)
+/// <param name="mainProcessExited">How an attached main process's end reaches the lab's state (the kubelet's report).</param>
+internal sealed class PodStreaming(ClusterFeed feed, IPodRuntime? runtime, Action<PodContainer, int>? mainProcessExited = null)
 {
     private const string SpdyUpgrade = "SPDY/3.1";
     private const string ExecProtocol = "v4.channel.k8s.io";
@@ -116,8 +117,7 @@ internal sealed class PodStreaming(ClusterFeed feed, IPodRuntime? runtime)
         var pods = RunningRuntime(container);
         if (attach)
         {
-            // the lab's pods run no main process that could be attached to (the image's entrypoint is emulated)
-            throw ApiStatusException.BadRequest($"attach is not supported for container \"{container.Container}\" in pod {container.Namespace}/{container.Pod}: the lab emulates its main process; use exec");
+            command = [.. AttachCommand(pod, container)];
         }
 
         if (command.Count == 0)
@@ -131,14 +131,38 @@ internal sealed class PodStreaming(ClusterFeed feed, IPodRuntime? runtime)
             return;
         }
 
+        int? exited;
         try
         {
-            await RunAsync(pods, container, command, tty, channels);
+            exited = await RunAsync(pods, container, command, tty, channels, attach);
         }
         finally
         {
             await channels.CloseAsync();
         }
+
+        if (attach && exited is { } code)
+        {
+            mainProcessExited?.Invoke(container, code);
+        }
+    }
+
+    /// <summary>
+    /// The lab's pods run no image, so their main process is emulated. One that reads its standard input
+    /// (`stdin: true`, as `kubectl run -i/-it` makes it) is run at attach, in the pod as exec runs commands: the
+    /// container's command and args, or a shell for the tool images, whose entrypoint is one. Every other main process
+    /// has nothing to attach to.
+    /// </summary>
+    private static IReadOnlyList<string> AttachCommand(V1Pod pod, PodContainer container)
+    {
+        var spec = pod.Spec?.Containers?.FirstOrDefault(c => c.Name == container.Container);
+        if (spec?.Stdin != true)
+        {
+            throw ApiStatusException.BadRequest($"attach is not supported for container \"{container.Container}\" in pod {container.Namespace}/{container.Pod}: the lab emulates its main process, which reads no input (stdin is false); use exec, or `kubectl run -it`");
+        }
+
+        var command = (spec.Command ?? []).Concat(spec.Args ?? []).ToList();
+        return command.Count > 0 ? command : ["sh"];
     }
 
     /// <summary>The streams of one exec, whatever carries them.</summary>
@@ -242,7 +266,8 @@ internal sealed class PodStreaming(ClusterFeed feed, IPodRuntime? runtime)
         return SpdySession.Start(transport);
     }
 
-    private static async Task RunAsync(IPodRuntime pods, PodContainer container, IReadOnlyList<string> command, bool tty, ExecChannels channels)
+    /// <returns>The command's exit code; null when it could not start.</returns>
+    private static async Task<int?> RunAsync(IPodRuntime pods, PodContainer container, IReadOnlyList<string> command, bool tty, ExecChannels channels, bool attach)
     {
         // kubectl sends its terminal's size first thing: the command starts with it (a command as quick as `stty size`
         // must not see 0x0), and later sizes resize it
@@ -280,7 +305,7 @@ internal sealed class PodStreaming(ClusterFeed feed, IPodRuntime? runtime)
                 ["code"] = 500,
             });
             await FinishAllAsync(channels);
-            return;
+            return null;
         }
 
         await using (process)
@@ -292,7 +317,8 @@ internal sealed class PodStreaming(ClusterFeed feed, IPodRuntime? runtime)
             var errors = process.Stderr is null ? Task.CompletedTask : PumpAsync(process.Stderr, channels.Stderr ?? Stream.Null, closeTarget: false);
             var code = await process.Exited;
             await Task.WhenAll(output, errors);
-            await WriteStatusAsync(channels.Error, code == 0
+            // an attached main process has no exit code to report: its end is the pod's status (the kubelet's)
+            await WriteStatusAsync(channels.Error, code == 0 || attach
                 ? new JsonObject { ["metadata"] = new JsonObject(), ["status"] = "Success" }
                 : new JsonObject
                 {
@@ -304,6 +330,7 @@ internal sealed class PodStreaming(ClusterFeed feed, IPodRuntime? runtime)
                     ["details"] = new JsonObject { ["causes"] = new JsonArray(new JsonObject { ["reason"] = "ExitCode", ["message"] = code.ToString(CultureInfo.InvariantCulture) }) },
                 });
             await FinishAllAsync(channels);
+            return code;
         }
     }
 

@@ -55,6 +55,25 @@ public sealed partial class KubectlStreamingTests(SeedLabFixture lab) : IClassFi
     [SkippableTheory]
     [InlineData("1.29")]
     [InlineData("1.33")]
+    public void Kubectl_run_i_attaches_to_the_pods_main_process_and_the_pod_ends_with_its_exit_code(string version)
+    {
+        var name = "attach-" + version.Replace(".", "", StringComparison.Ordinal);
+        // --rm: kubectl waits for the pod to finish after the session, then deletes it
+        var (code, output, error) = Run(Kubectl(version), "echo hello from $(hostname)\n", "run", "-i", "--rm", "--restart=Never", name, "--image=busybox", "--", "sh");
+        Assert.True(code == 0, error);
+        Assert.Equal($"hello from {name}\npod \"{name}\" deleted\n", output);
+
+        var failing = name + "-err";
+        (code, _, error) = Run(Kubectl(version), null, "run", "-i", "--restart=Never", failing, "--image=busybox", "--", "sh", "-c", "exit 3");
+        Assert.Equal(3, code);
+        Assert.Contains($"pod default/{failing} terminated (Error)", error, StringComparison.Ordinal);
+        Assert.Equal("Failed 3", LabKubectl.Ok(lab.Kubelab, Kubectl(version), "get", "pod", failing, "-o", "jsonpath={.status.phase} {.status.containerStatuses[0].state.terminated.exitCode}"));
+        Run(Kubectl(version), null, "delete", "pod", failing, "--grace-period=0", "--force");
+    }
+
+    [SkippableTheory]
+    [InlineData("1.29")]
+    [InlineData("1.33")]
     public void Kubectl_exec_of_a_missing_program_fails_in_containerds_words(string version)
     {
         var (code, _, error) = Run(Kubectl(version), null, "exec", "test-pod", "--", "no-such-program");
