@@ -99,6 +99,46 @@ public class LabStoreTests
         Assert.Empty(AgentsOf(Path.Combine(cli.Home, name)));
     }
 
+    [Theory]
+    [InlineData("config", "serviceCIDR", "config.serviceCIDR is missing")]
+    [InlineData("config", "clusterDNS", "config.clusterDNS is missing")]
+    [InlineData("config", "created", "config.created is missing")]
+    [InlineData("config", "underlay", "config.underlay is missing")]
+    [InlineData("", "generation", "generation is missing")]
+    [InlineData("", "objects", "objects is missing")]
+    [InlineData("", "config", "config is missing")]
+    public void A_state_file_without_a_field_is_named_as_damaged_with_exit_2(string parent, string field, string expected)
+    {
+        using var cli = new CliHarness();
+        cli.Ok("up", "--driver", "none");
+        var path = Path.Combine(cli.Home, "kubelab", "state.json");
+        var root = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        (parent == "" ? root : root[parent]!.AsObject()).Remove(field);
+        File.WriteAllText(path, root.ToJsonString());
+
+        foreach (var args in new[] { new[] { "get", "nodes" }, ["rules", "--node", "vm1"] })
+        {
+            var (code, _, error) = cli.Run(args);
+            Assert.True(code == 2, $"{string.Join(' ', args)} exited {code}: {error}");
+            Assert.Contains($"the lab's state file is damaged ({expected})", error, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void A_node_address_that_is_no_address_is_named_as_damaged_with_exit_2()
+    {
+        using var cli = new CliHarness();
+        cli.Ok("up", "--driver", "none");
+        var path = Path.Combine(cli.Home, "kubelab", "state.json");
+        var root = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        root["config"]!["nodes"]![0]!["internalIP"] = "ten";
+        File.WriteAllText(path, root.ToJsonString());
+
+        var (code, _, error) = cli.Run("get", "pods");
+        Assert.Equal(2, code);
+        Assert.Contains("config.nodes[0].internalIP: \"ten\" is not valid", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_damaged_lab_does_not_stop_list_or_down_all_for_the_others()
     {
