@@ -490,6 +490,15 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
 
         DeleteFolder(Path.Combine(store.LabDir(lab), "nodes"));
 
+        // the nginx workers' html/ and temp/ of the lab's pods, kept outside the 0700 lab folder
+        if (Directory.Exists(Workloads.NginxWorkload.ServedRoot))
+        {
+            foreach (var folder in Directory.GetDirectories(Workloads.NginxWorkload.ServedRoot, NetnsNames.LabPrefix(lab) + "*"))
+            {
+                DeleteFolder(folder);
+            }
+        }
+
         // the mount point NetnsExec made for nodes' /run/flannel, if it is still empty (a real flannel host's is not)
         if (Directory.Exists("/run/flannel") && !Directory.EnumerateFileSystemEntries("/run/flannel").Any())
         {
