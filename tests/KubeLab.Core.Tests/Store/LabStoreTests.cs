@@ -99,6 +99,30 @@ public class LabStoreTests
         Assert.Empty(AgentsOf(Path.Combine(cli.Home, name)));
     }
 
+    [Fact]
+    public void A_change_the_agent_took_before_its_state_write_was_killed_is_completed_by_the_next_command()
+    {
+        using var cli = new CliHarness();
+        cli.Ok("up", "--driver", "none");
+        var folder = Path.Combine(cli.Home, "kubelab");
+        var committed = File.ReadAllText(Path.Combine(folder, "state.json"));
+        cli.Ok("apply", "-f", "nginx-svc");
+        // what a kill between the agent's state (written after the data plane) and state.json (the commit point) leaves
+        var served = File.ReadAllText(Path.Combine(folder, "state.json"));
+        File.WriteAllText(Path.Combine(folder, "state.json"), committed);
+        File.WriteAllText(Path.Combine(folder, "agent-state.json"), served);
+        File.SetLastWriteTimeUtc(Path.Combine(folder, "state.json"), DateTime.UtcNow.AddSeconds(-5));
+
+        Assert.Contains("nginx-service", cli.Ok("get", "svc"), StringComparison.Ordinal);
+        cli.Ok("apply", "-f", "test-pod");
+        var after = File.ReadAllText(Path.Combine(folder, "state.json"));
+        Assert.Contains("\"nginx-service\"", after, StringComparison.Ordinal);
+        Assert.Contains("\"test-pod\"", after, StringComparison.Ordinal);
+        Assert.Equal(Generation(served) + 1, Generation(after));
+    }
+
+    private static long Generation(string state) => (long)System.Text.Json.Nodes.JsonNode.Parse(state)!["generation"]!;
+
     [Theory]
     [InlineData("config", "serviceCIDR", "config.serviceCIDR is missing")]
     [InlineData("config", "clusterDNS", "config.clusterDNS is missing")]
