@@ -26,7 +26,8 @@ public sealed class CliContext
 
     public IStepReporter Steps() => IsTerminal ? new SpinnerStepReporter(Out) : new PlainStepReporter(Out);
 
-    public ClusterState Load(string lab) => Store.Load(lab);
+    /// <summary>The lab as it is realised: state.json, or the newer state the agent serves if a change was killed before its state write.</summary>
+    public ClusterState Load(string lab) => AgentLauncher.RollForward(Store.LabDir(lab), Store.Load(lab));
 
     public ClusterSnapshot Snapshot(string lab) => SnapshotBuilder.FromState(Load(lab));
 

@@ -77,12 +77,21 @@ internal static class ApplyCommand
     /// the sync fails (then nothing is written). Used by kubelab's own verbs and by the lab's API server.
     /// </summary>
     internal static ApplyResult Commit(CliContext context, string lab, IStepReporter steps, Func<ClusterState, ApplyResult> change) =>
-        context.Store.Update(lab, before =>
+        context.Store.Update(lab, stored =>
         {
+            // first, under the lock: a change that was killed after the data plane and the agent took it but before
+            // this state was written is completed (see AgentLauncher.RollForward); then this change is computed
+            var before = Realize.Netns.AgentLauncher.RollForward(context.Store.LabDir(lab), stored);
             var result = change(before);
             // the Events the control plane recorded are stored with the change that made them
             result = result with { State = ClusterEvents.Store(result.State, result.Events, context.Now()), Events = [] };
             var driver = context.DriverOf(before);
+            // before anything is synced: a lab whose agent died is degraded, and only `up` restarts the agent
+            if (driver is IAgentHealth { ChangesNeedAgent: true } health && health.AgentProblem(lab) is { } problem)
+            {
+                throw Realize.Netns.AgentLauncher.AgentDown(lab, problem);
+            }
+
             try
             {
                 driver.Sync(before, result.State, steps);

@@ -61,6 +61,22 @@ internal static class GetCommand
             var read = live?.Read();
             var state = read?.State ?? context.Load(parse.GetValue(lab)!);
             var snapshot = read?.Snapshot ?? SnapshotBuilder.FromState(state);
+            // a lab whose agent died has no API server to say so: kubelab says it, and shows the nodes as the node
+            // lifecycle controller would once kubelets stop posting status (NotReady, their pods no longer Ready)
+            var agentProblem = read is null ? LabHealth.Degraded(context, state) : null;
+            if (agentProblem is not null)
+            {
+                context.Err.WriteLine($"warning: {agentProblem}");
+                snapshot = snapshot with
+                {
+                    Nodes = [.. snapshot.Nodes.Select(n => n with { Ready = false })],
+                    Pods = [.. snapshot.Pods.Select(p => p with { Ready = false })],
+                };
+            }
+
+            IEnumerable<V1Node> Nodes() => agentProblem is null
+                ? read?.Nodes ?? NodeObjects.For(state)
+                : NodeObjects.For(state).Select(n => NodeObjects.Unreachable(n, context.Now().UtcDateTime));
             var (kinds, wantedByKind) = Requested(parse.GetValue(types)!, parse.GetValue(names) ?? []);
             var wanted = wantedByKind.Values.SelectMany(n => n).Distinct().ToArray();
             var allNamespaces = parse.GetValue(all);
@@ -73,7 +89,7 @@ internal static class GetCommand
             IReadOnlyDictionary<string, IDictionary<string, string>?> LabelsOf(string kind) =>
                 labelsByKind.TryGetValue(kind, out var found) ? found : labelsByKind[kind] = GetFilters.Labels(kind switch
                 {
-                    "Node" => (read?.Nodes ?? NodeObjects.For(state)).Cast<IKubernetesObject<V1ObjectMeta>>(),
+                    "Node" => Nodes().Cast<IKubernetesObject<V1ObjectMeta>>(),
                     "Namespace" => NamespaceObjects(state),
                     "Endpoints" => state.Objects.Where(o => o.Kind == "Service").Select(o => o.Object),
                     _ => state.Objects.Where(o => o.Kind == kind).Select(o => o.Object),
@@ -93,7 +109,7 @@ internal static class GetCommand
                 foreach (var kind in kinds)
                 {
                     var objects = kind == "Node"
-                        ? (read?.Nodes ?? NodeObjects.For(state)).Cast<IKubernetesObject<V1ObjectMeta>>()
+                        ? Nodes().Cast<IKubernetesObject<V1ObjectMeta>>()
                         : kind == "Namespace"
                             ? NamespaceObjects(state)
                             : state.Objects.Where(o => o.Kind == kind).Select(o => o.Object);

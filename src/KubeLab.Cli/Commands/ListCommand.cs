@@ -45,6 +45,11 @@ internal static class ListCommand
 
                 var driver = context.DriverOf(state);
                 context.Out.WriteLine($"Lab {name} (driver {state.Config.Driver}, k3s {state.Config.K3sVersion})");
+                if (LabHealth.Degraded(context, state) is { } degraded)
+                {
+                    context.Out.WriteLine($"Status: {degraded}");
+                }
+
                 context.Out.Write(Table(state, driver is Realize.Drivers.INodeInspector inspector ? inspector : null));
                 context.Out.WriteLine();
             }

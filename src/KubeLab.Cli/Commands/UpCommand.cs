@@ -106,7 +106,13 @@ internal static class UpCommand
             using var locked = context.Store.Lock(name);
             if (context.Store.Exists(name))
             {
-                var existing = context.Load(name);
+                var existing = context.Store.Load(name);
+                // a change killed after the agent took it and before its state write is completed first (as apply does)
+                if (Realize.Netns.AgentLauncher.RollForward(context.Store.LabDir(name), existing) is var served && served != existing)
+                {
+                    existing = context.Store.Update(name, _ => (served, served));
+                }
+
                 if (existing.Config.Driver != driverName)
                 {
                     throw KubeLabException.Conflict(

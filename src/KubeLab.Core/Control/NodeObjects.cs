@@ -122,6 +122,25 @@ public static class NodeObjects
         };
     }
 
+    /// <summary>
+    /// The node as the node lifecycle controller leaves it once its kubelet stops posting status
+    /// (pkg/controller/nodelifecycle, tryUpdateNodeHealth): every condition Unknown with reason NodeStatusUnknown and
+    /// message "Kubelet stopped posting node status.", so kubectl's STATUS column says NotReady.
+    /// </summary>
+    public static V1Node Unreachable(V1Node node, DateTime since)
+    {
+        var copy = KubeObjects.Clone(node);
+        foreach (var condition in copy.Status?.Conditions ?? [])
+        {
+            condition.Status = "Unknown";
+            condition.Reason = "NodeStatusUnknown";
+            condition.Message = "Kubelet stopped posting node status.";
+            condition.LastTransitionTime = since;
+        }
+
+        return copy;
+    }
+
     /// <summary>k3s's form: base32 (padded) of a SHA-256; here over the node's args and addresses.</summary>
     private static string ConfigHash(LabConfig config, NodeConfig node, string args) =>
         Base32(SHA256.HashData(Encoding.UTF8.GetBytes($"{config.Name}/{node.Name}/{node.InternalIP}/{args}")));

@@ -52,7 +52,7 @@ public interface ILabDriver
 /// without workloads, no root needed) serves the model over the Kubernetes API. Without an agent launcher
 /// (<paramref name="agents"/> null) there is no API server: the model lives in the state file alone.
 /// </summary>
-public sealed class NoneDriver(LabStore? store = null, IAgentLauncher? agents = null) : ILabDriver
+public sealed class NoneDriver(LabStore? store = null, IAgentLauncher? agents = null) : ILabDriver, IAgentHealth
 {
     public string Name => "none";
 
@@ -87,9 +87,31 @@ public sealed class NoneDriver(LabStore? store = null, IAgentLauncher? agents = 
         }
     }
 
+    public string? AgentProblem(string lab) => ServesApi ? agents!.Problem(store!.LabDir(lab)) : null;
+
+    public bool ChangesNeedAgent => false;
+
     public int Exec(ClusterState state, string target, IReadOnlyList<string> command) =>
         throw KubeLab.Core.KubeLabException.Usage(
             $"lab \"{state.Config.Name}\" uses the driver \"none\" (a model without a data plane): there is nothing to exec into; create a lab with `kubelab up --driver netns` (Linux, root)");
+}
+
+/// <summary>
+/// A driver whose lab runs an agent: the lab's API server and, on a netns lab, its kubelet's work (CoreDNS, nginx).
+/// When the agent is dead the lab is degraded, and `kubelab list` and `kubelab get` say so themselves (the API server
+/// that would say it is gone with the agent); `kubelab up` restarts it, and nothing else does.
+/// </summary>
+public interface IAgentHealth
+{
+    /// <summary>Why the lab's agent is not running (e.g. "process 1234 has exited; its log: …"), or null when it runs.</summary>
+    string? AgentProblem(string lab);
+
+    /// <summary>
+    /// True when a change cannot be realised without the agent (netns: it is the kubelet that starts the new pods'
+    /// CoreDNS and nginx), so a change to a lab whose agent died is refused rather than restarting it behind the
+    /// user's back; false when the state file alone holds the change (none: `up` hands it to the next agent).
+    /// </summary>
+    bool ChangesNeedAgent { get; }
 }
 
 /// <summary>A driver that can read a node's live state and addresses (for `kubelab list`).</summary>

@@ -36,6 +36,19 @@ public sealed class AgentLauncher(IReadOnlyList<string> agentCommand) : IAgentLa
 
     public bool IsRunning(string labDir) => AgentPid(labDir, null) is not null;
 
+    public string? Problem(string labDir)
+    {
+        if (IsRunning(labDir))
+        {
+            return null;
+        }
+
+        var log = Path.Combine(labDir, LogFileName);
+        return RecordedPid(labDir) is { } pid
+            ? $"process {pid} has exited; its log: {log}"
+            : $"no agent process is recorded ({Path.Combine(labDir, PidFileName)} is missing); its log: {log}";
+    }
+
     public void Start(string labDir, string lab, ClusterState state)
     {
         Stop(labDir, lab);
@@ -94,15 +107,19 @@ public sealed class AgentLauncher(IReadOnlyList<string> agentCommand) : IAgentLa
             return; // the agent's own API server: served in place
         }
 
-        if (!IsRunning(labDir))
+        // never restarted here (a dead agent is shown as a degraded lab until `kubelab up` restarts it)
+        if (Problem(labDir) is { } problem)
         {
-            Start(labDir, lab, state);
-            return;
+            throw AgentDown(lab, problem);
         }
 
         WriteState(labDir, state);
         WaitReady(labDir, state.Generation, Path.Combine(labDir, LogFileName));
     }
+
+    /// <summary>The error for a change to a lab whose agent is not running.</summary>
+    public static KubeLabException AgentDown(string lab, string problem) =>
+        KubeLabException.Host($"lab \"{lab}\" is degraded: its agent (the API server, CoreDNS, nginx) is not running ({problem}); `kubelab up --name {lab}` restarts it");
 
     public void Stop(string labDir, string lab)
     {
@@ -125,6 +142,34 @@ public sealed class AgentLauncher(IReadOnlyList<string> agentCommand) : IAgentLa
         foreach (var file in new[] { PidFileName, ChildrenFileName, ReadyFileName }.Select(f => Path.Combine(labDir, f)).Where(File.Exists))
         {
             File.Delete(file);
+        }
+    }
+
+    /// <summary>
+    /// The lab as it was last realised. A change writes agent-state.json once the kernel is synced and before
+    /// state.json (the commit point); a command killed between the two leaves agent-state.json a generation ahead,
+    /// which the kernel and the agent already serve. That change is completed ("rolled forward") by the next writer
+    /// rather than undone, so the API server's resourceVersions never go back. Called under the lab's lock, before
+    /// the next change is computed; to be kept in that order by whatever commits the state.
+    /// </summary>
+    public static ClusterState RollForward(string labDir, ClusterState stored)
+    {
+        var served = Path.Combine(labDir, StateFileName);
+        var committed = Path.Combine(labDir, "state.json");
+        try
+        {
+            // the usual case costs two stat calls: state.json is written after agent-state.json
+            if (!File.Exists(served) || (File.Exists(committed) && File.GetLastWriteTimeUtc(served) <= File.GetLastWriteTimeUtc(committed)))
+            {
+                return stored;
+            }
+
+            var state = StateFile.Deserialize(File.ReadAllText(served), served);
+            return state.Generation > stored.Generation && state.Config.Name == stored.Config.Name ? state : stored;
+        }
+        catch (Exception e) when (e is IOException or KubeLabException)
+        {
+            return stored; // a damaged or vanishing agent-state.json is no newer lab
         }
     }
 
@@ -243,4 +288,7 @@ internal static partial class LibC
 {
     [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     internal static partial int Kill(int pid, int signal);
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "chown", SetLastError = true, StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8)]
+    internal static partial int Chown(string path, int owner, int group);
 }

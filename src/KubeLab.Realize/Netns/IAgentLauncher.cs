@@ -7,6 +7,9 @@ public interface IAgentLauncher
 {
     bool IsRunning(string labDir);
 
+    /// <summary>Why the agent is not running (its pid and log), or null when it runs.</summary>
+    string? Problem(string labDir);
+
     /// <summary>Starts the agent for <paramref name="state"/> and waits until it serves it.</summary>
     void Start(string labDir, string lab, ClusterState state);
 

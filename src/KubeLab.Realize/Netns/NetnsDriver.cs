@@ -27,7 +27,7 @@ public interface INodeRulesSource
 /// namespace's links, routes, sysctls or iptables.
 /// </summary>
 public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLauncher agents, ICommandRunner? runner = null, LabRegistry? registry = null)
-    : ILabDriver, INodeInspector, INodeStateReader
+    : ILabDriver, INodeInspector, INodeStateReader, IAgentHealth
 {
     private readonly ICommandRunner run = runner ?? new ProcessCommandRunner();
     private readonly LabRegistry labs = registry ?? LabRegistry.Machine;
@@ -107,10 +107,38 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
         var config = after.Config;
         var old = SnapshotBuilder.FromState(before);
         var now = SnapshotBuilder.FromState(after);
-        var oldPods = NetnsPlan.LabPods(old).ToDictionary(Identity);
+        // The diff is taken against what the kernel has, not only against `before`: a change killed midway (SIGKILL
+        // between creating pod sandboxes and the state write) leaves sandboxes `before` does not list, or lacks some
+        // it lists. A sandbox is adopted only when `before` lists its pod; any other pod namespace of the lab's prefix
+        // is a leftover and is removed (its veth pair goes with it), and a listed pod without its sandbox is made
+        // again, so a rerun converges to `after` instead of failing on "File exists".
+        var existing = ExistingNamespaces(lab).ToHashSet(StringComparer.Ordinal);
+        var oldPods = NetnsPlan.LabPods(old).Where(p => existing.Contains(PodNetns(lab, p))).ToDictionary(Identity);
         var newPods = NetnsPlan.LabPods(now).ToDictionary(Identity);
+        var adopted = oldPods.Values.Select(p => PodNetns(lab, p)).ToHashSet(StringComparer.Ordinal);
+        var leftovers = existing.Where(ns => !adopted.Contains(ns) && !IsMachineNamespace(config, ns)).ToList();
+        var missing = NetnsPlan.LabPods(old).Where(p => !existing.Contains(PodNetns(lab, p))).ToList();
         var removed = oldPods.Keys.Except(newPods.Keys).Select(k => oldPods[k]).ToList();
         var added = newPods.Keys.Except(oldPods.Keys).Select(k => newPods[k]).ToList();
+        if (leftovers.Count > 0 || missing.Count > 0)
+        {
+            steps.Step($"Removing what an interrupted change left ({leftovers.Count} pod sandboxes no state lists, {missing.Count} missing)", () =>
+            {
+                run.Run(HostCommand.NetnsBatch("del", leftovers, force: true), check: false);
+                foreach (var ns in leftovers)
+                {
+                    DeleteEtcNetns(ns);
+                }
+
+                // a missing sandbox's host veth outlives its namespace while a process still holds that namespace
+                foreach (var group in missing.GroupBy(p => p.NodeName!).Where(g => existing.Contains(NetnsNames.Node(lab, g.Key))))
+                {
+                    run.Run(new HostCommand("ip", ["-n", NetnsNames.Node(lab, group.Key), "-force", "-batch", "-"],
+                        string.Concat(group.Select(p => $"link del {PodFiles.HostVethName(lab, p)}\n"))), check: false);
+                }
+            });
+        }
+
         if (removed.Count > 0)
         {
             steps.Step($"Removing {removed.Count} pod sandboxes", () => RemovePods(config, removed));
@@ -143,6 +171,10 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
 
         steps.Step("Updating the lab agent (DNS records, nginx)", () => agents.Update(store.LabDir(lab), lab, after));
     }
+
+    public string? AgentProblem(string lab) => agents.Problem(store.LabDir(lab));
+
+    public bool ChangesNeedAgent => true;
 
     public void Down(string lab, IStepReporter steps)
     {
@@ -242,6 +274,12 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
     }
 
     private static string Identity(Pod pod) => $"{pod.Namespace}/{pod.Name}/{pod.IP}/{pod.NodeName}";
+
+    private static string PodNetns(string lab, Pod pod) => NetnsNames.Pod(lab, pod.Namespace, pod.Name);
+
+    /// <summary>The namespaces that play machines (the host, the nodes, vm-ext) rather than pods.</summary>
+    private static bool IsMachineNamespace(LabConfig config, string ns) =>
+        ns == NetnsNames.Underlay(config.Name) || ns == NetnsNames.ExternalVm(config.Name) || config.Nodes.Any(n => ns == NetnsNames.Node(config.Name, n.Name));
 
     private void AddPods(LabConfig config, IReadOnlyList<Pod> pods)
     {
@@ -451,6 +489,15 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
         }
 
         DeleteFolder(Path.Combine(store.LabDir(lab), "nodes"));
+
+        // the nginx workers' html/ and temp/ of the lab's pods, kept outside the 0700 lab folder
+        if (Directory.Exists(Workloads.NginxWorkload.ServedRoot))
+        {
+            foreach (var folder in Directory.GetDirectories(Workloads.NginxWorkload.ServedRoot, NetnsNames.LabPrefix(lab) + "*"))
+            {
+                DeleteFolder(folder);
+            }
+        }
 
         // the mount point NetnsExec made for nodes' /run/flannel, if it is still empty (a real flannel host's is not)
         if (Directory.Exists("/run/flannel") && !Directory.EnumerateFileSystemEntries("/run/flannel").Any())

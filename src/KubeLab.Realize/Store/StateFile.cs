@@ -112,40 +112,57 @@ internal static class StateFile
                 throw KubeLabException.Invalid($"{path}: not a KubeLab lab file (apiVersion {apiVersion}, want {ApiVersion})");
             }
 
-            var c = JsonNode.Parse(root.GetProperty("config").GetRawText())!.AsObject();
+            // the config is read as a tree (its fields are few, and a missing one is named with its path)
+            var header = new JsonObject { ["config"] = JsonNode.Parse(Element(root, "config", path).GetRawText()) };
+            var c = Field(header, "config", path).AsObject();
+            string Text(JsonNode parent, string name, string where) =>
+                Field(parent, name, path).GetValueKind() == JsonValueKind.String ? (string)parent[name]! : throw Damaged(path, $"{where}{name} is not a string");
+            T Parsed<T>(JsonNode parent, string name, string where, Func<string, T> parse)
+            {
+                var text = Text(parent, name, where);
+                try
+                {
+                    return parse(text);
+                }
+                catch (Exception e) when (e is FormatException or ArgumentException)
+                {
+                    throw Damaged(path, $"{where}{name}: \"{text}\" is not valid ({e.Message})");
+                }
+            }
+
             var config = new LabConfig
             {
-                Name = (string)c["name"]!,
-                Driver = (string)c["driver"]!,
-                Created = DateTimeOffset.Parse((string)c["created"]!, CultureInfo.InvariantCulture),
-                K3sVersion = (string)c["k3sVersion"]!,
-                ClusterCidr = IPNetwork.Parse((string)c["clusterCIDR"]!),
-                ServiceCidr = IPNetwork.Parse((string)c["serviceCIDR"]!),
-                ClusterDomain = (string)c["clusterDomain"]!,
-                ClusterDns = IPAddress.Parse((string)c["clusterDNS"]!),
-                Underlay = IPNetwork.Parse((string)c["underlay"]!),
-                Gateway = IPAddress.Parse((string)c["gateway"]!),
+                Name = Text(c, "name", "config."),
+                Driver = Text(c, "driver", "config."),
+                Created = Parsed(c, "created", "config.", t => DateTimeOffset.Parse(t, CultureInfo.InvariantCulture)),
+                K3sVersion = Text(c, "k3sVersion", "config."),
+                ClusterCidr = Parsed(c, "clusterCIDR", "config.", t => IPNetwork.Parse(t)),
+                ServiceCidr = Parsed(c, "serviceCIDR", "config.", t => IPNetwork.Parse(t)),
+                ClusterDomain = Text(c, "clusterDomain", "config."),
+                ClusterDns = Parsed(c, "clusterDNS", "config.", t => IPAddress.Parse(t)),
+                Underlay = Parsed(c, "underlay", "config.", t => IPNetwork.Parse(t)),
+                Gateway = Parsed(c, "gateway", "config.", t => IPAddress.Parse(t)),
                 HostSearchDomain = (string?)c["hostSearchDomain"],
                 ExternalVm = (bool?)c["externalVM"] ?? false, // absent in labs made before vm-ext
-                Nodes = c["nodes"]!.AsArray().Select(n => new NodeConfig(
-                    (string)n!["name"]!,
-                    Enum.Parse<NodeRole>((string)n["role"]!),
-                    IPAddress.Parse((string)n["internalIP"]!),
-                    IPNetwork.Parse((string)n["podCIDR"]!),
-                    (string)n["vtepMAC"]!)).ToList(),
+                Nodes = Field(c, "nodes", path).AsArray().Select((n, i) => new NodeConfig(
+                    Text(n!, "name", $"config.nodes[{i}]."),
+                    Parsed(n!, "role", $"config.nodes[{i}].", t => Enum.Parse<NodeRole>(t)),
+                    Parsed(n!, "internalIP", $"config.nodes[{i}].", t => IPAddress.Parse(t)),
+                    Parsed(n!, "podCIDR", $"config.nodes[{i}].", t => IPNetwork.Parse(t)),
+                    Text(n!, "vtepMAC", $"config.nodes[{i}]."))).ToList(),
             };
             return new ClusterState
             {
                 Config = config,
-                Objects = ReadObjects(root.GetProperty("objects")),
-                Generation = root.GetProperty("generation").GetInt64(),
-                LastReserved = root.GetProperty("lastReserved").EnumerateObject()
+                Objects = ReadObjects(Element(root, "objects", path)),
+                Generation = Element(root, "generation", path).GetInt64(),
+                LastReserved = Element(root, "lastReserved", path).EnumerateObject()
                     .ToImmutableDictionary(p => p.Name, p => p.Value.GetString() ?? throw new FormatException($"lastReserved.{p.Name} is not a string"), StringComparer.Ordinal),
             };
         }
-        catch (Exception e) when (e is JsonException or NullReferenceException or FormatException or InvalidOperationException or KeyNotFoundException)
+        catch (Exception e) when (e is JsonException or NullReferenceException or FormatException or InvalidOperationException or KeyNotFoundException or ArgumentException)
         {
-            throw KubeLabException.Invalid($"{path}: the lab's state file is damaged ({e.Message}); remove the lab with `kubelab down` and create it again");
+            throw Damaged(path, e.Message);
         }
     }
 
@@ -168,4 +185,14 @@ internal static class StateFile
 
         return objects.ToImmutable();
     }
+
+    /// <summary>A field the state file must have (a missing one is named, not a NullReferenceException).</summary>
+    private static JsonNode Field(JsonNode parent, string name, string path) =>
+        parent[name] ?? throw Damaged(path, $"{(parent.GetPath() is "$" ? "" : parent.GetPath().TrimStart('$', '.') + ".")}{name} is missing");
+
+    private static KubeLabException Damaged(string path, string what) =>
+        KubeLabException.Invalid($"{path}: the lab's state file is damaged ({what}); remove the lab with `kubelab down` and create it again");
+
+    private static JsonElement Element(JsonElement root, string name, string path) =>
+        root.TryGetProperty(name, out var value) ? value : throw Damaged(path, $"{name} is missing");
 }

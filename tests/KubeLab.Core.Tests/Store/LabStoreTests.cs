@@ -122,6 +122,70 @@ public class LabStoreTests
     }
 
     [Fact]
+    public void A_change_the_agent_took_before_its_state_write_was_killed_is_completed_by_the_next_command()
+    {
+        using var cli = new CliHarness();
+        cli.Ok("up", "--driver", "none");
+        var folder = Path.Combine(cli.Home, "kubelab");
+        var committed = File.ReadAllText(Path.Combine(folder, "state.json"));
+        cli.Ok("apply", "-f", "nginx-svc");
+        // what a kill between the agent's state (written after the data plane) and state.json (the commit point) leaves
+        var served = File.ReadAllText(Path.Combine(folder, "state.json"));
+        File.WriteAllText(Path.Combine(folder, "state.json"), committed);
+        File.WriteAllText(Path.Combine(folder, "agent-state.json"), served);
+        File.SetLastWriteTimeUtc(Path.Combine(folder, "state.json"), DateTime.UtcNow.AddSeconds(-5));
+
+        Assert.Contains("nginx-service", cli.Ok("get", "svc"), StringComparison.Ordinal);
+        cli.Ok("apply", "-f", "test-pod");
+        var after = File.ReadAllText(Path.Combine(folder, "state.json"));
+        Assert.Contains("\"nginx-service\"", after, StringComparison.Ordinal);
+        Assert.Contains("\"test-pod\"", after, StringComparison.Ordinal);
+        Assert.Equal(Generation(served) + 1, Generation(after));
+    }
+
+    private static long Generation(string state) => (long)System.Text.Json.Nodes.JsonNode.Parse(state)!["generation"]!;
+
+    [Theory]
+    [InlineData("config", "serviceCIDR", "config.serviceCIDR is missing")]
+    [InlineData("config", "clusterDNS", "config.clusterDNS is missing")]
+    [InlineData("config", "created", "config.created is missing")]
+    [InlineData("config", "underlay", "config.underlay is missing")]
+    [InlineData("", "generation", "generation is missing")]
+    [InlineData("", "objects", "objects is missing")]
+    [InlineData("", "config", "config is missing")]
+    public void A_state_file_without_a_field_is_named_as_damaged_with_exit_2(string parent, string field, string expected)
+    {
+        using var cli = new CliHarness();
+        cli.Ok("up", "--driver", "none");
+        var path = Path.Combine(cli.Home, "kubelab", "state.json");
+        var root = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        (parent == "" ? root : root[parent]!.AsObject()).Remove(field);
+        File.WriteAllText(path, root.ToJsonString());
+
+        foreach (var args in new[] { new[] { "get", "nodes" }, ["rules", "--node", "vm1"] })
+        {
+            var (code, _, error) = cli.Run(args);
+            Assert.True(code == 2, $"{string.Join(' ', args)} exited {code}: {error}");
+            Assert.Contains($"the lab's state file is damaged ({expected})", error, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void A_node_address_that_is_no_address_is_named_as_damaged_with_exit_2()
+    {
+        using var cli = new CliHarness();
+        cli.Ok("up", "--driver", "none");
+        var path = Path.Combine(cli.Home, "kubelab", "state.json");
+        var root = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        root["config"]!["nodes"]![0]!["internalIP"] = "ten";
+        File.WriteAllText(path, root.ToJsonString());
+
+        var (code, _, error) = cli.Run("get", "pods");
+        Assert.Equal(2, code);
+        Assert.Contains("config.nodes[0].internalIP: \"ten\" is not valid", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_damaged_lab_does_not_stop_list_or_down_all_for_the_others()
     {
         using var cli = new CliHarness();

@@ -39,12 +39,16 @@ public class WorkloadKindTests
     }
 
     [Fact]
-    public void Nginx_config_keeps_every_file_under_the_pod_folder()
+    public void Nginx_config_keeps_the_masters_files_in_the_pod_folder_and_the_workers_files_in_the_served_folder()
     {
-        var config = NginxWorkload.Config("/lab/nginx/kl-seed-p1", "web-1", 80);
-        Assert.Contains("pid /lab/nginx/kl-seed-p1/nginx.pid;", config, StringComparison.Ordinal);
-        Assert.Contains("access_log /lab/nginx/kl-seed-p1/access.log main;", config, StringComparison.Ordinal);
+        var config = NginxWorkload.Config("/lab/nginx/kl-seed.p1", "/run/kubelab/nginx/kl-seed.p1", "www-data", "web-1", 80);
+        Assert.Contains("user www-data;", config, StringComparison.Ordinal);
+        Assert.Contains("pid /lab/nginx/kl-seed.p1/nginx.pid;", config, StringComparison.Ordinal);
+        Assert.Contains("access_log /lab/nginx/kl-seed.p1/access.log main;", config, StringComparison.Ordinal);
+        Assert.Contains("root /run/kubelab/nginx/kl-seed.p1/html;", config, StringComparison.Ordinal);
+        Assert.Contains("client_body_temp_path /run/kubelab/nginx/kl-seed.p1/temp/client_body;", config, StringComparison.Ordinal);
         Assert.Contains("listen 80;", config, StringComparison.Ordinal);
         Assert.DoesNotContain("/var/", config, StringComparison.Ordinal);
+        Assert.DoesNotContain("user root", config, StringComparison.Ordinal);
     }
 }

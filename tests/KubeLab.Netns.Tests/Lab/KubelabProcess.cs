@@ -35,6 +35,34 @@ internal sealed class KubelabProcess(string home)
         return (process.ExitCode, stdout.Result, stderr.Result);
     }
 
+    /// <summary>
+    /// Starts kubelab and kills it with SIGKILL after <paramref name="delay"/> (a user's kill -9, an OOM kill, a power
+    /// cut of the CLI); true if it was still running then. What it started in its own session (the lab agent) lives on.
+    /// </summary>
+    public bool RunKilledAfter(TimeSpan delay, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(typeof(KubeLab.Cli.Program).Assembly.Location);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["KUBELAB_HOME"] = Home;
+        info.Environment["KUBECONFIG"] = Kubeconfig;
+        using var process = Process.Start(info)!;
+        _ = process.StandardOutput.ReadToEndAsync();
+        _ = process.StandardError.ReadToEndAsync();
+        if (process.WaitForExit(delay))
+        {
+            return false;
+        }
+
+        process.Kill(entireProcessTree: false); // SIGKILL to kubelab alone, as `kill -9 PID` does
+        process.WaitForExit();
+        return true;
+    }
+
     public string Ok(params string[] args)
     {
         var (code, output, error) = Run(args);

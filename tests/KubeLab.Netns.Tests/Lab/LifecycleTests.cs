@@ -4,18 +4,6 @@ namespace KubeLab.Netns.Tests.Lab;
 [Trait("Category", "Netns")]
 public sealed class LifecycleTests : TestLab
 {
-    private static string RootState()
-    {
-        static string Sorted(string text) => string.Join('\n', text.Split('\n').Where(l => !l.StartsWith('#')).Order(StringComparer.Ordinal));
-        return string.Join("\n--\n",
-            Sorted(HostCommand.Check("ip", "-o", "link", "show")).Replace("\\", "", StringComparison.Ordinal),
-            Sorted(HostCommand.Check("ip", "-o", "addr", "show")),
-            Sorted(HostCommand.Check("ip", "route", "show", "table", "all")),
-            Sorted(HostCommand.Check("ip", "neigh", "show", "nud", "permanent")),
-            Sorted(HostCommand.Check("iptables-save")),
-            Sorted(HostCommand.Check("sysctl", "net.ipv4.ip_forward", "net.ipv4.conf.all.route_localnet", "net.bridge.bridge-nf-call-iptables")));
-    }
-
     private static IReadOnlyList<string> LabProcesses(string lab) =>
         Directory.GetDirectories("/proc").Select(d => Path.GetFileName(d)!).Where(p => p.All(char.IsAsciiDigit))
             .Select(p =>
@@ -36,7 +24,7 @@ public sealed class LifecycleTests : TestLab
     public void Down_leaves_nothing_and_the_root_namespace_exactly_as_before()
     {
         Skip.IfNot(Environment.IsPrivilegedProcess, "NOT RUN: the netns lab needs root (CI runs these as root)");
-        var before = RootState();
+        var before = RootNamespace.State();
         Kubelab.Ok("up", "--name", Name, "-f", "seed");
         Assert.NotEmpty(KubeLab.Realize.Netns.NetnsDriver.ExistingNamespaces(Name));
         Assert.NotEmpty(LabProcesses(Name));
@@ -45,7 +33,7 @@ public sealed class LifecycleTests : TestLab
         Assert.Empty(Directory.Exists("/etc/netns") ? Directory.GetDirectories("/etc/netns", $"kl-{Name}.*") : []);
         Assert.Empty(LabProcesses(Name));
         Assert.False(Directory.Exists(Path.Combine(Kubelab.Home, Name)));
-        Assert.Equal(before, RootState());
+        Assert.Equal(before, RootNamespace.State());
     }
 
     [SkippableFact]

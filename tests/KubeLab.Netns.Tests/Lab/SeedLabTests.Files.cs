@@ -32,6 +32,52 @@ public sealed partial class SeedLabTests
     }
 
     [SkippableFact]
+    public void Nginx_workers_run_as_www_data_and_read_only_what_they_serve()
+    {
+        RequireRoot();
+        var masters = Directory.GetFiles(Path.Combine(lab.Kubelab.Home, lab.Name, "nginx"), "nginx.pid", SearchOption.AllDirectories)
+            .Select(f => int.Parse(File.ReadAllText(f).Trim(), CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(3, masters.Count);
+        var wwwData = File.ReadLines("/etc/passwd").Select(l => l.Split(':')).Single(f => f[0] == "www-data")[2];
+        foreach (var master in masters)
+        {
+            Assert.Equal("0", Uid(master)); // the master binds port 80 and opens the logs as root, as the package's does
+            var workers = Directory.GetDirectories("/proc").Select(Path.GetFileName)
+                .Where(p => p!.All(char.IsAsciiDigit) && ParentOf(p!) == master.ToString(CultureInfo.InvariantCulture)).ToList();
+            Assert.NotEmpty(workers);
+            Assert.All(workers, w => Assert.Equal(wwwData, Uid(w!)));
+        }
+
+        // the lab folder stays its owner's alone; the page is the workers' group's to read, nobody else's
+        Assert.Equal(PrivateFolder, File.GetUnixFileMode(Path.Combine(lab.Kubelab.Home, lab.Name)));
+        var served = Directory.GetDirectories(KubeLab.Realize.Workloads.NginxWorkload.ServedRoot, $"kl-{lab.Name}.*");
+        Assert.Equal(3, served.Length);
+        foreach (var folder in served)
+        {
+            Assert.Equal(PrivateFolder | UnixFileMode.GroupRead | UnixFileMode.GroupExecute, File.GetUnixFileMode(folder));
+            Assert.Equal(Private | UnixFileMode.GroupRead, File.GetUnixFileMode(Path.Combine(folder, "html", "index.html")));
+        }
+
+        Assert.Contains("Welcome to nginx", lab.ExecOk("test-pod", "curl", "-s", "-m", "5", "http://nginx-service/"), StringComparison.Ordinal);
+    }
+
+    private static string Uid(string pid) => File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("Uid:", StringComparison.Ordinal)).Split('\t')[1];
+
+    private static string Uid(int pid) => Uid(pid.ToString(CultureInfo.InvariantCulture));
+
+    private static string? ParentOf(string pid)
+    {
+        try
+        {
+            return File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("PPid:", StringComparison.Ordinal))?.Split('\t')[1];
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    [SkippableFact]
     public void The_agent_runs_without_a_diagnostics_socket()
     {
         RequireRoot();
