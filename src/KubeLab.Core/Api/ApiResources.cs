@@ -47,6 +47,10 @@ public static class ApiResources
         new("apps", "v1", "statefulsets", "statefulset", "StatefulSet", true, ["sts"], Crud, All),
         new("batch", "v1", "jobs", "job", "Job", true, [], Crud, All),
         new("coordination.k8s.io", "v1", "leases", "lease", "Lease", true, [], Crud, []),
+        new("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "clusterrolebinding", "ClusterRoleBinding", false, [], Crud, []),
+        new("rbac.authorization.k8s.io", "v1", "clusterroles", "clusterrole", "ClusterRole", false, [], Crud, []),
+        new("rbac.authorization.k8s.io", "v1", "rolebindings", "rolebinding", "RoleBinding", true, [], Crud, []),
+        new("rbac.authorization.k8s.io", "v1", "roles", "role", "Role", true, [], Crud, []),
         new("discovery.k8s.io", "v1", "endpointslices", "endpointslice", "EndpointSlice", true, [], Crud, []),
         new("events.k8s.io", "v1", "events", "event", "Event", true, ["ev"], Crud, []),
         // MetalLB v0.14.5's CRDs (config/crd): no short names, no categories
@@ -57,10 +61,10 @@ public static class ApiResources
 
     /// <summary>
     /// API groups in the order kube-apiserver v1.29 lists them in /apis (its group priority: apps, events.k8s.io,
-    /// batch, …, apiextensions.k8s.io, coordination.k8s.io, discovery.k8s.io), then the CRDs' groups (metallb.io, when MetalLB is
+    /// batch, rbac.authorization.k8s.io, …, apiextensions.k8s.io, coordination.k8s.io, discovery.k8s.io), then the CRDs' groups (metallb.io, when MetalLB is
     /// installed; the lab always serves it); the legacy core group is /api.
     /// </summary>
-    public static IReadOnlyList<string> Groups { get; } = ["apps", "events.k8s.io", "batch", "apiextensions.k8s.io", "coordination.k8s.io", "discovery.k8s.io", "metallb.io"];
+    public static IReadOnlyList<string> Groups { get; } = ["apps", "events.k8s.io", "batch", "rbac.authorization.k8s.io", "apiextensions.k8s.io", "coordination.k8s.io", "discovery.k8s.io", "metallb.io"];
 
     public static ApiResource? Find(string group, string version, string plural) =>
         Served.FirstOrDefault(r => r.Group == group && r.Version == version && r.Plural == plural);

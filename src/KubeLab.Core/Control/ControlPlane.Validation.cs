@@ -67,6 +67,21 @@ public sealed partial class ControlPlane
             case MetalLB.V1beta1IPAddressPool pool:
                 ValidateAddressPool(document, pool);
                 break;
+            case V1Secret secret:
+                ValidateSecret(document, secret);
+                break;
+            case V1Role role:
+                ValidateRules(document, role.Rules, namespaced: true);
+                break;
+            case V1ClusterRole clusterRole:
+                ValidateRules(document, clusterRole.Rules, namespaced: false);
+                break;
+            case V1RoleBinding binding:
+                ValidateBinding(document, binding.RoleRef, binding.Subjects, namespaced: true);
+                break;
+            case V1ClusterRoleBinding binding:
+                ValidateBinding(document, binding.RoleRef, binding.Subjects, namespaced: false);
+                break;
             case V1Node:
                 throw KubeLabException.Invalid(
                     $"{document.Where}: Node \"{name}\": the lab's nodes come from its topology; use `kubelab up --nodes N` (Node objects are read only by `kubelab rules -f`)");
