@@ -51,7 +51,7 @@ public sealed class ClusterFeed(int capacity = 10_000)
     public void Publish(ClusterState state)
     {
         var next = new Dictionary<(ApiResource, string), IKubernetesObject<V1ObjectMeta>>();
-        foreach (var resource in ApiResources.Served)
+        foreach (var resource in CustomResources.Served(state))
         {
             foreach (var value in ApiObjects.List(state, resource))
             {

@@ -19,6 +19,7 @@ public static class ApiObjects
     {
         IEnumerable<IKubernetesObject<V1ObjectMeta>> objects = resource.Plural switch
         {
+            _ when resource.Custom is not null => state.Objects.Where(o => o.Kind == CustomObject.StoredKindOf(resource.Kind, resource.Group)).Select(o => o.Object),
             "nodes" => NodeObjects.For(state),
             "namespaces" => Namespaces(state),
             "endpoints" when resource.Group.Length == 0 => Endpoints(state),

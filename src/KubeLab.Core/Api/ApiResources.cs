@@ -18,7 +18,19 @@ public sealed record ApiResource(
     public string QualifiedPlural => Group.Length == 0 ? Plural : $"{Plural}.{Group}";
 
     public string ListKind => Kind + "List";
+
+    /// <summary>For a resource a CustomResourceDefinition defines: the definition and the version served.</summary>
+    public CustomResourceVersion? Custom { get; init; }
+
+    /// <summary>A resource is its group, version and plural (a CRD's resource stays the same one across its updates).</summary>
+    public bool Equals(ApiResource? other) =>
+        other is not null && Group == other.Group && Version == other.Version && Plural == other.Plural;
+
+    public override int GetHashCode() => HashCode.Combine(Group, Version, Plural);
 }
+
+/// <summary>A served version of a CustomResourceDefinition.</summary>
+public sealed record CustomResourceVersion(k8s.Models.V1CustomResourceDefinition Definition, k8s.Models.V1CustomResourceDefinitionVersion Version);
 
 /// <summary>
 /// The resources a k3s v1.29.5 server offers that the lab serves, with their discovery facts (short names, verbs,

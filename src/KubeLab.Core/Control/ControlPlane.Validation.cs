@@ -32,7 +32,7 @@ public sealed partial class ControlPlane
         }
 
         ValidateLabelsAndAnnotations(document, value.Metadata);
-        if (IsNamespaced(document.Kind))
+        if (IsNamespacedObject(document.Kind, value))
         {
             var ns = string.IsNullOrEmpty(value.Metadata.NamespaceProperty) ? "default" : value.Metadata.NamespaceProperty;
             if (!NamespaceExists(ns) && !pendingNamespaces.Contains(ns))
@@ -69,6 +69,9 @@ public sealed partial class ControlPlane
                 break;
             case V1Secret secret:
                 ValidateSecret(document, secret);
+                break;
+            case V1CustomResourceDefinition crd:
+                ValidateCustomResourceDefinition(document, crd);
                 break;
             case V1Role role:
                 ValidateRules(document, role.Rules, namespaced: true);

@@ -134,7 +134,7 @@ public sealed partial class ControlPlane
     private void Upsert(ManifestDocument document)
     {
         var value = (IKubernetesObject<V1ObjectMeta>)document.Object;
-        value.Metadata.NamespaceProperty = IsNamespaced(document.Kind) ? NamespaceOf(value) : null;
+        value.Metadata.NamespaceProperty = IsNamespacedObject(document.Kind, value) ? NamespaceOf(value) : null;
         var ns = value.Metadata.NamespaceProperty ?? "";
         if (document.Kind == "Namespace" && BuiltinNamespaces.Contains(value.Metadata.Name))
         {
@@ -174,6 +174,9 @@ public sealed partial class ControlPlane
                 return; // CreatePod stores the pod and reports it
             case V1Secret secret:
                 AdmitSecret(secret);
+                break;
+            case V1CustomResourceDefinition crd:
+                AdmitCustomResourceDefinition(crd, existing?.Object as V1CustomResourceDefinition);
                 break;
             case V1Deployment deployment when existing?.Object is V1Deployment old:
                 deployment.Status = old.Status;
@@ -267,6 +270,7 @@ public sealed partial class ControlPlane
         ReconcileEndpointSlices();
         ReconcileLoadBalancers();
         ReconcileServiceAccounts();
+        ReconcileCustomResources();
     }
 
     private StoredObject? Find(string kind, string ns, string name) =>

@@ -55,7 +55,8 @@ public static class KubeObjects
         "CustomResourceDefinition" => typeof(V1CustomResourceDefinition),
         "ValidatingWebhookConfiguration" => typeof(V1ValidatingWebhookConfiguration),
         "MutatingWebhookConfiguration" => typeof(V1MutatingWebhookConfiguration),
-        _ => throw KubeLabException.Invalid($"unknown kind \"{kind}\""),
+        // any other kind is a custom resource (its CRD's group in its apiVersion)
+        _ => typeof(CustomObject),
     };
 
     /// <summary>The API group of a built-in kind the lab stores ("" for the core group).</summary>

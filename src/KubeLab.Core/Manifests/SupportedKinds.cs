@@ -23,6 +23,7 @@ public static class SupportedKinds
         ["rbac.authorization.k8s.io/v1/ClusterRole"] = typeof(V1ClusterRole),
         ["rbac.authorization.k8s.io/v1/RoleBinding"] = typeof(V1RoleBinding),
         ["rbac.authorization.k8s.io/v1/ClusterRoleBinding"] = typeof(V1ClusterRoleBinding),
+        ["apiextensions.k8s.io/v1/CustomResourceDefinition"] = typeof(V1CustomResourceDefinition),
         // MetalLB v0.14.5's CRDs (stored like the built-in kinds; the emulated controller and speakers read them)
         ["metallb.io/v1beta1/IPAddressPool"] = typeof(MetalLB.V1beta1IPAddressPool),
         ["metallb.io/v1beta1/L2Advertisement"] = typeof(MetalLB.V1beta1L2Advertisement),
