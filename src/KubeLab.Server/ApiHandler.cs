@@ -240,6 +240,17 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
 
         var method = http.Request.Method;
         var query = http.Request.Query;
+        if (resource.Group == "authorization.k8s.io" && HttpMethods.IsPost(method) && target.Name is null)
+        {
+            // reviews are answered, not stored
+            var bytes = await ReadBodyBytesAsync(http);
+            var review = ReviewProtobuf.IsEnvelope(bytes)
+                ? ReviewProtobuf.Decode(bytes) // kubectl 1.30+ sends reviews as protobuf
+                : ApiWrites.ParseJson(Encoding.UTF8.GetString(bytes)) as JsonObject ?? throw ApiStatusException.BadRequest("the request body must be a JSON object");
+            await WriteJsonAsync(http, AccessReviews.Answer(resource, review), 201);
+            return;
+        }
+
         var dryRun = query["dryRun"].ToString() == "All";
         var ns = resource.Namespaced ? target.Namespace : null;
         if (resource.Namespaced && ns is null && !(HttpMethods.IsDelete(method) && target.Name is null))
@@ -307,7 +318,9 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
     /// The body, up to the API server's 3 MiB. A longer one is read to its end (up to Kestrel's hard cap) before the 413,
     /// so that a client still sending gets the answer rather than a reset connection.
     /// </summary>
-    private static async Task<string> ReadBodyAsync(HttpContext http)
+    private static async Task<string> ReadBodyAsync(HttpContext http) => Encoding.UTF8.GetString(await ReadBodyBytesAsync(http));
+
+    private static async Task<byte[]> ReadBodyBytesAsync(HttpContext http)
     {
         var buffer = new MemoryStream();
         var chunk = new byte[64 * 1024];
@@ -336,7 +349,7 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
 
         return over
             ? throw new ApiStatusException(413, "RequestEntityTooLarge", $"Request entity too large: limit is {ApiServer.MaxRequestBytes}", new JsonObject())
-            : Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+            : buffer.ToArray();
     }
 
     private const string TableContentType = "application/json;as=Table;v=v1;g=meta.k8s.io";

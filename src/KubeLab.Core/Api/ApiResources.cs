@@ -41,6 +41,7 @@ public static class ApiResources
     private static readonly string[] Crud = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
     private static readonly string[] NoCollectionDelete = ["create", "delete", "get", "list", "patch", "update", "watch"];
     private static readonly string[] All = ["all"];
+    private static readonly string[] Create = ["create"];
 
     public static IReadOnlyList<ApiResource> Served { get; } =
     [
@@ -58,6 +59,10 @@ public static class ApiResources
         new("apps", "v1", "replicasets", "replicaset", "ReplicaSet", true, ["rs"], Crud, All),
         new("apps", "v1", "statefulsets", "statefulset", "StatefulSet", true, ["sts"], Crud, All),
         new("batch", "v1", "jobs", "job", "Job", true, [], Crud, All),
+        new("authorization.k8s.io", "v1", "localsubjectaccessreviews", "localsubjectaccessreview", "LocalSubjectAccessReview", true, [], Create, []),
+        new("authorization.k8s.io", "v1", "selfsubjectaccessreviews", "selfsubjectaccessreview", "SelfSubjectAccessReview", false, [], Create, []),
+        new("authorization.k8s.io", "v1", "selfsubjectrulesreviews", "selfsubjectrulesreview", "SelfSubjectRulesReview", false, [], Create, []),
+        new("authorization.k8s.io", "v1", "subjectaccessreviews", "subjectaccessreview", "SubjectAccessReview", false, [], Create, []),
         new("coordination.k8s.io", "v1", "leases", "lease", "Lease", true, [], Crud, []),
         new("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "clusterrolebinding", "ClusterRoleBinding", false, [], Crud, []),
         new("rbac.authorization.k8s.io", "v1", "clusterroles", "clusterrole", "ClusterRole", false, [], Crud, []),
@@ -73,10 +78,10 @@ public static class ApiResources
 
     /// <summary>
     /// API groups in the order kube-apiserver v1.29 lists them in /apis (its group priority: apps, events.k8s.io,
-    /// batch, rbac.authorization.k8s.io, …, apiextensions.k8s.io, coordination.k8s.io, discovery.k8s.io), then the CRDs' groups (metallb.io, when MetalLB is
+    /// authorization.k8s.io, batch, rbac.authorization.k8s.io, …, apiextensions.k8s.io, coordination.k8s.io, discovery.k8s.io), then the CRDs' groups (metallb.io, when MetalLB is
     /// installed; the lab always serves it); the legacy core group is /api.
     /// </summary>
-    public static IReadOnlyList<string> Groups { get; } = ["apps", "events.k8s.io", "batch", "rbac.authorization.k8s.io", "apiextensions.k8s.io", "coordination.k8s.io", "discovery.k8s.io", "metallb.io"];
+    public static IReadOnlyList<string> Groups { get; } = ["apps", "events.k8s.io", "authorization.k8s.io", "batch", "rbac.authorization.k8s.io", "apiextensions.k8s.io", "coordination.k8s.io", "discovery.k8s.io", "metallb.io"];
 
     public static ApiResource? Find(string group, string version, string plural) =>
         Served.FirstOrDefault(r => r.Group == group && r.Version == version && r.Plural == plural);

@@ -65,6 +65,11 @@ public static class OpenApiDocuments
             collectionItem["parameters"] = PathParameters(resource.Namespaced, named: false);
             paths[collection] = collectionItem;
 
+            if (!resource.Verbs.Contains("get"))
+            {
+                continue; // create-only resources (the access reviews) have no object path
+            }
+
             var item = new JsonObject
             {
                 ["get"] = Operation($"read{resource.Kind}", "get", gvk, []),
