@@ -73,15 +73,17 @@ public static class ApiResources
         // MetalLB v0.14.5's CRDs (config/crd): no short names, no categories
         new("metallb.io", "v1beta1", "ipaddresspools", "ipaddresspool", "IPAddressPool", true, [], Crud, []),
         new("metallb.io", "v1beta1", "l2advertisements", "l2advertisement", "L2Advertisement", true, [], Crud, []),
+        new("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations", "mutatingwebhookconfiguration", "MutatingWebhookConfiguration", false, [], Crud, ["api-extensions"]),
+        new("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "validatingwebhookconfiguration", "ValidatingWebhookConfiguration", false, [], Crud, ["api-extensions"]),
         new("apiextensions.k8s.io", "v1", "customresourcedefinitions", "customresourcedefinition", "CustomResourceDefinition", false, ["crd", "crds"], Crud, ["api-extensions"]),
     ];
 
     /// <summary>
     /// API groups in the order kube-apiserver v1.29 lists them in /apis (its group priority: apps, events.k8s.io,
-    /// authorization.k8s.io, batch, rbac.authorization.k8s.io, …, apiextensions.k8s.io, coordination.k8s.io, discovery.k8s.io), then the CRDs' groups (metallb.io, when MetalLB is
+    /// authorization.k8s.io, batch, rbac.authorization.k8s.io, admissionregistration.k8s.io, …, apiextensions.k8s.io, coordination.k8s.io, discovery.k8s.io), then the CRDs' groups (metallb.io, when MetalLB is
     /// installed; the lab always serves it); the legacy core group is /api.
     /// </summary>
-    public static IReadOnlyList<string> Groups { get; } = ["apps", "events.k8s.io", "authorization.k8s.io", "batch", "rbac.authorization.k8s.io", "apiextensions.k8s.io", "coordination.k8s.io", "discovery.k8s.io", "metallb.io"];
+    public static IReadOnlyList<string> Groups { get; } = ["apps", "events.k8s.io", "authorization.k8s.io", "batch", "rbac.authorization.k8s.io", "admissionregistration.k8s.io", "apiextensions.k8s.io", "coordination.k8s.io", "discovery.k8s.io", "metallb.io"];
 
     public static ApiResource? Find(string group, string version, string plural) =>
         Served.FirstOrDefault(r => r.Group == group && r.Version == version && r.Plural == plural);

@@ -24,6 +24,9 @@ public static class SupportedKinds
         ["rbac.authorization.k8s.io/v1/RoleBinding"] = typeof(V1RoleBinding),
         ["rbac.authorization.k8s.io/v1/ClusterRoleBinding"] = typeof(V1ClusterRoleBinding),
         ["apiextensions.k8s.io/v1/CustomResourceDefinition"] = typeof(V1CustomResourceDefinition),
+        // stored, never called: the lab runs no admission webhooks
+        ["admissionregistration.k8s.io/v1/ValidatingWebhookConfiguration"] = typeof(V1ValidatingWebhookConfiguration),
+        ["admissionregistration.k8s.io/v1/MutatingWebhookConfiguration"] = typeof(V1MutatingWebhookConfiguration),
         // MetalLB v0.14.5's CRDs (stored like the built-in kinds; the emulated controller and speakers read them)
         ["metallb.io/v1beta1/IPAddressPool"] = typeof(MetalLB.V1beta1IPAddressPool),
         ["metallb.io/v1beta1/L2Advertisement"] = typeof(MetalLB.V1beta1L2Advertisement),

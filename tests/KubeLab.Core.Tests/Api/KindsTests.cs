@@ -160,4 +160,37 @@ public sealed partial class KindsTests(ApiLab lab) : IClassFixture<ApiLab>
         Assert.Equal($"endpoints \"{name}\" deleted\n", lab.KubectlOk(version, "delete", "endpoints", name));
         Assert.Equal(1, lab.Kubectl(version, "get", "ep", name).Code);
     }
+
+    [SkippableTheory]
+    [MemberData(nameof(Versions))]
+    public void Webhook_configurations_are_stored_and_listed_with_their_webhook_count(string version)
+    {
+        ApiLab.RequireKubectl(version);
+        var name = "metallb-webhook-configuration" + Suffix(version);
+        var manifest = $"""
+            apiVersion: admissionregistration.k8s.io/v1
+            kind: ValidatingWebhookConfiguration
+            metadata:
+              name: {name}
+            webhooks:
+            - admissionReviewVersions: [v1]
+              clientConfig:
+                service:
+                  name: metallb-webhook-service
+                  namespace: metallb-system
+                  path: /validate-metallb-io-v1beta1-ipaddresspool
+              failurePolicy: Fail
+              name: ipaddresspoolvalidationwebhook.metallb.io
+              rules:
+              - apiGroups: [metallb.io]
+                apiVersions: [v1beta1]
+                operations: [CREATE, UPDATE]
+                resources: [ipaddresspools]
+              sideEffects: None
+
+            """;
+        Assert.Equal($"validatingwebhookconfiguration.admissionregistration.k8s.io/{name} created\n", lab.KubectlWithInput(version, manifest, "apply", "-f", "-").Out);
+        AssertTable($"NAME                               WEBHOOKS   AGE\n{name}   1          0s\n", lab.KubectlOk(version, "get", "validatingwebhookconfigurations", name));
+        Assert.Equal($"validatingwebhookconfiguration.admissionregistration.k8s.io \"{name}\" deleted\n", lab.KubectlOk(version, "delete", "validatingwebhookconfiguration", name));
+    }
 }
