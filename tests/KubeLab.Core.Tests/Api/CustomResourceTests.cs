@@ -135,6 +135,38 @@ public sealed class CustomResourceTests(ApiLab lab) : IClassFixture<ApiLab>
     }
 
     [SkippableFact]
+    public void MetalLBs_pools_keep_the_labs_own_type_when_metallbs_crd_is_applied()
+    {
+        ApiLab.RequireKubectl("1.29");
+        const string crd = """
+            apiVersion: apiextensions.k8s.io/v1
+            kind: CustomResourceDefinition
+            metadata:
+              name: ipaddresspools.metallb.io
+            spec:
+              group: metallb.io
+              names: {kind: IPAddressPool, listKind: IPAddressPoolList, plural: ipaddresspools, singular: ipaddresspool}
+              scope: Namespaced
+              versions:
+              - name: v1beta1
+                served: true
+                storage: true
+                schema:
+                  openAPIV3Schema:
+                    type: object
+                    x-kubernetes-preserve-unknown-fields: true
+
+            """;
+        Assert.Equal("customresourcedefinition.apiextensions.k8s.io/ipaddresspools.metallb.io created\n", Apply("1.29", crd).Out);
+        Apply("1.29", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: metallb-system\n");
+        var bad = Apply("1.29", "apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata:\n  name: broken\n  namespace: metallb-system\nspec:\n  addresses: [not-an-ip]\n");
+        Assert.Equal(1, bad.Code);
+        Assert.Contains("admission webhook \"ipaddresspoolvalidationwebhook.metallb.io\" denied the request", bad.Err, StringComparison.Ordinal);
+        Assert.Equal("ipaddresspool.metallb.io/lab created\n", Apply("1.29", "apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata:\n  name: lab\n  namespace: metallb-system\nspec:\n  addresses: [10.123.123.100-10.123.123.110]\n").Out);
+        Assert.Equal("ipaddresspool.metallb.io/lab\n", lab.KubectlOk("1.29", "get", "ipaddresspools", "-n", "metallb-system", "-o", "name"));
+    }
+
+    [SkippableFact]
     public void A_watch_on_a_custom_resource_sees_it_created()
     {
         ApiLab.RequireKubectl("1.29");
