@@ -61,25 +61,32 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
                 await WriteTextAsync(http, "ok", 200);
                 return;
             case "/openapi/v3":
-                await WriteJsonAsync(http, OpenApiDocuments.Root());
+                await WriteJsonAsync(http, OpenApiDocuments.Root(Served));
                 return;
         }
 
         if (path.StartsWith("/openapi/v3/", StringComparison.Ordinal))
         {
             var key = path["/openapi/v3/".Length..].TrimEnd('/');
-            var match = OpenApiDocuments.GroupVersions.FirstOrDefault(gv => OpenApiDocuments.Key(gv.Group, gv.Version) == key);
+            var served = Served;
+            var match = OpenApiDocuments.GroupVersionsOf(served).FirstOrDefault(gv => OpenApiDocuments.Key(gv.Group, gv.Version) == key);
             if (match.Version is null)
             {
                 await WriteTextAsync(http, "404 page not found\n", 404);
                 return;
             }
 
-            await WriteJsonAsync(http, OpenApiDocuments.GroupVersion(match.Group, match.Version));
+            await WriteJsonAsync(http, OpenApiDocuments.GroupVersion(match.Group, match.Version, served));
             return;
         }
 
         var target = ApiPath.Parse(path);
+        if (target is ApiPath.Resource { Served: null } custom)
+        {
+            // a resource a CustomResourceDefinition defines (established now)
+            target = custom with { Served = CustomResources.Find(feed.Current, custom.Group, custom.Version, custom.Plural) };
+        }
+
         switch (target)
         {
             case null or ApiPath.Unknown:
@@ -94,30 +101,34 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
         }
     }
 
+    /// <summary>The built-in resources and those of the lab's CustomResourceDefinitions, now.</summary>
+    private IReadOnlyList<ApiResource> Served => CustomResources.Served(feed.Current);
+
     private async Task DiscoveryAsync(HttpContext http, ApiPath.Discovery target)
     {
+        var served = Served;
         var accept = http.Request.Headers.Accept.ToString();
         if (target.Version is null && target.Group is null)
         {
             if (accept.Contains("g=apidiscovery.k8s.io", StringComparison.Ordinal) && accept.Contains("v=v2beta1", StringComparison.Ordinal))
             {
-                await WriteJsonAsync(http, ApiDocuments.AggregatedDiscovery(target.Legacy), contentType: ApiDocuments.AggregatedV2Beta1);
+                await WriteJsonAsync(http, ApiDocuments.AggregatedDiscovery(target.Legacy, served), contentType: ApiDocuments.AggregatedV2Beta1);
                 return;
             }
 
-            await WriteJsonAsync(http, target.Legacy ? ApiDocuments.ApiVersions(advertisedAddress) : ApiDocuments.ApiGroupList());
+            await WriteJsonAsync(http, target.Legacy ? ApiDocuments.ApiVersions(advertisedAddress) : ApiDocuments.ApiGroupList(served));
             return;
         }
 
         if (target.Version is null)
         {
-            if (!ApiResources.Groups.Contains(target.Group!))
+            if (!CustomResources.Groups(served).Contains(target.Group!))
             {
                 await WriteTextAsync(http, "404 page not found\n", 404);
                 return;
             }
 
-            var group = ApiDocuments.Group(target.Group!);
+            var group = ApiDocuments.Group(target.Group!, served);
             var document = new JsonObject { ["kind"] = "APIGroup", ["apiVersion"] = "v1" };
             foreach (var (key, value) in group.ToList())
             {
@@ -130,13 +141,13 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
         }
 
         var groupName = target.Group ?? "";
-        if (!ApiResources.Served.Any(r => r.Group == groupName && r.Version == target.Version))
+        if (!served.Any(r => r.Group == groupName && r.Version == target.Version))
         {
             await WriteTextAsync(http, "404 page not found\n", 404);
             return;
         }
 
-        await WriteJsonAsync(http, ApiDocuments.ResourceList(groupName, target.Version));
+        await WriteJsonAsync(http, ApiDocuments.ResourceList(groupName, target.Version, served));
     }
 
     private async Task ResourceAsync(HttpContext http, ApiPath.Resource target)
@@ -239,6 +250,17 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
 
         var method = http.Request.Method;
         var query = http.Request.Query;
+        if (resource.Group == "authorization.k8s.io" && HttpMethods.IsPost(method) && target.Name is null)
+        {
+            // reviews are answered, not stored
+            var bytes = await ReadBodyBytesAsync(http);
+            var review = ReviewProtobuf.IsEnvelope(bytes)
+                ? ReviewProtobuf.Decode(bytes) // kubectl 1.30+ sends reviews as protobuf
+                : ApiWrites.ParseJson(Encoding.UTF8.GetString(bytes)) as JsonObject ?? throw ApiStatusException.BadRequest("the request body must be a JSON object");
+            await WriteJsonAsync(http, AccessReviews.Answer(resource, review), 201);
+            return;
+        }
+
         var dryRun = query["dryRun"].ToString() == "All";
         var ns = resource.Namespaced ? target.Namespace : null;
         if (resource.Namespaced && ns is null && !(HttpMethods.IsDelete(method) && target.Name is null))
@@ -306,7 +328,9 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
     /// The body, up to the API server's 3 MiB. A longer one is read to its end (up to Kestrel's hard cap) before the 413,
     /// so that a client still sending gets the answer rather than a reset connection.
     /// </summary>
-    private static async Task<string> ReadBodyAsync(HttpContext http)
+    private static async Task<string> ReadBodyAsync(HttpContext http) => Encoding.UTF8.GetString(await ReadBodyBytesAsync(http));
+
+    private static async Task<byte[]> ReadBodyBytesAsync(HttpContext http)
     {
         var buffer = new MemoryStream();
         var chunk = new byte[64 * 1024];
@@ -335,7 +359,7 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
 
         return over
             ? throw new ApiStatusException(413, "RequestEntityTooLarge", $"Request entity too large: limit is {ApiServer.MaxRequestBytes}", new JsonObject())
-            : Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+            : buffer.ToArray();
     }
 
     private const string TableContentType = "application/json;as=Table;v=v1;g=meta.k8s.io";

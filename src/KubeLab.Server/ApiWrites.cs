@@ -21,7 +21,11 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
     private const string SafeAlphabet = "bcdfghjklmnpqrstvwxz2456789";
 
     private static bool Writable(ApiResource resource) =>
-        SupportedKinds.Types.ContainsKey($"{resource.GroupVersion}/{resource.Kind}") && resource.Kind is not "Node";
+        resource.Custom is not null || (SupportedKinds.Types.ContainsKey($"{resource.GroupVersion}/{resource.Kind}") && resource.Kind is not "Node");
+
+    /// <summary>The kind the store keys an object of <paramref name="resource"/> by ("Widget.example.com" for a custom resource).</summary>
+    private static string StoredKind(ApiResource resource) =>
+        resource.Custom is null ? resource.Kind : CustomObject.StoredKindOf(resource.Kind, resource.Group);
 
     public (int Code, JsonNode Body) Create(ApiResource resource, string? ns, JsonObject body, bool dryRun)
     {
@@ -203,7 +207,7 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
         var stored = Commit(resource, name, state =>
         {
             deleted = ApiObjects.Find(state, resource, ns, name) ?? throw ApiStatusException.NotFound(resource, name);
-            return Recorded(ControlPlane.Delete(state, [new ObjectRef(resource.Kind, ns ?? "", name)], clock(), options: options));
+            return Recorded(ControlPlane.Delete(state, [new ObjectRef(StoredKind(resource), ns ?? "", name)], clock(), options: options));
         }, dryRun);
         if (ApiObjects.Find(stored, resource, ns, name) is { } remaining && remaining.Metadata.Uid == deleted!.Metadata.Uid)
         {
@@ -234,7 +238,7 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
         var stored = Commit(resource, "", state =>
         {
             removed.AddRange(ApiObjects.List(state, resource).Where(o => (ns is null || o.Metadata.NamespaceProperty == ns) && selected(o)));
-            return removed.Count == 0 ? state : Recorded(ControlPlane.Delete(state, removed.Select(o => new ObjectRef(resource.Kind, o.Metadata.NamespaceProperty ?? "", o.Metadata.Name)).ToList(), clock(), ignoreNotFound: true, options: options));
+            return removed.Count == 0 ? state : Recorded(ControlPlane.Delete(state, removed.Select(o => new ObjectRef(StoredKind(resource), o.Metadata.NamespaceProperty ?? "", o.Metadata.Name)).ToList(), clock(), ignoreNotFound: true, options: options));
         }, dryRun);
         return (200, ApiDocuments.List(resource, removed, stored.Generation));
     }
@@ -260,8 +264,39 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
 
     private ClusterState Apply(ClusterState state, ApiResource resource, IKubernetesObject<V1ObjectMeta> value)
     {
-        var document = new ManifestDocument("<api>", 0, resource.GroupVersion, resource.Kind, value);
+        KeepStatus(state, resource, value);
+        var document = new ManifestDocument("<api>", 0, resource.GroupVersion, StoredKind(resource), value);
         return Recorded(ControlPlane.Apply(state, [document], clock(), recordLastApplied: false, graceful: true));
+    }
+
+    /// <summary>
+    /// A custom resource whose version has the status subresource: writes to the object itself leave its status as it
+    /// was (none on create), as apiextensions-apiserver's strategy does.
+    /// </summary>
+    /// <remarks>
+    /// metadata.generation is 1 on create and grows with every change outside metadata and status, as the API server
+    /// counts a custom resource's spec changes.
+    /// </remarks>
+    private static void KeepStatus(ClusterState state, ApiResource resource, IKubernetesObject<V1ObjectMeta> value)
+    {
+        if (resource.Custom is null || value is not CustomObject custom)
+        {
+            return;
+        }
+
+        var old = ApiObjects.Find(state, resource, value.Metadata.NamespaceProperty, value.Metadata.Name) as CustomObject;
+        if (resource.Custom.Version.Subresources?.Status is not null)
+        {
+            custom.Fields?.Remove("status");
+            if (old?.Fields is { } before && before.TryGetValue("status", out var status))
+            {
+                custom.Fields ??= [];
+                custom.Fields["status"] = status.Clone();
+            }
+        }
+
+        static string Spec(CustomObject o) => KubeObjects.ToJson((o.Fields ?? []).Where(f => f.Key != "status").OrderBy(f => f.Key, StringComparer.Ordinal).ToDictionary());
+        custom.Metadata.Generation = old is null ? 1 : (old.Metadata.Generation ?? 1) + (Spec(old) == Spec(custom) ? 0 : 1);
     }
 
     /// <summary>The change's state with the Events its controllers recorded stored beside it.</summary>
@@ -374,7 +409,9 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
         IKubernetesObject<V1ObjectMeta> value;
         try
         {
-            value = (IKubernetesObject<V1ObjectMeta>)KubeObjects.FromJson(body.ToJsonString(), SupportedKinds.Types[$"{resource.GroupVersion}/{resource.Kind}"]);
+            var type = resource.Custom is null ? SupportedKinds.Types[$"{resource.GroupVersion}/{resource.Kind}"] : typeof(CustomObject);
+            var json = resource.Custom is null ? body.ToJsonString() : CustomResourceSchema.Sorted(body)!.ToJsonString();
+            value = (IKubernetesObject<V1ObjectMeta>)KubeObjects.FromJson(json, type);
         }
         catch (KubeLabException e)
         {
@@ -382,6 +419,11 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
         }
 
         value.Metadata ??= new V1ObjectMeta();
+        if (value is CustomObject custom)
+        {
+            custom.Namespaced = resource.Namespaced;
+        }
+
         if (resource.Namespaced)
         {
             value.Metadata.NamespaceProperty = ns;
@@ -397,6 +439,14 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
     /// </summary>
     public static void CheckFields(ApiResource resource, JsonObject body, string mode, List<string> warnings)
     {
+        if (resource.Custom is not null)
+        {
+            // the CRD's structural schema: defaulted, pruned and validated in place; what was pruned is an unknown field
+            var pruned = CustomResourceSchema.Apply(resource, body);
+            ReportUnknown(resource, pruned, mode, warnings);
+            return;
+        }
+
         if (mode == "Ignore" || !SupportedKinds.Types.TryGetValue($"{resource.GroupVersion}/{resource.Kind}", out var type))
         {
             return;
@@ -417,7 +467,12 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
 
         var unknown = new List<string>();
         UnknownFields(copy, decoded, "", unknown);
-        if (unknown.Count == 0)
+        ReportUnknown(resource, unknown, mode, warnings);
+    }
+
+    private static void ReportUnknown(ApiResource resource, IReadOnlyList<string> unknown, string mode, List<string> warnings)
+    {
+        if (unknown.Count == 0 || mode == "Ignore")
         {
             return;
         }

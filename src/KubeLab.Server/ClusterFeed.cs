@@ -53,7 +53,7 @@ public sealed class ClusterFeed(int capacity = 10_000)
     {
         var next = new Dictionary<(ApiResource, string), IKubernetesObject<V1ObjectMeta>>();
         var lists = new Dictionary<ApiResource, IReadOnlyList<IKubernetesObject<V1ObjectMeta>>>();
-        foreach (var resource in ApiResources.Served)
+        foreach (var resource in CustomResources.Served(state))
         {
             var items = new List<IKubernetesObject<V1ObjectMeta>>();
             foreach (var value in ApiObjects.List(state, resource))

@@ -38,30 +38,31 @@ public static class ApiDocuments
         ["serverAddressByClientCIDRs"] = new JsonArray(new JsonObject { ["clientCIDR"] = "0.0.0.0/0", ["serverAddress"] = serverAddress }),
     };
 
-    public static JsonObject ApiGroupList() => new()
+    /// <param name="served">the resources served (the built-in ones and the CRDs'; <see cref="CustomResources.Served"/>), by default the built-in ones.</param>
+    public static JsonObject ApiGroupList(IReadOnlyList<ApiResource>? served = null) => new()
     {
         ["kind"] = "APIGroupList",
         ["apiVersion"] = "v1",
-        ["groups"] = new JsonArray(ApiResources.Groups.Select(g => (JsonNode)Group(g)).ToArray()),
+        ["groups"] = new JsonArray(CustomResources.Groups(served ?? ApiResources.Served).Select(g => (JsonNode)Group(g, served)).ToArray()),
     };
 
-    public static JsonObject Group(string group)
+    public static JsonObject Group(string group, IReadOnlyList<ApiResource>? served = null)
     {
-        var version = ApiResources.Served.First(r => r.Group == group).Version;
-        JsonObject GroupVersion() => new() { ["groupVersion"] = $"{group}/{version}", ["version"] = version };
+        var versions = CustomResources.Versions(served ?? ApiResources.Served, group);
+        JsonObject GroupVersion(string version) => new() { ["groupVersion"] = $"{group}/{version}", ["version"] = version };
         return new JsonObject
         {
             ["name"] = group,
-            ["versions"] = new JsonArray(GroupVersion()),
-            ["preferredVersion"] = GroupVersion(),
+            ["versions"] = new JsonArray(versions.Select(v => (JsonNode)GroupVersion(v)).ToArray()),
+            ["preferredVersion"] = GroupVersion(versions[0]),
         };
     }
 
     /// <summary>/api/v1 or /apis/G/V: an APIResourceList with the subresources the lab serves.</summary>
-    public static JsonObject ResourceList(string group, string version)
+    public static JsonObject ResourceList(string group, string version, IReadOnlyList<ApiResource>? served = null)
     {
         var resources = new JsonArray();
-        foreach (var r in ApiResources.Served.Where(r => r.Group == group && r.Version == version).OrderBy(r => r.Plural, StringComparer.Ordinal))
+        foreach (var r in (served ?? ApiResources.Served).Where(r => r.Group == group && r.Version == version).OrderBy(r => r.Plural, StringComparer.Ordinal))
         {
             var entry = new JsonObject
             {
@@ -108,6 +109,16 @@ public static class ApiDocuments
     public static IEnumerable<(string Name, string Kind, string[] Verbs)> Subresources(ApiResource resource)
     {
         string[] readWrite = ["get", "patch", "update"];
+        if (resource.Custom is not null)
+        {
+            foreach (var sub in CustomResources.Subresources(resource))
+            {
+                yield return sub;
+            }
+
+            yield break;
+        }
+
         switch (resource.Plural)
         {
             case "pods":
@@ -131,15 +142,46 @@ public static class ApiDocuments
     /// Aggregated discovery (apidiscovery.k8s.io/v2beta1, what kubectl 1.27+ asks first): every group with its
     /// resources in one document; <paramref name="legacy"/> is /api's, the core group alone.
     /// </summary>
-    public static JsonObject AggregatedDiscovery(bool legacy)
+    public static JsonObject AggregatedDiscovery(bool legacy, IReadOnlyList<ApiResource>? served = null)
     {
-        var groups = legacy ? [""] : ApiResources.Groups;
+        served ??= ApiResources.Served;
+        var groups = legacy ? [""] : CustomResources.Groups(served);
         var items = new JsonArray();
         foreach (var group in groups)
         {
-            var version = ApiResources.Served.First(r => r.Group == group).Version;
-            var resources = new JsonArray();
-            foreach (var r in ApiResources.Served.Where(r => r.Group == group).OrderBy(r => r.Plural, StringComparer.Ordinal))
+            var versions = new JsonArray();
+            foreach (var version in CustomResources.Versions(served, group))
+            {
+                versions.Add(new JsonObject { ["version"] = version, ["resources"] = AggregatedResources(served, group, version), ["freshness"] = "Current" });
+            }
+
+            var metadata = new JsonObject { ["creationTimestamp"] = null };
+            if (group.Length > 0)
+            {
+                metadata["name"] = group;
+            }
+
+            items.Add(new JsonObject
+            {
+                ["metadata"] = metadata,
+                ["versions"] = versions,
+            });
+        }
+
+        return new JsonObject
+        {
+            ["kind"] = "APIGroupDiscoveryList",
+            ["apiVersion"] = "apidiscovery.k8s.io/v2beta1",
+            ["metadata"] = new JsonObject(),
+            ["items"] = items,
+        };
+    }
+
+    private static JsonArray AggregatedResources(IReadOnlyList<ApiResource> served, string group, string version)
+    {
+        var resources = new JsonArray();
+        {
+            foreach (var r in served.Where(r => r.Group == group && r.Version == version).OrderBy(r => r.Plural, StringComparer.Ordinal))
             {
                 var entry = new JsonObject
                 {
@@ -172,27 +214,9 @@ public static class ApiDocuments
 
                 resources.Add(entry);
             }
-
-            var metadata = new JsonObject { ["creationTimestamp"] = null };
-            if (group.Length > 0)
-            {
-                metadata["name"] = group;
-            }
-
-            items.Add(new JsonObject
-            {
-                ["metadata"] = metadata,
-                ["versions"] = new JsonArray(new JsonObject { ["version"] = version, ["resources"] = resources, ["freshness"] = "Current" }),
-            });
         }
 
-        return new JsonObject
-        {
-            ["kind"] = "APIGroupDiscoveryList",
-            ["apiVersion"] = "apidiscovery.k8s.io/v2beta1",
-            ["metadata"] = new JsonObject(),
-            ["items"] = items,
-        };
+        return resources;
     }
 
     /// <summary>An object as the API server writes it: with its kind and apiVersion.</summary>
@@ -265,7 +289,7 @@ public static class ApiDocuments
             if (columnDefinitions)
             {
                 w.WriteStartArray("columnDefinitions");
-                foreach (var c in TablePrinters.Columns(resource.Plural))
+                foreach (var c in resource.Custom is null ? TablePrinters.Columns(resource.Plural) : CustomResources.Columns(resource))
                 {
                     w.WriteStartObject();
                     w.WriteString("name", c.Name);
@@ -288,13 +312,13 @@ public static class ApiDocuments
             {
                 w.WriteStartObject();
                 w.WriteStartArray("cells");
-                foreach (var cell in TablePrinters.Cells(resource.Plural, item, now))
+                foreach (var cell in resource.Custom is null ? TablePrinters.Cells(resource.Plural, item, now) : CustomResources.Cells(resource, item, now))
                 {
                     WriteCell(w, cell);
                 }
 
                 w.WriteEndArray();
-                var conditions = TablePrinters.RowConditions(resource.Plural, item);
+                var conditions = resource.Custom is null ? TablePrinters.RowConditions(resource.Plural, item) : [];
                 if (conditions.Count > 0)
                 {
                     w.WriteStartArray("conditions");

@@ -19,9 +19,11 @@ public static class ApiObjects
     {
         IEnumerable<IKubernetesObject<V1ObjectMeta>> objects = resource.Plural switch
         {
+            _ when resource.Custom is not null => state.Objects.Where(o => o.Kind == CustomObject.StoredKindOf(resource.Kind, resource.Group)).Select(o => o.Object),
             "nodes" => NodeObjects.For(state),
             "namespaces" => Namespaces(state),
             "endpoints" when resource.Group.Length == 0 => Endpoints(state),
+            "leases" => Leases(state),
             "events" when resource.Group == "events.k8s.io" => state.All<Corev1Event>().Select(ClusterEvents.ToEventsV1),
             _ => state.Objects.Where(o => o.Kind == resource.Kind).Select(o => o.Object),
         };
@@ -56,19 +58,26 @@ public static class ApiObjects
     }
 
     /// <summary>
-    /// The endpoints controller's Endpoints for each Service with a selector (and the API server's own for
-    /// `kubernetes`): one subset of the ready and not-ready addresses with the ports, from the Service's
-    /// EndpointSlices, which hold the same pods. Addresses sorted as RepackSubsets sorts them.
+    /// The endpoints controller's Endpoints for each Service with a selector (pkg/controller/endpoint
+    /// endpoints_controller.go syncService; services without one get none from it) and the API server's own for
+    /// `kubernetes`: one subset of the ready and not-ready addresses with the ports, from the Service's
+    /// EndpointSlices, which hold the same pods. Addresses sorted as RepackSubsets sorts them; the labels are the
+    /// Service's, plus service.kubernetes.io/headless for a Service without a cluster IP; the
+    /// endpoints.kubernetes.io/last-change-trigger-time annotation is the latest change the lab made to the Service or
+    /// its pods' readiness. Endpoints that users created (for Services without a selector) are served as stored, unless
+    /// the controller owns that name.
     /// </summary>
     public static IReadOnlyList<IKubernetesObject<V1ObjectMeta>> Endpoints(ClusterState state)
     {
         var slices = state.All<V1EndpointSlice>()
             .ToLookup(s => (s.Metadata.NamespaceProperty, s.Metadata.Labels.Get(ControlPlane.EndpointSliceServiceLabel)));
+        var pods = state.All<V1Pod>().ToDictionary(p => p.Metadata.Uid ?? "", p => p, StringComparer.Ordinal);
         var result = new List<IKubernetesObject<V1ObjectMeta>>();
         foreach (var service in state.All<V1Service>())
         {
             var own = slices[(service.Metadata.NamespaceProperty, service.Metadata.Name)].ToList();
-            if (own.Count == 0 && service.Spec?.Selector is not { Count: > 0 })
+            var apiServers = service.Metadata.Name == "kubernetes" && service.Metadata.NamespaceProperty == "default";
+            if (!apiServers && service.Spec?.Selector is null)
             {
                 continue;
             }
@@ -97,9 +106,13 @@ public static class ApiObjects
                     Name = service.Metadata.Name,
                     NamespaceProperty = service.Metadata.NamespaceProperty,
                     CreationTimestamp = created,
-                    Labels = service.Metadata.Name == "kubernetes" && service.Metadata.NamespaceProperty == "default"
+                    Labels = apiServers
                         ? new Dictionary<string, string> { ["endpointslice.kubernetes.io/skip-mirror"] = "true" }
-                        : service.Metadata.Labels,
+                        : ControllerLabels(service),
+                    Annotations = apiServers ? null : new Dictionary<string, string>
+                    {
+                        ["endpoints.kubernetes.io/last-change-trigger-time"] = TriggerTime(service, endpoints, pods),
+                    },
                     ResourceVersion = own.Select(s => s.Metadata.ResourceVersion).Append(service.Metadata.ResourceVersion)
                         .Select(v => long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0).Max().ToString(CultureInfo.InvariantCulture),
                     Uid = StableUid("endpoints/" + service.Metadata.NamespaceProperty + "/" + service.Metadata.Name, service.Metadata.Uid ?? ""),
@@ -110,7 +123,75 @@ public static class ApiObjects
             });
         }
 
+        var served = result.Select(e => (e.Metadata.NamespaceProperty, e.Metadata.Name)).ToHashSet();
+        result.AddRange(state.All<V1Endpoints>().Where(e => !served.Contains((e.Metadata.NamespaceProperty, e.Metadata.Name))));
         return result;
+    }
+
+    /// <summary>syncService's labels: the Service's, with service.kubernetes.io/headless added when it has no cluster IP (removed otherwise).</summary>
+    private static Dictionary<string, string>? ControllerLabels(V1Service service)
+    {
+        var labels = new Dictionary<string, string>(service.Metadata.Labels ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+        labels.Remove("service.kubernetes.io/headless");
+        if (service.Spec?.ClusterIP is null or "" or "None")
+        {
+            labels["service.kubernetes.io/headless"] = "";
+        }
+
+        return labels;
+    }
+
+    /// <summary>
+    /// The trigger time tracker's answer (pkg/controller/util/endpoint/trigger_time_tracker.go): the Service's creation
+    /// or its endpoint pods' last readiness change, whichever is later, formatted RFC 3339 as Go's RFC3339Nano prints a
+    /// whole second.
+    /// </summary>
+    private static string TriggerTime(V1Service service, IEnumerable<V1Endpoint> endpoints, IReadOnlyDictionary<string, V1Pod> pods)
+    {
+        var times = endpoints.Select(e => e.TargetRef?.Uid is { } uid && pods.TryGetValue(uid, out var pod) ? pod : null)
+            .Select(p => p?.Status?.Conditions?.FirstOrDefault(c => c.Type == "Ready")?.LastTransitionTime ?? p?.Metadata.CreationTimestamp)
+            .Append(service.Metadata.CreationTimestamp)
+            .Where(t => t is not null)
+            .Select(t => t!.Value);
+        var latest = times.DefaultIfEmpty(DateTime.UnixEpoch).Max();
+        return DateTime.SpecifyKind(latest, DateTimeKind.Utc).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// The stored Leases and each node's kubelet lease in kube-node-lease (pkg/kubelet/nodelease: named after the node,
+    /// held by it, 40 s, owned by the Node). The lab's nodes do not heartbeat: the renew time is the lab's start, as
+    /// the Nodes' heartbeat times are.
+    /// </summary>
+    public static IReadOnlyList<IKubernetesObject<V1ObjectMeta>> Leases(ClusterState state)
+    {
+        var stored = state.All<V1Lease>().ToList();
+        var start = state.Config.Created.UtcDateTime;
+        var created = start.AddTicks(-(start.Ticks % TimeSpan.TicksPerSecond)); // metav1.Time: whole seconds
+        var renewed = start.AddTicks(-(start.Ticks % 10)); // metav1.MicroTime: microseconds
+        var nodeLeases = NodeObjects.For(state)
+            .Where(node => stored.All(l => l.Metadata.NamespaceProperty != "kube-node-lease" || l.Metadata.Name != node.Metadata.Name))
+            .Select(node => (IKubernetesObject<V1ObjectMeta>)new V1Lease
+            {
+                ApiVersion = "coordination.k8s.io/v1",
+                Kind = "Lease",
+                Metadata = new V1ObjectMeta
+                {
+                    Name = node.Metadata.Name,
+                    NamespaceProperty = "kube-node-lease",
+                    CreationTimestamp = created,
+                    ResourceVersion = "1",
+                    Uid = StableUid("lease/" + node.Metadata.Name, state.Config.Name),
+                    OwnerReferences = node.Metadata.Uid is null ? null :
+                        [new V1OwnerReference { ApiVersion = "v1", Kind = "Node", Name = node.Metadata.Name, Uid = node.Metadata.Uid }],
+                },
+                Spec = new V1LeaseSpec
+                {
+                    HolderIdentity = node.Metadata.Name,
+                    LeaseDurationSeconds = 40,
+                    RenewTime = renewed,
+                },
+            });
+        return stored.Cast<IKubernetesObject<V1ObjectMeta>>().Concat(nodeLeases).ToList();
     }
 
     /// <summary>Finds one object by namespace and name.</summary>

@@ -18,7 +18,19 @@ public sealed record ApiResource(
     public string QualifiedPlural => Group.Length == 0 ? Plural : $"{Plural}.{Group}";
 
     public string ListKind => Kind + "List";
+
+    /// <summary>For a resource a CustomResourceDefinition defines: the definition and the version served.</summary>
+    public CustomResourceVersion? Custom { get; init; }
+
+    /// <summary>A resource is its group, version and plural (a CRD's resource stays the same one across its updates).</summary>
+    public bool Equals(ApiResource? other) =>
+        other is not null && Group == other.Group && Version == other.Version && Plural == other.Plural;
+
+    public override int GetHashCode() => HashCode.Combine(Group, Version, Plural);
 }
+
+/// <summary>A served version of a CustomResourceDefinition.</summary>
+public sealed record CustomResourceVersion(k8s.Models.V1CustomResourceDefinition Definition, k8s.Models.V1CustomResourceDefinitionVersion Version);
 
 /// <summary>
 /// The resources a k3s v1.29.5 server offers that the lab serves, with their discovery facts (short names, verbs,
@@ -29,6 +41,7 @@ public static class ApiResources
     private static readonly string[] Crud = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
     private static readonly string[] NoCollectionDelete = ["create", "delete", "get", "list", "patch", "update", "watch"];
     private static readonly string[] All = ["all"];
+    private static readonly string[] Create = ["create"];
 
     public static IReadOnlyList<ApiResource> Served { get; } =
     [
@@ -46,21 +59,31 @@ public static class ApiResources
         new("apps", "v1", "replicasets", "replicaset", "ReplicaSet", true, ["rs"], Crud, All),
         new("apps", "v1", "statefulsets", "statefulset", "StatefulSet", true, ["sts"], Crud, All),
         new("batch", "v1", "jobs", "job", "Job", true, [], Crud, All),
+        new("authorization.k8s.io", "v1", "localsubjectaccessreviews", "localsubjectaccessreview", "LocalSubjectAccessReview", true, [], Create, []),
+        new("authorization.k8s.io", "v1", "selfsubjectaccessreviews", "selfsubjectaccessreview", "SelfSubjectAccessReview", false, [], Create, []),
+        new("authorization.k8s.io", "v1", "selfsubjectrulesreviews", "selfsubjectrulesreview", "SelfSubjectRulesReview", false, [], Create, []),
+        new("authorization.k8s.io", "v1", "subjectaccessreviews", "subjectaccessreview", "SubjectAccessReview", false, [], Create, []),
         new("coordination.k8s.io", "v1", "leases", "lease", "Lease", true, [], Crud, []),
+        new("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "clusterrolebinding", "ClusterRoleBinding", false, [], Crud, []),
+        new("rbac.authorization.k8s.io", "v1", "clusterroles", "clusterrole", "ClusterRole", false, [], Crud, []),
+        new("rbac.authorization.k8s.io", "v1", "rolebindings", "rolebinding", "RoleBinding", true, [], Crud, []),
+        new("rbac.authorization.k8s.io", "v1", "roles", "role", "Role", true, [], Crud, []),
         new("discovery.k8s.io", "v1", "endpointslices", "endpointslice", "EndpointSlice", true, [], Crud, []),
         new("events.k8s.io", "v1", "events", "event", "Event", true, ["ev"], Crud, []),
         // MetalLB v0.14.5's CRDs (config/crd): no short names, no categories
         new("metallb.io", "v1beta1", "ipaddresspools", "ipaddresspool", "IPAddressPool", true, [], Crud, []),
         new("metallb.io", "v1beta1", "l2advertisements", "l2advertisement", "L2Advertisement", true, [], Crud, []),
+        new("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations", "mutatingwebhookconfiguration", "MutatingWebhookConfiguration", false, [], Crud, ["api-extensions"]),
+        new("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "validatingwebhookconfiguration", "ValidatingWebhookConfiguration", false, [], Crud, ["api-extensions"]),
         new("apiextensions.k8s.io", "v1", "customresourcedefinitions", "customresourcedefinition", "CustomResourceDefinition", false, ["crd", "crds"], Crud, ["api-extensions"]),
     ];
 
     /// <summary>
     /// API groups in the order kube-apiserver v1.29 lists them in /apis (its group priority: apps, events.k8s.io,
-    /// batch, …, apiextensions.k8s.io, coordination.k8s.io, discovery.k8s.io), then the CRDs' groups (metallb.io, when MetalLB is
+    /// authorization.k8s.io, batch, rbac.authorization.k8s.io, admissionregistration.k8s.io, …, apiextensions.k8s.io, coordination.k8s.io, discovery.k8s.io), then the CRDs' groups (metallb.io, when MetalLB is
     /// installed; the lab always serves it); the legacy core group is /api.
     /// </summary>
-    public static IReadOnlyList<string> Groups { get; } = ["apps", "events.k8s.io", "batch", "apiextensions.k8s.io", "coordination.k8s.io", "discovery.k8s.io", "metallb.io"];
+    public static IReadOnlyList<string> Groups { get; } = ["apps", "events.k8s.io", "authorization.k8s.io", "batch", "rbac.authorization.k8s.io", "admissionregistration.k8s.io", "apiextensions.k8s.io", "coordination.k8s.io", "discovery.k8s.io", "metallb.io"];
 
     public static ApiResource? Find(string group, string version, string plural) =>
         Served.FirstOrDefault(r => r.Group == group && r.Version == version && r.Plural == plural);

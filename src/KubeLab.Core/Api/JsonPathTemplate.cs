@@ -49,6 +49,13 @@ public sealed class JsonPathTemplate
     public IReadOnlyList<string> Values(JsonNode? root) =>
         [.. parts.OfType<PathPart>().SelectMany(p => Evaluate(p.Steps, root)).Where(v => v is not null).Select(Print)];
 
+    /// <summary>The JSON values the template's paths find (a CRD printer column reads the first).</summary>
+    public IReadOnlyList<JsonNode> Results(JsonNode? root) =>
+        [.. parts.OfType<PathPart>().SelectMany(p => Evaluate(p.Steps, root)).OfType<JsonNode>()];
+
+    /// <summary>One value as the template prints it: strings as they are, anything else as JSON.</summary>
+    public static string PrintValue(JsonNode value) => Print(value);
+
     private static void Write(IReadOnlyList<Part> parts, JsonNode? current, StringBuilder text)
     {
         foreach (var part in parts)

@@ -14,19 +14,21 @@ namespace KubeLab.Core.Api;
 /// </summary>
 public static class OpenApiDocuments
 {
-    public static IEnumerable<(string Group, string Version)> GroupVersions =>
-        ApiResources.Served.Select(r => (r.Group, r.Version)).Distinct();
+    public static IEnumerable<(string Group, string Version)> GroupVersions => GroupVersionsOf(ApiResources.Served);
+
+    public static IEnumerable<(string Group, string Version)> GroupVersionsOf(IReadOnlyList<ApiResource> served) =>
+        served.Select(r => (r.Group, r.Version)).Distinct();
 
     /// <summary>"api/v1" or "apis/apps/v1": the key of a group/version in the root document.</summary>
     public static string Key(string group, string version) => group.Length == 0 ? $"api/{version}" : $"apis/{group}/{version}";
 
-    public static JsonObject Root()
+    public static JsonObject Root(IReadOnlyList<ApiResource>? served = null)
     {
         var paths = new JsonObject();
-        foreach (var (group, version) in GroupVersions)
+        foreach (var (group, version) in GroupVersionsOf(served ?? ApiResources.Served))
         {
             var key = Key(group, version);
-            paths[key] = new JsonObject { ["serverRelativeURL"] = $"/openapi/v3/{key}?hash={Hash(GroupVersion(group, version))}" };
+            paths[key] = new JsonObject { ["serverRelativeURL"] = $"/openapi/v3/{key}?hash={Hash(GroupVersion(group, version, served))}" };
         }
 
         return new JsonObject { ["paths"] = paths };
@@ -36,10 +38,10 @@ public static class OpenApiDocuments
     public static string Hash(JsonObject document) =>
         Convert.ToHexString(SHA512.HashData(Encoding.UTF8.GetBytes(document.ToJsonString()))).ToUpperInvariant()[..128];
 
-    public static JsonObject GroupVersion(string group, string version)
+    public static JsonObject GroupVersion(string group, string version, IReadOnlyList<ApiResource>? served = null)
     {
         var paths = new JsonObject();
-        foreach (var resource in ApiResources.Served.Where(r => r.Group == group && r.Version == version).OrderBy(r => r.Plural, StringComparer.Ordinal))
+        foreach (var resource in (served ?? ApiResources.Served).Where(r => r.Group == group && r.Version == version).OrderBy(r => r.Plural, StringComparer.Ordinal))
         {
             var prefix = group.Length == 0 ? $"/api/{version}" : $"/apis/{group}/{version}";
             var collection = resource.Namespaced ? $"{prefix}/namespaces/{{namespace}}/{resource.Plural}" : $"{prefix}/{resource.Plural}";
@@ -62,6 +64,11 @@ public static class OpenApiDocuments
 
             collectionItem["parameters"] = PathParameters(resource.Namespaced, named: false);
             paths[collection] = collectionItem;
+
+            if (!resource.Verbs.Contains("get"))
+            {
+                continue; // create-only resources (the access reviews) have no object path
+            }
 
             var item = new JsonObject
             {

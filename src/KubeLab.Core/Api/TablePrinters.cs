@@ -56,6 +56,8 @@ public static partial class TablePrinters
             "storageclasses" => StorageClass(As<V1StorageClass>(resource, value), now),
             "rolebindings" => RoleBinding(As<V1RoleBinding>(resource, value), now),
             "clusterrolebindings" => ClusterRoleBinding(As<V1ClusterRoleBinding>(resource, value), now),
+            "mutatingwebhookconfigurations" => MutatingWebhooks(As<V1MutatingWebhookConfiguration>(resource, value), now),
+            "validatingwebhookconfigurations" => ValidatingWebhooks(As<V1ValidatingWebhookConfiguration>(resource, value), now),
             _ => DefaultCells(value),
         };
     }
@@ -300,6 +302,8 @@ public static partial class TablePrinters
             Wide("Groups", "Groups in the roleBinding"),
             Wide("ServiceAccounts", "ServiceAccounts in the roleBinding"),
         ],
+        ["mutatingwebhookconfigurations"] = WebhookColumns,
+        ["validatingwebhookconfigurations"] = WebhookColumns,
         ["clusterrolebindings"] =
         [
             NameColumn,

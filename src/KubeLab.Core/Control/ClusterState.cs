@@ -31,5 +31,5 @@ public sealed record StoredObject(string Kind, string Namespace, string Name, IK
     public string Key => string.IsNullOrEmpty(Namespace) ? $"{Kind}/{Name}" : $"{Kind}/{Namespace}/{Name}";
 
     public static StoredObject Of(IKubernetesObject<V1ObjectMeta> value) =>
-        new(value.Kind, value.Metadata.NamespaceProperty ?? "", value.Metadata.Name, value);
+        new(value is CustomObject custom ? custom.StoredKind : value.Kind, value.Metadata.NamespaceProperty ?? "", value.Metadata.Name, value);
 }

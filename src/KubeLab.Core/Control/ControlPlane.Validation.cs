@@ -32,7 +32,7 @@ public sealed partial class ControlPlane
         }
 
         ValidateLabelsAndAnnotations(document, value.Metadata);
-        if (IsNamespaced(document.Kind))
+        if (IsNamespacedObject(document.Kind, value))
         {
             var ns = string.IsNullOrEmpty(value.Metadata.NamespaceProperty) ? "default" : value.Metadata.NamespaceProperty;
             if (!NamespaceExists(ns) && !pendingNamespaces.Contains(ns))
@@ -66,6 +66,24 @@ public sealed partial class ControlPlane
                 break;
             case MetalLB.V1beta1IPAddressPool pool:
                 ValidateAddressPool(document, pool);
+                break;
+            case V1Secret secret:
+                ValidateSecret(document, secret);
+                break;
+            case V1CustomResourceDefinition crd:
+                ValidateCustomResourceDefinition(document, crd);
+                break;
+            case V1Role role:
+                ValidateRules(document, role.Rules, namespaced: true);
+                break;
+            case V1ClusterRole clusterRole:
+                ValidateRules(document, clusterRole.Rules, namespaced: false);
+                break;
+            case V1RoleBinding binding:
+                ValidateBinding(document, binding.RoleRef, binding.Subjects, namespaced: true);
+                break;
+            case V1ClusterRoleBinding binding:
+                ValidateBinding(document, binding.RoleRef, binding.Subjects, namespaced: false);
                 break;
             case V1Node:
                 throw KubeLabException.Invalid(

@@ -166,7 +166,7 @@ public sealed partial class ControlPlane
     private void Upsert(ManifestDocument document)
     {
         var value = (IKubernetesObject<V1ObjectMeta>)document.Object;
-        value.Metadata.NamespaceProperty = IsNamespaced(document.Kind) ? NamespaceOf(value) : null;
+        value.Metadata.NamespaceProperty = IsNamespacedObject(document.Kind, value) ? NamespaceOf(value) : null;
         var ns = value.Metadata.NamespaceProperty ?? "";
         if (document.Kind == "Namespace" && BuiltinNamespaces.Contains(value.Metadata.Name))
         {
@@ -204,6 +204,12 @@ public sealed partial class ControlPlane
 
                 CreatePod(document, pod, owner: null);
                 return; // CreatePod stores the pod and reports it
+            case V1Secret secret:
+                AdmitSecret(secret);
+                break;
+            case V1CustomResourceDefinition crd:
+                AdmitCustomResourceDefinition(crd, existing?.Object as V1CustomResourceDefinition);
+                break;
             case V1Deployment deployment when existing?.Object is V1Deployment old:
                 deployment.Status = old.Status;
                 deployment.Metadata.Uid = old.Metadata.Uid;
@@ -295,6 +301,8 @@ public sealed partial class ControlPlane
         ReconcileReplicaSets();
         ReconcileEndpointSlices();
         ReconcileLoadBalancers();
+        ReconcileServiceAccounts();
+        ReconcileCustomResources();
     }
 
     private StoredObject? Find(string kind, string ns, string name) =>
@@ -314,17 +322,15 @@ public sealed partial class ControlPlane
     private static string NamespaceOf(IKubernetesObject<V1ObjectMeta> value) =>
         string.IsNullOrEmpty(value.Metadata.NamespaceProperty) ? "default" : value.Metadata.NamespaceProperty;
 
-    public static bool IsNamespaced(string kind) => kind is not ("Namespace" or "Node");
+    public static bool IsNamespaced(string kind) => kind is not ("Namespace" or "Node" or "ClusterRole" or "ClusterRoleBinding"
+        or "CustomResourceDefinition" or "ValidatingWebhookConfiguration" or "MutatingWebhookConfiguration");
 
-    public static string Plural(string kind) => kind switch
+    /// <summary>The group-qualified plural the API server's messages use ("deployments.apps", "endpoints").</summary>
+    public static string Plural(string kind)
     {
-        "Deployment" => "deployments.apps",
-        "ReplicaSet" => "replicasets.apps",
-        "EndpointSlice" => "endpointslices.discovery.k8s.io",
-        "IPAddressPool" => "ipaddresspools.metallb.io",
-        "L2Advertisement" => "l2advertisements.metallb.io",
-        _ => kind.ToLowerInvariant() + "s",
-    };
+        var plural = kind.ToLowerInvariant() is var lower && lower.EndsWith('s') ? lower : lower + "s";
+        return KubeObjects.GroupOfKind(kind) is { Length: > 0 } group ? $"{plural}.{group}" : plural;
+    }
 
     private static string LastApplied(IKubernetesObject<V1ObjectMeta> value)
     {

@@ -60,24 +60,39 @@ public static class KubeObjects
         "Event" => typeof(Corev1Event),
         "IPAddressPool" => typeof(MetalLB.V1beta1IPAddressPool),
         "L2Advertisement" => typeof(MetalLB.V1beta1L2Advertisement),
-        _ => throw KubeLabException.Invalid($"unknown kind \"{kind}\""),
+        "Secret" => typeof(V1Secret),
+        "ServiceAccount" => typeof(V1ServiceAccount),
+        "Endpoints" => typeof(V1Endpoints),
+        "Lease" => typeof(V1Lease),
+        "Role" => typeof(V1Role),
+        "ClusterRole" => typeof(V1ClusterRole),
+        "RoleBinding" => typeof(V1RoleBinding),
+        "ClusterRoleBinding" => typeof(V1ClusterRoleBinding),
+        "CustomResourceDefinition" => typeof(V1CustomResourceDefinition),
+        "ValidatingWebhookConfiguration" => typeof(V1ValidatingWebhookConfiguration),
+        "MutatingWebhookConfiguration" => typeof(V1MutatingWebhookConfiguration),
+        // any other kind is a custom resource (its CRD's group in its apiVersion)
+        _ => typeof(CustomObject),
+    };
+
+    /// <summary>The API group of a built-in kind the lab stores ("" for the core group).</summary>
+    public static string GroupOfKind(string kind) => kind switch
+    {
+        "Deployment" or "ReplicaSet" or "DaemonSet" => "apps",
+        "EndpointSlice" => "discovery.k8s.io",
+        "IPAddressPool" or "L2Advertisement" => "metallb.io",
+        "Lease" => "coordination.k8s.io",
+        "Role" or "ClusterRole" or "RoleBinding" or "ClusterRoleBinding" => "rbac.authorization.k8s.io",
+        "CustomResourceDefinition" => "apiextensions.k8s.io",
+        "ValidatingWebhookConfiguration" or "MutatingWebhookConfiguration" => "admissionregistration.k8s.io",
+        _ => "",
     };
 
     /// <summary>kubectl's resource names: "deployment.apps/web", "service/web".</summary>
-    public static string ResourceName(string kind, string name) => kind switch
-    {
-        "Deployment" or "ReplicaSet" => $"{kind.ToLowerInvariant()}.apps/{name}",
-        "EndpointSlice" => $"endpointslice.discovery.k8s.io/{name}",
-        "IPAddressPool" or "L2Advertisement" => $"{kind.ToLowerInvariant()}.metallb.io/{name}",
-        _ => $"{kind.ToLowerInvariant()}/{name}",
-    };
+    public static string ResourceName(string kind, string name) => GroupOfKind(kind) is { Length: > 0 } group
+        ? $"{kind.ToLowerInvariant()}.{group}/{name}"
+        : $"{kind.ToLowerInvariant()}/{name}";
 
     /// <summary>The API group-qualified kind used in "is invalid" messages ("Deployment.apps").</summary>
-    public static string QualifiedKind(string kind) => kind switch
-    {
-        "Deployment" or "ReplicaSet" => $"{kind}.apps",
-        "EndpointSlice" => "EndpointSlice.discovery.k8s.io",
-        "IPAddressPool" or "L2Advertisement" => $"{kind}.metallb.io",
-        _ => kind,
-    };
+    public static string QualifiedKind(string kind) => GroupOfKind(kind) is { Length: > 0 } group ? $"{kind}.{group}" : kind;
 }

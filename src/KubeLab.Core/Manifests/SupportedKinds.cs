@@ -15,6 +15,18 @@ public static class SupportedKinds
         ["apps/v1/Deployment"] = typeof(V1Deployment),
         ["apps/v1/ReplicaSet"] = typeof(V1ReplicaSet),
         ["discovery.k8s.io/v1/EndpointSlice"] = typeof(V1EndpointSlice),
+        ["v1/Secret"] = typeof(V1Secret),
+        ["v1/ServiceAccount"] = typeof(V1ServiceAccount),
+        ["v1/Endpoints"] = typeof(V1Endpoints),
+        ["coordination.k8s.io/v1/Lease"] = typeof(V1Lease),
+        ["rbac.authorization.k8s.io/v1/Role"] = typeof(V1Role),
+        ["rbac.authorization.k8s.io/v1/ClusterRole"] = typeof(V1ClusterRole),
+        ["rbac.authorization.k8s.io/v1/RoleBinding"] = typeof(V1RoleBinding),
+        ["rbac.authorization.k8s.io/v1/ClusterRoleBinding"] = typeof(V1ClusterRoleBinding),
+        ["apiextensions.k8s.io/v1/CustomResourceDefinition"] = typeof(V1CustomResourceDefinition),
+        // stored, never called: the lab runs no admission webhooks
+        ["admissionregistration.k8s.io/v1/ValidatingWebhookConfiguration"] = typeof(V1ValidatingWebhookConfiguration),
+        ["admissionregistration.k8s.io/v1/MutatingWebhookConfiguration"] = typeof(V1MutatingWebhookConfiguration),
         // MetalLB v0.14.5's CRDs (stored like the built-in kinds; the emulated controller and speakers read them)
         ["metallb.io/v1beta1/IPAddressPool"] = typeof(MetalLB.V1beta1IPAddressPool),
         ["metallb.io/v1beta1/L2Advertisement"] = typeof(MetalLB.V1beta1L2Advertisement),

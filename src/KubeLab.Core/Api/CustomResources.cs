@@ -1,0 +1,156 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
+using KubeLab.Core.Control;
+
+namespace KubeLab.Core.Api;
+
+/// <summary>
+/// The resources the lab's CustomResourceDefinitions define, served as apiextensions-apiserver serves them: each
+/// served version of an established definition is a resource (discovery, OpenAPI paths, storage, watch), listed
+/// after the built-in ones; a resource the lab already serves with its own type (MetalLB's IPAddressPool and
+/// L2Advertisement) keeps that type when its CRD is applied. Tables follow the CRD's additionalPrinterColumns
+/// (apiextensions-apiserver pkg/registry/customresource/tableconvertor: Name, then each column's JSONPath value,
+/// or Age when the version lists none).
+/// </summary>
+public static class CustomResources
+{
+    /// <summary>The verbs apiextensions-apiserver's discovery lists for every custom resource, in its order.</summary>
+    private static readonly string[] Verbs = ["delete", "deletecollection", "get", "list", "patch", "create", "update", "watch"];
+
+    public static IReadOnlyList<ApiResource> Of(ClusterState? state)
+    {
+        if (state is null)
+        {
+            return [];
+        }
+
+        var result = new List<ApiResource>();
+        foreach (var crd in state.All<V1CustomResourceDefinition>().Where(Established))
+        {
+            var names = crd.Spec.Names;
+            foreach (var version in crd.Spec.Versions.Where(v => v.Served))
+            {
+                if (ApiResources.Find(crd.Spec.Group, version.Name, names.Plural) is not null)
+                {
+                    continue; // served with the lab's own type
+                }
+
+                result.Add(new ApiResource(crd.Spec.Group, version.Name, names.Plural, names.Singular ?? names.Kind.ToLowerInvariant(), names.Kind,
+                    crd.Spec.Scope == "Namespaced", [.. names.ShortNames ?? []], Verbs, [.. names.Categories ?? []])
+                {
+                    Custom = new CustomResourceVersion(crd, version),
+                });
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The built-in resources and the custom ones.</summary>
+    public static IReadOnlyList<ApiResource> Served(ClusterState? state) =>
+        Of(state) is { Count: > 0 } custom ? [.. ApiResources.Served, .. custom] : ApiResources.Served;
+
+    public static ApiResource? Find(ClusterState? state, string group, string version, string plural) =>
+        Of(state).FirstOrDefault(r => r.Group == group && r.Version == version && r.Plural == plural);
+
+    /// <summary>The built-in groups in their order, then the CRDs' groups by name (the aggregator's order for equal priorities).</summary>
+    public static IReadOnlyList<string> Groups(IReadOnlyList<ApiResource> served) =>
+        [.. ApiResources.Groups, .. served.Select(r => r.Group).Where(g => g.Length > 0 && !ApiResources.Groups.Contains(g)).Distinct().Order(StringComparer.Ordinal)];
+
+    /// <summary>
+    /// The versions of a group, the preferred one first (the API server sorts them by Kubernetes version priority:
+    /// GA, then beta, then alpha, higher numbers first).
+    /// </summary>
+    public static IReadOnlyList<string> Versions(IReadOnlyList<ApiResource> served, string group) =>
+        [.. served.Where(r => r.Group == group).Select(r => r.Version).Distinct().OrderBy(VersionRank).ThenBy(v => v, StringComparer.Ordinal)];
+
+    /// <summary>version.CompareKubeAwareVersionStrings as a sort key: v2 before v1 before v1beta2 before v1beta1 before v1alpha1 before others.</summary>
+    private static (int Stability, int Major, int Minor) VersionRank(string version)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(version, "^v([0-9]+)(?:(alpha|beta)([0-9]+))?$");
+        if (!match.Success)
+        {
+            return (3, 0, 0);
+        }
+
+        var major = int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+        var stability = match.Groups[2].Value switch { "" => 0, "beta" => 1, _ => 2 };
+        var minor = match.Groups[3].Success && match.Groups[3].Value.Length > 0 ? int.Parse(match.Groups[3].Value, CultureInfo.InvariantCulture) : 0;
+        return (stability, -major, -minor);
+    }
+
+    private static bool Established(V1CustomResourceDefinition crd) =>
+        crd.Status?.Conditions?.Any(c => c.Type == "Established" && c.Status == "True") == true;
+
+    /// <summary>The subresources a version enables (status, scale), as discovery lists them.</summary>
+    public static IEnumerable<(string Name, string Kind, string[] Verbs)> Subresources(ApiResource resource)
+    {
+        var sub = resource.Custom?.Version.Subresources;
+        if (sub?.Scale is not null)
+        {
+            yield return ("scale", "Scale", ["get", "patch", "update"]);
+        }
+
+        if (sub?.Status is not null)
+        {
+            yield return ("status", resource.Kind, ["get", "patch", "update"]);
+        }
+    }
+
+    /// <summary>serveDefaultColumnsIfEmpty: the version's columns, or Age from metadata.creationTimestamp.</summary>
+    private static IReadOnlyList<V1CustomResourceColumnDefinition> PrinterColumns(ApiResource resource) =>
+        resource.Custom?.Version.AdditionalPrinterColumns is { Count: > 0 } columns
+            ? [.. columns]
+            : [new V1CustomResourceColumnDefinition { Name = "Age", Type = "date", JsonPath = ".metadata.creationTimestamp", Description = SwaggerDoc.Of("ObjectMeta.creationTimestamp") }];
+
+    public static IReadOnlyList<TableColumn> Columns(ApiResource resource) =>
+    [
+        new("Name", "string", "name", 0, SwaggerDoc.Of("ObjectMeta.name")),
+        .. PrinterColumns(resource).Select(c => new TableColumn(c.Name, c.Type, c.Format ?? "", c.Priority ?? 0,
+            string.IsNullOrEmpty(c.Description) ? $"Custom resource definition column (in JSONPath format): {c.JsonPath}" : c.Description)),
+    ];
+
+    /// <summary>The row: the name, then each column's first JSONPath result as its type wants it (nil when absent or of another type).</summary>
+    public static IReadOnlyList<object?> Cells(ApiResource resource, IKubernetesObject<V1ObjectMeta> value, DateTimeOffset now)
+    {
+        var json = JsonNode.Parse(KubernetesJson.Serialize(value));
+        var cells = new List<object?> { value.Metadata?.Name ?? "" };
+        foreach (var column in PrinterColumns(resource))
+        {
+            var path = column.JsonPath.StartsWith('{') ? column.JsonPath : "{" + column.JsonPath + "}";
+            JsonNode? found;
+            try
+            {
+                found = JsonPathTemplate.Parse(path).Results(json).FirstOrDefault();
+            }
+            catch (KubeLabException)
+            {
+                found = null;
+            }
+
+            cells.Add(found is null ? null : Cell(column.Type, found, now));
+        }
+
+        return cells;
+    }
+
+    /// <summary>cellForJSONValue; a string column prints any value as the JSONPath printer does.</summary>
+    private static object? Cell(string type, JsonNode value, DateTimeOffset now)
+    {
+        var kind = value.GetValueKind();
+        return type switch
+        {
+            "string" => JsonPathTemplate.PrintValue(value),
+            "integer" when kind == JsonValueKind.Number => (long)value.GetValue<double>(),
+            "number" when kind == JsonValueKind.Number => value.GetValue<double>(),
+            "boolean" when kind is JsonValueKind.True or JsonValueKind.False => value.GetValue<bool>(),
+            "date" when kind == JsonValueKind.String => DateTimeOffset.TryParse(value.GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)
+                ? HumanDuration.Since(t.UtcDateTime, now)
+                : "<invalid>",
+            _ => null,
+        };
+    }
+}
