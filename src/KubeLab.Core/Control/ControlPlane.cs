@@ -172,6 +172,13 @@ public sealed partial class ControlPlane
 
                 CreatePod(document, pod, owner: null);
                 return; // CreatePod stores the pod and reports it
+            case V1Job job:
+                AdmitJob(job, existing);
+                break;
+            case V1DaemonSet daemonSet when existing?.Object is V1DaemonSet old:
+                daemonSet.Status = old.Status;
+                daemonSet.Metadata.Generation = (old.Metadata.Generation ?? 1) + (KubeObjects.ToJson(old.Spec) == KubeObjects.ToJson(daemonSet.Spec) ? 0 : 1);
+                break;
             case V1Deployment deployment when existing?.Object is V1Deployment old:
                 deployment.Status = old.Status;
                 deployment.Metadata.Uid = old.Metadata.Uid;
@@ -261,7 +268,11 @@ public sealed partial class ControlPlane
 
         ReconcileDeployments();
         ReconcileReplicaSets();
+        ReconcileJobs();
+        ReconcileServiceLoadBalancers();
+        ReconcileDaemonSets();
         ReconcileEndpointSlices();
+        ReconcileServiceLoadBalancerStatus();
         ReconcileLoadBalancers();
     }
 
@@ -288,6 +299,8 @@ public sealed partial class ControlPlane
     {
         "Deployment" => "deployments.apps",
         "ReplicaSet" => "replicasets.apps",
+        "DaemonSet" => "daemonsets.apps",
+        "Job" => "jobs.batch",
         "EndpointSlice" => "endpointslices.discovery.k8s.io",
         "IPAddressPool" => "ipaddresspools.metallb.io",
         "L2Advertisement" => "l2advertisements.metallb.io",

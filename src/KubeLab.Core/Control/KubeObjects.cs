@@ -40,6 +40,8 @@ public static class KubeObjects
         "Namespace" => typeof(V1Namespace),
         "Deployment" => typeof(V1Deployment),
         "ReplicaSet" => typeof(V1ReplicaSet),
+        "DaemonSet" => typeof(V1DaemonSet),
+        "Job" => typeof(V1Job),
         "EndpointSlice" => typeof(V1EndpointSlice),
         "Event" => typeof(Corev1Event),
         "IPAddressPool" => typeof(MetalLB.V1beta1IPAddressPool),
@@ -50,7 +52,8 @@ public static class KubeObjects
     /// <summary>kubectl's resource names: "deployment.apps/web", "service/web".</summary>
     public static string ResourceName(string kind, string name) => kind switch
     {
-        "Deployment" or "ReplicaSet" => $"{kind.ToLowerInvariant()}.apps/{name}",
+        "Deployment" or "ReplicaSet" or "DaemonSet" => $"{kind.ToLowerInvariant()}.apps/{name}",
+        "Job" => $"job.batch/{name}",
         "EndpointSlice" => $"endpointslice.discovery.k8s.io/{name}",
         "IPAddressPool" or "L2Advertisement" => $"{kind.ToLowerInvariant()}.metallb.io/{name}",
         _ => $"{kind.ToLowerInvariant()}/{name}",
@@ -59,7 +62,8 @@ public static class KubeObjects
     /// <summary>The API group-qualified kind used in "is invalid" messages ("Deployment.apps").</summary>
     public static string QualifiedKind(string kind) => kind switch
     {
-        "Deployment" or "ReplicaSet" => $"{kind}.apps",
+        "Deployment" or "ReplicaSet" or "DaemonSet" => $"{kind}.apps",
+        "Job" => "Job.batch",
         "EndpointSlice" => "EndpointSlice.discovery.k8s.io",
         "IPAddressPool" or "L2Advertisement" => $"{kind}.metallb.io",
         _ => kind,

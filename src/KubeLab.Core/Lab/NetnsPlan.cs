@@ -283,9 +283,12 @@ public static class NetnsPlan
         return commands;
     }
 
-    /// <summary>The pods that get a sandbox: scheduled, with an address, not host-network.</summary>
+    /// <summary>
+    /// The pods that get a sandbox: scheduled, with an address, not host-network, not finished (the kubelet tears a
+    /// Succeeded or Failed pod's sandbox down; its status keeps the address it had).
+    /// </summary>
     public static IReadOnlyList<Pod> LabPods(ClusterSnapshot snapshot) =>
-        snapshot.Pods.Where(p => p.NodeName is not null && p.IP is not null && !p.HostNetwork).ToList();
+        snapshot.Pods.Where(p => p.NodeName is not null && p.IP is not null && !p.HostNetwork && p.Phase is not (PodPhase.Succeeded or PodPhase.Failed)).ToList();
 
     public static string Describe(IEnumerable<HostCommand> commands) =>
         string.Join('\n', commands.Select(c => (c.Comment is null ? "" : $"# {c.Comment}\n") + c.ToShell())) + "\n";

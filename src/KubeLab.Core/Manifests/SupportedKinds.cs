@@ -14,6 +14,8 @@ public static class SupportedKinds
         ["v1/Namespace"] = typeof(V1Namespace),
         ["apps/v1/Deployment"] = typeof(V1Deployment),
         ["apps/v1/ReplicaSet"] = typeof(V1ReplicaSet),
+        ["apps/v1/DaemonSet"] = typeof(V1DaemonSet),
+        ["batch/v1/Job"] = typeof(V1Job),
         ["discovery.k8s.io/v1/EndpointSlice"] = typeof(V1EndpointSlice),
         // MetalLB v0.14.5's CRDs (stored like the built-in kinds; the emulated controller and speakers read them)
         ["metallb.io/v1beta1/IPAddressPool"] = typeof(MetalLB.V1beta1IPAddressPool),

@@ -37,6 +37,8 @@ internal static class StateFile
                 ["gateway"] = config.Gateway.ToString(),
                 ["hostSearchDomain"] = config.HostSearchDomain,
                 ["externalVM"] = config.ExternalVm,
+                ["disable"] = new JsonArray(config.Disable.Select(d => (JsonNode)JsonValue.Create(d)).ToArray()),
+                ["upstreamDNS"] = config.UpstreamDns,
                 ["nodes"] = new JsonArray(config.Nodes.Select(n => (JsonNode)new JsonObject
                 {
                     ["name"] = n.Name,
@@ -94,6 +96,9 @@ internal static class StateFile
                 Gateway = IPAddress.Parse((string)c["gateway"]!),
                 HostSearchDomain = (string?)c["hostSearchDomain"],
                 ExternalVm = (bool?)c["externalVM"] ?? false, // absent in labs made before vm-ext
+                // absent in labs made before k3s's add-ons: those ran as the cheat sheet's `k3s server --disable servicelb`
+                Disable = c["disable"] is JsonArray disable ? disable.Select(d => (string)d!).ToList() : [K3sAddons.ServiceLB],
+                UpstreamDns = (bool?)c["upstreamDNS"] ?? false,
                 Nodes = c["nodes"]!.AsArray().Select(n => new NodeConfig(
                     (string)n!["name"]!,
                     Enum.Parse<NodeRole>((string)n["role"]!),
