@@ -243,6 +243,14 @@ public static class NetnsPlan
                 $"route add default via {gateway} dev eth0",
             ], $"pod {pod.Namespace}/{pod.Name}: eth0 {pod.IP}"),
         };
+        if (KlipperLbRules.IsSvcLb(pod))
+        {
+            // the svclb pod's securityContext sysctl, then what klipper-lb's entry script writes in the pod
+            podCommands.Add(HostCommand.InNetns(ns, "sysctl", "-qw", "net.ipv4.ip_forward=1"));
+            podCommands.Add(new HostCommand("ip", ["netns", "exec", ns, "iptables-restore"], KlipperLbRules.Restore(pod, node.InternalIP.ToString()),
+                $"pod {pod.Namespace}/{pod.Name}: klipper-lb's rules"));
+        }
+
         return (nodeLines, podCommands);
     }
 

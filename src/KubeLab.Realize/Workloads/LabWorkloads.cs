@@ -170,7 +170,8 @@ public sealed class LabWorkloads : IAsyncDisposable
         else
         {
             Try($"underlay DNS in {netns}", () => underlay = UnderlayDns.Start(netns, snapshot.Config.Gateway, snapshot.Nodes, log,
-                snapshot.Config.HostSearchDomain ?? LabDefaults.HostSearchDomain));
+                snapshot.Config.HostSearchDomain ?? LabDefaults.HostSearchDomain,
+                hostResolver: snapshot.Config.UpstreamDns ? HostResolver.FromSystem() : null));
         }
 
         if (underlay is { } running && options.NodeNetns is { } nodeNetns)
