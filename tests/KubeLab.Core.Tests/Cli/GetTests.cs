@@ -8,7 +8,7 @@ public class GetTests
     public void Seed_lab_prints_the_seeds_tables_byte_for_byte()
     {
         using var cli = new CliHarness(() => Created);
-        cli.Ok("up", "--driver", "none");
+        cli.Ok("up", "--driver", "none", "--disable", "servicelb");
         cli.Ok("apply", "-f", "seed");
         cli.Now = () => Created.AddHours(22).AddMinutes(5);
 
@@ -36,7 +36,7 @@ public class GetTests
     public void Node_yaml_shows_what_k3s_kubelet_and_flannel_write()
     {
         using var cli = new CliHarness(() => Created);
-        cli.Ok("up", "--driver", "none");
+        cli.Ok("up", "--driver", "none", "--disable", "servicelb");
 
         var yaml = cli.Ok("get", "node", "vm2", "-o", "yaml");
 
@@ -62,7 +62,7 @@ public class GetTests
     public void Issue_flow_prints_four_pods_spread_over_the_nodes()
     {
         using var cli = new CliHarness();
-        cli.Ok("up", "--driver", "none");
+        cli.Ok("up", "--driver", "none", "--disable", "servicelb");
         Assert.Equal("pod/test-pod created\n", cli.Ok("run", "test-pod", "--image=nicolaka/netshoot", "--command", "--", "sleep", "infinity"));
         cli.Ok("apply", "-f", "nginx-svc");
         var rows = cli.Ok("get", "pods", "-o", "wide").TrimEnd('\n').Split('\n').Skip(1).Select(r => r.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
@@ -78,7 +78,7 @@ public class GetTests
     public void Output_yaml_and_json_are_kubectl_shaped()
     {
         using var cli = new CliHarness();
-        cli.Ok("up", "--driver", "none");
+        cli.Ok("up", "--driver", "none", "--disable", "servicelb");
         cli.Ok("apply", "-f", "seed");
         var yaml = cli.Ok("get", "svc", "nginx-service", "-o", "yaml");
         Assert.StartsWith("apiVersion: v1\nkind: Service\nmetadata:\n", yaml, StringComparison.Ordinal);
@@ -94,7 +94,7 @@ public class GetTests
     public void Get_output_reads_back_through_apply_and_rules_input()
     {
         using var cli = new CliHarness();
-        cli.Ok("up", "--driver", "none");
+        cli.Ok("up", "--driver", "none", "--disable", "servicelb");
         cli.Ok("apply", "-f", "seed");
         var yaml = cli.Ok("get", "svc,endpointslices,nodes,pods", "-A", "-o", "yaml");
         var documents = KubeLab.Core.Manifests.ManifestReader.Read(yaml, "dump.yaml");

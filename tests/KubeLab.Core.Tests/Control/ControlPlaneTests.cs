@@ -8,7 +8,8 @@ public class ControlPlaneTests
 {
     internal static readonly DateTimeOffset Now = new(2024, 6, 11, 1, 57, 4, TimeSpan.Zero);
 
-    internal static ClusterState Bootstrap(int nodes = 3) => ControlPlane.Bootstrap(LabConfig.Default("t", nodes), Now);
+    /// <summary>A lab as `up -f seed` makes it: k3s with the cheat sheet's `--disable servicelb`.</summary>
+    internal static ClusterState Bootstrap(int nodes = 3) => ControlPlane.Bootstrap(LabConfig.Default("t", nodes) with { Disable = ["servicelb"] }, Now);
 
     internal static ClusterState ApplyScenario(ClusterState state, string scenario)
     {
