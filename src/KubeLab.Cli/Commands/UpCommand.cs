@@ -238,7 +238,10 @@ internal static class UpCommand
             context.Out.WriteLine(implementation.ServesApi ? $"  kubectl get nodes --context {KubeLab.Server.LabApi.ContextName(name)}" : $"  kubelab get nodes{NameFlag(name)}");
             if (documents is null)
             {
-                context.Out.WriteLine($"  kubelab apply -f seed{NameFlag(name)}");
+                // the seed's pinned addresses are the svclb pods' on a lab that runs ServiceLB
+                context.Out.WriteLine(K3sAddons.Enabled(config, K3sAddons.ServiceLB)
+                    ? $"  kubelab apply -f nginx-svc -f test-pod{NameFlag(name)}"
+                    : $"  kubelab apply -f seed{NameFlag(name)}");
             }
 
             context.Out.WriteLine($"  kubelab tour{NameFlag(name)}");

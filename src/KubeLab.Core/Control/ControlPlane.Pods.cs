@@ -236,7 +236,11 @@ public sealed partial class ControlPlane
 
             if (used.Contains(pinned))
             {
-                throw PodError(document, pod, $"failed to allocate for range 0: requested IP address {pinned} is already allocated to container ID {OwnerOf(pinned, node)}");
+                var holder = OwnerOf(pinned, node);
+                var hint = holder.StartsWith("kube-system/svclb-", StringComparison.Ordinal)
+                    ? "; that is a pod of k3s's ServiceLB, which the cheat sheet's cluster ran without: make the lab with `kubelab up --disable servicelb` (as `kubelab up -f seed` does)"
+                    : "";
+                throw PodError(document, pod, $"failed to allocate for range 0: requested IP address {pinned} is already allocated to container ID {holder}{hint}");
             }
 
             lastReserved[node.Name] = pinned;

@@ -413,9 +413,14 @@ public sealed partial class ControlPlane
         }
 
         var restart = job.Spec.Template.Spec?.RestartPolicy;
+        if (string.IsNullOrEmpty(restart))
+        {
+            throw Invalid(document, "spec.template.spec.restartPolicy", "Required value: valid values: \"OnFailure\", \"Never\"");
+        }
+
         if (restart is not ("OnFailure" or "Never"))
         {
-            throw Invalid(document, "spec.template.spec.restartPolicy", $"Required value: valid values: \"OnFailure\", \"Never\"");
+            throw Invalid(document, "spec.template.spec.restartPolicy", $"Unsupported value: \"{restart}\": supported values: \"OnFailure\", \"Never\"");
         }
 
         ValidatePodSpec(document, job.Spec.Template.Spec, "spec.template.spec");

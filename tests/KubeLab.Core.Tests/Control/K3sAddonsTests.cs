@@ -168,4 +168,31 @@ public sealed class K3sAddonsTests
         Assert.Equal(["servicelb"], KubeLab.Core.Manifests.Scenarios.DisabledBy("seed"));
         Assert.Empty(KubeLab.Core.Manifests.Scenarios.DisabledBy("nginx-svc"));
     }
+
+    [Fact]
+    public void The_seed_on_a_lab_that_runs_servicelb_is_refused_with_what_to_do()
+    {
+        Assert.True(KubeLab.Core.Manifests.Scenarios.TryGet("seed", out var seed));
+        var error = Assert.Throws<KubeLabException>(() => ControlPlane.Apply(Lab(), KubeLab.Core.Manifests.ManifestReader.Read(seed, "seed"), Now));
+        Assert.Contains("requested IP address 10.42.", error.Message, StringComparison.Ordinal);
+        Assert.Contains("is already allocated to container ID kube-system/svclb-traefik-", error.Message, StringComparison.Ordinal);
+        Assert.EndsWith("make the lab with `kubelab up --disable servicelb` (as `kubelab up -f seed` does)", error.Message, StringComparison.Ordinal);
+        Assert.Equal(2, error.ExitCode);
+    }
+
+    [Fact]
+    public void A_job_without_a_restart_policy_it_may_have_is_invalid()
+    {
+        var error = Assert.Throws<KubeLabException>(() => ControlPlane.Apply(Lab("servicelb"), KubeLab.Core.Manifests.ManifestReader.Read("""
+            apiVersion: batch/v1
+            kind: Job
+            metadata: {name: once}
+            spec:
+              template:
+                spec:
+                  restartPolicy: Always
+                  containers: [{name: c, image: busybox}]
+            """, "job.yaml"), Now));
+        Assert.Contains("The Job.batch \"once\" is invalid: spec.template.spec.restartPolicy: Unsupported value: \"Always\": supported values: \"OnFailure\", \"Never\"", error.Message, StringComparison.Ordinal);
+    }
 }
