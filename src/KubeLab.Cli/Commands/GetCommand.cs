@@ -181,6 +181,8 @@ internal static class GetCommand
                          .. list.Select(c => (IReadOnlyList<string>)[.. allNamespaces ? new[] { c.Metadata.NamespaceProperty } : [], Name(c.Metadata.Name), (c.Data?.Count ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture), Age.Since(new DateTimeOffset(DateTime.SpecifyKind(c.Metadata.CreationTimestamp ?? default, DateTimeKind.Utc)), now)])])),
                     "Namespace" => Table(NamespaceObjects(state).Where(o => Selected("", o.Metadata.Name, kind)).ToList(), list => TabWriter.Format(
                         [["NAME", "STATUS", "AGE"], .. list.Select(n => (IReadOnlyList<string>)[Name(n.Metadata.Name), "Active", Age.Since(new DateTimeOffset(DateTime.SpecifyKind(n.Metadata.CreationTimestamp ?? default, DateTimeKind.Utc)), now)])])),
+                    "DaemonSet" => ServedTable("daemonsets", state.All<V1DaemonSet>().Where(d => Selected(d.Metadata.NamespaceProperty, d.Metadata.Name, kind)).ToList(), Name, wide, allNamespaces, now),
+                    "Job" => ServedTable("jobs", state.All<V1Job>().Where(j => Selected(j.Metadata.NamespaceProperty, j.Metadata.Name, kind)).ToList(), Name, wide, allNamespaces, now),
                     "Endpoints" => GetFilters.Endpoints(snapshot.EndpointSlices, snapshot.Services.Where(s => Selected(s.Namespace, s.Name, kind)).Select(s => s with { Name = Name(s.Name) }).ToList(), allNamespaces, now),
                     "Event" => Table(state.All<Corev1Event>().Where(e => Selected(e.Metadata.NamespaceProperty, e.Metadata.Name, kind))
                         .OrderBy(e => e.Metadata.NamespaceProperty, StringComparer.Ordinal).ThenBy(e => e.Metadata.Name, StringComparer.Ordinal).ToList(), list => TabWriter.Format(
@@ -257,7 +259,7 @@ internal static class GetCommand
 
         foreach (var t in type.Split(',', StringSplitOptions.RemoveEmptyEntries))
         {
-            foreach (var kind in t == "all" ? ["Pod", "Service", "Deployment", "ReplicaSet"] : new[] { ResourceTypes.Kind(t) })
+            foreach (var kind in t == "all" ? ["Pod", "Service", "DaemonSet", "Deployment", "ReplicaSet", "Job"] : new[] { ResourceTypes.Kind(t) })
             {
                 if (!kinds.Contains(kind))
                 {
@@ -299,6 +301,18 @@ internal static class GetCommand
         template.Length >= 2 && template[0] is '\'' or '"' && template[^1] == template[0] ? template[1..^1] : template;
 
     private static string? Table<T>(IReadOnlyList<T> items, Func<IReadOnlyList<T>, string> render) => items.Count == 0 ? null : render(items);
+
+    /// <summary>kubectl's printout of the API server's Table for a kind: its columns upper-cased, the wide ones with -o wide.</summary>
+    private static string? ServedTable<T>(string resource, IReadOnlyList<T> items, Func<string, string> name, bool wide, bool allNamespaces, DateTimeOffset now)
+        where T : k8s.IKubernetesObject<V1ObjectMeta> => Table(items, list =>
+    {
+        var columns = KubeLab.Core.Api.TablePrinters.Columns(resource).Select((c, i) => (c, i)).Where(c => wide || c.c.Priority == 0).ToList();
+        return TabWriter.Format(
+            [[.. allNamespaces ? new[] { "NAMESPACE" } : [], .. columns.Select(c => c.c.Name.ToUpperInvariant())],
+             .. list.Select(item => KubeLab.Core.Api.TablePrinters.Cells(resource, item, now) is var cells
+                ? (IReadOnlyList<string>)[.. allNamespaces ? new[] { item.Metadata.NamespaceProperty } : [], .. columns.Select(c => c.i == 0 ? name(item.Metadata.Name) : Convert.ToString(cells[c.i], System.Globalization.CultureInfo.InvariantCulture) ?? "")]
+                : [])]);
+    });
 
     private static void MissingNames(string[] wanted, IEnumerable<string> found, IReadOnlyList<string> kinds)
     {

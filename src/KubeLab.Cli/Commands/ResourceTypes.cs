@@ -23,6 +23,13 @@ internal static class ResourceTypes
         ["replicasets"] = "ReplicaSet",
         ["replicaset"] = "ReplicaSet",
         ["rs"] = "ReplicaSet",
+        ["daemonsets"] = "DaemonSet",
+        ["daemonset"] = "DaemonSet",
+        ["ds"] = "DaemonSet",
+        ["daemonsets.apps"] = "DaemonSet",
+        ["jobs"] = "Job",
+        ["job"] = "Job",
+        ["jobs.batch"] = "Job",
         ["endpointslices"] = "EndpointSlice",
         ["endpointslice"] = "EndpointSlice",
         ["endpointslices.discovery.k8s.io"] = "EndpointSlice",
@@ -44,5 +51,5 @@ internal static class ResourceTypes
     public static string Kind(string type) => Kinds.TryGetValue(type, out var kind)
         ? kind
         : throw KubeLabException.Usage(
-            $"the server doesn't have a resource type \"{type}\" (supported: all, nodes, pods, services, endpoints, endpointslices, deployments, replicasets, configmaps, namespaces, events)");
+            $"the server doesn't have a resource type \"{type}\" (supported: all, nodes, pods, services, endpoints, endpointslices, daemonsets, deployments, replicasets, jobs, configmaps, namespaces, events)");
 }

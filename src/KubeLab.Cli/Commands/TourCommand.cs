@@ -154,7 +154,8 @@ internal static class TourCommand
             return;
         }
 
-        var pinned = !snapshot.Pods.Any(p => p.Namespace == "default");
+        // the seed's addresses are free on a lab without pods of its own and without ServiceLB's pods
+        var pinned = !snapshot.Pods.Any(p => p.Namespace == "default") && !K3sAddons.Enabled(snapshot.Config, K3sAddons.ServiceLB);
         var scenarios = pinned ? new[] { "seed" } : ["nginx-svc", "test-pod"];
         var documents = ManifestSources.Read(scenarios, context.In).Where(d => missing.Contains((d.Kind, d.Name))).ToList();
         context.Out.WriteLine($"Lab \"{name}\" lacks what the tour walks through; the tour adds {string.Join(", ", missing.Select(m => $"{m.Kind} {m.Name}"))} from the `{string.Join("` and `", scenarios)}` scenario and deletes {(missing.Count == 1 ? "it" : "them")} at the end.");

@@ -31,6 +31,15 @@ internal static class UpCommand
         {
             Description = "netns: add the later cheat sheet's external VM vm-ext (10.123.123.4) on VLAN 100, with the nodes on ens3.100 (10.123.123.1-3)",
         };
+        var disable = new Option<string[]>("--disable")
+        {
+            Description = $"k3s's flag: do not deploy these packaged components ({string.Join(", ", K3sAddons.Items)}); repeatable, or comma-separated. Default: all of them run, as on a default k3s server; with -f seed: servicelb, as the cheat sheet's cluster",
+            HelpName = "ITEM",
+        };
+        var upstreamDns = new Option<bool>("--upstream-dns")
+        {
+            Description = "netns: let CoreDNS forward names outside the cluster to this machine's resolver (off: they get NXDOMAIN, as from an offline resolver)",
+        };
         var retain = new Option<bool>("--retain") { Description = "keep what was made if up fails (for debugging)" };
         var defaults = new MultipassOptions();
         var cpus = new Option<int?>("--cpus") { Description = $"multipass: CPUs per VM (default {defaults.Cpus})" };
@@ -53,12 +62,13 @@ internal static class UpCommand
               kubelab up --driver none --name model        # model only: get, rules, trace; no root needed
               sudo kubelab up -f seed                      # lab plus the seed scenario
               sudo kubelab up --vm-ext -f metallb-l2       # vm-ext on VLAN 100 and MetalLB in L2 mode
+              sudo kubelab up --disable traefik,metrics-server   # k3s without those add-ons
               kubelab up --driver multipass --nodes 3      # real VMs with k3s
               kubelab up --driver multipass --dry-run      # the VMs' cloud-init and every multipass command
               kubelab up --driver multipass --cpus 2 --memory 4G --disk 20G --kubeconfig-merge
             """)
         {
-            lab, driver, nodes, scenario, vmExt, retain, cpus, memory, disk, image, k3sVersion, sshKey, dryRun, merge,
+            lab, driver, nodes, scenario, vmExt, disable, upstreamDns, retain, cpus, memory, disk, image, k3sVersion, sshKey, dryRun, merge,
         };
         command.SetAction(parse =>
         {
@@ -67,6 +77,12 @@ internal static class UpCommand
             var driverName = parse.GetValue(driver)!;
             var count = parse.GetValue(nodes);
             var documents = parse.GetValue(scenario) is { Length: > 0 } sources ? ManifestSources.Read(sources, context.In) : null;
+            // k3s's --disable values as given; without any, the k3s flags of the scenarios' own cluster (the seed's
+            // cheat sheet ran `k3s server --disable servicelb`)
+            var disabled = parse.GetResult(disable) is { Implicit: false }
+                ? parse.GetValue(disable) ?? []
+                : (parse.GetValue(scenario) ?? []).SelectMany(Core.Manifests.Scenarios.DisabledBy).Distinct().ToArray();
+            K3sAddons.Parse(disabled);
             var multipassOnly = new Option[] { cpus, memory, disk, image, k3sVersion, sshKey, dryRun, merge }.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
             if (driverName != "multipass" && multipassOnly.Count > 0)
             {
@@ -122,6 +138,11 @@ internal static class UpCommand
                 var driverOfLab = context.Drivers(driverName);
                 Configure(driverOfLab);
 
+                if (parse.GetResult(disable) is { Implicit: false } && !disabled.SequenceEqual(existing.Config.Disable))
+                {
+                    throw KubeLabException.Conflict($"lab \"{name}\" already exists with {(existing.Config.Disable.Count == 0 ? "no --disable" : "--disable " + string.Join(",", existing.Config.Disable))}; `kubelab down --name {name}` first to change k3s's packaged components");
+                }
+
                 if (parse.GetValue(vmExt) && !existing.Config.ExternalVm)
                 {
                     throw KubeLabException.Conflict($"lab \"{name}\" already exists without vm-ext; `kubelab down --name {name}` first, then `kubelab up --vm-ext`");
@@ -152,7 +173,12 @@ internal static class UpCommand
 
             var implementation = context.Drivers(driverName);
             Configure(implementation);
-            var config = LabConfig.Default(name, count, driverName, context.Now()) with { ExternalVm = parse.GetValue(vmExt) };
+            var config = LabConfig.Default(name, count, driverName, context.Now()) with
+            {
+                ExternalVm = parse.GetValue(vmExt),
+                Disable = disabled,
+                UpstreamDns = parse.GetValue(upstreamDns),
+            };
             if (config.ExternalVm && driverName != "netns")
             {
                 throw KubeLabException.Usage($"--vm-ext: the external VM is made by the netns driver only (driver \"{driverName}\")");
@@ -218,7 +244,10 @@ internal static class UpCommand
             context.Out.WriteLine(implementation.ServesApi ? $"  kubectl get nodes --context {KubeLab.Server.LabApi.ContextName(name)}" : $"  kubelab get nodes{NameFlag(name)}");
             if (documents is null)
             {
-                context.Out.WriteLine($"  kubelab apply -f seed{NameFlag(name)}");
+                // the seed's pinned addresses are the svclb pods' on a lab that runs ServiceLB
+                context.Out.WriteLine(K3sAddons.Enabled(config, K3sAddons.ServiceLB)
+                    ? $"  kubelab apply -f nginx-svc -f test-pod{NameFlag(name)}"
+                    : $"  kubelab apply -f seed{NameFlag(name)}");
             }
 
             context.Out.WriteLine($"  kubelab tour{NameFlag(name)}");

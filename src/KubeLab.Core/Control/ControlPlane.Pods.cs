@@ -1,4 +1,5 @@
 using System.Net;
+using k8s;
 using k8s.Models;
 using KubeLab.Core.Manifests;
 using KubeLab.Core.Model;
@@ -8,7 +9,7 @@ namespace KubeLab.Core.Control;
 public sealed partial class ControlPlane
 {
     /// <summary>Creates a pod: defaults, scheduling, the CNI's address, and a Running status (images are emulated).</summary>
-    private void CreatePod(ManifestDocument? document, V1Pod pod, V1ReplicaSet? owner, string? pinnedNode = null, string? pinnedIP = null)
+    private void CreatePod(ManifestDocument? document, V1Pod pod, IKubernetesObject<V1ObjectMeta>? owner, string? pinnedNode = null, string? pinnedIP = null)
     {
         pod.Metadata.NamespaceProperty ??= "default";
         var spec = pod.Spec;
@@ -88,7 +89,7 @@ public sealed partial class ControlPlane
         {
             pod.Metadata.OwnerReferences =
             [
-                new V1OwnerReference { ApiVersion = "apps/v1", Kind = "ReplicaSet", Name = owner.Metadata.Name, Uid = owner.Metadata.Uid, BlockOwnerDeletion = true, Controller = true },
+                new V1OwnerReference { ApiVersion = owner.ApiVersion, Kind = owner.Kind, Name = owner.Metadata.Name, Uid = owner.Metadata.Uid, BlockOwnerDeletion = true, Controller = true },
             ];
         }
 
@@ -96,8 +97,8 @@ public sealed partial class ControlPlane
         if (owner is not null)
         {
             messages.RemoveAt(messages.Count - 1); // kubectl reports the Deployment, not the pods it makes
-            // controller_utils.go CreatePods: the ReplicaSet controller's event on its ReplicaSet
-            Record(owner, "Normal", "SuccessfulCreate", $"Created pod: {pod.Metadata.Name}", "replicaset-controller");
+            // controller_utils.go CreatePods: the owning controller's event on its object
+            Record(owner, "Normal", "SuccessfulCreate", $"Created pod: {pod.Metadata.Name}", ControllerOf(owner.Kind));
         }
 
         if (node is null)
@@ -113,7 +114,18 @@ public sealed partial class ControlPlane
         }
 
         RecordContainersStarted(pod);
+        if (owner is V1Job)
+        {
+            CompleteJobPod(pod);
+        }
     }
+
+    private static string ControllerOf(string kind) => kind switch
+    {
+        "DaemonSet" => "daemonset-controller",
+        "Job" => "job-controller",
+        _ => "replicaset-controller",
+    };
 
     private void UpdatePod(ManifestDocument document, V1Pod old, V1Pod updated)
     {
@@ -157,7 +169,7 @@ public sealed partial class ControlPlane
     /// The scheduler: spec.nodeName wins; otherwise the nodes that pass nodeSelector, scored like the
     /// default scheduler's topology spreading (fewest pods of the same owner, then fewest pods).
     /// </summary>
-    private NodeConfig? Schedule(V1Pod pod, string? pinnedNode, V1ReplicaSet? owner)
+    private NodeConfig? Schedule(V1Pod pod, string? pinnedNode, IKubernetesObject<V1ObjectMeta>? owner)
     {
         var wanted = !string.IsNullOrEmpty(pod.Spec.NodeName) ? pod.Spec.NodeName : pinnedNode;
         if (!string.IsNullOrEmpty(wanted))
@@ -209,7 +221,8 @@ public sealed partial class ControlPlane
     /// </summary>
     private string AllocatePodIP(ManifestDocument? document, V1Pod pod, NodeConfig node, string? pinned)
     {
-        var used = All<V1Pod>().Where(p => p.Spec?.NodeName == node.Name && p.Status?.PodIP is not null)
+        // a pod that ran to completion has had its sandbox torn down: CNI DEL gave its address back
+        var used = All<V1Pod>().Where(p => p.Spec?.NodeName == node.Name && p.Status?.PodIP is not null && p.Status.Phase is not ("Succeeded" or "Failed"))
             .Select(p => p.Status.PodIP).ToHashSet(StringComparer.Ordinal);
         var first = IPMath.Add(node.PodCidr.BaseAddress, 1);
         var last = IPMath.Add(IPMath.Broadcast(node.PodCidr), -1);
@@ -223,7 +236,11 @@ public sealed partial class ControlPlane
 
             if (used.Contains(pinned))
             {
-                throw PodError(document, pod, $"failed to allocate for range 0: requested IP address {pinned} is already allocated to container ID {OwnerOf(pinned, node)}");
+                var holder = OwnerOf(pinned, node);
+                var hint = holder.StartsWith("kube-system/svclb-", StringComparison.Ordinal)
+                    ? "; that is a pod of k3s's ServiceLB, which the cheat sheet's cluster ran without: make the lab with `kubelab up --disable servicelb` (as `kubelab up -f seed` does)"
+                    : "";
+                throw PodError(document, pod, $"failed to allocate for range 0: requested IP address {pinned} is already allocated to container ID {holder}{hint}");
             }
 
             lastReserved[node.Name] = pinned;

@@ -61,6 +61,13 @@ public sealed partial class ControlPlane
             case V1ReplicaSet replicaSet:
                 ValidateWorkload(document, replicaSet.Spec?.Replicas, replicaSet.Spec?.Selector, replicaSet.Spec?.Template);
                 break;
+            case V1DaemonSet daemonSet:
+                ValidateWorkload(document, null, daemonSet.Spec?.Selector, daemonSet.Spec?.Template);
+                break;
+            case V1Job job:
+                ValidateJob(document, job);
+                ValidatePlacement(document, job);
+                break;
             case V1EndpointSlice slice:
                 ValidateEndpointSlice(document, slice);
                 break;
@@ -415,7 +422,29 @@ public sealed partial class ControlPlane
         ValidatePodSpec(document, template?.Spec, "spec.template.spec");
     }
 
-    private void ValidatePlacement(ManifestDocument document, V1Deployment deployment)
+    /// <summary>batch/v1 validation (pkg/apis/batch/validation): a template, and restartPolicy OnFailure or Never.</summary>
+    private void ValidateJob(ManifestDocument document, V1Job job)
+    {
+        if (job.Spec?.Template is null)
+        {
+            throw Invalid(document, "spec.template", "Required value");
+        }
+
+        var restart = job.Spec.Template.Spec?.RestartPolicy;
+        if (string.IsNullOrEmpty(restart))
+        {
+            throw Invalid(document, "spec.template.spec.restartPolicy", "Required value: valid values: \"OnFailure\", \"Never\"");
+        }
+
+        if (restart is not ("OnFailure" or "Never"))
+        {
+            throw Invalid(document, "spec.template.spec.restartPolicy", $"Unsupported value: \"{restart}\": supported values: \"OnFailure\", \"Never\"");
+        }
+
+        ValidatePodSpec(document, job.Spec.Template.Spec, "spec.template.spec");
+    }
+
+    private void ValidatePlacement(ManifestDocument document, k8s.IKubernetesObject<V1ObjectMeta> deployment)
     {
         var field = $"metadata.annotations[{PlacementAnnotation}]";
         foreach (var (node, ip) in Placement(deployment))
@@ -506,9 +535,9 @@ public sealed partial class ControlPlane
     }
 
     /// <summary>The pinned placements of a Deployment's replicas, in order.</summary>
-    internal static IReadOnlyList<(string Node, string? IP)> Placement(V1Deployment deployment)
+    internal static IReadOnlyList<(string Node, string? IP)> Placement(k8s.IKubernetesObject<V1ObjectMeta> owner)
     {
-        var text = deployment.Metadata.Annotations.Get(PlacementAnnotation);
+        var text = owner.Metadata.Annotations.Get(PlacementAnnotation);
         if (string.IsNullOrWhiteSpace(text))
         {
             return [];

@@ -210,6 +210,13 @@ public sealed partial class ControlPlane
             case V1CustomResourceDefinition crd:
                 AdmitCustomResourceDefinition(crd, existing?.Object as V1CustomResourceDefinition);
                 break;
+            case V1Job job:
+                AdmitJob(job, existing);
+                break;
+            case V1DaemonSet daemonSet when existing?.Object is V1DaemonSet old:
+                daemonSet.Status = old.Status;
+                daemonSet.Metadata.Generation = (old.Metadata.Generation ?? 1) + (KubeObjects.ToJson(old.Spec) == KubeObjects.ToJson(daemonSet.Spec) ? 0 : 1);
+                break;
             case V1Deployment deployment when existing?.Object is V1Deployment old:
                 deployment.Status = old.Status;
                 deployment.Metadata.Uid = old.Metadata.Uid;
@@ -299,7 +306,11 @@ public sealed partial class ControlPlane
 
         ReconcileDeployments();
         ReconcileReplicaSets();
+        ReconcileJobs();
+        ReconcileServiceLoadBalancers();
+        ReconcileDaemonSets();
         ReconcileEndpointSlices();
+        ReconcileServiceLoadBalancerStatus();
         ReconcileLoadBalancers();
         ReconcileServiceAccounts();
         ReconcileCustomResources();

@@ -56,6 +56,8 @@ public static class KubeObjects
         "Namespace" => typeof(V1Namespace),
         "Deployment" => typeof(V1Deployment),
         "ReplicaSet" => typeof(V1ReplicaSet),
+        "DaemonSet" => typeof(V1DaemonSet),
+        "Job" => typeof(V1Job),
         "EndpointSlice" => typeof(V1EndpointSlice),
         "Event" => typeof(Corev1Event),
         "IPAddressPool" => typeof(MetalLB.V1beta1IPAddressPool),
@@ -79,6 +81,7 @@ public static class KubeObjects
     public static string GroupOfKind(string kind) => kind switch
     {
         "Deployment" or "ReplicaSet" or "DaemonSet" => "apps",
+        "Job" => "batch",
         "EndpointSlice" => "discovery.k8s.io",
         "IPAddressPool" or "L2Advertisement" => "metallb.io",
         "Lease" => "coordination.k8s.io",

@@ -40,7 +40,7 @@ public static class NodeObjects
     public static V1Node For(LabConfig config, NodeConfig node)
     {
         var created = config.Created.UtcDateTime;
-        var args = node.Role == NodeRole.Server ? "[\"server\",\"--disable\",\"servicelb\"]" : "[\"agent\"]";
+        var args = node.Role == NodeRole.Server ? System.Text.Json.JsonSerializer.Serialize(K3sAddons.ServerArgs(config)) : "[\"agent\"]";
         var capacity = new Dictionary<string, ResourceQuantity>
         {
             ["cpu"] = new(Cpus),

@@ -141,7 +141,8 @@ public static class SnapshotBuilder
         Image = c.Image ?? "",
         Command = c.Command?.ToList() ?? [],
         Args = c.Args?.ToList() ?? [],
-        Ports = (c.Ports ?? []).Select((p, i) => new ContainerPort(p.Name, p.ContainerPort, Protocol(p.Protocol, kind, key, $"spec.containers[{c.Name}].ports[{i}].protocol"))).ToList(),
+        Ports = (c.Ports ?? []).Select((p, i) => new ContainerPort(p.Name, p.ContainerPort, Protocol(p.Protocol, kind, key, $"spec.containers[{c.Name}].ports[{i}].protocol"), p.HostPort ?? 0)).ToList(),
+        Env = (c.Env ?? []).Where(e => e.Value is not null).GroupBy(e => e.Name).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal),
     };
 
     public static Service ToService(V1Service service)

@@ -7,11 +7,10 @@ namespace KubeLab.Core.Control;
 /// <summary>
 /// What a fresh k3s v1.29 server creates by itself: the `kubernetes` service (10.43.0.1:443 → server:6443)
 /// and its EndpointSlice, and CoreDNS (manifests/coredns.yaml: ConfigMap with the Corefile and NodeHosts,
-/// Deployment `coredns`, Service `kube-dns` at 10.43.0.10). CoreDNS is pinned to the server node's first
-/// pod address (10.42.0.2), where the seed has it. Traefik, metrics-server and local-path-provisioner
-/// are not emulated.
+/// Deployment `coredns`, Service `kube-dns` at 10.43.0.10), and the packaged add-ons that `--disable` does not remove
+/// (SystemObjects.Addons.cs). CoreDNS is pinned to the server node's first pod address (10.42.0.2), where the seed has it.
 /// </summary>
-public static class SystemObjects
+public static partial class SystemObjects
 {
     public const string CoreDnsImage = "rancher/mirrored-coredns-coredns:1.10.1";
 
@@ -86,6 +85,22 @@ public static class SystemObjects
             - name: https
               port: {{LabDefaults.ApiServerPort}}
               protocol: TCP
+
+            """);
+        if (K3sAddons.Enabled(config, K3sAddons.CoreDns))
+        {
+            AppendCoreDns(yaml, config, coreDnsIP);
+        }
+
+        yaml.Append(Addons(config));
+        return yaml.ToString();
+    }
+
+    /// <summary>manifests/coredns.yaml's ConfigMap, Deployment and Service.</summary>
+    private static void AppendCoreDns(StringBuilder yaml, LabConfig config, System.Net.IPAddress coreDnsIP)
+    {
+        var server = config.Server;
+        yaml.Append("""
             ---
             apiVersion: v1
             kind: ConfigMap
@@ -120,34 +135,15 @@ public static class SystemObjects
               annotations:
                 kubelab.io/placement: {{server.Name}}={{coreDnsIP}}
             spec:
-              replicas: 1
+              strategy:
+                type: RollingUpdate
+                rollingUpdate:
+                  maxUnavailable: 1
               selector:
                 matchLabels:
                   k8s-app: kube-dns
               template:
-                metadata:
-                  labels:
-                    k8s-app: kube-dns
-                spec:
-                  dnsPolicy: Default
-                  priorityClassName: system-cluster-critical
-                  serviceAccountName: coredns
-                  nodeSelector:
-                    kubernetes.io/os: linux
-                  containers:
-                  - name: coredns
-                    image: {{CoreDnsImage}}
-                    args: ["-conf", "/etc/coredns/Corefile"]
-                    ports:
-                    - containerPort: 53
-                      name: dns
-                      protocol: UDP
-                    - containerPort: 53
-                      name: dns-tcp
-                      protocol: TCP
-                    - containerPort: 9153
-                      name: metrics
-                      protocol: TCP
+            {{CoreDnsTemplate}}
             ---
             apiVersion: v1
             kind: Service
@@ -177,6 +173,5 @@ public static class SystemObjects
                 protocol: TCP
 
             """);
-        return yaml.ToString();
     }
 }

@@ -243,6 +243,14 @@ public static class NetnsPlan
                 $"route add default via {gateway} dev eth0",
             ], $"pod {pod.Namespace}/{pod.Name}: eth0 {pod.IP}"),
         };
+        if (KlipperLbRules.IsSvcLb(pod))
+        {
+            // the svclb pod's securityContext sysctl, then what klipper-lb's entry script writes in the pod
+            podCommands.Add(HostCommand.InNetns(ns, "sysctl", "-qw", "net.ipv4.ip_forward=1"));
+            podCommands.Add(new HostCommand("ip", ["netns", "exec", ns, "iptables-restore"], KlipperLbRules.Restore(pod, node.InternalIP.ToString()),
+                $"pod {pod.Namespace}/{pod.Name}: klipper-lb's rules"));
+        }
+
         return (nodeLines, podCommands);
     }
 
@@ -283,9 +291,12 @@ public static class NetnsPlan
         return commands;
     }
 
-    /// <summary>The pods that get a sandbox: scheduled, with an address, not host-network.</summary>
+    /// <summary>
+    /// The pods that get a sandbox: scheduled, with an address, not host-network, not finished (the kubelet tears a
+    /// Succeeded or Failed pod's sandbox down; its status keeps the address it had).
+    /// </summary>
     public static IReadOnlyList<Pod> LabPods(ClusterSnapshot snapshot) =>
-        snapshot.Pods.Where(p => p.NodeName is not null && p.IP is not null && !p.HostNetwork).ToList();
+        snapshot.Pods.Where(p => p.NodeName is not null && p.IP is not null && !p.HostNetwork && p.Phase is not (PodPhase.Succeeded or PodPhase.Failed)).ToList();
 
     public static string Describe(IEnumerable<HostCommand> commands) =>
         string.Join('\n', commands.Select(c => (c.Comment is null ? "" : $"# {c.Comment}\n") + c.ToShell())) + "\n";

@@ -12,6 +12,14 @@ public static class Scenarios
         ["metallb-l2"] = "MetalLB v0.14.5 in L2 mode: pool external-pool 10.123.123.64/26, an L2Advertisement, nginx-lbl2 behind LoadBalancer nginx-mlb-l2-service 10.123.123.100 (with `up --vm-ext`)",
     };
 
+    /// <summary>
+    /// The k3s `--disable` items of the cluster a scenario reproduces, which `up -f` takes when it is given none: the
+    /// seed's cheat sheet installed k3s with `--disable servicelb` (its nginx pods hold 10.42.1.2 and 10.42.2.2, the
+    /// first addresses on vm2 and vm3, which svclb-traefik pods would have taken; traefik's EXTERNAL-IP column fits
+    /// `&lt;pending&gt;`, not three node addresses).
+    /// </summary>
+    public static IEnumerable<string> DisabledBy(string source) => source == "seed" ? [Control.K3sAddons.ServiceLB] : [];
+
     public static bool TryGet(string name, out string text)
     {
         text = "";

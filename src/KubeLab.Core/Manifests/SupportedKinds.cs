@@ -14,6 +14,8 @@ public static class SupportedKinds
         ["v1/Namespace"] = typeof(V1Namespace),
         ["apps/v1/Deployment"] = typeof(V1Deployment),
         ["apps/v1/ReplicaSet"] = typeof(V1ReplicaSet),
+        ["apps/v1/DaemonSet"] = typeof(V1DaemonSet),
+        ["batch/v1/Job"] = typeof(V1Job),
         ["discovery.k8s.io/v1/EndpointSlice"] = typeof(V1EndpointSlice),
         ["v1/Secret"] = typeof(V1Secret),
         ["v1/ServiceAccount"] = typeof(V1ServiceAccount),

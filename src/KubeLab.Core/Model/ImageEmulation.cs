@@ -13,6 +13,11 @@ public enum EmulatedImage
     HttpEcho,
     /// <summary>traefik/whoami and its forks: the pod's hostname and addresses and the request, on <c>-port</c> (default 80).</summary>
     Whoami,
+    /// <summary>
+    /// Traefik with no routes (k3s's bundled ingress controller before any Ingress exists): its web entrypoint (:8000)
+    /// answers every request with Go's http.NotFound, 404 "404 page not found".
+    /// </summary>
+    Traefik,
     /// <summary>netshoot, busybox, alpine, …: nothing runs; `kubelab exec` runs this machine's tools in the pod's namespace.</summary>
     ToolBox,
 }
@@ -75,6 +80,14 @@ public static class ImageEmulation
             var values = GoFlags(flags, ["port", "name", "cert", "key", "cacert", "allowed-origins"]);
             var port = int.TryParse(values.GetValueOrDefault("port", "80"), NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : 0;
             return port is < 1 or > 65535 || values.ContainsKey("cert") ? Emulation.NotEmulated : new(EmulatedImage.Whoami, port, Name: values.GetValueOrDefault("name", ""));
+        }
+
+        if (repository.Equals("traefik", StringComparison.OrdinalIgnoreCase) || repository.Equals("mirrored-library-traefik", StringComparison.OrdinalIgnoreCase))
+        {
+            // --entrypoints.web.address=:8000/tcp, as k3s's chart sets it (Traefik's own default web entrypoint is :80)
+            var web = flags.Select(f => f.TrimStart('-')).FirstOrDefault(f => f.StartsWith("entrypoints.web.address=", StringComparison.Ordinal));
+            var port = web is null ? 80 : int.TryParse(web[(web.LastIndexOf(':') + 1)..].Split('/')[0], NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : 0;
+            return port is < 1 or > 65535 ? Emulation.NotEmulated : new(EmulatedImage.Traefik, port, "404 page not found", 404);
         }
 
         return ToolBoxes.Contains(repository) ? new(EmulatedImage.ToolBox) : Emulation.NotEmulated;

@@ -22,6 +22,16 @@ public sealed record LabConfig
     public DateTimeOffset Created { get; init; }
     /// <summary>The later cheat sheet's vm-ext on VLAN 100 (`up --vm-ext`): nodes get ens3.100, the host mpqemubr0.100.</summary>
     public bool ExternalVm { get; init; }
+    /// <summary>
+    /// k3s server's <c>--disable</c> values as given (<c>up --disable servicelb</c>, also "traefik,servicelb"): the packaged
+    /// components the lab leaves out (<see cref="Control.K3sAddons"/>). A lab without any runs all of them, as a default k3s server.
+    /// </summary>
+    public IReadOnlyList<string> Disable { get; init; } = [];
+    /// <summary>
+    /// <c>up --upstream-dns</c>: CoreDNS's <c>forward . /etc/resolv.conf</c> reaches this machine's resolver for names
+    /// outside the cluster. Off by default: the lab answers them as an offline resolver does (NXDOMAIN).
+    /// </summary>
+    public bool UpstreamDns { get; init; }
 
     /// <summary>Nodes with an address on the external VLAN: the cheat sheet's three, then .(10 + index), below the MetalLB pool's .64.</summary>
     public const int MaxExternalNodes = 54;

@@ -2,7 +2,8 @@ using System.Net;
 
 namespace KubeLab.Core.Model;
 
-public sealed record ContainerPort(string? Name, int Port, Protocol Protocol = Protocol.TCP);
+/// <param name="HostPort">the node's port that the CNI portmap plugin forwards to it (0: none)</param>
+public sealed record ContainerPort(string? Name, int Port, Protocol Protocol = Protocol.TCP, int HostPort = 0);
 
 public sealed record Container
 {
@@ -11,6 +12,8 @@ public sealed record Container
     public IReadOnlyList<string> Command { get; init; } = [];
     public IReadOnlyList<string> Args { get; init; } = [];
     public IReadOnlyList<ContainerPort> Ports { get; init; } = [];
+    /// <summary>The container's literal environment (variables with a value; valueFrom ones are left out).</summary>
+    public IReadOnlyDictionary<string, string> Env { get; init; } = new Dictionary<string, string>();
 }
 
 public sealed record Pod

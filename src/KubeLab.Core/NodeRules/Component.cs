@@ -9,7 +9,9 @@ public enum Component
     Flannel = 2,
     Kubelet = 4,
     KubeRouter = 8,
-    All = KubeProxy | Flannel | Kubelet | KubeRouter,
+    /// <summary>The CNI portmap plugin (hostPorts), which containerd runs for pods.</summary>
+    Portmap = 16,
+    All = KubeProxy | Flannel | Kubelet | KubeRouter | Portmap,
 }
 
 public static class ComponentNames
@@ -21,7 +23,8 @@ public static class ComponentNames
         "flannel" => Component.Flannel,
         "kubelet" => Component.Kubelet,
         "kube-router" => Component.KubeRouter,
+        "portmap" => Component.Portmap,
         "all" => Component.All,
-        _ => throw KubeLabException.Usage($"--component: Unsupported value: \"{text}\": supported values: \"kube-proxy\", \"flannel\", \"kubelet\", \"kube-router\", \"all\""),
+        _ => throw KubeLabException.Usage($"--component: Unsupported value: \"{text}\": supported values: \"kube-proxy\", \"flannel\", \"kubelet\", \"kube-router\", \"portmap\", \"all\""),
     };
 }

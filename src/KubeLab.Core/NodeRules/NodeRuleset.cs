@@ -1,3 +1,4 @@
+using KubeLab.Core.Cni;
 using KubeLab.Core.Flannel;
 using KubeLab.Core.KubeProxy;
 using KubeLab.Core.Model;
@@ -94,6 +95,19 @@ public static class NodeRuleset
             KubeRouterRules.AddTo(tables, snapshot, node, kubeRouterSyncVersion);
         }
 
+        var (portmapChains, portmapRules) = components.HasFlag(Component.Portmap)
+            ? PortMapRules.Nat(snapshot.Config.Name, PortMapRules.HostPortPods(snapshot, nodeName))
+            : ([], []);
+        foreach (var chain in portmapChains)
+        {
+            tables.Chain("nat", chain);
+        }
+
+        foreach (var rule in portmapRules)
+        {
+            tables.Rule("nat", rule);
+        }
+
         // Replay the built-in chain jumps in k3s's start order.
         if (components.HasFlag(Component.Kubelet))
         {
@@ -122,6 +136,15 @@ public static class NodeRuleset
             foreach (var jump in KubeRouterRules.Jumps().Concat(KubeRouterRules.ExplicitAccepts()))
             {
                 tables.Apply(jump);
+            }
+        }
+
+        // the portmap plugin runs when the first pod with host ports starts, after the node's programs
+        if (portmapChains.Count > 0)
+        {
+            foreach (var (chain, spec, prepend) in PortMapRules.Entries)
+            {
+                tables.Apply(new Jump("nat", chain, spec, prepend ? JumpMode.InsertIfMissing : JumpMode.AppendIfMissing));
             }
         }
 

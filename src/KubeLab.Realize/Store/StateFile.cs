@@ -46,6 +46,14 @@ internal static class StateFile
             writer.WriteString("gateway", config.Gateway.ToString());
             writer.WriteString("hostSearchDomain", config.HostSearchDomain);
             writer.WriteBoolean("externalVM", config.ExternalVm);
+            writer.WriteStartArray("disable");
+            foreach (var d in config.Disable)
+            {
+                writer.WriteStringValue(d);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteBoolean("upstreamDNS", config.UpstreamDns);
             writer.WritePropertyName("nodes");
             writer.WriteStartArray();
             foreach (var n in config.Nodes)
@@ -144,6 +152,9 @@ internal static class StateFile
                 Gateway = Parsed(c, "gateway", "config.", t => IPAddress.Parse(t)),
                 HostSearchDomain = (string?)c["hostSearchDomain"],
                 ExternalVm = (bool?)c["externalVM"] ?? false, // absent in labs made before vm-ext
+                // absent in labs made before k3s's add-ons: those ran as the cheat sheet's `k3s server --disable servicelb`
+                Disable = c["disable"] is JsonArray disable ? disable.Select(d => (string)d!).ToList() : [K3sAddons.ServiceLB],
+                UpstreamDns = (bool?)c["upstreamDNS"] ?? false,
                 Nodes = Field(c, "nodes", path).AsArray().Select((n, i) => new NodeConfig(
                     Text(n!, "name", $"config.nodes[{i}]."),
                     Parsed(n!, "role", $"config.nodes[{i}].", t => Enum.Parse<NodeRole>(t)),

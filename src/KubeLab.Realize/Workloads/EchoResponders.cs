@@ -38,6 +38,22 @@ public static class EchoResponders
     }
 
     /// <summary>
+    /// Go's http.NotFound (net/http Error): 404 with "404 page not found" and a newline, text/plain; charset=utf-8 and
+    /// X-Content-Type-Options: nosniff — what Traefik answers on an entrypoint with no matching router.
+    /// </summary>
+    public static HttpResponder GoNotFound(Func<DateTimeOffset> clock)
+    {
+        var body = Encoding.UTF8.GetBytes("404 page not found\n");
+        return _ => new HttpReply(StatusLine(404),
+        [
+            new("Content-Length", body.Length.ToString(CultureInfo.InvariantCulture)),
+            new("Content-Type", "text/plain; charset=utf-8"),
+            new("Date", GoDate(clock())),
+            new("X-Content-Type-Options", "nosniff"),
+        ], body);
+    }
+
+    /// <summary>
     /// traefik/whoami's "/" (app.go whoamiHandler): Name (with -name), Hostname, one "IP:" line per address of the pod's
     /// interfaces in interface order, RemoteAddr, then the request as Go's Request.Write prints it. /health answers 200
     /// with no body; /bench answers "1".

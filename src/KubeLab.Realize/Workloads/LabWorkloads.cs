@@ -19,6 +19,8 @@ public enum WorkloadKind
     HttpEcho,
     /// <summary>Pods whose first image is a whoami (traefik/whoami): the pod and the request, on its -port.</summary>
     Whoami,
+    /// <summary>Pods whose first image is Traefik: 404 on its web entrypoint, as a Traefik without routes.</summary>
+    Traefik,
 }
 
 /// <summary>How the lab agent finds namespaces and folders.</summary>
@@ -119,6 +121,7 @@ public sealed class LabWorkloads : IAsyncDisposable
             EmulatedImage.Nginx => nginxInstalled ? WorkloadKind.Nginx : WorkloadKind.BuiltinHttp,
             EmulatedImage.HttpEcho => WorkloadKind.HttpEcho,
             EmulatedImage.Whoami => WorkloadKind.Whoami,
+            EmulatedImage.Traefik => WorkloadKind.Traefik,
             _ => WorkloadKind.None,
         };
     }
@@ -167,7 +170,8 @@ public sealed class LabWorkloads : IAsyncDisposable
         else
         {
             Try($"underlay DNS in {netns}", () => underlay = UnderlayDns.Start(netns, snapshot.Config.Gateway, snapshot.Nodes, log,
-                snapshot.Config.HostSearchDomain ?? LabDefaults.HostSearchDomain));
+                snapshot.Config.HostSearchDomain ?? LabDefaults.HostSearchDomain,
+                hostResolver: snapshot.Config.UpstreamDns ? HostResolver.FromSystem() : null));
         }
 
         if (underlay is { } running && options.NodeNetns is { } nodeNetns)
@@ -214,7 +218,7 @@ public sealed class LabWorkloads : IAsyncDisposable
         foreach (var pod in snapshot.Pods)
         {
             var kind = KindOf(pod, realNginx);
-            if (kind is WorkloadKind.Nginx or WorkloadKind.BuiltinHttp or WorkloadKind.HttpEcho or WorkloadKind.Whoami)
+            if (kind is WorkloadKind.Nginx or WorkloadKind.BuiltinHttp or WorkloadKind.HttpEcho or WorkloadKind.Whoami or WorkloadKind.Traefik)
             {
                 wanted[pod.Key] = (new RunningWorkload(kind, pod.Key, options.PodNetns(pod), pod.IP!, null), pod);
             }
@@ -289,6 +293,8 @@ public sealed class LabWorkloads : IAsyncDisposable
             {
                 WorkloadKind.HttpEcho => (key, (info, HttpWorkload.Start(info.Netns, pod.Name, info.Address, log, emulation.Port,
                     EchoResponders.HttpEcho(emulation.Text, emulation.StatusCode, () => DateTimeOffset.UtcNow), "hashicorp/http-echo"))),
+                WorkloadKind.Traefik => (key, (info, HttpWorkload.Start(info.Netns, pod.Name, info.Address, log, emulation.Port,
+                    EchoResponders.GoNotFound(() => DateTimeOffset.UtcNow), "traefik"))),
                 WorkloadKind.Whoami => (key, (info, HttpWorkload.Start(info.Netns, pod.Name, info.Address, log, emulation.Port,
                     EchoResponders.Whoami(pod.Hostname ?? pod.Name, emulation.Name, await PodAddressesAsync(info.Netns, cancellationToken).ConfigureAwait(false), () => DateTimeOffset.UtcNow), "whoami"))),
                 _ => (key, (info, HttpWorkload.Start(info.Netns, pod.Name, info.Address, log))),

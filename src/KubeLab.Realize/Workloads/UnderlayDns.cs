@@ -7,7 +7,11 @@ namespace KubeLab.Realize.Workloads;
 
 /// <summary>
 /// multipass's dnsmasq on the underlay bridge: <c>&lt;node&gt;.multipass</c> A records, NXDOMAIN for everything else
-/// (the lab has no internet). Serves UDP and TCP 53 on the gateway address inside the underlay namespace.
+/// (the lab has no internet: an offline dnsmasq with no upstream answers so). Serves UDP and TCP 53 on the gateway
+/// address inside the underlay namespace. With <c>up --upstream-dns</c> (a host resolver given), names outside
+/// multipass's are forwarded, as dnsmasq forwards to the host's resolv.conf: the query leaves from a socket in this
+/// machine's own network namespace (the agent's threads that never entered a lab namespace) to the resolver in this
+/// machine's /etc/resolv.conf, never to a lab address.
 /// </summary>
 public sealed class UnderlayDns : IDisposable
 {
@@ -28,13 +32,25 @@ public sealed class UnderlayDns : IDisposable
     public long Queries => server.Queries;
 
     public static UnderlayDns Start(string netns, IPAddress gateway, IEnumerable<Node> nodes, WorkloadLog log,
-        string domain = LabDefaults.HostSearchDomain, int port = 53)
+        string domain = LabDefaults.HostSearchDomain, int port = 53, IPEndPoint? hostResolver = null)
     {
         var source = $"underlay-dns {netns}";
         var zone = new Holder { Zone = new MultipassDnsZone(nodes, domain) };
         var server = DnsWireServer.Start(netns, new IPEndPoint(gateway, port),
-            q => Task.FromResult(zone.Zone.Answer(q)), recursionAvailable: true, log, source);
+            q => AnswerAsync(zone.Zone, q, hostResolver, log, source), recursionAvailable: true, log, source);
         return new UnderlayDns(zone, server, log, source);
+    }
+
+    private static async Task<DnsAnswerSet> AnswerAsync(MultipassDnsZone zone, DnsQuestion question, IPEndPoint? hostResolver, WorkloadLog log, string source)
+    {
+        var answer = zone.Answer(question);
+        if (hostResolver is null || answer.Rcode != DnsRcode.NxDomain)
+        {
+            return answer;
+        }
+
+        return await HostResolver.AskAsync(hostResolver, question, TimeSpan.FromSeconds(2), log, source).ConfigureAwait(false)
+            ?? answer with { Rcode = DnsRcode.ServFail };
     }
 
     /// <summary>New DHCP leases: the nodes the lab has now.</summary>

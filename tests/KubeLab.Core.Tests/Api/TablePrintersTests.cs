@@ -1004,7 +1004,7 @@ public class TablePrintersTests
 
     private static ClusterState SeedLab()
     {
-        var state = ControlPlane.Bootstrap(LabConfig.Default("seed", created: SeedCreated), SeedCreated);
+        var state = ControlPlane.Bootstrap(LabConfig.Default("seed", created: SeedCreated) with { Disable = ["servicelb"] }, SeedCreated);
         Assert.True(Scenarios.TryGet("seed", out var seed));
         return ControlPlane.Apply(state, ManifestReader.Read(seed, "seed"), SeedCreated).State;
     }

@@ -5,7 +5,7 @@ public sealed class BadInputTests : IDisposable
 {
     private readonly CliHarness cli = new();
 
-    public BadInputTests() => cli.Ok("up", "--driver", "none");
+    public BadInputTests() => cli.Ok("up", "--driver", "none", "--disable", "servicelb");
 
     public void Dispose() => cli.Dispose();
 

@@ -4,7 +4,7 @@ public sealed class DeleteAndScenarioTests : IDisposable
 {
     private readonly CliHarness cli = new();
 
-    public DeleteAndScenarioTests() => cli.Ok("up", "--driver", "none");
+    public DeleteAndScenarioTests() => cli.Ok("up", "--driver", "none", "--disable", "servicelb");
 
     public void Dispose() => cli.Dispose();
 

@@ -8,7 +8,7 @@ public sealed class GetOptionsTests : IDisposable
 
     public GetOptionsTests()
     {
-        cli.Ok("up", "--driver", "none");
+        cli.Ok("up", "--driver", "none", "--disable", "servicelb");
         cli.Ok("apply", "-f", "seed");
         cli.Now = () => Created.AddMinutes(5);
     }

@@ -6,7 +6,7 @@ public sealed class RulesCommandTests : IDisposable
 
     public RulesCommandTests()
     {
-        cli.Ok("up", "--driver", "none");
+        cli.Ok("up", "--driver", "none", "--disable", "servicelb");
         cli.Ok("apply", "-f", "seed");
     }
 

@@ -8,7 +8,7 @@ public sealed class TraceCommandTests : IDisposable
 
     public TraceCommandTests()
     {
-        cli.Ok("up", "--driver", "none");
+        cli.Ok("up", "--driver", "none", "--disable", "servicelb");
         cli.Ok("apply", "-f", "seed");
     }
 

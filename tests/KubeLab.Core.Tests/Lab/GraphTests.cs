@@ -10,7 +10,7 @@ public sealed partial class GraphTests : IDisposable
 
     public GraphTests()
     {
-        cli.Ok("up", "--driver", "none");
+        cli.Ok("up", "--driver", "none", "--disable", "servicelb");
         cli.Ok("apply", "-f", "seed");
     }
 

@@ -177,7 +177,7 @@ public sealed class ManifestReaderTests
     private static string Dump()
     {
         using var cli = new Cli.CliHarness();
-        cli.Ok("up", "--driver", "none");
+        cli.Ok("up", "--driver", "none", "--disable", "servicelb");
         cli.Ok("apply", "-f", "seed");
         return cli.Ok("get", "svc,endpointslices,nodes,pods,deployments", "-A", "-o", "yaml");
     }

@@ -3,6 +3,7 @@ using k8s.Models;
 using KubeLab.Core.Control;
 using KubeLab.Core.Manifests;
 using KubeLab.Core.MetalLB;
+using KubeLab.Core.Model;
 using KubeLab.Core.Tests.Control;
 
 namespace KubeLab.Core.Tests.MetalLB;
@@ -40,8 +41,8 @@ public class MetalLbTests
           - port: 80
         """;
 
-    private static string? Ingress(ClusterState state, string name) =>
-        (state.Find("Service", "default", name)!.Object as V1Service)!.Status?.LoadBalancer?.Ingress?.SingleOrDefault()?.Ip;
+    private static string? Ingress(ClusterState state, string name, string ns = "default") =>
+        (state.Find("Service", ns, name)!.Object as V1Service)!.Status?.LoadBalancer?.Ingress?.SingleOrDefault()?.Ip;
 
     // as a commit does it: the state with the events the controllers recorded stored in it
     private static ClusterState ApplyScenario(ClusterState state, string scenario)
@@ -59,6 +60,21 @@ public class MetalLbTests
     private static IEnumerable<string> Events(ClusterState state, string name) =>
         state.All<Corev1Event>().Where(e => e.InvolvedObject.Name == name).Select(e => $"{e.Type} {e.Reason} {e.Message}");
 
+    /// <summary>
+    /// A lab whose only LoadBalancers are the tests' own: with k3s's traefik, MetalLB gives traefik the pool's first
+    /// address (<see cref="Traefik_gets_the_pools_first_address_when_metallb_is_installed"/>).
+    /// </summary>
+    private static ClusterState WithoutTraefik() =>
+        ControlPlane.Bootstrap(LabConfig.Default("t") with { Disable = ["servicelb", "traefik"] }, DateTimeOffset.UnixEpoch);
+
+    [Fact]
+    public void Traefik_gets_the_pools_first_address_when_metallb_is_installed()
+    {
+        var state = ApplyScenario(ApplyScenario(ControlPlaneTests.Bootstrap(), "seed"), "metallb-l2");
+        Assert.Equal("10.123.123.64", Ingress(state, "traefik", "kube-system"));
+        Assert.Equal("10.123.123.100", Ingress(state, "nginx-mlb-l2-service"));
+    }
+
     [Fact]
     public void Metallb_l2_scenario_gives_the_service_its_requested_vip_and_an_IPAllocated_event()
     {
@@ -74,7 +90,7 @@ public class MetalLbTests
     [Fact]
     public void An_exhausted_pool_leaves_the_third_service_pending_with_metallbs_event_text()
     {
-        var state = ApplyText(ApplyScenario(ControlPlaneTests.Bootstrap(), "nginx-svc"), Pool);
+        var state = ApplyText(ApplyScenario(WithoutTraefik(), "nginx-svc"), Pool);
         state = ApplyText(state, LoadBalancer("a"));
         state = ApplyText(state, LoadBalancer("b"));
         state = ApplyText(state, LoadBalancer("c"));
@@ -94,7 +110,7 @@ public class MetalLbTests
     [Fact]
     public void Requested_addresses_outside_the_pools_and_in_use_are_refused_with_metallbs_words()
     {
-        var state = ApplyText(ControlPlaneTests.Bootstrap(), Pool);
+        var state = ApplyText(WithoutTraefik(), Pool);
         state = ApplyText(state, LoadBalancer("a", ip: "10.123.123.65"));
         state = ApplyText(state, LoadBalancer("b", ip: "10.123.123.65"));
         state = ApplyText(state, LoadBalancer("c", ip: "10.9.9.9"));
@@ -138,7 +154,7 @@ public class MetalLbTests
     [InlineData("10.123.123.65/32", "CIDR \\\"10.123.123.65/32\\\" in pool \\\"bad\\\" overlaps with already defined CIDR \\\"10.123.123.64/31\\\"")]
     public void Invalid_pools_are_refused_as_metallbs_webhook_refuses_them_and_nothing_changes(string address, string why)
     {
-        var state = ApplyText(ControlPlaneTests.Bootstrap(), Pool);
+        var state = ApplyText(WithoutTraefik(), Pool);
         var yaml = $"apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata:\n  name: bad\n  namespace: metallb-system\nspec:\n  addresses:\n  - {address}\n";
         var error = Assert.Throws<KubeLabException>(() => ApplyText(state, yaml));
         Assert.Contains(
@@ -163,7 +179,7 @@ public class MetalLbTests
         Assert.Equal(winner, L2Speakers.Elect(vip, ["vm2", "vm1", "vm3"]));
         Assert.Null(L2Speakers.Elect(vip, []));
 
-        var state = ApplyScenario(ControlPlaneTests.Bootstrap(), "metallb-l2");
+        var state = ApplyScenario(WithoutTraefik(), "metallb-l2");
         var announced = Assert.Single(L2Speakers.Announcements(state));
         Assert.Equal(winner, announced.Node);
         // ETP Local with the only endpoints on another node: that node announces (MetalLB's failover)

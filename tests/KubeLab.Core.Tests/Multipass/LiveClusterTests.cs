@@ -87,7 +87,7 @@ public sealed class LiveClusterTests : IDisposable
     {
         var closed = RecordedApiServer.FreePort(); // nothing listens there: connection refused on loopback
         File.WriteAllText(Path.Combine(folder, "closed"), File.ReadAllText(server.Kubeconfig(folder)).Replace(server.Url, $"http://127.0.0.1:{closed}", StringComparison.Ordinal));
-        cli.Ok("up", "--driver", "none", "--name", "model");
+        cli.Ok("up", "--driver", "none", "--name", "model", "--disable", "servicelb");
         var before = File.ReadAllText(Path.Combine(cli.Home, "model", "state.json"));
 
         var (code, _, error) = cli.Run("apply", "-f", "seed", "--name", "model", "--kubeconfig", Path.Combine(folder, "closed"));
@@ -122,7 +122,8 @@ public sealed class LiveClusterTests : IDisposable
     [Fact]
     public void Rules_from_the_api_servers_objects_are_the_seed_labs_rules()
     {
-        cli.Ok("up", "--driver", "none", "--name", "seed");
+        // the recorded cluster (Golden/live) has none of k3s's add-ons
+        cli.Ok("up", "--driver", "none", "--name", "seed", "--disable", "servicelb,traefik,metrics-server,local-storage");
         cli.Ok("apply", "-f", "seed", "--name", "seed");
 
         var live = cli.Ok("rules", "--node", "vm1", "--component", "kube-proxy", "--kubeconfig", Kubeconfig);

@@ -11,7 +11,7 @@ public class LabStoreTests
     public void Ten_concurrent_apply_processes_lose_nothing()
     {
         using var cli = new CliHarness();
-        cli.Ok("up", "--driver", "none");
+        cli.Ok("up", "--driver", "none", "--disable", "servicelb");
         var kubelab = typeof(KubeLab.Cli.Program).Assembly.Location;
         var processes = Enumerable.Range(0, 10).Select(i =>
         {
@@ -42,7 +42,7 @@ public class LabStoreTests
     public void A_failing_change_writes_nothing()
     {
         using var cli = new CliHarness();
-        cli.Ok("up", "--driver", "none");
+        cli.Ok("up", "--driver", "none", "--disable", "servicelb");
         var path = Path.Combine(cli.Home, "kubelab", "state.json");
         var before = File.ReadAllBytes(path);
         Assert.Throws<InvalidOperationException>(() => cli.Store.Update<int>("kubelab", _ => throw new InvalidOperationException("boom")));
@@ -53,7 +53,7 @@ public class LabStoreTests
     public void State_round_trips_through_the_file()
     {
         using var cli = new CliHarness();
-        cli.Ok("up", "--driver", "none");
+        cli.Ok("up", "--driver", "none", "--disable", "servicelb");
         cli.Ok("apply", "-f", "seed");
         var state = cli.Store.Load("kubelab");
         var again = cli.Store.Update("kubelab", s => (s, 0));
@@ -217,7 +217,7 @@ public class LabStoreTests
     public void A_lab_is_its_owners_alone_state_file_0600_in_a_0700_folder()
     {
         using var cli = new CliHarness();
-        cli.Ok("up", "--driver", "none");
+        cli.Ok("up", "--driver", "none", "--disable", "servicelb");
         cli.Ok("apply", "-f", "seed");
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.Combine(cli.Home, "kubelab")));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(cli.Home, "kubelab", "state.json")));

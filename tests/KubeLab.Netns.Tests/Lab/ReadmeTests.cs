@@ -101,9 +101,15 @@ public sealed partial class ReadmeTests : TestLab
         }
     }
 
-    /// <summary>Names that are random in Kubernetes too (pod-name suffixes, host veths) and box widths that follow them.</summary>
+    /// <summary>
+    /// Names that are random in Kubernetes too (pod-name suffixes, host veths, the add-ons' allocated ClusterIPs; the
+    /// seed pins its own) and box widths that follow them.
+    /// </summary>
     private static string Generated(string line) =>
-        BoxRule().Replace(Veth().Replace(PodSuffix().Replace(line, "-<hash>"), "veth<hash>"), "─");
+        BoxRule().Replace(Veth().Replace(PodSuffix().Replace(AllocatedClusterIP().Replace(line, "10.43.<allocated>"), "-<hash>"), "veth<hash>"), "─");
+
+    [GeneratedRegex(@"\b10\.43\.(?!0\.1\b|0\.10\b|180\.238\b)\d+\.\d+\b")]
+    private static partial Regex AllocatedClusterIP();
 
     [GeneratedRegex("-[a-z0-9]{6,10}-[a-z0-9]{5}\\b")]
     private static partial Regex PodSuffix();
