@@ -4,13 +4,14 @@ using System.Globalization;
 namespace KubeLab.Cli;
 
 /// <summary>
-/// With KUBELAB_TIMINGS=1 a command prints how long each of its phases took (and the process's time since start and
+/// With KUBELAB_TIMINGS=1 a command prints how long each of its phases took, wall and CPU (and the process's time since start and
 /// the GC's counts) on stderr, for the benchmarks in docs/benchmarks.md; otherwise it does nothing.
 /// </summary>
 internal sealed class PhaseTimings
 {
     private readonly TextWriter? _err;
     private readonly Stopwatch _watch = Stopwatch.StartNew();
+    private TimeSpan _cpu = Process.GetCurrentProcess().TotalProcessorTime;
 
     private PhaseTimings(TextWriter? err) => _err = err;
 
@@ -24,9 +25,12 @@ internal sealed class PhaseTimings
             return;
         }
 
-        var sinceStart = DateTime.Now - Process.GetCurrentProcess().StartTime;
+        var process = Process.GetCurrentProcess();
+        var sinceStart = DateTime.Now - process.StartTime;
+        var cpu = process.TotalProcessorTime;
         _err.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"timing: {phase} {_watch.Elapsed.TotalMilliseconds:F0} ms (process {sinceStart.TotalMilliseconds:F0} ms, GCs {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}, heap {GC.GetTotalMemory(false) >> 20} MiB, allocated {GC.GetTotalAllocatedBytes() >> 20} MiB)"));
+            $"timing: {phase} {_watch.Elapsed.TotalMilliseconds:F0} ms, CPU {(cpu - _cpu).TotalMilliseconds:F0} ms (process {sinceStart.TotalMilliseconds:F0} ms, GCs {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}, heap {GC.GetTotalMemory(false) >> 20} MiB, allocated {GC.GetTotalAllocatedBytes() >> 20} MiB)"));
+        _cpu = cpu;
         _watch.Restart();
     }
 }
