@@ -15,7 +15,7 @@ namespace KubeLab.Core.Manifests;
 /// </summary>
 public static partial class ManifestReader
 {
-    internal static readonly Lazy<JsonSerializerOptions> Options = new(() =>
+    private static readonly Lazy<JsonSerializerOptions> Options = new(() =>
     {
         // KubernetesClient's own options (its date, quantity and IntOrString handling), copied, not changed.
         JsonSerializerOptions? copy = null;
@@ -111,7 +111,6 @@ public static partial class ManifestReader
             object value = type == typeof(KubeProxyConfigurationDocument)
                 ? new KubeProxyConfigurationDocument(ToPlain(JsonSerializer.Deserialize<JsonElement>(json, Options.Value)) as IReadOnlyDictionary<string, object?>
                     ?? new Dictionary<string, object?>())
-                : TryDecodeDirect(json, type, Options.Value, out var direct) ? direct!
                 : JsonSerializer.Deserialize(json, type, Options.Value)
                     ?? throw KubeLabException.Invalid($"{source}:{line}: error validating data: the document is null");
             return new ManifestDocument(source, line, apiVersion, kind, value);
