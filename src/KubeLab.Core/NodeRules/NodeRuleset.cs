@@ -56,7 +56,12 @@ public static class NodeRuleset
 
         if (components.HasFlag(Component.KubeProxy))
         {
-            AddKubeProxy(tables, KubeProxyRules.Generate(snapshot, nodeName, config));
+            string? current = null;
+            foreach (var segment in KubeProxyRules.Segments(snapshot, nodeName, config))
+            {
+                current = AddKubeProxy(tables, segment, current);
+            }
+
             // kube-proxy ensures (iptables -N) every chain it jumps to, including KUBE-FIREWALL when its
             // restore text leaves it out (localhost node ports off): the chain then exists, empty.
             tables.Chain("filter", ChainNames.Firewall);
@@ -136,13 +141,11 @@ public static class NodeRuleset
     }
 
     /// <summary>
-    /// Takes kube-proxy's restore text (chain lines and rules per table) into the node's tables as slices of it:
-    /// each run of consecutive rule lines stays one block of text.
+    /// Takes a piece of kube-proxy's restore text (whole lines: chain lines and rules per table) into the node's tables
+    /// as slices of it: each run of consecutive rule lines stays one block of text. Returns the table it ends in.
     /// </summary>
-    private static void AddKubeProxy(RuleTables tables, string restoreText)
+    private static string? AddKubeProxy(RuleTables tables, ReadOnlyMemory<char> text, string? table)
     {
-        var text = restoreText.AsMemory();
-        string? table = null;
         var rulesStart = -1;
         var position = 0;
         while (position < text.Length)
@@ -192,5 +195,7 @@ public static class NodeRuleset
         {
             tables.Rules(table!, text[rulesStart..]);
         }
+
+        return table;
     }
 }
