@@ -20,23 +20,23 @@ echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f
 dotnet "$BENCH" dumps write "$DIR" "$SERVICES"
 for format in json yaml; do
   # GNU time: wall seconds and peak RSS (KiB) of the whole command, start-up included
-  /usr/bin/time -f "%e %M" -o "$DIR/time.$format" "$KUBELAB" rules -f "$DIR/cluster.$format" --node vm1 > "$DIR/rules.$format"
-  read -r seconds rss < "$DIR/time.$format"
-  echo "rules -f cluster.$format: ${seconds} s, peak RSS $((rss / 1024)) MiB, $(wc -c < "$DIR/rules.$format") bytes of rules"
+  # (KUBELAB_TIMINGS=1 in the environment adds each phase's wall and CPU time on stderr)
+  /usr/bin/time -f "%e %M %U %S" -o "$DIR/time.$format" "$KUBELAB" rules -f "$DIR/cluster.$format" --node vm1 > "$DIR/rules.$format"
+  read -r seconds rss user sys < "$DIR/time.$format"
+  echo "rules -f cluster.$format: ${seconds} s (CPU ${user} + ${sys} s), peak RSS $((rss / 1024)) MiB, $(wc -c < "$DIR/rules.$format") bytes of rules"
 done
 cmp -s "$DIR/rules.json" "$DIR/rules.yaml" && echo "same rules from JSON and YAML" || { echo "DIFFERENT rules from JSON and YAML"; exit 1; }
 
 ip netns add "$NS"
-start=$(date +%s.%N)
-ip netns exec "$NS" "$RESTORE" --noflush < "$DIR/rules.json"
-restore=$(echo "$(date +%s.%N) - $start" | bc)
+/usr/bin/time -f "%e %U %S" -o "$DIR/time.restore" ip netns exec "$NS" "$RESTORE" --noflush < "$DIR/rules.json"
+read -r restore restore_user restore_sys < "$DIR/time.restore"
 start=$(date +%s.%N)
 ip netns exec "$NS" "$SAVE" > "$DIR/vm1.iptables-save"
 save=$(echo "$(date +%s.%N) - $start" | bc)
-echo "$RESTORE: ${restore} s; $SAVE: ${save} s ($(wc -l < "$DIR/vm1.iptables-save") lines)"
+echo "$RESTORE: ${restore} s (CPU ${restore_user} + ${restore_sys} s); $SAVE: ${save} s ($(wc -l < "$DIR/vm1.iptables-save") lines)"
 for format in json yaml; do
-  read -r seconds rss < "$DIR/time.$format"
-  echo "ratio rules -f cluster.$format / restore: $(echo "scale=1; 100 * $seconds / $restore" | bc) %"
+  read -r seconds rss user sys < "$DIR/time.$format"
+  echo "ratio rules -f cluster.$format / restore: $(echo "scale=1; 100 * $seconds / $restore" | bc) % (CPU: $(echo "scale=1; 100 * ($user + $sys) / ($restore_user + $restore_sys)" | bc) %)"
 done
 dotnet "$BENCH" dumps read "$DIR"
 dotnet "$BENCH" dumps trace "$DIR" "$DIR/vm1.iptables-save"

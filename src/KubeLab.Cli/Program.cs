@@ -14,6 +14,7 @@ public static class Program
             Store = LabStore.FromEnvironment(),
             Out = Console.Out,
             Err = Console.Error,
+            OpenBulkOut = () => new StreamWriter(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false), 1 << 16, leaveOpen: true),
             IsTerminal = !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("TERM") is not (null or "dumb"),
         };
         return Run(args, context);

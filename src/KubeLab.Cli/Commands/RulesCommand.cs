@@ -60,11 +60,14 @@ internal static class RulesCommand
             string? actual = null; // the node's iptables-save, for --diff
             ClusterSnapshot snapshot;
             IReadOnlyDictionary<string, object?>? proxyDocument = null;
+            var timings = PhaseTimings.FromEnvironment(context.Err);
             if (sources.Length > 0)
             {
                 var documents = ManifestSources.Read(sources, context.In);
+                timings.Mark("read");
                 proxyDocument = documents.Select(d => d.Object).OfType<KubeProxyConfigurationDocument>().LastOrDefault()?.Fields;
                 snapshot = OfflineSnapshot(documents);
+                timings.Mark("snapshot");
             }
             else if (parse.GetValue(kubeconfig) is not null)
             {
@@ -133,8 +136,20 @@ internal static class RulesCommand
             }
 
             selected = Available(snapshot, nodeName, selected, config, context.Err);
+            if (actual is null)
+            {
+                // The rules go out as they are rendered, through a buffered writer: no copy of them as one string.
+                using (var output = context.BulkOut())
+                {
+                    NodeRuleset.Write(output, snapshot, nodeName, config, selected);
+                }
+
+                timings.Mark("generate and write");
+                return 0;
+            }
+
             var rules = NodeRuleset.Generate(snapshot, nodeName, config, selected);
-            context.Out.Write(actual is null ? rules : RulesetDiff.Compare(rules, actual, $"node {nodeName}").Text);
+            context.Out.Write(RulesetDiff.Compare(rules, actual, $"node {nodeName}").Text);
             return 0;
         });
         return command;

@@ -20,6 +20,30 @@ public static partial class KubeProxyRules
 
     public static string Generate(ClusterSnapshot snapshot, string nodeName, KubeProxyConfig config)
     {
+        var segments = Segments(snapshot, nodeName, config);
+        var total = 0;
+        foreach (var segment in segments)
+        {
+            total += segment.Length;
+        }
+
+        return string.Create(total, segments, static (span, segments) =>
+        {
+            var position = 0;
+            foreach (var segment in segments)
+            {
+                segment.Span.CopyTo(span[position..]);
+                position += segment.Length;
+            }
+        });
+    }
+
+    /// <summary>
+    /// The same text as <see cref="Generate"/> in pieces, each made of whole lines, in order: the writer's buffers and
+    /// chain blocks as they are (a 10,000-Service node's 32 M chars are not copied into one string).
+    /// </summary>
+    public static IReadOnlyList<ReadOnlyMemory<char>> Segments(ClusterSnapshot snapshot, string nodeName, KubeProxyConfig config)
+    {
         var node = snapshot.GetNode(nodeName);
         var ports = ServicePortInfo.Collect(snapshot, nodeName);
         var writer = new Writer(config, node, ports);
@@ -402,7 +426,7 @@ public static partial class KubeProxyRules
             }
         }
 
-        public string Finish()
+        public List<ReadOnlyMemory<char>> Finish()
         {
             // The final KUBE-SERVICES rule(s) send local destinations to KUBE-NODEPORTS.
             if (_config.NodePortAddresses.Count == 0 || _config.NodePortAddresses.Any(c => c.PrefixLength == 0))
@@ -466,36 +490,19 @@ public static partial class KubeProxyRules
             }
 
             LineBuffer[] before = [filterHeader, _filterNodePorts, _filterServices, _filterExternalServices, filterFirewall, filterForward, _filterProxyFirewall, natHeader, _natNodePorts, _natServices];
-            const string commit = "COMMIT\n";
-            var total = commit.Length;
+            var segments = new List<ReadOnlyMemory<char>>(before.Length + _blocks.Count + 1);
             foreach (var buffer in before)
             {
-                total += buffer.Length;
+                segments.Add(buffer.AsMemory());
             }
 
             foreach (var block in _blocks)
             {
-                total += block.Length;
+                segments.Add(_natChains.Memory(block.Start, block.Length));
             }
 
-            return string.Create(total, (before, this), static (span, state) =>
-            {
-                var position = 0;
-                foreach (var buffer in state.before)
-                {
-                    buffer.AsSpan().CopyTo(span[position..]);
-                    position += buffer.Length;
-                }
-
-                var arena = state.Item2._natChains;
-                foreach (var block in state.Item2._blocks)
-                {
-                    arena.Slice(block.Start, block.Length).CopyTo(span[position..]);
-                    position += block.Length;
-                }
-
-                commit.AsSpan().CopyTo(span[position..]);
-            });
+            segments.Add("COMMIT\n".AsMemory());
+            return segments;
         }
 
         /// <summary>The local addresses inside nodePortAddresses (loopback only with localhost node ports).</summary>

@@ -49,6 +49,11 @@ public sealed class LineBuffer
 
     internal ReadOnlySpan<char> Slice(int start, int length) => _buffer.AsSpan(start, length);
 
+    /// <summary>The text written so far (valid until the next write).</summary>
+    internal ReadOnlyMemory<char> AsMemory() => _buffer.AsMemory(0, _length);
+
+    internal ReadOnlyMemory<char> Memory(int start, int length) => _buffer.AsMemory(start, length);
+
     public override string ToString() => new(_buffer, 0, _length);
 
     private void Reserve(int needed)

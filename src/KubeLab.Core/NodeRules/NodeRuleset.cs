@@ -43,14 +43,26 @@ public static class NodeRuleset
     ];
 
     /// <param name="kubeRouterSyncVersion">kube-router's sync version (UnixNano of its last full sync), which names the KUBE-POD-FW chains.</param>
-    public static string Generate(ClusterSnapshot snapshot, string nodeName, KubeProxyConfig config, Component components = Component.All, long kubeRouterSyncVersion = 0)
+    public static string Generate(ClusterSnapshot snapshot, string nodeName, KubeProxyConfig config, Component components = Component.All, long kubeRouterSyncVersion = 0) =>
+        Tables(snapshot, nodeName, config, components, kubeRouterSyncVersion).Render();
+
+    /// <summary>The same text as <see cref="Generate"/>, written piece by piece (no copy of a large ruleset as one string).</summary>
+    public static void Write(TextWriter output, ClusterSnapshot snapshot, string nodeName, KubeProxyConfig config, Component components = Component.All, long kubeRouterSyncVersion = 0) =>
+        Tables(snapshot, nodeName, config, components, kubeRouterSyncVersion).Render(output);
+
+    private static RuleTables Tables(ClusterSnapshot snapshot, string nodeName, KubeProxyConfig config, Component components, long kubeRouterSyncVersion)
     {
         var node = snapshot.GetNode(nodeName);
         var tables = new RuleTables();
 
         if (components.HasFlag(Component.KubeProxy))
         {
-            AddKubeProxy(tables, KubeProxyRules.Generate(snapshot, nodeName, config));
+            string? current = null;
+            foreach (var segment in KubeProxyRules.Segments(snapshot, nodeName, config))
+            {
+                current = AddKubeProxy(tables, segment, current);
+            }
+
             // kube-proxy ensures (iptables -N) every chain it jumps to, including KUBE-FIREWALL when its
             // restore text leaves it out (localhost node ports off): the chain then exists, empty.
             tables.Chain("filter", ChainNames.Firewall);
@@ -148,32 +160,65 @@ public static class NodeRuleset
             }
         }
 
-        return tables.Render();
+        return tables;
     }
 
-    /// <summary>Copies kube-proxy's restore text (chain lines and rules per table) into the node's tables.</summary>
-    private static void AddKubeProxy(RuleTables tables, string restoreText)
+    /// <summary>
+    /// Takes a piece of kube-proxy's restore text (whole lines: chain lines and rules per table) into the node's tables
+    /// as slices of it: each run of consecutive rule lines stays one block of text. Returns the table it ends in.
+    /// </summary>
+    private static string? AddKubeProxy(RuleTables tables, ReadOnlyMemory<char> text, string? table)
     {
-        string? table = null;
-        foreach (var line in restoreText.Split('\n'))
+        var rulesStart = -1;
+        var position = 0;
+        while (position < text.Length)
         {
-            if (line.Length == 0 || line == "COMMIT")
+            var newline = text.Span[position..].IndexOf('\n');
+            var end = newline < 0 ? text.Length : position + newline;
+            var line = text.Span[position..end];
+            var isRule = line.Length > 0 && line[0] is not ('*' or ':') && !line.SequenceEqual("COMMIT");
+            if (!isRule && rulesStart >= 0)
             {
-                continue;
+                tables.Rules(table!, text[rulesStart..position]);
+                rulesStart = -1;
             }
 
-            if (line[0] == '*')
+            if (isRule)
             {
-                table = line[1..];
+                if (newline < 0)
+                {
+                    // the last line without its newline (kube-proxy always ends its text with one)
+                    if (rulesStart >= 0)
+                    {
+                        tables.Rules(table!, text[rulesStart..position]);
+                        rulesStart = -1;
+                    }
+
+                    tables.Rule(table!, line.ToString());
+                }
+                else if (rulesStart < 0)
+                {
+                    rulesStart = position;
+                }
             }
-            else if (line[0] == ':')
+            else if (line.Length > 0 && line[0] == '*')
             {
-                tables.Chain(table!, line[1..line.IndexOf(' ', StringComparison.Ordinal)]);
+                table = line[1..].ToString();
             }
-            else
+            else if (line.Length > 0 && line[0] == ':')
             {
-                tables.Rule(table!, line);
+                var name = text[(position + 1)..(position + line.IndexOf(' '))];
+                tables.Chain(table!, name.ToString(), name);
             }
+
+            position = end + 1;
         }
+
+        if (rulesStart >= 0)
+        {
+            tables.Rules(table!, text[rulesStart..]);
+        }
+
+        return table;
     }
 }

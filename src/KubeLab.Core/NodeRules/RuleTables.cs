@@ -34,9 +34,9 @@ internal sealed class RuleTables
     };
 
     private readonly List<string> _tableOrder = [];
-    private readonly Dictionary<string, List<string>> _chains = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<ReadOnlyMemory<char>>> _chains = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _chainSet = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<string>> _rules = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<ReadOnlyMemory<char>>> _rules = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Table, string Chain), List<string>> _builtInRules = [];
 
     /// <summary>Tables are written filter, nat, mangle (kube-proxy's filter-then-nat, then kubelet's mangle).</summary>
@@ -47,10 +47,13 @@ internal sealed class RuleTables
         Table("mangle");
     }
 
-    public void Chain(string table, string chain)
+    public void Chain(string table, string chain) => Chain(table, chain, chain.AsMemory());
+
+    /// <summary>A chain whose name is a slice of a larger text (kube-proxy's restore text): no copy is kept.</summary>
+    public void Chain(string table, string name, ReadOnlyMemory<char> chain)
     {
         Table(table);
-        if (_chainSet[table].Add(chain))
+        if (_chainSet[table].Add(name))
         {
             _chains[table].Add(chain);
         }
@@ -58,12 +61,61 @@ internal sealed class RuleTables
 
     public bool HasChain(string table, string chain) => _chainSet.TryGetValue(table, out var set) && set.Contains(chain);
 
-    public bool HasRule(string table, string rule) => _rules.TryGetValue(table, out var rules) && rules.Contains(rule);
+    /// <summary>Whether a rule (one line, without its newline) is among the table's rules or blocks of rules.</summary>
+    public bool HasRule(string table, string rule)
+    {
+        if (!_rules.TryGetValue(table, out var rules))
+        {
+            return false;
+        }
+
+        foreach (var entry in rules)
+        {
+            var text = entry.Span;
+            if (text.Length > 0 && text[^1] == '\n')
+            {
+                // A block of whole lines: the rule must be one of them.
+                for (var from = 0; from < text.Length;)
+                {
+                    var at = text[from..].IndexOf(rule.AsSpan(), StringComparison.Ordinal);
+                    if (at < 0)
+                    {
+                        break;
+                    }
+
+                    var start = from + at;
+                    var end = start + rule.Length;
+                    if ((start == 0 || text[start - 1] == '\n') && end < text.Length && text[end] == '\n')
+                    {
+                        return true;
+                    }
+
+                    from = start + 1;
+                }
+            }
+            else if (text.SequenceEqual(rule))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     public void Rule(string table, string rule)
     {
         Table(table);
-        _rules[table].Add(rule);
+        _rules[table].Add(rule.AsMemory());
+    }
+
+    /// <summary>Several rules at once: whole lines, each ending in a newline (a slice of kube-proxy's restore text).</summary>
+    public void Rules(string table, ReadOnlyMemory<char> lines)
+    {
+        Table(table);
+        if (lines.Length > 0)
+        {
+            _rules[table].Add(lines);
+        }
     }
 
     /// <summary>Applies one program's jump the way that program does it (see <see cref="JumpMode"/>).</summary>
@@ -106,7 +158,14 @@ internal sealed class RuleTables
     /// </summary>
     public string Render()
     {
-        var output = new System.Text.StringBuilder();
+        using var output = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+        Render(output);
+        return output.ToString();
+    }
+
+    /// <summary>The same text written to a writer piece by piece (a 10,000-Service node's 32 MB are never one string).</summary>
+    public void Render(TextWriter output)
+    {
         foreach (var table in _tableOrder)
         {
             var usedBuiltIns = BuiltIns.TryGetValue(table, out var names)
@@ -117,34 +176,46 @@ internal sealed class RuleTables
                 continue;
             }
 
-            output.Append('*').Append(table).Append('\n');
+            output.Write('*');
+            output.Write(table);
+            output.Write('\n');
             foreach (var builtIn in usedBuiltIns)
             {
-                output.Append(':').Append(builtIn).Append(" ACCEPT [0:0]\n");
+                output.Write(':');
+                output.Write(builtIn);
+                output.Write(" ACCEPT [0:0]\n");
             }
 
             foreach (var chain in _chains[table])
             {
-                output.Append(':').Append(chain).Append(" - [0:0]\n");
+                output.Write(':');
+                output.Write(chain.Span);
+                output.Write(" - [0:0]\n");
             }
 
             foreach (var builtIn in usedBuiltIns)
             {
                 foreach (var spec in _builtInRules[(table, builtIn)])
                 {
-                    output.Append("-A ").Append(builtIn).Append(' ').Append(spec).Append('\n');
+                    output.Write("-A ");
+                    output.Write(builtIn);
+                    output.Write(' ');
+                    output.Write(spec);
+                    output.Write('\n');
                 }
             }
 
             foreach (var rule in _rules[table])
             {
-                output.Append(rule).Append('\n');
+                output.Write(rule.Span);
+                if (rule.Span is not [.., '\n'])
+                {
+                    output.Write('\n');
+                }
             }
 
-            output.Append("COMMIT\n");
+            output.Write("COMMIT\n");
         }
-
-        return output.ToString();
     }
 
     private void Table(string table)

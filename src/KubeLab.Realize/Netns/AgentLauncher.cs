@@ -89,6 +89,13 @@ public sealed class AgentLauncher(IReadOnlyList<string> agentCommand) : IAgentLa
         {
             info.Environment["DOTNET_EnableDiagnostics"] = "0";
         }
+
+        // The CLI turns tiered compilation off (a command is a short batch job); the agent is a long-running server,
+        // where tiering and its profile-guided re-JIT pay off: the variable overrides the CLI's runtimeconfig.
+        if (Environment.GetEnvironmentVariable("DOTNET_TieredCompilation") is null)
+        {
+            info.Environment["DOTNET_TieredCompilation"] = "1";
+        }
         using var starter = Process.Start(info) ?? throw KubeLabException.Host("cannot start the lab agent (setsid)");
         starter.StandardInput.Close();
         starter.WaitForExit();
