@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -227,17 +228,17 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
             http.Response.StatusCode = 200;
             http.Response.ContentType = "application/json";
             http.Response.Headers.CacheControl = "no-cache, private";
-            await ObjectJson.WriteListAsync(http.Response.Body, resource, selected, revision, http.RequestAborted);
+            await ObjectJson.WriteListAsync(http.Response.BodyWriter, resource, selected, revision, http.RequestAborted);
             return;
         }
 
-        var table = ApiDocuments.TableUtf8(resource, selected, revision, clock(), include);
         http.Response.StatusCode = 200;
         http.Response.ContentType = TableContentType;
         http.Response.Headers.CacheControl = "no-cache, private";
-        http.Response.ContentLength = table.Length + 1;
-        await http.Response.Body.WriteAsync(table, http.RequestAborted);
-        await http.Response.Body.WriteAsync("\n"u8.ToArray(), http.RequestAborted);
+        // written into the response's pipe (pooled buffers), not into one large array first
+        ApiDocuments.WriteTable(http.Response.BodyWriter, resource, selected, revision, clock(), include);
+        http.Response.BodyWriter.Write("\n"u8);
+        await http.Response.BodyWriter.FlushAsync(http.RequestAborted);
     }
 
     /// <summary>POST, PUT, PATCH and DELETE: decoded, checked and handed to the control plane through the lab's writer.</summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -58,24 +59,29 @@ internal static class ObjectJson
         return buffer.ToArray();
     }
 
-    /// <summary>A list (PodList, …) written straight to <paramref name="output"/>.</summary>
-    public static async Task WriteListAsync(Stream output, ApiResource resource, IReadOnlyList<IKubernetesObject<V1ObjectMeta>> items, long revision, CancellationToken cancel)
+    /// <summary>
+    /// A list (PodList, …) written straight to <paramref name="output"/>, item by item into the response's pipe
+    /// (pooled buffers: a list of hundreds of objects is never one large array, which would cost a full collection).
+    /// </summary>
+    public static async Task WriteListAsync(System.IO.Pipelines.PipeWriter output, ApiResource resource, IReadOnlyList<IKubernetesObject<V1ObjectMeta>> items, long revision, CancellationToken cancel)
     {
         var head = $"{{\"kind\":{JsonSerializer.Serialize(resource.ListKind)},\"apiVersion\":{JsonSerializer.Serialize(resource.GroupVersion)},\"metadata\":{{\"resourceVersion\":\"{revision.ToString(CultureInfo.InvariantCulture)}\"}},\"items\":[";
-        using var buffer = new MemoryStream();
-        buffer.Write(Encoding.UTF8.GetBytes(head));
+        output.Write(Encoding.UTF8.GetBytes(head));
         for (var i = 0; i < items.Count; i++)
         {
             if (i > 0)
             {
-                buffer.WriteByte((byte)',');
+                output.Write(","u8);
             }
 
-            buffer.Write(Item(items[i]));
+            output.Write(Item(items[i]));
+            if (output.UnflushedBytes > 64 * 1024)
+            {
+                await output.FlushAsync(cancel);
+            }
         }
 
-        buffer.Write("]}\n"u8);
-        buffer.Position = 0;
-        await buffer.CopyToAsync(output, cancel);
+        output.Write("]}\n"u8);
+        await output.FlushAsync(cancel);
     }
 }

@@ -274,6 +274,13 @@ public static class ApiDocuments
     public static byte[] TableUtf8(ApiResource resource, IEnumerable<IKubernetesObject<V1ObjectMeta>> items, long? resourceVersion, DateTimeOffset now, IncludeObject include, bool columnDefinitions = true)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(16 * 1024);
+        WriteTable(buffer, resource, items, resourceVersion, now, include, columnDefinitions);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <inheritdoc cref="TableUtf8"/>
+    public static void WriteTable(System.Buffers.IBufferWriter<byte> buffer, ApiResource resource, IEnumerable<IKubernetesObject<V1ObjectMeta>> items, long? resourceVersion, DateTimeOffset now, IncludeObject include, bool columnDefinitions = true)
+    {
         using (var w = new System.Text.Json.Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
@@ -357,8 +364,6 @@ public static class ApiDocuments
             w.WriteEndArray();
             w.WriteEndObject();
         }
-
-        return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>A stored object's metadata as JSON, once per instance (stored objects are not changed in place).</summary>
