@@ -185,7 +185,7 @@ internal static class StateFile
         {
             var kind = element.GetProperty("kind").GetString()!;
             var text = element.GetRawText();
-            var value = (IKubernetesObject<V1ObjectMeta>)KubeObjects.FromJson(text, KubeObjects.TypeOfKind(kind));
+            var value = (IKubernetesObject<V1ObjectMeta>)KubeObjects.FromJson(text, TypeOf(element, kind));
             if (!text.Contains('\n', StringComparison.Ordinal))
             {
                 KubeObjects.RememberEncoding(value, text); // one line: as this file writes it (older files were indented)
@@ -203,6 +203,18 @@ internal static class StateFile
 
     private static KubeLabException Damaged(string path, string what) =>
         KubeLabException.Invalid($"{path}: the lab's state file is damaged ({what}); remove the lab with `kubelab down` and create it again");
+
+    /// <summary>
+    /// The model of a stored object: a built-in kind's type when its apiVersion is that kind's group, else a custom
+    /// resource (a CRD may name its kind like a built-in one: `Event` in example.com is not the core Event).
+    /// </summary>
+    private static Type TypeOf(JsonElement element, string kind)
+    {
+        var type = KubeObjects.TypeOfKind(kind);
+        var apiVersion = element.TryGetProperty("apiVersion", out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "";
+        var group = apiVersion.Contains('/', StringComparison.Ordinal) ? apiVersion[..apiVersion.IndexOf('/', StringComparison.Ordinal)] : "";
+        return type != typeof(CustomObject) && apiVersion.Length > 0 && group != KubeObjects.GroupOfKind(kind) ? typeof(CustomObject) : type;
+    }
 
     private static JsonElement Element(JsonElement root, string name, string path) =>
         root.TryGetProperty(name, out var value) ? value : throw Damaged(path, $"{name} is missing");

@@ -67,10 +67,24 @@ public class LabStoreTests
     }
 
     [Fact]
-    public void Writing_what_was_read_gives_the_same_bytes_and_a_store_sees_another_processs_write()
+    public void A_custom_resource_named_like_a_built_in_kind_is_read_back_as_a_custom_resource()
     {
         using var cli = new CliHarness();
         cli.Ok("up", "--driver", "none");
+        var custom = new CustomObject { ApiVersion = "example.com/v1", Kind = "Event", Metadata = new k8s.Models.V1ObjectMeta { Name = "e", NamespaceProperty = "default" } };
+        cli.Store.Update("kubelab", s => (s with { Objects = s.Objects.Add(new StoredObject(custom.StoredKind, "default", "e", custom)) }, 0));
+        var reloaded = new LabStore(cli.Home).Load("kubelab");
+        var read = Assert.Single(reloaded.Objects, o => o.Name == "e").Object;
+        Assert.Equal("example.com/v1", Assert.IsType<CustomObject>(read).ApiVersion);
+        // and the core Events of the same state stay core Events
+        Assert.All(reloaded.Objects.Where(o => o.Kind == "Event"), o => Assert.IsType<k8s.Models.Corev1Event>(o.Object));
+    }
+
+    [Fact]
+    public void Writing_what_was_read_gives_the_same_bytes_and_a_store_sees_another_processs_write()
+    {
+        using var cli = new CliHarness();
+        cli.Ok("up", "--driver", "none", "--disable", "servicelb");
         cli.Ok("apply", "-f", "seed");
         var path = Path.Combine(cli.Home, "kubelab", "state.json");
         var bytes = File.ReadAllBytes(path);
