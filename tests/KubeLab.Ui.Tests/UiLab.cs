@@ -30,11 +30,13 @@ public sealed class UiLab : IAsyncDisposable
     {
         var home = Path.Combine(Path.GetTempPath(), "kubelab-ui-" + Guid.NewGuid().ToString("N")[..8]);
         var name = "u" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3)).ToLowerInvariant();
-        var context = new CliContext { Store = new LabStore(home), Out = new StringWriter(), Err = new StringWriter() };
+        // a private kubeconfig: the tests never touch the user's ~/.kube/config
+        var context = new CliContext { Store = new LabStore(home), Out = new StringWriter(), Err = new StringWriter(), Kubeconfig = () => Path.Combine(home, "kube", "config") };
         var lab = new UiLab(home, name, context);
         try
         {
-            lab.Ok("up", "--driver", driver, "--name", name);
+            // the seed pins the addresses that k3s's ServiceLB pods would take: its cluster ran without it
+            lab.Ok("up", "--driver", driver, "--name", name, "--disable", "servicelb");
             lab.Ok("apply", "-f", scenario, "--name", name);
             lab.Source = Cli.Commands.UiCommand.SourceFor(context, name);
             lab.Server = await UiServer.StartAsync(lab.Source, driver, port: 0);

@@ -47,6 +47,17 @@ public static partial class Kubeconfig
     /// </summary>
     public static void Merge(string path, string labKubeconfig, string name, bool makeCurrent = false)
     {
+        // read, change, write: one at a time in this process (two labs coming up at once must not lose a context)
+        lock (Writing)
+        {
+            MergeLocked(path, labKubeconfig, name, makeCurrent);
+        }
+    }
+
+    private static readonly Lock Writing = new();
+
+    private static void MergeLocked(string path, string labKubeconfig, string name, bool makeCurrent)
+    {
         var ours = Load(labKubeconfig, "the lab's kubeconfig");
         var target = File.Exists(path) ? Load(File.ReadAllText(path), path) : new K8SConfiguration { ApiVersion = "v1", Kind = "Config" };
         target.Clusters = [.. (target.Clusters ?? []).Where(c => c.Name != name), .. ours.Clusters.Where(c => c.Name == name)];
@@ -65,6 +76,14 @@ public static partial class Kubeconfig
     /// does); the current context is cleared if it was that one. Returns false when there was nothing to remove.
     /// </summary>
     public static bool Remove(string path, string name)
+    {
+        lock (Writing)
+        {
+            return RemoveLocked(path, name);
+        }
+    }
+
+    private static bool RemoveLocked(string path, string name)
     {
         if (!File.Exists(path))
         {

@@ -11,7 +11,7 @@ public static class PrivateFile
     /// <inheritdoc cref="WriteAtomically(string, string)"/>
     public static void WriteAtomically(string path, ReadOnlySpan<byte> bytes)
     {
-        var temporary = $"{path}.{Environment.ProcessId}.tmp";
+        var temporary = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
         using (var stream = new FileStream(temporary, Options(FileMode.Create)))
         {
             stream.Write(bytes);

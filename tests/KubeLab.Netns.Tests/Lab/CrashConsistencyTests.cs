@@ -62,7 +62,7 @@ public sealed class CrashConsistencyTests : TestLab
             AssertDownLeavesNothing(moment);
         }
 
-        Kubelab.Ok("up", "--name", Name);
+        Kubelab.Ok("up", "--name", Name, "--disable", "servicelb"); // the seed pins addresses that ServiceLB's pods would take
         var apply = Timed("apply", "--name", Name, "-f", "seed");
         Kubelab.Ok("delete", "--name", Name, "-f", "seed");
         for (var round = 1; round <= Rounds; round++)
