@@ -264,21 +264,17 @@ public static class ApiDocuments
     /// A meta.k8s.io/v1 Table, what `kubectl get` asks for and prints as it comes: the printers' columns and cells,
     /// each row with its object (by default as PartialObjectMetadata).
     /// </summary>
-    public static JsonObject Table(ApiResource resource, IEnumerable<IKubernetesObject<V1ObjectMeta>> items, long? resourceVersion, DateTimeOffset now, IncludeObject include, bool columnDefinitions = true) =>
-        JsonNode.Parse(TableUtf8(resource, items, resourceVersion, now, include, columnDefinitions))!.AsObject();
-
-    /// <summary>
-    /// <see cref="Table"/> written straight to UTF-8 (what a list answers with): no JSON tree per row, and each row's
-    /// object metadata from its cached encoding.
-    /// </summary>
-    public static byte[] TableUtf8(ApiResource resource, IEnumerable<IKubernetesObject<V1ObjectMeta>> items, long? resourceVersion, DateTimeOffset now, IncludeObject include, bool columnDefinitions = true)
+    public static JsonObject Table(ApiResource resource, IEnumerable<IKubernetesObject<V1ObjectMeta>> items, long? resourceVersion, DateTimeOffset now, IncludeObject include, bool columnDefinitions = true)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(16 * 1024);
         WriteTable(buffer, resource, items, resourceVersion, now, include, columnDefinitions);
-        return buffer.WrittenSpan.ToArray();
+        return JsonNode.Parse(buffer.WrittenSpan)!.AsObject();
     }
 
-    /// <inheritdoc cref="TableUtf8"/>
+    /// <summary>
+    /// <see cref="Table"/> written straight to UTF-8 (what a list answers with, into the response's pipe): no JSON
+    /// tree per row, and each row's object metadata from its cached encoding.
+    /// </summary>
     public static void WriteTable(System.Buffers.IBufferWriter<byte> buffer, ApiResource resource, IEnumerable<IKubernetesObject<V1ObjectMeta>> items, long? resourceVersion, DateTimeOffset now, IncludeObject include, bool columnDefinitions = true)
     {
         using (var w = new System.Text.Json.Utf8JsonWriter(buffer))

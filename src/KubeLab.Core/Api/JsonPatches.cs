@@ -39,7 +39,7 @@ public static class JsonPatches
     /// The merge keys of the built-in types' lists (their Go fields' patchMergeKey tags), by field name: containers,
     /// volumes, env… by name, container ports by containerPort, service ports by port, conditions by type.
     /// </summary>
-    private static string? MergeKey(string field, JsonArray elements) => field switch
+    internal static string? MergeKey(string field, JsonArray elements) => field switch
     {
         "containers" or "initContainers" or "ephemeralContainers" or "volumes" or "env" or "imagePullSecrets" => "name",
         "volumeMounts" => "mountPath",

@@ -133,19 +133,15 @@ public static class ServerSideApply
     private static bool IsAtomic(string field) => field is "selector";
 
     /// <summary>
-    /// The keys of the built-in types' associative lists (+listType=map, +listMapKey): containers by name, container
-    /// ports by containerPort and protocol, service ports by port and protocol, env and volumes by name…
+    /// The keys of the built-in types' associative lists (+listType=map, +listMapKey): the strategic merge keys
+    /// (<see cref="JsonPatches.MergeKey"/>), with ports keyed by their number and protocol together as the API server
+    /// keys them.
     /// </summary>
-    private static string[]? ListKey(string field, JsonArray list) => field switch
+    private static string[]? ListKey(string field, JsonArray list) => JsonPatches.MergeKey(field, list) switch
     {
-        "containers" or "initContainers" or "ephemeralContainers" or "volumes" or "env" or "imagePullSecrets" => ["name"],
-        "volumeMounts" => ["mountPath"],
-        "ports" => list.OfType<JsonObject>().Any(e => e.ContainsKey("containerPort")) ? ["containerPort", "protocol"] : ["port", "protocol"],
-        "conditions" => ["type"],
-        "ownerReferences" => ["uid"],
-        "hostAliases" => ["ip"],
-        "tolerations" => null,
-        _ => null,
+        null => null,
+        var key when field == "ports" => [key, "protocol"],
+        var key => [key],
     };
 
     /// <summary>k:{"containerPort":80,"protocol":"TCP"}: the key fields in order, protocol defaulted as the API server defaults it.</summary>

@@ -82,7 +82,7 @@ public static class LabAgent
     /// </summary>
     public static bool TryServeInProcess(string labDir, ClusterState state)
     {
-        if (!InProcess.TryGetValue(Path.TrimEndingDirectorySeparator(Path.GetFullPath(labDir)), out var serve))
+        if (!InProcess.TryGetValue(InProcessKey(labDir), out var serve))
         {
             return false;
         }
@@ -90,6 +90,8 @@ public static class LabAgent
         serve(state).GetAwaiter().GetResult();
         return true;
     }
+
+    private static string InProcessKey(string labDir) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(labDir));
 
     private static async Task<int> RunAsync(string statePath, string labDir, LabWorkloadOptions? options, IAgentCompanion? companion, WorkloadLog log, CancellationToken stop)
     {
@@ -134,7 +136,7 @@ public static class LabAgent
             }
         }
 
-        var key = Path.TrimEndingDirectorySeparator(Path.GetFullPath(labDir));
+        var key = InProcessKey(labDir);
         InProcess[key] = Serve;
         try
         {

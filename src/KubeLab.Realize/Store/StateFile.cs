@@ -17,8 +17,6 @@ internal static class StateFile
 {
     public const string ApiVersion = "kubelab.io/v1alpha1";
 
-    public static string Serialize(ClusterState state) => System.Text.Encoding.UTF8.GetString(SerializeUtf8(state));
-
     /// <summary>
     /// The file: config and allocator memory indented, then one object a line. Objects are written from their cached
     /// encodings (<see cref="KubeObjects.Encoded"/>), so a write encodes only the objects the change made.

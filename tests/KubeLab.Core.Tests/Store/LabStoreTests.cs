@@ -12,24 +12,13 @@ public class LabStoreTests
     {
         using var cli = new CliHarness();
         cli.Ok("up", "--driver", "none", "--disable", "servicelb");
-        var kubelab = typeof(KubeLab.Cli.Program).Assembly.Location;
         var processes = Enumerable.Range(0, 10).Select(i =>
         {
             var file = Path.Combine(cli.Home, $"pod{i}.yaml");
             File.WriteAllText(file, $"apiVersion: v1\nkind: Pod\nmetadata: {{name: concurrent-{i}}}\nspec: {{containers: [{{name: c, image: busybox}}]}}\n");
-            var info = new ProcessStartInfo("dotnet", [kubelab, "apply", "-f", file]) { RedirectStandardOutput = true, RedirectStandardError = true };
-            info.Environment["KUBELAB_HOME"] = cli.Home;
-            info.Environment["KUBECONFIG"] = Path.Combine(cli.Home, "kube", "config");
-            return Process.Start(info)!;
+            return StartKubelab(cli, "apply", "-f", file);
         }).ToList();
-        foreach (var process in processes)
-        {
-            var error = process.StandardError.ReadToEndAsync();
-            var output = process.StandardOutput.ReadToEnd();
-            Assert.True(process.WaitForExit(TimeSpan.FromMinutes(2)), "kubelab apply did not finish");
-            Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {output} {error.Result}");
-            process.Dispose();
-        }
+        AllSucceed(processes, "kubelab apply");
 
         var names = cli.Ok("get", "pods", "-o", "name").Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(Enumerable.Range(0, 10).Select(i => $"pod/concurrent-{i}").Order(), names.Order());
@@ -103,26 +92,12 @@ public class LabStoreTests
     {
         using var cli = new CliHarness();
         var name = "c" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3)).ToLowerInvariant();
-        var kubelab = typeof(KubeLab.Cli.Program).Assembly.Location;
         try
         {
             // two at once: without the lab's lock the second `up` fails ("already exists") or leaks an agent; more would
             // queue each behind an agent start, which a loaded machine stretches towards the lock's 60 s wait
-            var processes = Enumerable.Range(0, 2).Select(_ =>
-            {
-                var info = new ProcessStartInfo("dotnet", [kubelab, "up", "--driver", "none", "--name", name]) { RedirectStandardOutput = true, RedirectStandardError = true };
-                info.Environment["KUBELAB_HOME"] = cli.Home;
-                info.Environment["KUBECONFIG"] = Path.Combine(cli.Home, "kube", "config");
-                return Process.Start(info)!;
-            }).ToList();
-            foreach (var process in processes)
-            {
-                var error = process.StandardError.ReadToEndAsync();
-                var output = process.StandardOutput.ReadToEnd();
-                Assert.True(process.WaitForExit(TimeSpan.FromMinutes(2)), "kubelab up did not finish");
-                Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {output} {error.Result}");
-                process.Dispose();
-            }
+            var processes = Enumerable.Range(0, 2).Select(_ => StartKubelab(cli, "up", "--driver", "none", "--name", name)).ToList();
+            AllSucceed(processes, "kubelab up");
 
             Assert.Single(AgentsOf(Path.Combine(cli.Home, name)));
         }
@@ -253,4 +228,25 @@ public class LabStoreTests
                 }
             })
             .ToList();
+
+    /// <summary>This very kubelab as another process, in the test's home and with its private kubeconfig.</summary>
+    private static Process StartKubelab(CliHarness cli, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet", [typeof(KubeLab.Cli.Program).Assembly.Location, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.Environment["KUBELAB_HOME"] = cli.Home;
+        info.Environment["KUBECONFIG"] = Path.Combine(cli.Home, "kube", "config");
+        return Process.Start(info)!;
+    }
+
+    private static void AllSucceed(IEnumerable<Process> processes, string what)
+    {
+        foreach (var process in processes)
+        {
+            var error = process.StandardError.ReadToEndAsync();
+            var output = process.StandardOutput.ReadToEnd();
+            Assert.True(process.WaitForExit(TimeSpan.FromMinutes(2)), $"{what} did not finish");
+            Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {output} {error.Result}");
+            process.Dispose();
+        }
+    }
 }
