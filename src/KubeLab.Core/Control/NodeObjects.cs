@@ -125,10 +125,14 @@ public static class NodeObjects
     /// <summary>
     /// The node as the node lifecycle controller leaves it once its kubelet stops posting status
     /// (pkg/controller/nodelifecycle, tryUpdateNodeHealth): every condition Unknown with reason NodeStatusUnknown and
-    /// message "Kubelet stopped posting node status.", so kubectl's STATUS column says NotReady.
+    /// message "Kubelet stopped posting node status.", so kubectl's STATUS column says NotReady; and tainted as that
+    /// controller taints a node whose Ready condition is Unknown: `node.kubernetes.io/unreachable` NoExecute (with
+    /// timeAdded, from its eviction pass) and NoSchedule (from its taint-by-condition pass, no timeAdded), each appended
+    /// to the node's own taints unless already there (the order `kubectl describe node` shows on real clusters).
     /// </summary>
     public static V1Node Unreachable(V1Node node, DateTime since)
     {
+        since = since.AddTicks(-(since.Ticks % TimeSpan.TicksPerSecond)); // metav1.Time: whole seconds on the wire
         var copy = KubeObjects.Clone(node);
         foreach (var condition in copy.Status?.Conditions ?? [])
         {
@@ -138,8 +142,22 @@ public static class NodeObjects
             condition.LastTransitionTime = since;
         }
 
+        copy.Spec ??= new V1NodeSpec();
+        var taints = copy.Spec.Taints?.ToList() ?? [];
+        foreach (var (effect, timeAdded) in new[] { ("NoExecute", (DateTime?)since), ("NoSchedule", null) })
+        {
+            if (!taints.Any(t => t.Key == UnreachableTaint && t.Effect == effect))
+            {
+                taints.Add(new V1Taint { Key = UnreachableTaint, Effect = effect, TimeAdded = timeAdded });
+            }
+        }
+
+        copy.Spec.Taints = taints;
         return copy;
     }
+
+    /// <summary>The node lifecycle controller's taint for a node whose Ready condition is Unknown.</summary>
+    public const string UnreachableTaint = "node.kubernetes.io/unreachable";
 
     /// <summary>k3s's form: base32 (padded) of a SHA-256; here over the node's args and addresses.</summary>
     private static string ConfigHash(LabConfig config, NodeConfig node, string args) =>

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Globalization;
 using KubeLab.Realize.Netns;
 
@@ -59,6 +60,9 @@ public sealed class AgentFailureTests : TestLab
         Assert.Contains("message: Kubelet stopped posting node status.", yaml, StringComparison.Ordinal);
         Assert.Contains("reason: NodeStatusUnknown", yaml, StringComparison.Ordinal);
         Assert.DoesNotContain("status: \"True\"", yaml, StringComparison.Ordinal);
+        // and tainted as that controller taints it: unreachable NoExecute (with the time) and NoSchedule
+        var taints = Kubelab.Ok("get", "node", "vm1", "--name", Name, "-o", "jsonpath={range .spec.taints[*]}{.key}:{.effect}:{.timeAdded}{\"\\n\"}{end}");
+        Assert.True(Regex.IsMatch(taints, @"^node\.kubernetes\.io/unreachable:NoExecute:\d{4}-\d\d-\d\dT[0-9:]+Z\nnode\.kubernetes\.io/unreachable:NoSchedule:\n$"), taints);
         Assert.Contains("0/1     Running", Kubelab.Ok("get", "pods", "--name", Name), StringComparison.Ordinal);
 
         // a change is refused, says what to do, and starts no agent
@@ -75,6 +79,7 @@ public sealed class AgentFailureTests : TestLab
         Assert.DoesNotContain("Degraded", Kubelab.Ok("list"), StringComparison.Ordinal);
         var (_, repaired, quiet) = Kubelab.Run("get", "nodes", "--name", Name);
         Assert.Equal(3, repaired.Split('\n').Count(l => l.Contains(" Ready ", StringComparison.Ordinal)));
+        Assert.DoesNotContain("unreachable", Kubelab.Ok("get", "node", "vm1", "--name", Name, "-o", "yaml"), StringComparison.Ordinal);
         Assert.Equal("", quiet);
         var kubectl = LabKubectl.Run(Kubelab, "kubectl", null, [.. LabKubectl.Options(Kubelab), "--context", $"kubelab-{Name}", "get", "nodes", "--no-headers"]);
         Assert.True(kubectl.Code == 0, kubectl.Err);
