@@ -210,6 +210,16 @@ public static class NetnsPlan
         $"link set {NetnsNames.PodBridge} up",
     ];
 
+    /// <summary>
+    /// The bridge plugin's "set the bridge's MAC to itself" (ensureAddr, on every pod it adds): a bridge whose address
+    /// the kernel chose takes the lowest MAC among its ports and changes as pods come and go, so pods that cached the
+    /// gateway's MAC would send to a MAC the bridge no longer has (and wait for their ARP entry to go stale, seconds).
+    /// Set once, cni0 keeps the MAC it had after its first veth (that veth's); later calls change nothing.
+    /// </summary>
+    public static HostCommand PinCni0Mac(string nodeNetns) =>
+        HostCommand.InNetns(nodeNetns, "sh", "-c",
+            $"b=/sys/class/net/{NetnsNames.PodBridge}; [ \"$(cat $b/addr_assign_type)\" = 3 ] || ip link set {NetnsNames.PodBridge} address \"$(cat $b/address)\"");
+
     public static HostCommand Sysctls(string netns) =>
         HostCommand.InNetns(netns, "sysctl", ["-q", "-w", .. NodeSysctls.Select(s => $"{s.Key}={s.Value}")]);
 

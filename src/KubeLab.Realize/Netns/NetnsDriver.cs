@@ -300,7 +300,7 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
             var node = config.Nodes.First(n => n.Name == group.Key);
             var sandboxes = group.Select(p => NetnsPlan.Pod(config, node, p)).ToList();
             run.Run(HostCommand.IpBatch(NetnsNames.Node(lab, node.Name), sandboxes.SelectMany(s => s.NodeLines)));
-            ForEachConcurrently(sandboxes.SelectMany(s => s.PodCommands).ToList(), command => run.Run(command));
+            ForEachConcurrently([NetnsPlan.PinCni0Mac(NetnsNames.Node(lab, node.Name)), .. sandboxes.SelectMany(s => s.PodCommands)], command => run.Run(command));
         }
 
         if (run is ProcessCommandRunner)
