@@ -24,6 +24,7 @@ public sealed partial class ControlPlane
         {
             "Service" => Names.ValidateDns1035Label(name),
             "Namespace" => Names.ValidateDns1123Label(name),
+            "Role" or "ClusterRole" or "RoleBinding" or "ClusterRoleBinding" => Names.ValidatePathSegmentName(name),
             _ => Names.ValidateSubdomain(name),
         };
         if (nameProblem is not null)

@@ -14,7 +14,8 @@ public sealed record L2Announcement(string Service, IPAddress VIP, string Node);
 /// announced only when it has a serving endpoint and its pool is advertised by an L2Advertisement; the eligible nodes
 /// are those the advertisements' nodeSelectors select (all nodes when there is none; memberlist-less speakers consider
 /// every node), minus nodes labelled node.kubernetes.io/exclude-from-external-load-balancers, and, with
-/// externalTrafficPolicy Local, only nodes that have a ready endpoint. Every speaker sorts the eligible nodes by
+/// externalTrafficPolicy Local, only nodes that have a ready endpoint; when MetalLB's speaker DaemonSet is applied, only
+/// nodes whose speaker pod runs (<see cref="MetalLbComponents"/>). Every speaker sorts the eligible nodes by
 /// SHA-256 of "node#ip" and the first one announces: deterministic per VIP, no coordination needed.
 /// </summary>
 public static class L2Speakers
@@ -42,7 +43,8 @@ public static class L2Speakers
                 return null;
             }
         }).OfType<MetalLbPool>().ToList();
-        var nodes = NodeObjects.For(state);
+        var speakers = MetalLbComponents.SpeakerNodes(state.All<V1DaemonSet>(), state.All<V1Pod>());
+        var nodes = NodeObjects.For(state).Where(n => speakers?.Contains(n.Metadata.Name) != false).ToList();
         var slices = state.All<V1EndpointSlice>().ToLookup(s => (s.Metadata.NamespaceProperty, s.Metadata.Labels.Get(ControlPlane.EndpointSliceServiceLabel)));
         var result = new List<L2Announcement>();
         foreach (var service in state.All<V1Service>())
