@@ -81,6 +81,13 @@ public static class L2Speakers
         return result;
     }
 
+    /// <summary>
+    /// The announcements a node's speaker starts between <paramref name="before"/> and <paramref name="after"/>: a VIP
+    /// new to that node (announcer.go SetBalancer for an address it did not hold), for which it sends gratuitous ARP.
+    /// </summary>
+    public static IReadOnlyList<L2Announcement> Taken(IReadOnlyList<L2Announcement> before, IReadOnlyList<L2Announcement> after) =>
+        [.. after.Where(a => !before.Any(b => b.Node == a.Node && b.VIP.Equals(a.VIP))).DistinctBy(a => (a.Node, a.VIP))];
+
     /// <summary>The node whose SHA-256("node#ip") sorts first, bytewise; null when no node is eligible.</summary>
     public static string? Elect(IPAddress vip, IEnumerable<string> eligible) =>
         eligible.Select(n => (Node: n, Hash: SHA256.HashData(Encoding.UTF8.GetBytes($"{n}#{vip}"))))
