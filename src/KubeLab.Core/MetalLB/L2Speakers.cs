@@ -23,7 +23,10 @@ public static class L2Speakers
     public const string ExcludeLabel = "node.kubernetes.io/exclude-from-external-load-balancers";
 
     /// <summary>The announcing node for each LoadBalancer Service with an address from a pool with an L2Advertisement.</summary>
-    public static IReadOnlyList<L2Announcement> Announcements(ClusterState state)
+    public static IReadOnlyList<L2Announcement> Announcements(ClusterState state) => [.. Elections(state).Select(e => e.Announcement)];
+
+    /// <summary>Each announcement with the nodes that were eligible for it, in node order (the tour explains the election).</summary>
+    public static IReadOnlyList<(L2Announcement Announcement, IReadOnlyList<string> Eligible)> Elections(ClusterState state)
     {
         var pools = state.All<V1beta1IPAddressPool>().ToList();
         var advertisements = state.All<V1beta1L2Advertisement>().ToList();
@@ -46,7 +49,7 @@ public static class L2Speakers
         var speakers = MetalLbComponents.SpeakerNodes(state.All<V1DaemonSet>(), state.All<V1Pod>());
         var nodes = NodeObjects.For(state).Where(n => speakers?.Contains(n.Metadata.Name) != false).ToList();
         var slices = state.All<V1EndpointSlice>().ToLookup(s => (s.Metadata.NamespaceProperty, s.Metadata.Labels.Get(ControlPlane.EndpointSliceServiceLabel)));
-        var result = new List<L2Announcement>();
+        var result = new List<(L2Announcement, IReadOnlyList<string>)>();
         foreach (var service in state.All<V1Service>())
         {
             if (service.Spec?.Type != "LoadBalancer" || service.Status?.LoadBalancer?.Ingress is not [{ Ip: { } text }]
@@ -74,7 +77,7 @@ public static class L2Speakers
 
             if (Elect(vip, eligible) is { } winner)
             {
-                result.Add(new L2Announcement($"{service.Metadata.NamespaceProperty}/{service.Metadata.Name}", vip, winner));
+                result.Add((new L2Announcement($"{service.Metadata.NamespaceProperty}/{service.Metadata.Name}", vip, winner), eligible));
             }
         }
 
