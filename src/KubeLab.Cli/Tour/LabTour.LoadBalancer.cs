@@ -32,7 +32,8 @@ public static partial class LabTour
         var nsFlag = ns == "default" ? Array.Empty<string>() : ["-n", ns];
         var rules = KubeProxyRules.Generate(lab, owner, NodeRulesSource.ConfigFor(lab, owner));
         var extChain = rules.Split('\n').Select(l => LoadBalancerRule().Match(l))
-            .FirstOrDefault(m => m.Success && m.Groups["vip"].Value == vip && m.Groups["svc"].Value.Split(':')[0] == announcement.Service)?.Groups["chain"].Value;
+            .FirstOrDefault(m => m.Success && (m.Value.Contains($" -d {vip} ", StringComparison.Ordinal) || m.Value.Contains($" -d {vip}/32 ", StringComparison.Ordinal))
+                && m.Groups["svc"].Value.Split(':')[0] == announcement.Service)?.Groups["chain"].Value;
         var target = extChain is null ? null : rules.Split('\n').Where(l => l.StartsWith($"-A {extChain} ", StringComparison.Ordinal))
             .Select(l => Regex.Match(l, @" -j (KUBE-(?:SVC|SVL|EXT)-[A-Z0-9]+)$")).LastOrDefault(m => m.Success)?.Groups[1].Value;
         if (target is not null && target.StartsWith("KUBE-EXT-", StringComparison.Ordinal))
@@ -100,6 +101,7 @@ public static partial class LabTour
         ];
     }
 
-    [GeneratedRegex("""^-A KUBE-SERVICES -d (?<vip>[0-9.]+)/32 .*--comment "(?<svc>[^"]+) loadbalancer IP".* -j (?<chain>KUBE-(?:EXT|FW)-[A-Z0-9]+)$""", RegexOptions.CultureInvariant)]
+    /// <summary>KUBE-SERVICES' rule for a load-balancer IP, in kube-proxy's order (comment, protocol, -d, port) or iptables-save's.</summary>
+    [GeneratedRegex("""^-A KUBE-SERVICES .*--comment "(?<svc>[^"]+) loadbalancer IP".* -j (?<chain>KUBE-(?:EXT|FW)-[A-Z0-9]+)$""", RegexOptions.CultureInvariant)]
     private static partial Regex LoadBalancerRule();
 }
