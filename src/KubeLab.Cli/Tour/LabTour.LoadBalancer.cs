@@ -47,7 +47,7 @@ public static partial class LabTour
         var others = eligible.Where(n => n != owner).ToList();
         var election = others.Count == 0
             ? $"{owner} is the only eligible node{(local ? " (with externalTrafficPolicy: Local, the only node with a ready endpoint)" : "")}."
-            : $"Of the eligible nodes ({string.Join(", ", eligible)}{(local ? ": with externalTrafficPolicy: Local, only nodes with a ready endpoint" : "")}), SHA-256(\"{owner}#{vip}\") sorts first, so every speaker agrees on {owner} without talking to the others.";
+            : $"Of the eligible nodes ({string.Join(", ", eligible)}{(local ? ": with externalTrafficPolicy: Local, only nodes with a ready endpoint" : "")}),\nSHA-256(\"{owner}#{vip}\") sorts first, so every speaker agrees on {owner} without talking to the others.";
         var localText = local
             ? $"""
               {name} has externalTrafficPolicy: Local. KUBE-EXT sends outside traffic to {target ?? "KUBE-SVL"}, which lists only {owner}'s
@@ -57,8 +57,8 @@ public static partial class LabTour
               """
             : $"""
               {name} has externalTrafficPolicy: Cluster. KUBE-EXT marks the packet for masquerade and continues to the same
-              {target ?? "KUBE-SVC"} as the ClusterIP: any endpoint on any node may answer, and nginx sees {owner}'s address, not
-              {client}. With externalTrafficPolicy: Local it would go to KUBE-SVL ({owner}'s endpoints only), unmasqueraded.
+              {target ?? "KUBE-SVC"} as the ClusterIP: any endpoint on any node may answer, and nginx sees one of {owner}'s own
+              addresses (flannel.1's or cni0's, whichever the packet leaves by), not {client}. With externalTrafficPolicy: Local it would go to KUBE-SVL ({owner}'s endpoints only), unmasqueraded.
               """;
         return
         [
@@ -76,7 +76,8 @@ public static partial class LabTour
                  ["exec", owner, "--", "ip", "-br", "link", "show", NetnsNames.ExternalUplink]],
                 $"""
                 vm-ext ({client}, VLAN 100 only) asked "who has {vip}?" and {owner}'s MAC answered: its ens3.100 MAC is the one in
-                vm-ext's neighbour table. MetalLB's layer-2 speakers elect one node per VIP. {election}
+                vm-ext's neighbour table. MetalLB's layer-2 speakers elect one node per VIP.
+                {election}
                 KubeLab lets {owner}'s kernel answer with a proxy neighbour entry (MetalLB answers from a raw socket).
                 """, NeedsDataPlane: true),
             new($"On {owner}: KUBE-SERVICES → {extChain ?? "KUBE-EXT"}",
