@@ -584,7 +584,14 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
             return ApiStatusException.Invalid(resource, name, [(invalid.Groups["field"].Value, reason, detail)]);
         }
 
-        var text = Regex.Replace(message, @"^.*?Error from server \(\w+\): ", "");
+        // the CLI's "FILE:LINE: Error from server (Reason): error when creating "FILE": " is kubectl's part, not the server's
+        var text = Regex.Replace(message, @"^.*?Error from server \(\w+\): (error when (creating|applying patch|replacing) ""[^""]*"": )?", "");
+        if (message.Contains("Error from server (Forbidden): ", StringComparison.Ordinal))
+        {
+            // an admission webhook's denial (controller-runtime's admission.Denied: 403 Forbidden)
+            return new ApiStatusException(403, "Forbidden", text, new JsonObject());
+        }
+
         return e.Kind switch
         {
             FailureKind.NotFound => new ApiStatusException(404, "NotFound", text, new JsonObject()),

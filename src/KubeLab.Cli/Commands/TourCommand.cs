@@ -2,6 +2,7 @@ using System.CommandLine;
 using KubeLab.Cli.Tour;
 using KubeLab.Core;
 using KubeLab.Core.Control;
+using KubeLab.Core.MetalLB;
 
 namespace KubeLab.Cli.Commands;
 
@@ -12,6 +13,7 @@ internal static class TourCommand
         var lab = CommonOptions.Lab();
         var interactive = new Option<bool>("--interactive") { Description = "wait for Enter between steps" };
         var step = new Option<int>("--step") { Description = "start at this step", DefaultValueFactory = _ => 1 };
+        var lb = new Option<bool>("--lb") { Description = "the LoadBalancer chapter: one MetalLB VIP from vm-ext to an endpoint (a lab made with `up --vm-ext`)" };
         var command = new Command("tour", """
             Walk through the seed's story on a live lab, step by step.
 
@@ -26,12 +28,18 @@ internal static class TourCommand
               sudo kubelab tour
               sudo kubelab tour --interactive
               sudo kubelab tour --step 8
+              sudo kubelab up --vm-ext && sudo kubelab tour --lb   # ARP → node → KUBE-EXT → endpoint
             """)
-        { lab, interactive, step };
+        { lab, interactive, step, lb };
         command.SetAction(parse =>
         {
             var name = parse.GetValue(lab)!;
             var start = parse.GetValue(step);
+            if (parse.GetValue(lb))
+            {
+                return LoadBalancerChapter(context, name, start, parse.GetValue(interactive));
+            }
+
             if (start < 1 || start > LabTour.StepCount)
             {
                 throw KubeLabException.Usage($"--step: Invalid value: {start}: the tour has steps 1 to {LabTour.StepCount}");
@@ -63,53 +71,7 @@ internal static class TourCommand
             var failures = new List<string>();
             try
             {
-                for (var i = start - 1; i < steps.Count; i++)
-                {
-                    var s = steps[i];
-                    context.Out.WriteLine();
-                    context.Out.WriteLine($"── Step {i + 1}/{steps.Count}: {s.Title} " + new string('─', Math.Max(3, 70 - s.Title.Length)));
-                    if (s.NeedsDataPlane && !dataPlane)
-                    {
-                        context.Out.WriteLine("(this lab is model-only, driver none: there is no kernel to run this step on; `sudo kubelab tour --name seed` uses a netns lab)");
-                    }
-                    else
-                    {
-                        foreach (var words in s.Commands)
-                        {
-                            context.Out.WriteLine();
-                            var typed = "kubelab " + string.Join(' ', InsertName(words, flag).Select(Quote));
-                            context.Out.WriteLine("$ " + typed);
-                            context.Out.Flush();
-                            var code = Program.Run([.. InsertName(words, flag)], context);
-                            context.Out.Flush();
-                            if (code != 0)
-                            {
-                                context.Out.WriteLine($"(exit code {code})");
-                                failures.Add($"step {i + 1}: `{typed}` exited with {code}");
-                            }
-                            else if (words is ["apply", "-f", "nodeport"])
-                            {
-                                added.Add(["delete", "-f", "nodeport"]);
-                            }
-                        }
-                    }
-
-                    context.Out.WriteLine();
-                    foreach (var line in s.Explanation.Split('\n'))
-                    {
-                        context.Out.WriteLine("  " + line);
-                    }
-
-                    if (parse.GetValue(interactive) && i < steps.Count - 1)
-                    {
-                        context.Out.Write("\n[Enter] next step ");
-                        context.Out.Flush();
-                        if (context.In.ReadLine() is null)
-                        {
-                            break;
-                        }
-                    }
-                }
+                RunSteps(context, steps, start, flag, parse.GetValue(interactive), dataPlane, added, failures);
             }
             finally
             {
@@ -133,6 +95,131 @@ internal static class TourCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Runs <paramref name="steps"/> from <paramref name="start"/>, noting failed commands and what `apply -f nodeport` added.</summary>
+    private static void RunSteps(CliContext context, IReadOnlyList<TourStep> steps, int start, string[] flag, bool interactive, bool dataPlane, List<string[]> added, List<string> failures)
+    {
+        for (var i = start - 1; i < steps.Count; i++)
+        {
+            var s = steps[i];
+            context.Out.WriteLine();
+            context.Out.WriteLine($"── Step {i + 1}/{steps.Count}: {s.Title} " + new string('─', Math.Max(3, 70 - s.Title.Length)));
+            if (s.NeedsDataPlane && !dataPlane)
+            {
+                context.Out.WriteLine("(this lab is model-only, driver none: there is no kernel to run this step on; `sudo kubelab tour --name seed` uses a netns lab)");
+            }
+            else
+            {
+                foreach (var words in s.Commands)
+                {
+                    context.Out.WriteLine();
+                    var typed = "kubelab " + string.Join(' ', InsertName(words, flag).Select(Quote));
+                    context.Out.WriteLine("$ " + typed);
+                    context.Out.Flush();
+                    var code = Program.Run([.. InsertName(words, flag)], context);
+                    context.Out.Flush();
+                    if (code != 0)
+                    {
+                        context.Out.WriteLine($"(exit code {code})");
+                        failures.Add($"step {i + 1}: `{typed}` exited with {code}");
+                    }
+                    else if (words is ["apply", "-f", "nodeport"])
+                    {
+                        added.Add(["delete", "-f", "nodeport"]);
+                    }
+                }
+            }
+
+            context.Out.WriteLine();
+            foreach (var line in s.Explanation.Split('\n'))
+            {
+                context.Out.WriteLine("  " + line);
+            }
+
+            if (interactive && i < steps.Count - 1)
+            {
+                context.Out.Write("\n[Enter] next step ");
+                context.Out.Flush();
+                if (context.In.ReadLine() is null)
+                {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// `tour --lb`: on a lab with vm-ext, follows one announced MetalLB VIP. A lab without MetalLB gets the metallb-l2
+    /// scenario for the chapter (deleted at the end); a lab with MetalLB but no announced VIP is told what to add.
+    /// </summary>
+    private static int LoadBalancerChapter(CliContext context, string name, int start, bool interactive)
+    {
+        var flag = name == CliContext.DefaultLabName() ? [] : new[] { "--name", name };
+        if (!context.Store.Exists(name))
+        {
+            throw KubeLabException.Usage($"tour --lb: there is no lab \"{name}\": the chapter needs vm-ext, its outside client; bring one up with `sudo kubelab up --vm-ext{UpCommand.NameFlag(name)}`");
+        }
+
+        var state = context.Load(name);
+        if (!state.Config.ExternalVm)
+        {
+            throw KubeLabException.Usage($"tour --lb: lab \"{name}\" has no vm-ext, the chapter's outside client on VLAN 100; make the lab with `sudo kubelab up --vm-ext{UpCommand.NameFlag(name)}` (after `kubelab down{UpCommand.NameFlag(name)}`)");
+        }
+
+        var added = new List<string[]>();
+        if (L2Speakers.Announcements(state).Count == 0)
+        {
+            var metalLb = state.Objects.Any(o => o.Kind == "IPAddressPool" || (o.Kind == "Namespace" && o.Name == ControlPlane.MetalLbNamespace));
+            if (metalLb)
+            {
+                throw KubeLabException.Invalid($"tour --lb: lab \"{name}\" has MetalLB but announces no LoadBalancer VIP: apply a pool, an L2Advertisement and a LoadBalancer Service with a ready endpoint (`kubelab scenarios metallb-l2` shows them)");
+            }
+
+            context.Out.WriteLine($"Lab \"{name}\" has no MetalLB: the chapter adds the `metallb-l2` scenario (MetalLB's pool and L2Advertisement, nginx-lbl2 behind nginx-mlb-l2-service 10.123.123.100) and deletes it at the end.");
+            context.Out.WriteLine($"$ kubelab apply -f metallb-l2{UpCommand.NameFlag(name)}");
+            Check(Program.Run(["apply", "-f", "metallb-l2", .. flag], context));
+            added.Add(["delete", "-f", "metallb-l2"]);
+            state = context.Load(name);
+        }
+
+        var failures = new List<string>();
+        try
+        {
+            var elections = L2Speakers.Elections(state);
+            var chosen = LabTour.ChapterVip([.. elections.Select(e => e.Announcement)]);
+            if (chosen is null)
+            {
+                throw KubeLabException.Host($"tour --lb: lab \"{name}\" announces no LoadBalancer VIP after applying metallb-l2 (`kubelab get svc{UpCommand.NameFlag(name)}` shows why)");
+            }
+
+            var steps = LabTour.LoadBalancerSteps(SnapshotBuilder.FromState(state), chosen, elections.First(e => e.Announcement == chosen).Eligible);
+            if (start < 1 || start > steps.Count)
+            {
+                throw KubeLabException.Usage($"--step: Invalid value: {start}: the LoadBalancer chapter has steps 1 to {steps.Count}");
+            }
+
+            RunSteps(context, steps, start, flag, interactive, state.Config.Driver != "none", added, failures);
+        }
+        finally
+        {
+            RemoveAdded(context, flag, added, failures);
+        }
+
+        context.Out.WriteLine();
+        if (failures.Count > 0)
+        {
+            context.Err.WriteLine($"The LoadBalancer chapter ran, but {LabTour.Count(failures.Count, "command")} failed:");
+            foreach (var failure in failures)
+            {
+                context.Err.WriteLine("  " + failure);
+            }
+
+            return 1;
+        }
+
+        context.Out.WriteLine("End of the LoadBalancer chapter. Next: `kubelab trace --from-ip 10.123.123.4 VIP:PORT --via NODE` enters through another node.");
+        return 0;
     }
 
     /// <summary>

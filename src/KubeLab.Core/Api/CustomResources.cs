@@ -106,19 +106,25 @@ public static class CustomResources
             ? [.. columns]
             : [new V1CustomResourceColumnDefinition { Name = "Age", Type = "date", JsonPath = ".metadata.creationTimestamp", Description = SwaggerDoc.Of("ObjectMeta.creationTimestamp") }];
 
-    public static IReadOnlyList<TableColumn> Columns(ApiResource resource) =>
+    public static IReadOnlyList<TableColumn> Columns(ApiResource resource) => Columns(PrinterColumns(resource));
+
+    /// <summary>The table's columns for a version's printer columns: Name, then each of them.</summary>
+    public static IReadOnlyList<TableColumn> Columns(IReadOnlyList<V1CustomResourceColumnDefinition> printerColumns) =>
     [
         new("Name", "string", "name", 0, SwaggerDoc.Of("ObjectMeta.name")),
-        .. PrinterColumns(resource).Select(c => new TableColumn(c.Name, c.Type, c.Format ?? "", c.Priority ?? 0,
+        .. printerColumns.Select(c => new TableColumn(c.Name, c.Type, c.Format ?? "", c.Priority ?? 0,
             string.IsNullOrEmpty(c.Description) ? $"Custom resource definition column (in JSONPath format): {c.JsonPath}" : c.Description)),
     ];
 
     /// <summary>The row: the name, then each column's first JSONPath result as its type wants it (nil when absent or of another type).</summary>
-    public static IReadOnlyList<object?> Cells(ApiResource resource, IKubernetesObject<V1ObjectMeta> value, DateTimeOffset now)
+    public static IReadOnlyList<object?> Cells(ApiResource resource, IKubernetesObject<V1ObjectMeta> value, DateTimeOffset now) =>
+        Cells(PrinterColumns(resource), value, now);
+
+    public static IReadOnlyList<object?> Cells(IReadOnlyList<V1CustomResourceColumnDefinition> printerColumns, IKubernetesObject<V1ObjectMeta> value, DateTimeOffset now)
     {
         var json = JsonNode.Parse(KubernetesJson.Serialize(value));
         var cells = new List<object?> { value.Metadata?.Name ?? "" };
-        foreach (var column in PrinterColumns(resource))
+        foreach (var column in printerColumns)
         {
             var path = column.JsonPath.StartsWith('{') ? column.JsonPath : "{" + column.JsonPath + "}";
             JsonNode? found;

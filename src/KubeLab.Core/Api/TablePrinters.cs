@@ -58,6 +58,9 @@ public static partial class TablePrinters
             "clusterrolebindings" => ClusterRoleBinding(As<V1ClusterRoleBinding>(resource, value), now),
             "mutatingwebhookconfigurations" => MutatingWebhooks(As<V1MutatingWebhookConfiguration>(resource, value), now),
             "validatingwebhookconfigurations" => ValidatingWebhooks(As<V1ValidatingWebhookConfiguration>(resource, value), now),
+            // MetalLB's kinds, served with the lab's own types, printed by their CRDs' columns
+            "ipaddresspools" => CustomResources.Cells(MetalLB.MetalLbPrinterColumns.IPAddressPools, value, now),
+            "l2advertisements" => CustomResources.Cells(MetalLB.MetalLbPrinterColumns.L2Advertisements, value, now),
             _ => DefaultCells(value),
         };
     }
@@ -302,6 +305,8 @@ public static partial class TablePrinters
             Wide("Groups", "Groups in the roleBinding"),
             Wide("ServiceAccounts", "ServiceAccounts in the roleBinding"),
         ],
+        ["ipaddresspools"] = [.. CustomResources.Columns(MetalLB.MetalLbPrinterColumns.IPAddressPools)],
+        ["l2advertisements"] = [.. CustomResources.Columns(MetalLB.MetalLbPrinterColumns.L2Advertisements)],
         ["mutatingwebhookconfigurations"] = WebhookColumns,
         ["validatingwebhookconfigurations"] = WebhookColumns,
         ["clusterrolebindings"] =

@@ -55,7 +55,9 @@ public sealed partial class ControlPlane
         var services = All<V1Service>().Where(s => s.Spec?.Type == "LoadBalancer" && string.IsNullOrEmpty(s.Spec.LoadBalancerClass)).ToList();
         var requests = services.Select(LoadBalancerRequestOf).ToList();
         var allocations = MetalLbAllocator.Allocate(pools, requests);
-        for (var i = 0; i < services.Count; i++)
+        // MetalLB's manifest applied: its controller Deployment is where the allocator runs; scaled to 0, nothing is allocated
+        var controllerRuns = MetalLbComponents.ControllerRuns(All<V1Deployment>(), All<V1Pod>());
+        for (var i = 0; controllerRuns && i < services.Count; i++)
         {
             var (service, request, allocation) = (services[i], requests[i], allocations[i]);
             if (allocation.IP is { } ip)

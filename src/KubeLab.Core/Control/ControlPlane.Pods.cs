@@ -41,7 +41,8 @@ public sealed partial class ControlPlane
         if (node is not null)
         {
             spec.NodeName = node.Name;
-            var ip = AllocatePodIP(document, pod, node, pinnedIP);
+            // a hostNetwork pod (MetalLB's speaker, …) has its node's address and no sandbox of its own
+            var ip = spec.HostNetwork == true ? node.InternalIP.ToString() : AllocatePodIP(document, pod, node, pinnedIP);
             pod.Status = new V1PodStatus
             {
                 Phase = "Running",

@@ -24,6 +24,7 @@ public sealed partial class ControlPlane
         {
             "Service" => Names.ValidateDns1035Label(name),
             "Namespace" => Names.ValidateDns1123Label(name),
+            "Role" or "ClusterRole" or "RoleBinding" or "ClusterRoleBinding" => Names.ValidatePathSegmentName(name),
             _ => Names.ValidateSubdomain(name),
         };
         if (nameProblem is not null)
@@ -136,7 +137,8 @@ public sealed partial class ControlPlane
 
             foreach (var cidr in parsed.Cidrs)
             {
-                if (otherParsed.Cidrs.FirstOrDefault(m => m.Contains(cidr.BaseAddress) || cidr.Contains(m.BaseAddress)) is { } overlap)
+                // IPNetwork is a struct: FirstOrDefault of none would be 0.0.0.0/0
+                if (otherParsed.Cidrs.Where(m => m.Contains(cidr.BaseAddress) || cidr.Contains(m.BaseAddress)).Select(m => (IPNetwork?)m).FirstOrDefault() is { } overlap)
                 {
                     throw Denied(document, $"CIDR \"{cidr}\" in pool \"{pool.Metadata.Name}\" overlaps with already defined CIDR \"{overlap}\"");
                 }

@@ -207,6 +207,9 @@ public sealed partial class ControlPlane
             case V1Secret secret:
                 AdmitSecret(secret);
                 break;
+            case MetalLB.V1beta1IPAddressPool pool:
+                MetalLB.MetalLbPool.ApplyDefaults(pool);
+                break;
             case V1CustomResourceDefinition crd:
                 AdmitCustomResourceDefinition(crd, existing?.Object as V1CustomResourceDefinition);
                 break;

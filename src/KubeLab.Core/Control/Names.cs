@@ -53,4 +53,14 @@ public static partial class Names
         name.Length > 63 ? "must be no more than 63 characters"
         : Dns1123Label().IsMatch(name) ? null
         : "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+
+    /// <summary>
+    /// RBAC object names (rbac validation's ValidateRBACName = path.IsValidPathSegmentName): anything but "." and "..",
+    /// without "/" or "%" ("metallb-system:controller" is a valid ClusterRole name).
+    /// </summary>
+    public static string? ValidatePathSegmentName(string name) =>
+        name is "." or ".." ? $"may not be '{name}'"
+        : name.Contains('/', StringComparison.Ordinal) ? "may not contain '/'"
+        : name.Contains('%', StringComparison.Ordinal) ? "may not contain '%'"
+        : null;
 }

@@ -14,7 +14,8 @@ public sealed record L2Announcement(string Service, IPAddress VIP, string Node);
 /// announced only when it has a serving endpoint and its pool is advertised by an L2Advertisement; the eligible nodes
 /// are those the advertisements' nodeSelectors select (all nodes when there is none; memberlist-less speakers consider
 /// every node), minus nodes labelled node.kubernetes.io/exclude-from-external-load-balancers, and, with
-/// externalTrafficPolicy Local, only nodes that have a ready endpoint. Every speaker sorts the eligible nodes by
+/// externalTrafficPolicy Local, only nodes that have a ready endpoint; when MetalLB's speaker DaemonSet is applied, only
+/// nodes whose speaker pod runs (<see cref="MetalLbComponents"/>). Every speaker sorts the eligible nodes by
 /// SHA-256 of "node#ip" and the first one announces: deterministic per VIP, no coordination needed.
 /// </summary>
 public static class L2Speakers
@@ -22,7 +23,10 @@ public static class L2Speakers
     public const string ExcludeLabel = "node.kubernetes.io/exclude-from-external-load-balancers";
 
     /// <summary>The announcing node for each LoadBalancer Service with an address from a pool with an L2Advertisement.</summary>
-    public static IReadOnlyList<L2Announcement> Announcements(ClusterState state)
+    public static IReadOnlyList<L2Announcement> Announcements(ClusterState state) => [.. Elections(state).Select(e => e.Announcement)];
+
+    /// <summary>Each announcement with the nodes that were eligible for it, in node order (the tour explains the election).</summary>
+    public static IReadOnlyList<(L2Announcement Announcement, IReadOnlyList<string> Eligible)> Elections(ClusterState state)
     {
         var pools = state.All<V1beta1IPAddressPool>().ToList();
         var advertisements = state.All<V1beta1L2Advertisement>().ToList();
@@ -42,9 +46,10 @@ public static class L2Speakers
                 return null;
             }
         }).OfType<MetalLbPool>().ToList();
-        var nodes = NodeObjects.For(state);
+        var speakers = MetalLbComponents.SpeakerNodes(state.All<V1DaemonSet>(), state.All<V1Pod>());
+        var nodes = NodeObjects.For(state).Where(n => speakers?.Contains(n.Metadata.Name) != false).ToList();
         var slices = state.All<V1EndpointSlice>().ToLookup(s => (s.Metadata.NamespaceProperty, s.Metadata.Labels.Get(ControlPlane.EndpointSliceServiceLabel)));
-        var result = new List<L2Announcement>();
+        var result = new List<(L2Announcement, IReadOnlyList<string>)>();
         foreach (var service in state.All<V1Service>())
         {
             if (service.Spec?.Type != "LoadBalancer" || service.Status?.LoadBalancer?.Ingress is not [{ Ip: { } text }]
@@ -72,12 +77,19 @@ public static class L2Speakers
 
             if (Elect(vip, eligible) is { } winner)
             {
-                result.Add(new L2Announcement($"{service.Metadata.NamespaceProperty}/{service.Metadata.Name}", vip, winner));
+                result.Add((new L2Announcement($"{service.Metadata.NamespaceProperty}/{service.Metadata.Name}", vip, winner), eligible));
             }
         }
 
         return result;
     }
+
+    /// <summary>
+    /// The announcements a node's speaker starts between <paramref name="before"/> and <paramref name="after"/>: a VIP
+    /// new to that node (announcer.go SetBalancer for an address it did not hold), for which it sends gratuitous ARP.
+    /// </summary>
+    public static IReadOnlyList<L2Announcement> Taken(IReadOnlyList<L2Announcement> before, IReadOnlyList<L2Announcement> after) =>
+        [.. after.Where(a => !before.Any(b => b.Node == a.Node && b.VIP.Equals(a.VIP))).DistinctBy(a => (a.Node, a.VIP))];
 
     /// <summary>The node whose SHA-256("node#ip") sorts first, bytewise; null when no node is eligible.</summary>
     public static string? Elect(IPAddress vip, IEnumerable<string> eligible) =>

@@ -34,6 +34,18 @@ public sealed record MetalLbPool(string Name, IReadOnlyList<IPNetwork> Cidrs, bo
         return new MetalLbPool(name, cidrs, pool.Spec.AutoAssign ?? true, pool.Spec.AvoidBuggyIPs ?? false);
     }
 
+    /// <summary>
+    /// The CRD schema's defaults, applied by the API server when it stores a pool (ipaddresspools.metallb.io:
+    /// autoAssign default true, avoidBuggyIPs default false): `kubectl get` and `-o yaml` show both.
+    /// </summary>
+    public static void ApplyDefaults(V1beta1IPAddressPool pool)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        pool.Spec ??= new IPAddressPoolSpec();
+        pool.Spec.AutoAssign ??= true;
+        pool.Spec.AvoidBuggyIPs ??= false;
+    }
+
     /// <summary>ParseCIDR (internal/config/config.go): Go's net.ParseCIDR, or a range split into prefixes (ipaddr.Summarize).</summary>
     public static IReadOnlyList<IPNetwork> ParseAddresses(string text)
     {

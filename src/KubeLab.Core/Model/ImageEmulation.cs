@@ -20,6 +20,12 @@ public enum EmulatedImage
     Traefik,
     /// <summary>netshoot, busybox, alpine, …: nothing runs; `kubelab exec` runs this machine's tools in the pod's namespace.</summary>
     ToolBox,
+    /// <summary>
+    /// MetalLB's controller or speaker (quay.io/metallb/controller, quay.io/metallb/speaker, as MetalLB's published
+    /// manifest runs them): the lab's emulated MetalLB does their work (the control plane allocates, the elected node's
+    /// speaker answers ARP), for the nodes whose speaker pod runs.
+    /// </summary>
+    MetalLb,
 }
 
 /// <summary>The emulation of one pod's first container, with what it serves.</summary>
@@ -90,7 +96,22 @@ public static class ImageEmulation
             return port is < 1 or > 65535 ? Emulation.NotEmulated : new(EmulatedImage.Traefik, port, "404 page not found", 404);
         }
 
+        if (IsMetalLb(container.Image, "controller") || IsMetalLb(container.Image, "speaker"))
+        {
+            return new(EmulatedImage.MetalLb);
+        }
+
         return ToolBoxes.Contains(repository) ? new(EmulatedImage.ToolBox) : Emulation.NotEmulated;
+    }
+
+    /// <summary>An image of MetalLB's <paramref name="component"/>: <c>quay.io/metallb/speaker:v0.14.5</c>, <c>metallb/controller</c>.</summary>
+    public static bool IsMetalLb(string image, string component)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        var name = image.Split('@')[0];
+        var slash = name.LastIndexOf('/');
+        return slash > 0 && Repository(image).Equals(component, StringComparison.OrdinalIgnoreCase)
+            && name[..slash].Split('/')[^1].Equals("metallb", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>

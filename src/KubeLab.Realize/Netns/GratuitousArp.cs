@@ -12,6 +12,7 @@ namespace KubeLab.Realize.Netns;
 /// address are both the pod's IP and whose sender hardware address is eth0's MAC, written whole to an AF_PACKET raw
 /// socket. The node's cni0 and the pods beside it update a neighbour entry they already hold for that IP (a pod
 /// re-created with its pinned IP has a new MAC) instead of sending to the old MAC until the entry goes stale.
+/// MetalLB's layer-2 speaker makes the same announcement when it takes a VIP over (<see cref="AnnounceVip"/>).
 /// </summary>
 public static partial class GratuitousArp
 {
@@ -24,12 +25,25 @@ public static partial class GratuitousArp
     private const ulong SiocGifHwAddr = 0x8927;
     private const ulong SiocGifIndex = 0x8933;
 
+    public const ushort Request = 1;
+    public const ushort Reply = 2;
+
     /// <summary>Sends the announcement for <paramref name="address"/> from <paramref name="device"/> in <paramref name="netns"/>.</summary>
     public static void Announce(string netns, string device, IPAddress address) =>
-        NetnsThread.Run(netns, () => Send(device, address));
+        NetnsThread.Run(netns, () => Send(device, address, [Request]));
 
-    /// <summary>The frame: Ethernet header (to ff:ff:ff:ff:ff:ff) and the ARP request (RFC 826 layout, 42 bytes).</summary>
-    public static byte[] Frame(ReadOnlySpan<byte> mac, IPAddress address)
+    /// <summary>
+    /// What MetalLB v0.14.5's speaker sends when it starts announcing <paramref name="vip"/> (internal/layer2/arp.go
+    /// Gratuitous): an ARP request, then an ARP reply, each broadcast, sender and target address the VIP, sender
+    /// hardware address the interface's MAC, target hardware address ff:ff:ff:ff:ff:ff. Its announcer (announcer.go
+    /// spamLoop) sends that pair at once and again every 1.1 s for 5 s, against lost frames; the lab sends the first
+    /// pair, which its veths and bridges do not lose.
+    /// </summary>
+    public static void AnnounceVip(string netns, string device, IPAddress vip) =>
+        NetnsThread.Run(netns, () => Send(device, vip, [Request, Reply]));
+
+    /// <summary>The frame: Ethernet header (to ff:ff:ff:ff:ff:ff) and the ARP packet (RFC 826 layout, 42 bytes).</summary>
+    public static byte[] Frame(ReadOnlySpan<byte> mac, IPAddress address, ushort operation = Request)
     {
         var ip = address.GetAddressBytes();
         var frame = new byte[42];
@@ -40,7 +54,7 @@ public static partial class GratuitousArp
         BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(16), 0x0800); // protocol type: IPv4
         frame[18] = 6;                                                  // hardware address length
         frame[19] = 4;                                                  // protocol address length
-        BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(20), 1);     // operation: request
+        BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(20), operation); // operation: request (1) or reply (2)
         mac.CopyTo(frame.AsSpan(22, 6));                                // sender hardware address
         ip.CopyTo(frame.AsSpan(28, 4));                                 // sender protocol address
         frame.AsSpan(32, 6).Fill(0xff);                                 // target hardware address (as arping writes it)
@@ -48,10 +62,9 @@ public static partial class GratuitousArp
         return frame;
     }
 
-    private static unsafe void Send(string device, IPAddress address)
+    private static unsafe void Send(string device, IPAddress address, ushort[] operations)
     {
         var (index, mac) = Interface(device);
-        var frame = Frame(mac, address);
         var fd = Socket(AfPacket, SockRaw | SockCloexec, BinaryPrimitives.ReverseEndianness(EthPArp));
         if (fd < 0)
         {
@@ -68,11 +81,15 @@ public static partial class GratuitousArp
             *(int*)(link + 4) = index;
             link[11] = 6;
             new Span<byte>(link + 12, 6).Fill(0xff);
-            fixed (byte* data = frame)
+            foreach (var operation in operations)
             {
-                if (SendTo(fd, data, frame.Length, 0, link, 20) != frame.Length)
+                var frame = Frame(mac, address, operation);
+                fixed (byte* data = frame)
                 {
-                    throw Failure($"sendto(AF_PACKET) on {device}");
+                    if (SendTo(fd, data, frame.Length, 0, link, 20) != frame.Length)
+                    {
+                        throw Failure($"sendto(AF_PACKET) on {device}");
+                    }
                 }
             }
         }

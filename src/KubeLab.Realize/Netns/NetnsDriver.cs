@@ -94,7 +94,7 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
         });
         if (config.ExternalVm)
         {
-            steps.Step("Announcing LoadBalancer VIPs on VLAN 100 (MetalLB's L2 speakers)", () => RunAll(NetnsPlan.Announce(config, [], L2Speakers.Announcements(state))));
+            steps.Step("Announcing LoadBalancer VIPs on VLAN 100 (MetalLB's L2 speakers)", () => Announce(config, [], L2Speakers.Announcements(state)));
         }
 
         steps.Step("Starting the lab agent (CoreDNS, nginx)", () => agents.Start(store.LabDir(lab), lab, state));
@@ -166,7 +166,7 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
         });
         if (config.ExternalVm)
         {
-            steps.Step("Announcing LoadBalancer VIPs on VLAN 100 (MetalLB's L2 speakers)", () => RunAll(NetnsPlan.Announce(config, L2Speakers.Announcements(before), L2Speakers.Announcements(after))));
+            steps.Step("Announcing LoadBalancer VIPs on VLAN 100 (MetalLB's L2 speakers)", () => Announce(config, L2Speakers.Announcements(before), L2Speakers.Announcements(after)));
         }
 
         steps.Step("Updating the lab agent (DNS records, nginx)", () => agents.Update(store.LabDir(lab), lab, after));
@@ -400,6 +400,24 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
 
     private void Restore(string netns, string text) =>
         run.Run(new HostCommand("ip", ["netns", "exec", netns, "iptables-restore", "--noflush"], text));
+
+    /// <summary>
+    /// The speakers' ARP answers (proxy neighbour entries), then, as MetalLB's speaker does when it takes a VIP over,
+    /// a gratuitous ARP from the node that now announces it: vm-ext and the other nodes move their neighbour entry for
+    /// the VIP to that node's MAC at once instead of sending to the old node until the entry goes stale.
+    /// </summary>
+    private void Announce(LabConfig config, IReadOnlyList<L2Announcement> before, IReadOnlyList<L2Announcement> after)
+    {
+        RunAll(NetnsPlan.Announce(config, before, after));
+        if (run is ProcessCommandRunner)
+        {
+            NetnsThread.WarmUpRuntime();
+            foreach (var taken in L2Speakers.Taken(before, after))
+            {
+                GratuitousArp.AnnounceVip(NetnsNames.Node(config.Name, taken.Node), NetnsNames.ExternalUplink, taken.VIP);
+            }
+        }
+    }
 
     private void RunAll(IEnumerable<HostCommand> commands)
     {

@@ -65,4 +65,42 @@ public sealed class TourTests : IDisposable
         Assert.Equal("KUBE-SVC-BBBB", KubeLab.Cli.Tour.LabTour.ServiceChain(rules, "default/kubernetes"));
         Assert.Equal(["KUBE-SEP-CCCC", "KUBE-SEP-DDDD"], KubeLab.Cli.Tour.LabTour.EndpointChains(rules, "KUBE-SVC-AAAA"));
     }
+
+    [Fact]
+    public void Tour_lb_on_a_lab_without_vm_ext_says_how_to_make_one_and_changes_nothing()
+    {
+        cli.Ok("up", "--driver", "none", "--name", "novmext");
+        var before = cli.Ok("get", "all", "-A", "-o", "name", "--name", "novmext");
+        var (code, output, error) = cli.Run("tour", "--lb", "--name", "novmext");
+        Assert.Equal((2, ""), (code, output));
+        Assert.Equal("tour --lb: lab \"novmext\" has no vm-ext, the chapter's outside client on VLAN 100; make the lab with `sudo kubelab up --vm-ext --name novmext` (after `kubelab down --name novmext`)\n", error);
+        Assert.Equal(before, cli.Ok("get", "all", "-A", "-o", "name", "--name", "novmext"));
+    }
+
+    [Fact]
+    public void The_lb_chapter_follows_the_vip_through_the_elected_node_and_the_chains_kube_proxy_writes_for_it()
+    {
+        var config = KubeLab.Core.Model.LabConfig.Default("t") with { ExternalVm = true, Disable = ["servicelb", "traefik"] };
+        var state = KubeLab.Core.Control.ControlPlane.Bootstrap(config, DateTimeOffset.UnixEpoch);
+        Assert.True(KubeLab.Core.Manifests.Scenarios.TryGet("metallb-l2", out var scenario));
+        state = KubeLab.Core.Control.ControlPlane.Apply(state, KubeLab.Core.Manifests.ManifestReader.Read(scenario, "metallb-l2"), DateTimeOffset.UnixEpoch).State;
+        var election = Assert.Single(KubeLab.Core.MetalLB.L2Speakers.Elections(state));
+        var snapshot = KubeLab.Core.Control.SnapshotBuilder.FromState(state);
+
+        var steps = KubeLab.Cli.Tour.LabTour.LoadBalancerSteps(snapshot, election.Announcement, election.Eligible);
+
+        var owner = election.Announcement.Node;
+        Assert.Equal(["vm1", "vm2", "vm3"], election.Eligible);
+        Assert.Equal($"ARP: {owner} answers for 10.123.123.100", steps[1].Title);
+        Assert.Contains($"SHA-256(\"{owner}#10.123.123.100\") sorts first", steps[1].Explanation, StringComparison.Ordinal);
+        // the KUBE-EXT chain the step shows is the one kube-proxy writes on the owner for the VIP
+        var rules = KubeLab.Core.KubeProxy.KubeProxyRules.Generate(snapshot, owner, KubeLab.Realize.Netns.NodeRulesSource.ConfigFor(snapshot, owner));
+        var ext = System.Text.RegularExpressions.Regex.Match(rules, @"-A KUBE-SERVICES .*loadbalancer IP.* -d 10\.123\.123\.100 .* -j (KUBE-EXT-[A-Z0-9]+)\n").Groups[1].Value;
+        Assert.StartsWith("KUBE-EXT-", ext, StringComparison.Ordinal);
+        Assert.Equal($"On {owner}: KUBE-SERVICES → {ext}", steps[2].Title);
+        Assert.Contains($"iptables -t nat -S {ext}", steps[2].Commands[0][^1], StringComparison.Ordinal);
+        Assert.StartsWith("KUBE-SVC-", steps[3].Title, StringComparison.Ordinal);
+        Assert.Contains("externalTrafficPolicy: Cluster", steps[3].Explanation, StringComparison.Ordinal);
+        Assert.Equal(["trace", "--from-ip", "10.123.123.4", "10.123.123.100:80"], steps[4].Commands[0]);
+    }
 }

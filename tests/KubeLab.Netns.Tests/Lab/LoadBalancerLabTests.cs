@@ -123,7 +123,7 @@ public sealed class LoadBalancerLabTests : TestLab
             Assert.Equal(node == podNode, Exec(node, "ip", "neigh", "show", "proxy").Contains("10.123.123.100", StringComparison.Ordinal));
         }
 
-        Exec("vm-ext", "ip", "neigh", "flush", "all"); // no gratuitous ARP yet: forget the old owner's MAC
+        // no flush of vm-ext's neighbours: the new speaker's gratuitous ARP moved the VIP to its node's MAC
         Assert.Contains("Welcome to nginx", Exec("vm-ext", "curl", "-s", "-m", "5", "http://10.123.123.100/"), StringComparison.Ordinal);
         // ... and with Local, no masquerade: nginx's access log shows vm-ext's own address
         Assert.StartsWith("10.123.123.4 - - ", AccessLogLines().Last(), StringComparison.Ordinal);
@@ -133,5 +133,59 @@ public sealed class LoadBalancerLabTests : TestLab
         Assert.Empty(KubeLab.Realize.Netns.NetnsDriver.ExistingNamespaces(Name));
         Assert.DoesNotContain("v100-", HostCommand.Check("ip", "-o", "link", "show"), StringComparison.Ordinal);
         Assert.DoesNotContain("mpqemubr0.100", HostCommand.Check("ip", "-o", "link", "show"), StringComparison.Ordinal);
+    }
+
+    /// <summary>The MAC of <paramref name="node"/>'s ens3.100, the interface its speaker answers ARP on.</summary>
+    private string VlanMac(string node) => Exec(node, "ip", "link", "show", "ens3.100").Split("link/ether ")[1][..17];
+
+    [SkippableFact]
+    public void The_node_that_takes_a_vip_over_sends_gratuitous_arp_and_vm_ext_moves_to_its_mac_without_sending_anything()
+    {
+        Skip.IfNot(Environment.IsPrivilegedProcess, "NOT RUN: the netns lab needs root (CI runs these as root)");
+        var path = Path.Combine(Kubelab.Home, "garp.yaml");
+        Directory.CreateDirectory(Kubelab.Home);
+        File.WriteAllText(path, """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: garp-vm1, labels: {app: garp}}
+            spec: {nodeName: vm1, terminationGracePeriodSeconds: 0, containers: [{name: nginx, image: nginx:latest}]}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: garp-vm2, labels: {app: garp}}
+            spec: {nodeName: vm2, terminationGracePeriodSeconds: 0, containers: [{name: nginx, image: nginx:latest}]}
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: garp}
+            spec:
+              type: LoadBalancer
+              externalTrafficPolicy: Local
+              loadBalancerIP: 10.123.123.101
+              selector: {app: garp}
+              ports: [{port: 80}]
+            """);
+        Kubelab.Ok("up", "--name", Name, "--vm-ext", "--disable", "servicelb,traefik", "-f", "metallb-l2", "-f", path);
+
+        // ETP Local: only vm1 and vm2 have an endpoint; the election picks one of them
+        var owner = new[] { "vm1", "vm2" }.Single(n => Exec(n, "ip", "neigh", "show", "proxy").Contains("10.123.123.101", StringComparison.Ordinal));
+        var heir = owner == "vm1" ? "vm2" : "vm1";
+        Assert.Contains("Welcome to nginx", Exec("vm-ext", "curl", "-s", "-m", "5", "http://10.123.123.101/"), StringComparison.Ordinal);
+        Assert.Contains($"lladdr {VlanMac(owner)}", Exec("vm-ext", "ip", "neigh", "show", "10.123.123.101"), StringComparison.Ordinal);
+
+        // the owner's endpoint vanishes: the other node's speaker takes the VIP and announces it; vm-ext sends nothing
+        Kubelab.Ok("delete", "--name", Name, "pod", $"garp-{owner}");
+        Assert.Contains("10.123.123.101", Exec(heir, "ip", "neigh", "show", "proxy"), StringComparison.Ordinal);
+        Assert.DoesNotContain("10.123.123.101", Exec(owner, "ip", "neigh", "show", "proxy"), StringComparison.Ordinal);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        var neighbour = "";
+        while (DateTime.UtcNow < deadline && !(neighbour = Exec("vm-ext", "ip", "neigh", "show", "10.123.123.101")).Contains($"lladdr {VlanMac(heir)}", StringComparison.Ordinal))
+        {
+            Thread.Yield();
+        }
+
+        Assert.Contains($"lladdr {VlanMac(heir)}", neighbour, StringComparison.Ordinal);
+        Assert.Contains($"announcing from node \"{heir}\" with protocol \"layer2\"", Kubelab.Ok("get", "--name", Name, "events"), StringComparison.Ordinal);
+        Assert.Contains("Welcome to nginx", Exec("vm-ext", "curl", "-s", "-m", "5", "http://10.123.123.101/"), StringComparison.Ordinal);
     }
 }

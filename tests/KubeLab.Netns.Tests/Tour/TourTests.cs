@@ -136,4 +136,27 @@ public sealed class TourTests : TestLab
 
         throw new TimeoutException("tmux screen never showed what was expected:\n" + screen);
     }
+
+    [SkippableFact]
+    public void Tour_lb_follows_the_vip_from_vm_ext_through_the_node_that_answers_arp_and_removes_the_metallb_it_added()
+    {
+        Skip.IfNot(Environment.IsPrivilegedProcess, "NOT RUN: the tour's netns lab needs root (CI runs these as root)");
+        Kubelab.Ok("up", "--name", Name, "--vm-ext", "--disable", "servicelb,traefik");
+
+        var (code, output, error) = Kubelab.Run("tour", "--lb", "--name", Name);
+
+        Assert.True(code == 0, error + output);
+        Assert.Contains("the chapter adds the `metallb-l2` scenario", output, StringComparison.Ordinal);
+        Assert.Contains("200 from 10.123.123.100 seen from vm-ext", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("(exit code", output, StringComparison.Ordinal);
+        var owner = System.Text.RegularExpressions.Regex.Match(output, @"Step 2/5: ARP: (vm\d) answers for 10\.123\.123\.100").Groups[1].Value;
+        Assert.NotEqual("", owner);
+        // vm-ext's neighbour entry for the VIP, as the step printed it, is the owner's ens3.100 MAC (the next command's output)
+        var mac = System.Text.RegularExpressions.Regex.Match(output, @"ens3\.100@\S+\s+UP\s+([0-9a-f:]{17})").Groups[1].Value;
+        Assert.Contains($"10.123.123.100 dev ens3.100 lladdr {mac}", output, StringComparison.Ordinal);
+        Assert.Matches(@"-A KUBE-SERVICES -d 10\.123\.123\.100/32 -p tcp -m comment --comment ""default/nginx-mlb-l2-service loadbalancer IP"" -m tcp --dport 80 -j KUBE-EXT-", output);
+        Assert.Contains("End of the LoadBalancer chapter.", output, StringComparison.Ordinal);
+        Assert.Contains($"$ kubelab delete -f metallb-l2 --name {Name}", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("nginx-mlb-l2-service", Kubelab.Ok("get", "svc", "--name", Name), StringComparison.Ordinal);
+    }
 }
