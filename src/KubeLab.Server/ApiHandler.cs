@@ -255,8 +255,8 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
         {
             // reviews are answered, not stored
             var bytes = await ReadBodyBytesAsync(http);
-            var review = ReviewProtobuf.IsEnvelope(bytes)
-                ? ReviewProtobuf.Decode(bytes) // kubectl 1.30+ sends reviews as protobuf
+            var review = KubernetesProtobuf.IsEnvelope(bytes)
+                ? KubernetesProtobuf.Decode(bytes) // kubectl 1.30+ sends reviews as protobuf
                 : ApiWrites.ParseJson(Encoding.UTF8.GetString(bytes)) as JsonObject ?? throw ApiStatusException.BadRequest("the request body must be a JSON object");
             await WriteJsonAsync(http, AccessReviews.Answer(resource, review), 201);
             return;
@@ -281,7 +281,8 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
         }
         else
         {
-            var text = await ReadBodyAsync(http);
+            var bytes = await ReadBodyBytesAsync(http);
+            var text = Encoding.UTF8.GetString(bytes);
             var contentType = http.Request.ContentType ?? "";
             if (HttpMethods.IsPatch(method) && target.Name is not null)
             {
@@ -292,12 +293,15 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
             }
             else
             {
-                if (!contentType.StartsWith("application/json", StringComparison.Ordinal) && contentType.Length > 0)
+                var protobuf = KubernetesProtobuf.IsMediaType(contentType); // client-go's typed clients (kubectl 1.30+'s `create …`)
+                if (!protobuf && !contentType.StartsWith("application/json", StringComparison.Ordinal) && contentType.Length > 0)
                 {
-                    throw new ApiStatusException(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (this lab's API server decodes JSON bodies only, and {contentType} was sent: kubectl 1.33's typed `create` commands send protobuf; use `kubectl create … --dry-run=client -o yaml | kubectl apply -f -`, or the kubectl matching the server, 1.29)", new JsonObject());
+                    throw new ApiStatusException(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (this lab's API server decodes JSON and protobuf bodies, and {contentType} was sent)", new JsonObject());
                 }
 
-                var body = ApiWrites.ParseJson(text) as JsonObject ?? throw ApiStatusException.BadRequest("the request body must be a JSON object");
+                var body = protobuf
+                    ? KubernetesProtobuf.Decode(bytes)
+                    : ApiWrites.ParseJson(text) as JsonObject ?? throw ApiStatusException.BadRequest("the request body must be a JSON object");
                 ApiWrites.CheckFields(resource, body, fieldValidation, warnings);
                 result = (HttpMethods.IsPost(method), target.Name, target.Subresource) switch
                 {
