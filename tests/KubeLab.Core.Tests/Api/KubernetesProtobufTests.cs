@@ -43,4 +43,68 @@ public sealed class KubernetesProtobufTests
         Assert.True(KubernetesProtobuf.IsEnvelope(protobuf));
         Assert.Equal(json, KubernetesProtobuf.Decode(protobuf).ToJsonString());
     }
+
+    [Fact]
+    public void Every_message_of_the_table_reads_and_every_kind_has_metadata_first()
+    {
+        Assert.True(KubernetesProtobufMessages.Messages.Count > 150);
+        foreach (var kind in KubernetesProtobufMessages.KindList.Split(", "))
+        {
+            Assert.True(KubernetesProtobufMessages.Messages.ContainsKey(kind), kind);
+            Assert.Equal(new ProtobufField(1, "metadata", ProtobufShape.Single, ProtobufType.Message, "ObjectMeta", false, false, false), KubernetesProtobufMessages.Fields(kind)[0]);
+        }
+    }
+
+    [Fact]
+    public void A_kind_the_lab_does_not_read_from_protobuf_is_refused_with_415_naming_it()
+    {
+        var error = Assert.Throws<ApiStatusException>(() => KubernetesProtobuf.Decode(Envelope("apps/v1", "StatefulSet", Length(1, Length(1, "web"u8.ToArray())))));
+        Assert.Equal((415, "UnsupportedMediaType"), (error.Code, error.Reason));
+        Assert.StartsWith("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (this lab's API server decodes protobuf for ClusterRole, ClusterRoleBinding, ConfigMap, DaemonSet, Deployment, Endpoints, Job, ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("and StatefulSet (apps/v1) in protobuf was sent: send it as JSON", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_body_that_is_not_a_protobuf_envelope_is_a_bad_request_in_the_serializers_words()
+    {
+        var error = Assert.Throws<ApiStatusException>(() => KubernetesProtobuf.Decode("{\"kind\":\"Namespace\"}"u8));
+        Assert.Equal((400, "provided data does not appear to be a protobuf message, expected prefix [107 56 115 0]"), (error.Code, error.Message));
+        Assert.Equal("empty body", Assert.Throws<ApiStatusException>(() => KubernetesProtobuf.Decode("k8s\0"u8)).Message);
+    }
+
+    [Fact]
+    public void A_truncated_body_is_a_bad_request()
+    {
+        var whole = Envelope("v1", "Namespace", Length(1, Length(1, "team"u8.ToArray())));
+        var error = Assert.Throws<ApiStatusException>(() => KubernetesProtobuf.Decode(whole.AsSpan(0, whole.Length - 2)));
+        Assert.Equal((400, "the protobuf body is truncated"), (error.Code, error.Message));
+    }
+
+    [Fact]
+    public void Fields_newer_than_v1_29_are_dropped_and_negative_and_zero_pointers_are_kept()
+    {
+        // Deployment: metadata {name}, spec {replicas: 0 (a pointer), minReadySeconds: -1, 99: a field v1.29 does not have}
+        byte[] spec = [.. Varint(1 << 3), 0, .. Varint(5 << 3), .. Varint(unchecked((ulong)-1L)), .. Length(99, "new"u8.ToArray())];
+        var decoded = KubernetesProtobuf.Decode(Envelope("apps/v1", "Deployment", [.. Length(1, Length(1, "web"u8.ToArray())), .. Length(2, spec)]));
+        Assert.Equal("""{"kind":"Deployment","apiVersion":"apps/v1","metadata":{"name":"web","creationTimestamp":null},"spec":{"replicas":0,"template":{"metadata":{"creationTimestamp":null},"spec":{"containers":null}},"strategy":{},"minReadySeconds":-1},"status":{}}""", decoded.ToJsonString());
+    }
+
+    /// <summary>"k8s\0" and a runtime.Unknown {1 typeMeta {1 apiVersion, 2 kind}, 2 raw}.</summary>
+    private static byte[] Envelope(string apiVersion, string kind, byte[] raw) =>
+        [.. "k8s\0"u8, .. Length(1, [.. Length(1, System.Text.Encoding.UTF8.GetBytes(apiVersion)), .. Length(2, System.Text.Encoding.UTF8.GetBytes(kind))]), .. Length(2, raw)];
+
+    private static byte[] Length(int number, byte[] payload) => [.. Varint((ulong)(number << 3 | 2)), .. Varint((ulong)payload.Length), .. payload];
+
+    private static byte[] Varint(ulong value)
+    {
+        var bytes = new List<byte>();
+        do
+        {
+            var b = (byte)(value & 0x7f);
+            value >>= 7;
+            bytes.Add(value == 0 ? b : (byte)(b | 0x80));
+        }
+        while (value != 0);
+        return [.. bytes];
+    }
 }
