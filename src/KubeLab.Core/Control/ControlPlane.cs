@@ -313,6 +313,7 @@ public sealed partial class ControlPlane
         ReconcileServiceLoadBalancerStatus();
         ReconcileLoadBalancers();
         ReconcileServiceAccounts();
+        ReconcileRootCaConfigMaps();
         ReconcileCustomResources();
     }
 
