@@ -310,6 +310,7 @@ public sealed partial class ControlPlane
         ReconcileServiceLoadBalancers();
         ReconcileDaemonSets();
         ReconcileEndpointSlices();
+        ReconcileEndpointSliceMirroring();
         ReconcileServiceLoadBalancerStatus();
         ReconcileLoadBalancers();
         ReconcileServiceAccounts();
