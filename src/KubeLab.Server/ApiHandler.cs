@@ -289,7 +289,7 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
                 var patch = ApiWrites.ParseJson(text);
                 result = target.Subresource == "scale"
                     ? writes.UpdateScale(resource, ns!, target.Name, scale => ApiWrites.PatchJson(scale, contentType, patch), dryRun)
-                    : writes.Patch(resource, ns, target.Name, contentType, text, dryRun, fieldValidation, warnings, query["fieldManager"].ToString());
+                    : writes.Patch(resource, ns, target.Name, contentType, text, dryRun, fieldValidation, warnings, query["fieldManager"].ToString(), query["force"].ToString() == "true");
             }
             else
             {
