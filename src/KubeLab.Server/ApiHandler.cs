@@ -274,7 +274,11 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
         (int Code, JsonNode Body) result;
         if (HttpMethods.IsDelete(method))
         {
-            var options = ApiWrites.ParseDeleteOptions(await ReadBodyAsync(http), query.ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.Ordinal));
+            var body = await ReadBodyBytesAsync(http);
+            var text = KubernetesProtobuf.IsMediaType(http.Request.ContentType ?? "") && body.Length > 0
+                ? KubernetesProtobuf.Decode(body).ToJsonString() // client-go's typed Delete sends its DeleteOptions as protobuf
+                : Encoding.UTF8.GetString(body);
+            var options = ApiWrites.ParseDeleteOptions(text, query.ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.Ordinal));
             result = target.Name is null
                 ? writes.DeleteCollection(resource, ns, Selector(query, resource), options, dryRun)
                 : writes.Delete(resource, ns, target.Name, options, dryRun);
@@ -333,8 +337,6 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
     /// The body, up to the API server's 3 MiB. A longer one is read to its end (up to Kestrel's hard cap) before the 413,
     /// so that a client still sending gets the answer rather than a reset connection.
     /// </summary>
-    private static async Task<string> ReadBodyAsync(HttpContext http) => Encoding.UTF8.GetString(await ReadBodyBytesAsync(http));
-
     private static async Task<byte[]> ReadBodyBytesAsync(HttpContext http)
     {
         var buffer = new MemoryStream();

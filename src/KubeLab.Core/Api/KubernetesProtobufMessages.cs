@@ -68,11 +68,21 @@ public static class KubernetesProtobufMessages
     }.ToFrozenDictionary();
 
     /// <summary>The kinds, for the 415 that names what else was sent.</summary>
-    public static string KindList { get; } = string.Join(", ", Kinds.Keys.Select(k => k.Kind).Order(StringComparer.Ordinal));
+    public static string KindList { get; } = string.Join(", ", Kinds.Keys.Select(k => k.Kind).Append("DeleteOptions").Order(StringComparer.Ordinal));
 
     private static readonly FrozenSet<string> Specials = FrozenSet.Create(StringComparer.Ordinal, "Time", "Quantity", "IntOrString", "FieldsV1", "ExtraValue");
 
-    public static bool ForKind(string apiVersion, string kind, out string message) => Kinds.TryGetValue((apiVersion, kind), out message!);
+    /// <summary>The message of a kind; DeleteOptions (meta/v1's, registered in every group version) under any apiVersion.</summary>
+    public static bool ForKind(string apiVersion, string kind, out string message)
+    {
+        if (kind == "DeleteOptions")
+        {
+            message = "DeleteOptions";
+            return true;
+        }
+
+        return Kinds.TryGetValue((apiVersion, kind), out message!);
+    }
 
     public static IReadOnlyList<ProtobufField> Fields(string message) =>
         Messages.TryGetValue(message, out var fields) ? fields : throw new InvalidOperationException($"protobuf message {message} is not in the table");
@@ -115,6 +125,8 @@ public static class KubernetesProtobufMessages
 
     private static readonly Dictionary<string, string> Table = new(StringComparer.Ordinal)
     {
+        ["Preconditions"] = "1=uid:s? 2=resourceVersion:s?",
+        ["DeleteOptions"] = "1=gracePeriodSeconds:i? 2=preconditions:Preconditions? 3=orphanDependents:b? 4=propagationPolicy:s? 5=dryRun:[]s",
         ["OwnerReference"] = "5=apiVersion:s! 1=kind:s! 3=name:s! 4=uid:s! 6=controller:b? 7=blockOwnerDeletion:b?",
         ["ManagedFieldsEntry"] =
             "1=manager:s 2=operation:s 3=apiVersion:s 4=time:Time? 6=fieldsType:s 7=fieldsV1:FieldsV1? " +
