@@ -255,8 +255,8 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
         {
             // reviews are answered, not stored
             var bytes = await ReadBodyBytesAsync(http);
-            var review = ReviewProtobuf.IsEnvelope(bytes)
-                ? ReviewProtobuf.Decode(bytes) // kubectl 1.30+ sends reviews as protobuf
+            var review = KubernetesProtobuf.IsEnvelope(bytes)
+                ? KubernetesProtobuf.Decode(bytes) // kubectl 1.30+ sends reviews as protobuf
                 : ApiWrites.ParseJson(Encoding.UTF8.GetString(bytes)) as JsonObject ?? throw ApiStatusException.BadRequest("the request body must be a JSON object");
             await WriteJsonAsync(http, AccessReviews.Answer(resource, review), 201);
             return;
@@ -274,30 +274,38 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
         (int Code, JsonNode Body) result;
         if (HttpMethods.IsDelete(method))
         {
-            var options = ApiWrites.ParseDeleteOptions(await ReadBodyAsync(http), query.ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.Ordinal));
+            var body = await ReadBodyBytesAsync(http);
+            var text = KubernetesProtobuf.IsMediaType(http.Request.ContentType ?? "") && body.Length > 0
+                ? KubernetesProtobuf.Decode(body).ToJsonString() // client-go's typed Delete sends its DeleteOptions as protobuf
+                : Encoding.UTF8.GetString(body);
+            var options = ApiWrites.ParseDeleteOptions(text, query.ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.Ordinal));
             result = target.Name is null
                 ? writes.DeleteCollection(resource, ns, Selector(query, resource), options, dryRun)
                 : writes.Delete(resource, ns, target.Name, options, dryRun);
         }
         else
         {
-            var text = await ReadBodyAsync(http);
+            var bytes = await ReadBodyBytesAsync(http);
+            var text = Encoding.UTF8.GetString(bytes);
             var contentType = http.Request.ContentType ?? "";
             if (HttpMethods.IsPatch(method) && target.Name is not null)
             {
                 var patch = ApiWrites.ParseJson(text);
                 result = target.Subresource == "scale"
                     ? writes.UpdateScale(resource, ns!, target.Name, scale => ApiWrites.PatchJson(scale, contentType, patch), dryRun)
-                    : writes.Patch(resource, ns, target.Name, contentType, text, dryRun, fieldValidation, warnings, query["fieldManager"].ToString());
+                    : writes.Patch(resource, ns, target.Name, contentType, text, dryRun, fieldValidation, warnings, query["fieldManager"].ToString(), query["force"].ToString() == "true");
             }
             else
             {
-                if (!contentType.StartsWith("application/json", StringComparison.Ordinal) && contentType.Length > 0)
+                var protobuf = KubernetesProtobuf.IsMediaType(contentType); // client-go's typed clients (kubectl 1.30+'s `create …`)
+                if (!protobuf && !contentType.StartsWith("application/json", StringComparison.Ordinal) && contentType.Length > 0)
                 {
-                    throw new ApiStatusException(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (this lab's API server decodes JSON bodies only, and {contentType} was sent: kubectl 1.33's typed `create` commands send protobuf; use `kubectl create … --dry-run=client -o yaml | kubectl apply -f -`, or the kubectl matching the server, 1.29)", new JsonObject());
+                    throw new ApiStatusException(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (this lab's API server decodes JSON and protobuf bodies, and {contentType} was sent)", new JsonObject());
                 }
 
-                var body = ApiWrites.ParseJson(text) as JsonObject ?? throw ApiStatusException.BadRequest("the request body must be a JSON object");
+                var body = protobuf
+                    ? KubernetesProtobuf.Decode(bytes)
+                    : ApiWrites.ParseJson(text) as JsonObject ?? throw ApiStatusException.BadRequest("the request body must be a JSON object");
                 ApiWrites.CheckFields(resource, body, fieldValidation, warnings);
                 result = (HttpMethods.IsPost(method), target.Name, target.Subresource) switch
                 {
@@ -329,8 +337,6 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
     /// The body, up to the API server's 3 MiB. A longer one is read to its end (up to Kestrel's hard cap) before the 413,
     /// so that a client still sending gets the answer rather than a reset connection.
     /// </summary>
-    private static async Task<string> ReadBodyAsync(HttpContext http) => Encoding.UTF8.GetString(await ReadBodyBytesAsync(http));
-
     private static async Task<byte[]> ReadBodyBytesAsync(HttpContext http)
     {
         var buffer = new MemoryStream();

@@ -75,13 +75,13 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
     }
 
     /// <summary>PATCH: the patch is applied to the current object's JSON, and the result is an update.</summary>
-    public (int Code, JsonNode Body) Patch(ApiResource resource, string? ns, string name, string contentType, string text, bool dryRun, string fieldValidation, List<string> warnings, string? fieldManager = null)
+    public (int Code, JsonNode Body) Patch(ApiResource resource, string? ns, string name, string contentType, string text, bool dryRun, string fieldValidation, List<string> warnings, string? fieldManager = null, bool force = false)
     {
         Require(resource);
         var patch = ParseJson(text);
         if (contentType.Split(';')[0].Trim() == "application/apply-patch+yaml")
         {
-            return ServerSideApply(resource, ns, name, patch, dryRun, fieldValidation, warnings, fieldManager);
+            return ServerSideApply(resource, ns, name, patch, dryRun, fieldValidation, warnings, fieldManager, force);
         }
 
         IKubernetesObject<V1ObjectMeta>? value = null;
@@ -106,7 +106,7 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
     /// Server-side apply: creates the object when it does not exist (201), else merges the configuration into it and
     /// records the manager's fields (200). The manager is required, as the API server requires it.
     /// </summary>
-    private (int Code, JsonNode Body) ServerSideApply(ApiResource resource, string? ns, string name, JsonNode patch, bool dryRun, string fieldValidation, List<string> warnings, string? fieldManager)
+    private (int Code, JsonNode Body) ServerSideApply(ApiResource resource, string? ns, string name, JsonNode patch, bool dryRun, string fieldValidation, List<string> warnings, string? fieldManager, bool force)
     {
         if (patch is not JsonObject applied)
         {
@@ -127,7 +127,7 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
             var current = ApiObjects.Find(state, resource, ns, name);
             created = current is null;
             var live = current is null ? null : ApiDocuments.Object(current, resource);
-            var result = KubeLab.Core.Api.ServerSideApply.Apply(live, applied, fieldManager, resource.GroupVersion, time);
+            var result = KubeLab.Core.Api.ServerSideApply.Apply(live, applied, fieldManager, resource.GroupVersion, time, force);
             result["metadata"]!["name"] = name;
             value = Decode(resource, result, ns);
             return Apply(state, resource, value);

@@ -155,8 +155,13 @@ internal static class UpCommand
 
                 driverOfLab.Preflight(existing.Config);
                 steps.Info($"Lab \"{name}\" exists; converging it ...");
-                PrepareApi(context, driverOfLab, existing.Config);
+                var rootCa = PrepareApi(context, driverOfLab, existing.Config);
                 driverOfLab.Up(existing, steps);
+                if (rootCa is not null && existing.Config.RootCaCertificate != rootCa)
+                {
+                    // a lab made before the kube-root-ca.crt ConfigMaps: published through its agent, as a change
+                    ApplyCommand.Commit(context, name, new SilentStepReporter(), s => new ApplyResult(ControlPlane.PublishRootCa(s, rootCa, context.Now()), []));
+                }
                 if (documents is not null)
                 {
                     ApplyCommand.Apply(context, name, documents, steps);
@@ -209,7 +214,12 @@ internal static class UpCommand
             context.Store.Create(state);
             try
             {
-                PrepareApi(context, implementation, config);
+                if (PrepareApi(context, implementation, config) is { } rootCa)
+                {
+                    // the API server's CA exists now: kube-root-ca.crt in every namespace before the agent serves them
+                    state = context.Store.Update(name, s => ControlPlane.PublishRootCa(s, rootCa, context.Now()) is var published ? (published, published) : default);
+                }
+
                 implementation.Up(state, steps);
                 if (documents is not null && implementation is MultipassDriver)
                 {
@@ -256,13 +266,16 @@ internal static class UpCommand
         return command;
     }
 
-    /// <summary>The lab's certificates and API port, before the agent that serves them starts.</summary>
-    private static void PrepareApi(CliContext context, ILabDriver driver, LabConfig config)
+    /// <summary>The lab's certificates and API port, before the agent that serves them starts; the server CA's PEM.</summary>
+    private static string? PrepareApi(CliContext context, ILabDriver driver, LabConfig config)
     {
-        if (driver.ServesApi)
+        if (!driver.ServesApi)
         {
-            KubeLab.Server.LabApi.Prepare(context.Store.LabDir(config.Name), config, context.Now());
+            return null;
         }
+
+        var (pki, _) = KubeLab.Server.LabApi.Prepare(context.Store.LabDir(config.Name), config, context.Now());
+        return File.ReadAllText(pki.ServerCaCertificate);
     }
 
     /// <summary>kubectl's: the first file in $KUBECONFIG, else ~/.kube/config.</summary>

@@ -9,12 +9,14 @@ namespace KubeLab.Core.Api;
 /// built-in types' merge keys, the fields the manager applied before and no longer applies are removed, and the
 /// manager's set of fields is recorded in metadata.managedFields in the FieldsV1 format (f:field, k:{merge key},
 /// v:value, "." for a list element itself). Pure: JSON in, JSON out.
-/// Not done: ownership of other managers (conflicts, 409) — every field is the applier's to set.
+/// A field another manager owns is a conflict (409, structured-merge-diff's merge.Conflicts in the API server's
+/// wording) when the configuration would change its value; the same value makes it shared. With force
+/// (`--force-conflicts`) the applier takes the conflicting fields from their managers.
 /// </summary>
 public static class ServerSideApply
 {
     /// <summary>The live object after applying <paramref name="applied"/> for <paramref name="manager"/>.</summary>
-    public static JsonObject Apply(JsonObject? live, JsonObject applied, string manager, string apiVersion, string time)
+    public static JsonObject Apply(JsonObject? live, JsonObject applied, string manager, string apiVersion, string time, bool force = false)
     {
         var fields = FieldSet(applied);
         var merged = live is null
@@ -26,7 +28,21 @@ public static class ServerSideApply
             RemoveDropped(merged, previous, fields);
         }
 
-        var entries = ManagedEntries(live).Where(e => !Is(e, manager, "Apply")).Select(e => e.DeepClone()).ToList();
+        var entries = ManagedEntries(live).Where(e => !Is(e, manager, "Apply")).Select(e => (JsonObject)e.DeepClone()).ToList();
+        var conflicts = entries
+            .SelectMany(e => e["fieldsV1"] is JsonObject owned ? ServerSideApplyConflicts.Find(owned, fields, live, merged).Select(path => (Entry: e, Path: path)) : [])
+            .ToList();
+        if (conflicts.Count > 0 && !force)
+        {
+            throw ServerSideApplyConflicts.Error(conflicts.Select(c => (c.Entry, c.Path.Text)).ToList());
+        }
+
+        foreach (var (entry, path) in conflicts)
+        {
+            ServerSideApplyConflicts.Disown((JsonObject)entry["fieldsV1"]!, path.Keys);
+        }
+
+        entries.RemoveAll(e => e["fieldsV1"] is JsonObject { Count: 0 });
         entries.Add(new JsonObject
         {
             ["manager"] = manager,
@@ -145,7 +161,7 @@ public static class ServerSideApply
     };
 
     /// <summary>k:{"containerPort":80,"protocol":"TCP"}: the key fields in order, protocol defaulted as the API server defaults it.</summary>
-    private static string ElementKey(string[] keys, JsonObject element)
+    internal static string ElementKey(string[] keys, JsonObject element)
     {
         var key = new JsonObject();
         foreach (var k in keys)
@@ -212,7 +228,7 @@ public static class ServerSideApply
         }
     }
 
-    private static bool Matches(string id, JsonNode? element)
+    internal static bool Matches(string id, JsonNode? element)
     {
         if (id.StartsWith("v:", StringComparison.Ordinal))
         {

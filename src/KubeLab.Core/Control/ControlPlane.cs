@@ -313,9 +313,11 @@ public sealed partial class ControlPlane
         ReconcileServiceLoadBalancers();
         ReconcileDaemonSets();
         ReconcileEndpointSlices();
+        ReconcileEndpointSliceMirroring();
         ReconcileServiceLoadBalancerStatus();
         ReconcileLoadBalancers();
         ReconcileServiceAccounts();
+        ReconcileRootCaConfigMaps();
         ReconcileCustomResources();
     }
 

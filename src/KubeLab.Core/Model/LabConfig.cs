@@ -32,6 +32,11 @@ public sealed record LabConfig
     /// outside the cluster. Off by default: the lab answers them as an offline resolver does (NXDOMAIN).
     /// </summary>
     public bool UpstreamDns { get; init; }
+    /// <summary>
+    /// The PEM of the CA that signs the lab's own API server's certificate (its pki/server-ca.crt), published in every
+    /// namespace as the ConfigMap kube-root-ca.crt; null for a lab whose API server is real k3s (multipass).
+    /// </summary>
+    public string? RootCaCertificate { get; init; }
 
     /// <summary>Nodes with an address on the external VLAN: the cheat sheet's three, then .(10 + index), below the MetalLB pool's .64.</summary>
     public const int MaxExternalNodes = 54;

@@ -52,6 +52,11 @@ internal static class StateFile
 
             writer.WriteEndArray();
             writer.WriteBoolean("upstreamDNS", config.UpstreamDns);
+            if (config.RootCaCertificate is { } rootCa)
+            {
+                writer.WriteString("rootCA", rootCa);
+            }
+
             writer.WritePropertyName("nodes");
             writer.WriteStartArray();
             foreach (var n in config.Nodes)
@@ -153,6 +158,7 @@ internal static class StateFile
                 // absent in labs made before k3s's add-ons: those ran as the cheat sheet's `k3s server --disable servicelb`
                 Disable = c["disable"] is JsonArray disable ? disable.Select(d => (string)d!).ToList() : [K3sAddons.ServiceLB],
                 UpstreamDns = (bool?)c["upstreamDNS"] ?? false,
+                RootCaCertificate = (string?)c["rootCA"], // absent in labs made before kube-root-ca.crt, and for multipass
                 Nodes = Field(c, "nodes", path).AsArray().Select((n, i) => new NodeConfig(
                     Text(n!, "name", $"config.nodes[{i}]."),
                     Parsed(n!, "role", $"config.nodes[{i}].", t => Enum.Parse<NodeRole>(t)),

@@ -12,15 +12,9 @@ public sealed class EventsAndDeletionTests(ApiLab lab) : IClassFixture<ApiLab>
         $"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  replicas: {replicas}\n  selector:\n    matchLabels:\n      app: {name}\n"
         + $"  template:\n    metadata:\n      labels:\n        app: {name}\n    spec:\n      terminationGracePeriodSeconds: {grace}\n      containers:\n      - name: main\n        image: {image}\n        command: [\"sleep\", \"infinity\"]\n";
 
-    /// <summary>
-    /// What `kubectl create deployment NAME --image=IMAGE` makes, applied from a manifest: kubectl 1.33's typed create
-    /// sends protobuf, which the lab's API server does not decode yet.
-    /// </summary>
+    /// <summary>`kubectl create deployment NAME --image=IMAGE --replicas=N` (protobuf from kubectl 1.33, JSON from 1.29).</summary>
     private void CreateNginxDeployment(string version, string name, string image, int replicas) =>
-        Assert.Equal($"deployment.apps/{name} created\n", lab.KubectlWithInput(version,
-            $"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  replicas: {replicas}\n  selector:\n    matchLabels:\n      app: {name}\n"
-            + $"  template:\n    metadata:\n      labels:\n        app: {name}\n    spec:\n      containers:\n      - name: nginx\n        image: {image}\n",
-            "apply", "-f", "-").Out);
+        Assert.Equal($"deployment.apps/{name} created\n", lab.KubectlOk(version, "create", "deployment", name, $"--image={image}", $"--replicas={replicas}"));
 
     private string[] PodNames(string selector) =>
         lab.KubectlOk("1.29", "get", "pods", "-l", selector, "-o", "jsonpath={range .items[*]}{.metadata.name}{\"\\n\"}{end}")

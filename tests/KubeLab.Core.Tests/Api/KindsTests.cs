@@ -24,14 +24,8 @@ public sealed partial class KindsTests(ApiLab lab) : IClassFixture<ApiLab>
 
     private static string Suffix(string version) => version.Replace(".", "", StringComparison.Ordinal);
 
-    /// <summary>
-    /// kubectl's typed generator (`kubectl create secret …`) with 1.29; kubectl 1.33's generators send protobuf, which
-    /// the lab's API server does not decode, so with 1.33 the same object goes in as a manifest.
-    /// </summary>
-    private string Create(string version, string manifest, params string[] generator) =>
-        version == "1.29"
-            ? lab.KubectlOk(version, ["create", .. generator])
-            : lab.KubectlWithInput(version, manifest, "create", "-f", "-") is var (code, output, error) && code == 0 ? output : throw new Xunit.Sdk.XunitException($"kubectl.{version} create -f - exited {code}: {error}");
+    /// <summary>kubectl's typed generator (`kubectl create secret …`): JSON from 1.29, protobuf from 1.33.</summary>
+    private string Create(string version, params string[] generator) => lab.KubectlOk(version, ["create", .. generator]);
 
     [SkippableTheory]
     [MemberData(nameof(Versions))]
@@ -39,7 +33,7 @@ public sealed partial class KindsTests(ApiLab lab) : IClassFixture<ApiLab>
     {
         ApiLab.RequireKubectl(version);
         var name = "creds" + Suffix(version);
-        Assert.Equal($"secret/{name} created\n", Create(version, $"apiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\nstringData:\n  user: admin\n  password: s3cret\n", "secret", "generic", name, "--from-literal=user=admin", "--from-literal=password=s3cret"));
+        Assert.Equal($"secret/{name} created\n", Create(version, "secret", "generic", name, "--from-literal=user=admin", "--from-literal=password=s3cret"));
         AssertTable($"NAME       TYPE     DATA   AGE\n{name}   Opaque   2      0s\n", lab.KubectlOk(version, "get", "secret", name));
         Assert.Equal("YWRtaW4=", lab.KubectlOk(version, "get", "secret", name, "-o", "jsonpath={.data.user}"));
         Assert.Equal($"secret/{name}\n", lab.KubectlOk(version, "get", "secrets", "--field-selector", $"type=Opaque,metadata.name={name}", "-o", "name"));
@@ -81,9 +75,9 @@ public sealed partial class KindsTests(ApiLab lab) : IClassFixture<ApiLab>
     {
         ApiLab.RequireKubectl(version);
         var ns = "team" + Suffix(version);
-        Assert.Equal($"namespace/{ns} created\n", Create(version, $"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {ns}\n", "namespace", ns));
+        Assert.Equal($"namespace/{ns} created\n", Create(version, "namespace", ns));
         AssertTable("NAME      SECRETS   AGE\ndefault   0         0s\n", lab.KubectlOk(version, "get", "serviceaccounts", "-n", ns));
-        Assert.Equal($"serviceaccount/robot created\n", Create(version, $"apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: robot\n  namespace: {ns}\n", "serviceaccount", "robot", "-n", ns));
+        Assert.Equal($"serviceaccount/robot created\n", Create(version, "serviceaccount", "robot", "-n", ns));
         Assert.Equal("serviceaccount/default\nserviceaccount/robot\n", lab.KubectlOk(version, "get", "sa", "-n", ns, "-o", "name"));
         foreach (var builtin in new[] { "default", "kube-node-lease", "kube-public", "kube-system" })
         {
@@ -112,11 +106,10 @@ public sealed partial class KindsTests(ApiLab lab) : IClassFixture<ApiLab>
     {
         ApiLab.RequireKubectl(version);
         var s = Suffix(version);
-        const string Rbac = "apiVersion: rbac.authorization.k8s.io/v1\n";
-        Assert.Equal($"role.rbac.authorization.k8s.io/reader{s} created\n", Create(version, $"{Rbac}kind: Role\nmetadata:\n  name: reader{s}\nrules:\n- apiGroups: [\"\"]\n  resources: [pods]\n  verbs: [get, list]\n", "role", "reader" + s, "--verb=get,list", "--resource=pods"));
-        Assert.Equal($"rolebinding.rbac.authorization.k8s.io/reader{s} created\n", Create(version, $"{Rbac}kind: RoleBinding\nmetadata:\n  name: reader{s}\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: Role\n  name: reader{s}\nsubjects:\n- apiGroup: rbac.authorization.k8s.io\n  kind: User\n  name: alice\n- kind: ServiceAccount\n  name: default\n  namespace: default\n", "rolebinding", "reader" + s, "--role=reader" + s, "--user=alice", "--serviceaccount=default:default"));
-        Assert.Equal($"clusterrole.rbac.authorization.k8s.io/nodes{s} created\n", Create(version, $"{Rbac}kind: ClusterRole\nmetadata:\n  name: nodes{s}\nrules:\n- apiGroups: [\"\"]\n  resources: [nodes]\n  verbs: [get]\n", "clusterrole", "nodes" + s, "--verb=get", "--resource=nodes"));
-        Assert.Equal($"clusterrolebinding.rbac.authorization.k8s.io/nodes{s} created\n", Create(version, $"{Rbac}kind: ClusterRoleBinding\nmetadata:\n  name: nodes{s}\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: nodes{s}\nsubjects:\n- apiGroup: rbac.authorization.k8s.io\n  kind: Group\n  name: devs\n", "clusterrolebinding", "nodes" + s, "--clusterrole=nodes" + s, "--group=devs"));
+        Assert.Equal($"role.rbac.authorization.k8s.io/reader{s} created\n", Create(version, "role", "reader" + s, "--verb=get,list", "--resource=pods"));
+        Assert.Equal($"rolebinding.rbac.authorization.k8s.io/reader{s} created\n", Create(version, "rolebinding", "reader" + s, "--role=reader" + s, "--user=alice", "--serviceaccount=default:default"));
+        Assert.Equal($"clusterrole.rbac.authorization.k8s.io/nodes{s} created\n", Create(version, "clusterrole", "nodes" + s, "--verb=get", "--resource=nodes"));
+        Assert.Equal($"clusterrolebinding.rbac.authorization.k8s.io/nodes{s} created\n", Create(version, "clusterrolebinding", "nodes" + s, "--clusterrole=nodes" + s, "--group=devs"));
 
         var roles = lab.KubectlOk(version, "get", "role", "reader" + s);
         Assert.Matches($"^NAME        CREATED AT\nreader{s}   \\d{{4}}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ\n$", roles);

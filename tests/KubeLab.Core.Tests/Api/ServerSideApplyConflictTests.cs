@@ -1,0 +1,30 @@
+namespace KubeLab.Core.Tests.Api;
+
+/// <summary>`kubectl apply --server-side` by two field managers against a lab: the API server's conflict, and --force-conflicts.</summary>
+public sealed class ServerSideApplyConflictTests(ApiLab lab) : IClassFixture<ApiLab>
+{
+    public static TheoryData<string> Versions => new() { "1.29", "1.33" };
+
+    [SkippableTheory]
+    [MemberData(nameof(Versions))]
+    public void A_second_manager_gets_the_conflict_and_takes_the_field_with_force(string version)
+    {
+        ApiLab.RequireKubectl(version);
+        var name = "shared-" + version.Replace(".", "", StringComparison.Ordinal);
+        string Manifest(string color) => $"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  color: {color}\n  size: large\n";
+        Assert.Equal($"configmap/{name} serverside-applied\n", lab.KubectlWithInput(version, Manifest("blue"), "apply", "--server-side", "--field-manager=alice", "-f", "-").Out);
+        // the same values: shared, no conflict
+        Assert.Equal($"configmap/{name} serverside-applied\n", lab.KubectlWithInput(version, Manifest("blue"), "apply", "--server-side", "--field-manager=carol", "-f", "-").Out);
+
+        var conflict = lab.KubectlWithInput(version, Manifest("red"), "apply", "--server-side", "--field-manager=bob", "-f", "-");
+        Assert.Equal(1, conflict.Code);
+        Assert.StartsWith("error: Apply failed with 2 conflicts: conflicts with \"alice\":\n- .data.color\nconflicts with \"carol\":\n- .data.color\nPlease review the fields above--they currently have other managers.", conflict.Err, StringComparison.Ordinal);
+        Assert.Equal("blue", lab.KubectlOk(version, "get", "configmap", name, "-o", "jsonpath={.data.color}"));
+
+        Assert.Equal($"configmap/{name} serverside-applied\n", lab.KubectlWithInput(version, Manifest("red"), "apply", "--server-side", "--field-manager=bob", "--force-conflicts", "-f", "-").Out);
+        Assert.Equal("red", lab.KubectlOk(version, "get", "configmap", name, "-o", "jsonpath={.data.color}"));
+        Assert.Equal(
+            "alice {\"f:data\":{\"f:size\":{}}}\ncarol {\"f:data\":{\"f:size\":{}}}\nbob {\"f:data\":{\"f:color\":{},\"f:size\":{}}}\n",
+            lab.KubectlOk(version, "get", "configmap", name, "-o", "jsonpath={range .metadata.managedFields[*]}{.manager} {.fieldsV1}{\"\\n\"}{end}"));
+    }
+}
