@@ -12,7 +12,9 @@ public static partial class ManifestReader
     /// ten times YamlDotNet's parser, which is the cost of a 40 MB dump. Anything outside that subset (anchors, tags,
     /// flow collections, folded or multi-line scalars, tabs, deep nesting) is left to the general reader: false.
     /// </summary>
-    internal static bool TryReadBlockYaml(string text, string source, List<ManifestDocument> result)
+    internal static bool TryReadBlockYaml(string text, string source, List<ManifestDocument> result) => TryReadBlockYaml(text, source, new ListSink(result));
+
+    internal static bool TryReadBlockYaml(string text, string source, DocumentSink result)
     {
         var count = result.Count;
         try
@@ -22,14 +24,14 @@ public static partial class ManifestReader
         }
         catch (NotBlockYamlException)
         {
-            result.RemoveRange(count, result.Count - count);
+            result.Truncate(count);
             return false;
         }
     }
 
     private sealed class NotBlockYamlException : Exception;
 
-    private sealed class BlockYaml(string text, string source, List<ManifestDocument> result)
+    private sealed class BlockYaml(string text, string source, DocumentSink result)
     {
         private const int MaxDepth = 200; // deeper input goes to the general reader, which applies the API server's limits
         private readonly JsonBuffer documentBuffer = new();
@@ -159,7 +161,7 @@ public static partial class ManifestReader
                             }
 
                             var (itemApiVersion, itemKind) = TypeOf(json);
-                            result.Add(Decode(json, source, itemLine, itemApiVersion, itemKind));
+                            result.Add(json, source, itemLine, itemApiVersion, itemKind);
                         }
 
                         continue;

@@ -1,0 +1,367 @@
+using System.Text;
+using System.Text.Json;
+using k8s.Models;
+using KubeLab.Core.Control;
+using KubeLab.Core.Model;
+
+namespace KubeLab.Core.Manifests;
+
+/// <summary>
+/// The fast front door for dumps of real clusters (<c>rules -f</c>, <c>trace -f</c>; issue 14): a file's bytes are read
+/// in chunks, and each Service and EndpointSlice of a <c>kubectl get -o json</c> List (or of kubectl's block YAML, as
+/// the JSON tokens <see cref="ManifestReader"/>'s block reader writes) is read straight into KubeLab's model by one
+/// pass of <see cref="Utf8JsonReader"/> (<see cref="DumpReader"/>'s Objects part): no KubernetesClient object, no
+/// reflection, the input not held. It is optimistic. An object it does not know field for field (a field it has no
+/// rule for, a value of another JSON type, a null) is decoded the general way (<see cref="ManifestReader.Decode"/> and
+/// <see cref="SnapshotBuilder"/>); anything wrong at all (bad JSON, a field of the wrong type, a missing name, YAML
+/// outside the block subset) throws, and the caller reads the input again with <see cref="ManifestReader"/>, so errors
+/// keep the general reader's words exactly and a valid input gives the same snapshot either way (tests compare both).
+/// </summary>
+public sealed partial class DumpReader
+{
+    /// <summary>An input or an object this reader leaves to the general one.</summary>
+    internal sealed class Miss : Exception;
+
+    /// <summary>The largest chunk held at once: above the API server's request limit an object is an error (the general reader says so).</summary>
+    private const int MaxBuffer = 4 * ManifestLimits.MaxObjectBytes;
+
+    private readonly List<Service> services = [];
+    private readonly List<EndpointSlice> slices = [];
+    private readonly List<object> others = []; // decoded the general way: Nodes, Pods, Deployments, ConfigMaps…
+    private int count;
+
+    /// <summary>How many objects were decoded the general way (KubernetesClient's model, then <see cref="SnapshotBuilder"/>).</summary>
+    public int Decoded { get; private set; }
+
+    /// <summary>The last kubeproxy.config.k8s.io KubeProxyConfiguration read, if any.</summary>
+    public KubeProxyConfigurationDocument? ProxyConfiguration { get; private set; }
+
+    /// <summary>Reads one input (UTF-8: JSON values or YAML documents); throws when the general reader must read it.</summary>
+    public void Read(Stream utf8, string source)
+    {
+        var chunks = new Chunks(utf8);
+        chunks.Fill();
+        if (chunks.End - chunks.Start >= 3 && chunks.Buffer.AsSpan(chunks.Start, 3).SequenceEqual("\uFEFF"u8))
+        {
+            chunks.Start += 3;
+        }
+
+        var first = chunks.FirstSignificant();
+        if (first is (byte)'{' or (byte)'[')
+        {
+            ReadJson(chunks, source);
+            return;
+        }
+
+        var text = chunks.ReadAllText();
+        if (!ManifestReader.TryReadBlockYaml(text, source, new Sink(this)))
+        {
+            throw new Miss(); // anchors, flow style, folded scalars: the general YAML reader's
+        }
+    }
+
+    /// <summary>The snapshot of everything read: Services and EndpointSlices as read, the rest as <see cref="SnapshotBuilder"/> makes it.</summary>
+    public ClusterSnapshot Snapshot()
+    {
+        var nodes = others.OfType<V1Node>().Select(SnapshotBuilder.ToNode).ToList();
+        return SnapshotBuilder.FromObjects(null, nodes, others) with { Services = services, EndpointSlices = slices };
+    }
+
+    /// <summary>One JSON value after another: objects, Lists, bare arrays of objects (as <see cref="ManifestReader"/> takes them).</summary>
+    private void ReadJson(Chunks chunks, string source)
+    {
+        while (chunks.Next(whole: false, out var type, out var start, out _))
+        {
+            if (type == JsonTokenType.StartArray)
+            {
+                while (chunks.Next(whole: true, out type, out start, out _) && type != JsonTokenType.EndArray)
+                {
+                    if (type != JsonTokenType.StartObject)
+                    {
+                        throw new Miss();
+                    }
+
+                    var (apiVersion, kind, items) = TopLevel(chunks.Buffer.AsSpan(start, chunks.Start - start));
+                    if (items)
+                    {
+                        throw new Miss(); // a List inside an array: rare, the general reader's
+                    }
+
+                    Item(chunks.Buffer.AsSpan(start, chunks.Start - start), source, apiVersion, kind);
+                }
+
+                continue;
+            }
+
+            if (type != JsonTokenType.StartObject)
+            {
+                throw new Miss();
+            }
+
+            TopObject(chunks, start, source);
+        }
+    }
+
+    /// <summary>
+    /// A top-level object: a List's items are read one by one as they arrive (the List is never held whole); any other
+    /// object is kept in the buffer until its end and read as one object.
+    /// </summary>
+    private void TopObject(Chunks chunks, int start, string source)
+    {
+        chunks.Pin = start;
+        string? apiVersion = null, kind = null;
+        var items = false;
+        JsonTokenType type;
+        while (chunks.Next(whole: false, out type, out _, out var name) && type == JsonTokenType.PropertyName)
+        {
+            if (name == "items")
+            {
+                if (!chunks.Next(whole: false, out type, out _, out _) || type != JsonTokenType.StartArray)
+                {
+                    throw new Miss();
+                }
+
+                items = true;
+                chunks.Pin = -1;
+                while (chunks.Next(whole: true, out type, out var itemStart, out _) && type != JsonTokenType.EndArray)
+                {
+                    if (type != JsonTokenType.StartObject)
+                    {
+                        throw new Miss();
+                    }
+
+                    var item = chunks.Buffer.AsSpan(itemStart, chunks.Start - itemStart);
+                    var (itemApiVersion, itemKind) = ManifestReader.TypeOf(item);
+                    Item(item, source, itemApiVersion, itemKind);
+                }
+
+                continue;
+            }
+
+            chunks.Next(whole: true, out type, out _, out var value);
+            if (type == JsonTokenType.String && name is "apiVersion" or "kind")
+            {
+                (apiVersion, kind) = name == "apiVersion" ? (value, kind) : (apiVersion, value);
+            }
+        }
+
+        if (type != JsonTokenType.EndObject)
+        {
+            throw new Miss();
+        }
+
+        if (items)
+        {
+            if (kind is null || !kind.EndsWith("List", StringComparison.Ordinal))
+            {
+                throw new Miss(); // items in anything but a List: the general reader's error
+            }
+
+            return;
+        }
+
+        var pinned = chunks.Pin;
+        chunks.Pin = -1;
+        Item(chunks.Buffer.AsSpan(pinned, chunks.Start - pinned), source, apiVersion, kind);
+    }
+
+    /// <summary>apiVersion and kind (the last of each, as the general reader keeps them) and whether "items" is at the top.</summary>
+    private static (string? ApiVersion, string? Kind, bool Items) TopLevel(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = ManifestLimits.MaxDepth, CommentHandling = JsonCommentHandling.Skip });
+        string? apiVersion = null, kind = null;
+        var items = false;
+        reader.Read();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isApiVersion = reader.ValueTextEquals("apiVersion"u8);
+            var isKind = reader.ValueTextEquals("kind"u8);
+            items |= reader.ValueTextEquals("items"u8);
+            reader.Read();
+            if (reader.TokenType == JsonTokenType.String && (isApiVersion || isKind))
+            {
+                (apiVersion, kind) = isApiVersion ? (reader.GetString(), kind) : (apiVersion, reader.GetString());
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        return (apiVersion, kind, items);
+    }
+
+    /// <summary>One complete object: Services and EndpointSlices straight into the model when they fit its rules, anything else decoded.</summary>
+    private void Item(ReadOnlySpan<byte> json, string source, string? apiVersion, string? kind)
+    {
+        count++;
+        if (json.Length > ManifestLimits.MaxObjectBytes)
+        {
+            throw new Miss();
+        }
+
+        if (apiVersion == "v1" && kind == "Service" && TryReadService(json) is { } service)
+        {
+            services.Add(service);
+            return;
+        }
+
+        if (apiVersion == "discovery.k8s.io/v1" && kind == "EndpointSlice" && TryReadEndpointSlice(json) is { } slice)
+        {
+            slices.Add(slice);
+            return;
+        }
+
+        // The general way; its errors end this reader (the caller reads the input again with ManifestReader).
+        Decoded++;
+        switch (ManifestReader.Decode(json, source, 0, apiVersion, kind).Object)
+        {
+            case KubeProxyConfigurationDocument proxy:
+                ProxyConfiguration = proxy;
+                break;
+            case V1Service general:
+                services.Add(SnapshotBuilder.ToService(general));
+                break;
+            case V1EndpointSlice general:
+                slices.Add(SnapshotBuilder.ToEndpointSlice(general));
+                break;
+            case var other:
+                others.Add(other);
+                break;
+        }
+    }
+
+    /// <summary>The block YAML reader's objects, each as JSON bytes.</summary>
+    private sealed class Sink(DumpReader reader) : ManifestReader.DocumentSink
+    {
+        public override int Count => reader.count;
+
+        public override void Add(ReadOnlySpan<byte> json, string source, int line, string? apiVersion, string? kind) => reader.Item(json, source, apiVersion, kind);
+
+        public override void Truncate(int count) => throw new Miss();
+    }
+
+    /// <summary>A window on the input: tokens are read from it as the bytes arrive, a whole value kept until it is read.</summary>
+    private sealed class Chunks(Stream stream)
+    {
+        public byte[] Buffer = new byte[1 << 20];
+        public int Start;
+        public int End;
+        public bool Eof;
+
+        /// <summary>Bytes from here on are kept (an object read to its end), or -1.</summary>
+        public int Pin = -1;
+
+        private JsonReaderState state = new(new JsonReaderOptions { AllowMultipleValues = true, CommentHandling = JsonCommentHandling.Skip, MaxDepth = ManifestLimits.MaxDepth });
+
+        /// <summary>Reads more of the input, moving what is still needed to the buffer's start first.</summary>
+        public void Fill()
+        {
+            var keep = Pin >= 0 ? Math.Min(Pin, Start) : Start;
+            if (keep > 0)
+            {
+                Buffer.AsSpan(keep, End - keep).CopyTo(Buffer);
+                Start -= keep;
+                End -= keep;
+                Pin = Pin >= 0 ? Pin - keep : -1;
+            }
+
+            if (End == Buffer.Length)
+            {
+                if (Buffer.Length >= MaxBuffer)
+                {
+                    throw new Miss();
+                }
+
+                Array.Resize(ref Buffer, Buffer.Length * 2);
+            }
+
+            var read = stream.Read(Buffer, End, Buffer.Length - End);
+            End += read;
+            Eof = read == 0;
+        }
+
+        public byte FirstSignificant()
+        {
+            for (var i = Start; ; i++)
+            {
+                if (i == End)
+                {
+                    if (Eof)
+                    {
+                        return 0;
+                    }
+
+                    Fill();
+                    i = Start - 1;
+                    continue;
+                }
+
+                if (Buffer[i] is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n'))
+                {
+                    return Buffer[i];
+                }
+            }
+        }
+
+        /// <summary>The rest of the input as text (YAML), the bytes let go once decoded.</summary>
+        public string ReadAllText()
+        {
+            if (stream.CanSeek && stream.Length - stream.Position + (End - Start) is var total && total < int.MaxValue)
+            {
+                var all = new byte[total];
+                Buffer.AsSpan(Start, End - Start).CopyTo(all);
+                var at = End - Start;
+                while (at < all.Length && stream.Read(all, at, all.Length - at) is > 0 and var read)
+                {
+                    at += read;
+                }
+
+                Buffer = [];
+                return Encoding.UTF8.GetString(all, 0, at);
+            }
+
+            using var rest = new MemoryStream();
+            rest.Write(Buffer, Start, End - Start);
+            stream.CopyTo(rest);
+            Buffer = [];
+            return Encoding.UTF8.GetString(rest.GetBuffer(), 0, (int)rest.Length);
+        }
+
+        /// <summary>
+        /// The next token; with <paramref name="whole"/> an object or array is read to its end, its bytes then being
+        /// Buffer[start..Start). Names and strings come as text. False at the end of the input.
+        /// </summary>
+        public bool Next(bool whole, out JsonTokenType type, out int start, out string? text)
+        {
+            while (true)
+            {
+                var reader = new Utf8JsonReader(Buffer.AsSpan(Start, End - Start), Eof, state);
+                if (!reader.Read())
+                {
+                    if (Eof)
+                    {
+                        (type, start, text) = (JsonTokenType.None, Start, null);
+                        return false;
+                    }
+
+                    Fill();
+                    continue;
+                }
+
+                type = reader.TokenType;
+                start = Start + (int)reader.TokenStartIndex;
+                if (whole && type is JsonTokenType.StartObject or JsonTokenType.StartArray && !reader.TrySkip())
+                {
+                    Fill();
+                    continue;
+                }
+
+                text = type is JsonTokenType.PropertyName or JsonTokenType.String ? reader.GetString() : null;
+                Start += (int)reader.BytesConsumed;
+                state = reader.CurrentState;
+                return true;
+            }
+        }
+    }
+}
