@@ -293,15 +293,21 @@ public sealed partial class DumpReader
     }
 
     /// <summary>status.loadBalancer.ingress[].ip that are addresses (ToService's filter).</summary>
-    private static List<IPAddress>? ServiceStatus(ref Utf8JsonReader r)
+    private List<IPAddress>? ServiceStatus(ref Utf8JsonReader r)
     {
         List<IPAddress>? ingress = null;
         Start(ref r, JsonTokenType.StartObject);
         while (Property(ref r))
         {
+            if (Is(ref r, "conditions"u8))
+            {
+                Conditions(ref r);
+                continue;
+            }
+
             if (!Is(ref r, "loadBalancer"u8))
             {
-                throw new Miss(); // conditions: the general reader's
+                throw new Miss();
             }
 
             Start(ref r, JsonTokenType.StartObject);
@@ -343,6 +349,35 @@ public sealed partial class DumpReader
         }
 
         return ingress;
+    }
+
+    /// <summary>status.conditions (metav1.Condition), checked only.</summary>
+    private void Conditions(ref Utf8JsonReader r)
+    {
+        Start(ref r, JsonTokenType.StartArray);
+        while (Element(ref r))
+        {
+            Current(ref r, JsonTokenType.StartObject);
+            while (Property(ref r))
+            {
+                if (Is(ref r, "type"u8) || Is(ref r, "status"u8) || Is(ref r, "reason"u8) || Is(ref r, "message"u8))
+                {
+                    SkipString(ref r);
+                }
+                else if (Is(ref r, "lastTransitionTime"u8))
+                {
+                    Timestamp(ref r);
+                }
+                else if (Is(ref r, "observedGeneration"u8))
+                {
+                    Long(ref r);
+                }
+                else
+                {
+                    throw new Miss();
+                }
+            }
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -662,11 +697,7 @@ public sealed partial class DumpReader
             }
             else if (Is(ref r, "generation"u8) || Is(ref r, "deletionGracePeriodSeconds"u8))
             {
-                r.Read();
-                if (r.TokenType != JsonTokenType.Number || !r.TryGetInt64(out _))
-                {
-                    throw new Miss();
-                }
+                Long(ref r);
             }
             else if (Is(ref r, "deletionTimestamp"u8))
             {
@@ -799,6 +830,15 @@ public sealed partial class DumpReader
     {
         Start(ref r, JsonTokenType.Number);
         return r.TryGetInt32(out var value) ? value : throw new Miss();
+    }
+
+    private static void Long(ref Utf8JsonReader r)
+    {
+        Start(ref r, JsonTokenType.Number);
+        if (!r.TryGetInt64(out _))
+        {
+            throw new Miss();
+        }
     }
 
     private static bool Bool(ref Utf8JsonReader r)
