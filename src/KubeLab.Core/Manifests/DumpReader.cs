@@ -36,10 +36,13 @@ public sealed partial class DumpReader
     /// <summary>The last kubeproxy.config.k8s.io KubeProxyConfiguration read, if any.</summary>
     public KubeProxyConfigurationDocument? ProxyConfiguration { get; private set; }
 
+    /// <summary>The size of the window on the input at first (it grows for an object that does not fit); tests make it small.</summary>
+    internal int WindowBytes { get; init; } = 1 << 20;
+
     /// <summary>Reads one input (UTF-8: JSON values or YAML documents); throws when the general reader must read it.</summary>
     public void Read(Stream utf8, string source)
     {
-        var chunks = new Chunks(utf8);
+        var chunks = new Chunks(utf8, WindowBytes);
         chunks.Fill();
         if (chunks.End - chunks.Start >= 3 && chunks.Buffer.AsSpan(chunks.Start, 3).SequenceEqual("\uFEFF"u8))
         {
@@ -53,8 +56,7 @@ public sealed partial class DumpReader
             return;
         }
 
-        var text = chunks.ReadAllText();
-        if (!ManifestReader.TryReadBlockYaml(text, source, new Sink(this)))
+        if (!ManifestReader.TryReadBlockYaml(chunks.Lines() ?? "", source, new Sink(this), chunks.Lines))
         {
             throw new Miss(); // anchors, flow style, folded scalars: the general YAML reader's
         }
@@ -242,9 +244,9 @@ public sealed partial class DumpReader
     }
 
     /// <summary>A window on the input: tokens are read from it as the bytes arrive, a whole value kept until it is read.</summary>
-    private sealed class Chunks(Stream stream)
+    private sealed class Chunks(Stream stream, int size)
     {
-        public byte[] Buffer = new byte[1 << 20];
+        public byte[] Buffer = new byte[size];
         public int Start;
         public int End;
         public bool Eof;
@@ -304,28 +306,34 @@ public sealed partial class DumpReader
             }
         }
 
-        /// <summary>The rest of the input as text (YAML), the bytes let go once decoded.</summary>
-        public string ReadAllText()
+        /// <summary>The next piece of the input as text, ending at a line's end (YAML, read by the block reader in pieces); null at the end.</summary>
+        public string? Lines()
         {
-            if (stream.CanSeek && stream.Length - stream.Position + (End - Start) is var total && total < int.MaxValue)
+            while (true)
             {
-                var all = new byte[total];
-                Buffer.AsSpan(Start, End - Start).CopyTo(all);
-                var at = End - Start;
-                while (at < all.Length && stream.Read(all, at, all.Length - at) is > 0 and var read)
+                var window = Buffer.AsSpan(Start, End - Start);
+                if (!Eof && window.Length < Buffer.Length / 2)
                 {
-                    at += read;
+                    Fill();
+                    continue;
                 }
 
-                Buffer = [];
-                return Encoding.UTF8.GetString(all, 0, at);
-            }
+                var last = Eof ? window.Length - 1 : window.LastIndexOf((byte)'\n');
+                if (last < 0)
+                {
+                    if (Eof)
+                    {
+                        return null;
+                    }
 
-            using var rest = new MemoryStream();
-            rest.Write(Buffer, Start, End - Start);
-            stream.CopyTo(rest);
-            Buffer = [];
-            return Encoding.UTF8.GetString(rest.GetBuffer(), 0, (int)rest.Length);
+                    Fill(); // a line longer than the window
+                    continue;
+                }
+
+                var piece = Encoding.UTF8.GetString(window[..(last + 1)]);
+                Start += last + 1;
+                return piece;
+            }
         }
 
         /// <summary>

@@ -211,6 +211,16 @@ public sealed class DumpReaderTests : IDisposable
             }
 
             Assert.Equal(general, fast);
+
+            // read through a window of 64 bytes: JSON objects and YAML lines cut anywhere, the window moved and grown
+            var small = new DumpReader { WindowBytes = 64 };
+            using (var stream = File.OpenRead(path))
+            {
+                small.Read(stream, path);
+            }
+
+            Assert.Equal(general, Outcome(small.Snapshot));
+            Assert.Equal(reader.Decoded, small.Decoded);
             var kinds = items.Select(i => (string)i!["kind"]!).ToList();
             fastObjects += kinds.Count - reader.Decoded;
             if (input is "every-field" or "lab-dump")
