@@ -47,32 +47,6 @@ public sealed partial class DumpReader
         public List<string>? ZoneHints;
     }
 
-    private Service? TryReadService(ReadOnlySpan<byte> json)
-    {
-        try
-        {
-            var reader = new Utf8JsonReader(json);
-            return ReadService(ref reader);
-        }
-        catch (Exception e) when (e is Miss or JsonException or InvalidOperationException or FormatException or ArgumentException or OverflowException)
-        {
-            return null;
-        }
-    }
-
-    private EndpointSlice? TryReadEndpointSlice(ReadOnlySpan<byte> json)
-    {
-        try
-        {
-            var reader = new Utf8JsonReader(json);
-            return ReadEndpointSlice(ref reader);
-        }
-        catch (Exception e) when (e is Miss or JsonException or InvalidOperationException or FormatException or ArgumentException or OverflowException)
-        {
-            return null;
-        }
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Service ReadService(ref Utf8JsonReader r)
     {
@@ -84,7 +58,7 @@ public sealed partial class DumpReader
         int? timeout = null, healthCheckNodePort = null;
         bool? publishNotReady = null;
         List<IPAddress>? ingress = null;
-        Start(ref r, JsonTokenType.StartObject);
+        Current(ref r, JsonTokenType.StartObject);
         while (Property(ref r))
         {
             if (Is(ref r, "apiVersion"u8) || Is(ref r, "kind"u8))
@@ -387,7 +361,7 @@ public sealed partial class DumpReader
         string? addressType = null;
         List<EndpointPort>? ports = null;
         List<EndpointFields>? endpoints = null;
-        Start(ref r, JsonTokenType.StartObject);
+        Current(ref r, JsonTokenType.StartObject);
         while (Property(ref r))
         {
             if (Is(ref r, "apiVersion"u8) || Is(ref r, "kind"u8))

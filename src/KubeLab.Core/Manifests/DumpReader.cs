@@ -125,16 +125,8 @@ public sealed partial class DumpReader
 
                 items = true;
                 chunks.Pin = -1;
-                while (chunks.Next(whole: true, out type, out var itemStart, out _) && type != JsonTokenType.EndArray)
+                while (chunks.Item(this, source))
                 {
-                    if (type != JsonTokenType.StartObject)
-                    {
-                        throw new Miss();
-                    }
-
-                    var item = chunks.Buffer.AsSpan(itemStart, chunks.Start - itemStart);
-                    var (itemApiVersion, itemKind) = ManifestReader.TypeOf(item);
-                    Item(item, source, itemApiVersion, itemKind);
                 }
 
                 continue;
@@ -196,24 +188,66 @@ public sealed partial class DumpReader
     /// <summary>One complete object: Services and EndpointSlices straight into the model when they fit its rules, anything else decoded.</summary>
     private void Item(ReadOnlySpan<byte> json, string source, string? apiVersion, string? kind)
     {
+        var reader = new Utf8JsonReader(json);
+        reader.Read();
+        if (!TryItem(ref reader, json, apiVersion, kind))
+        {
+            General(json, source, apiVersion, kind);
+        }
+    }
+
+    /// <summary>
+    /// A Service or an EndpointSlice read from <paramref name="reader"/>, which is on the object's first token and
+    /// ends on its last; false for anything else, or when the object is the general reader's.
+    /// </summary>
+    private bool TryItem(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, string? apiVersion, string? kind)
+    {
         count++;
         if (json.Length > ManifestLimits.MaxObjectBytes)
         {
             throw new Miss();
         }
 
-        if (apiVersion == "v1" && kind == "Service" && TryReadService(json) is { } service)
+        try
         {
-            services.Add(service);
-            return;
+            if (apiVersion == "v1" && kind == "Service")
+            {
+                services.Add(ReadService(ref reader));
+                return true;
+            }
+
+            if (apiVersion == "discovery.k8s.io/v1" && kind == "EndpointSlice")
+            {
+                slices.Add(ReadEndpointSlice(ref reader));
+                return true;
+            }
+        }
+        catch (Exception e) when (e is Miss or JsonException or InvalidOperationException or FormatException or ArgumentException or OverflowException)
+        {
         }
 
-        if (apiVersion == "discovery.k8s.io/v1" && kind == "EndpointSlice" && TryReadEndpointSlice(json) is { } slice)
-        {
-            slices.Add(slice);
-            return;
-        }
+        return false;
+    }
 
+    /// <summary>Why an object is the general reader's (for tests: the field by field reader's exception, or null).</summary>
+    internal static string? WhyGeneral(byte[] json)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            reader.Read();
+            var (apiVersion, kind) = ManifestReader.TypeOf(json);
+            _ = kind == "Service" ? (object)new DumpReader().ReadService(ref reader) : new DumpReader().ReadEndpointSlice(ref reader);
+            return apiVersion is "v1" or "discovery.k8s.io/v1" ? null : "not a Service or an EndpointSlice";
+        }
+        catch (Exception e)
+        {
+            return e.ToString();
+        }
+    }
+
+    private void General(ReadOnlySpan<byte> json, string source, string? apiVersion, string? kind)
+    {
         // The general way; its errors end this reader (the caller reads the input again with ManifestReader).
         Decoded++;
         switch (ManifestReader.Decode(json, source, 0, apiVersion, kind).Object)
@@ -333,6 +367,143 @@ public sealed partial class DumpReader
                 var piece = Encoding.UTF8.GetString(window[..(last + 1)]);
                 Start += last + 1;
                 return piece;
+            }
+        }
+
+        /// <summary>
+        /// The next item of a List's items (false at their end), read in one pass from the window: the object's end is
+        /// found by a scan for braces outside strings, then the window's own reader reads it field by field.
+        /// </summary>
+        public bool Item(DumpReader owner, string source)
+        {
+            while (true)
+            {
+                var reader = new Utf8JsonReader(Buffer.AsSpan(Start, End - Start), Eof, state);
+                if (!reader.Read())
+                {
+                    if (Eof)
+                    {
+                        throw new Miss();
+                    }
+
+                    Fill();
+                    continue;
+                }
+
+                if (reader.TokenType == JsonTokenType.EndArray)
+                {
+                    Start += (int)reader.BytesConsumed;
+                    state = reader.CurrentState;
+                    return false;
+                }
+
+                if (reader.TokenType != JsonTokenType.StartObject)
+                {
+                    throw new Miss();
+                }
+
+                var start = Start + (int)reader.TokenStartIndex;
+                var end = ObjectEnd(Buffer.AsSpan(0, End), start);
+                if (end < 0)
+                {
+                    if (Eof)
+                    {
+                        throw new Miss();
+                    }
+
+                    Fill();
+                    continue;
+                }
+
+                var item = Buffer.AsSpan(start, end - start);
+                var (apiVersion, kind) = ManifestReader.TypeOf(item);
+                if (!owner.TryItem(ref reader, item, apiVersion, kind))
+                {
+                    owner.General(item, source, apiVersion, kind);
+                    reader = new Utf8JsonReader(Buffer.AsSpan(Start, End - Start), Eof, state);
+                    reader.Read();
+                    if (!reader.TrySkip())
+                    {
+                        throw new Miss();
+                    }
+                }
+
+                if (Start + (int)reader.BytesConsumed != end)
+                {
+                    throw new Miss();
+                }
+
+                Start = end;
+                state = reader.CurrentState;
+                return true;
+            }
+        }
+
+        private static readonly System.Buffers.SearchValues<byte> Structural = System.Buffers.SearchValues.Create("\"{}/"u8);
+        private static readonly System.Buffers.SearchValues<byte> InString = System.Buffers.SearchValues.Create("\"\\"u8);
+
+        /// <summary>
+        /// Where the object starting at <paramref name="start"/> ends (after its closing brace), or -1 if the window
+        /// has not got it all. Only strings and braces are looked at: the reader checks the rest. A comment is the
+        /// general reader's (which refuses comments inside objects).
+        /// </summary>
+        private static int ObjectEnd(ReadOnlySpan<byte> window, int start)
+        {
+            var depth = 0;
+            var i = start;
+            while (true)
+            {
+                var at = window[i..].IndexOfAny(Structural);
+                if (at < 0)
+                {
+                    return -1;
+                }
+
+                i += at;
+                switch (window[i])
+                {
+                    case (byte)'"':
+                        i++;
+                        while (true)
+                        {
+                            var q = window[i..].IndexOfAny(InString);
+                            if (q < 0)
+                            {
+                                return -1;
+                            }
+
+                            i += q;
+                            if (window[i] == (byte)'"')
+                            {
+                                break;
+                            }
+
+                            if (i + 2 > window.Length)
+                            {
+                                return -1;
+                            }
+
+                            i += 2; // an escaped character
+                        }
+
+                        i++;
+                        break;
+                    case (byte)'{':
+                        depth++;
+                        i++;
+                        break;
+                    case (byte)'}':
+                        depth--;
+                        i++;
+                        if (depth == 0)
+                        {
+                            return i;
+                        }
+
+                        break;
+                    default:
+                        throw new Miss();
+                }
             }
         }
 
