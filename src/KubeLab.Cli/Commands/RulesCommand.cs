@@ -63,11 +63,7 @@ internal static class RulesCommand
             var timings = PhaseTimings.FromEnvironment(context.Err);
             if (sources.Length > 0)
             {
-                var documents = ManifestSources.Read(sources, context.In);
-                timings.Mark("read");
-                proxyDocument = documents.Select(d => d.Object).OfType<KubeProxyConfigurationDocument>().LastOrDefault()?.Fields;
-                snapshot = OfflineSnapshot(documents);
-                timings.Mark("snapshot");
+                (snapshot, proxyDocument) = ReadOffline(sources, context.In, timings);
             }
             else if (parse.GetValue(kubeconfig) is not null)
             {
@@ -156,13 +152,62 @@ internal static class RulesCommand
     }
 
     /// <summary>
+    /// The snapshot of dumped objects and the last KubeProxyConfiguration among them. Files go through
+    /// <see cref="DumpReader"/> (Services and EndpointSlices straight into the model, the input streamed); whatever it
+    /// leaves to the general reader (a URL, stdin, a folder, a bad or unusual input) is read again with
+    /// <see cref="ManifestSources"/>, so errors are the general reader's, word for word.
+    /// </summary>
+    internal static (ClusterSnapshot Snapshot, IReadOnlyDictionary<string, object?>? Proxy) ReadOffline(IReadOnlyList<string> sources, TextReader stdin, PhaseTimings? timings = null)
+    {
+        if (sources.Count > 0 && sources.All(File.Exists) && TryReadDump(sources, timings) is { } dump)
+        {
+            return (Checked(dump.Snapshot), dump.Proxy);
+        }
+
+        var documents = ManifestSources.Read(sources, stdin);
+        timings?.Mark("read");
+        var proxy = documents.Select(d => d.Object).OfType<KubeProxyConfigurationDocument>().LastOrDefault()?.Fields;
+        var snapshot = OfflineSnapshot(documents);
+        timings?.Mark("snapshot");
+        return (snapshot, proxy);
+    }
+
+    private static (ClusterSnapshot Snapshot, IReadOnlyDictionary<string, object?>? Proxy)? TryReadDump(IReadOnlyList<string> files, PhaseTimings? timings)
+    {
+        try
+        {
+            var reader = new DumpReader();
+            foreach (var file in files)
+            {
+                using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+                reader.Read(stream, file);
+            }
+
+            timings?.Mark("read (dump reader)");
+            var snapshot = reader.Snapshot();
+            timings?.Mark("snapshot");
+            return (snapshot, reader.ProxyConfiguration?.Fields);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            timings?.Mark($"dump reader gave up ({e.GetType().Name}); the general reader reads again");
+            return null;
+        }
+    }
+
+    /// <summary>
     /// A snapshot from dumped objects. People dump only some nodes, so endpoints and pods on nodes that are not in
     /// the input are kept (kube-proxy does not look their nodes up either); a slice whose Service is missing is refused.
     /// </summary>
     internal static ClusterSnapshot OfflineSnapshot(IReadOnlyList<ManifestDocument> documents)
     {
         var objects = documents.Select(d => d.Object).Where(o => o is not KubeProxyConfigurationDocument).ToList();
-        var snapshot = SnapshotBuilder.FromObjects(null, null, objects);
+        return Checked(SnapshotBuilder.FromObjects(null, null, objects));
+    }
+
+    /// <summary>What a dump must hold: Nodes, and the Service of every EndpointSlice.</summary>
+    private static ClusterSnapshot Checked(ClusterSnapshot snapshot)
+    {
         if (snapshot.Nodes.Count == 0)
         {
             throw KubeLabException.Invalid("no Node objects in the input: the rules depend on the node's address; add the nodes (`kubectl get nodes -o yaml`)");

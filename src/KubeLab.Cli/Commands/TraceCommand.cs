@@ -134,7 +134,7 @@ internal static class TraceCommand
     {
         if (files.Length > 0)
         {
-            var snapshot = RulesCommand.OfflineSnapshot(ManifestSources.Read(files, context.In));
+            var snapshot = RulesCommand.ReadOffline(files, context.In).Snapshot;
             var rulesFiles = Pairs(rules, "--rules");
             var routeFiles = Pairs(routes, "--routes");
             var neighbourFiles = Pairs(neighbours, "--neigh");

@@ -116,7 +116,7 @@ public static partial class ManifestReader
     }
 
     /// <summary>apiVersion and kind among an object's top-level fields.</summary>
-    private static (string? ApiVersion, string? Kind) TypeOf(ReadOnlySpan<byte> json)
+    internal static (string? ApiVersion, string? Kind) TypeOf(ReadOnlySpan<byte> json)
     {
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = ManifestLimits.MaxDepth, CommentHandling = JsonCommentHandling.Skip });
         string? apiVersion = null, kind = null;

@@ -116,7 +116,7 @@ public static partial class ManifestReader
             throw KubeLabException.Invalid($"{source}:{documentLine}: error parsing YAML: more than one node in a document");
         }
 
-        EndDocument(result, itemCount, list, documentBuffer, source, line, apiVersion, kind);
+        EndDocument(new ListSink(result), itemCount, list, documentBuffer, source, line, apiVersion, kind);
     }
 
     private static ParsingEvent Next(IParser parser, string source)

@@ -64,7 +64,7 @@ public static partial class ManifestReader
             result.Clear(); // not JSON after all (a YAML flow mapping such as `{a: b}`): read it as YAML
         }
 
-        if (!TryReadBlockYaml(text, source, result))
+        if (!TryReadBlockYaml(text, source, new ListSink(result)))
         {
             ReadYaml(text, source, result);
         }
@@ -86,7 +86,7 @@ public static partial class ManifestReader
     }
 
     /// <summary>Decodes one complete object (JSON bytes) into its model type.</summary>
-    private static ManifestDocument Decode(ReadOnlySpan<byte> json, string source, int line, string? apiVersion, string? kind)
+    internal static ManifestDocument Decode(ReadOnlySpan<byte> json, string source, int line, string? apiVersion, string? kind)
     {
         if (json.Length > ManifestLimits.MaxObjectBytes)
         {
@@ -170,12 +170,11 @@ public static partial class ManifestReader
         }
     }
 
-    /// <summary>Writes JSON into a buffer that is reused for every object.</summary>
     /// <summary>
     /// The end of one YAML document, for both YAML readers: a List's items were added as they were read; items in
     /// anything but a List are refused (and taken out again); any other document is one object.
     /// </summary>
-    private static void EndDocument(List<ManifestDocument> result, int firstItem, bool list, JsonBuffer document, string source, int line, string? apiVersion, string? kind)
+    private static void EndDocument(DocumentSink result, int firstItem, bool list, JsonBuffer document, string source, int line, string? apiVersion, string? kind)
     {
         if (list && kind is not null && kind.EndsWith("List", StringComparison.Ordinal))
         {
@@ -184,12 +183,38 @@ public static partial class ManifestReader
 
         if (list)
         {
-            result.RemoveRange(firstItem, result.Count - firstItem);
+            result.Truncate(firstItem);
             throw KubeLabException.Invalid($"{source}:{line}: error decoding {kind ?? "object"}: items: only a List (kind: List) has items at its top level");
         }
 
-        result.Add(Decode(document.Complete(), source, line, apiVersion, kind));
+        result.Add(document.Complete(), source, line, apiVersion, kind);
     }
+
+    /// <summary>
+    /// Where a reader puts each complete object (its JSON bytes): decoded into a <see cref="ManifestDocument"/>, or
+    /// (<see cref="DumpReader"/>) straight into KubeLab's model.
+    /// </summary>
+    internal abstract class DocumentSink
+    {
+        public abstract int Count { get; }
+
+        public abstract void Add(ReadOnlySpan<byte> json, string source, int line, string? apiVersion, string? kind);
+
+        /// <summary>Takes out the objects added after the first <paramref name="count"/>.</summary>
+        public abstract void Truncate(int count);
+    }
+
+    private sealed class ListSink(List<ManifestDocument> result) : DocumentSink
+    {
+        public override int Count => result.Count;
+
+        public override void Add(ReadOnlySpan<byte> json, string source, int line, string? apiVersion, string? kind) =>
+            result.Add(Decode(json, source, line, apiVersion, kind));
+
+        public override void Truncate(int count) => result.RemoveRange(count, result.Count - count);
+    }
+
+    /// <summary>Writes JSON into a buffer that is reused for every object.</summary>
 
     private sealed class JsonBuffer
     {
