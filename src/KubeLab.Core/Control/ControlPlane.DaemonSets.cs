@@ -15,7 +15,8 @@ public sealed partial class ControlPlane
     /// nodeSelector; the lab's nodes have no taints), named <c>&lt;ds&gt;-&lt;5 random&gt;</c>, labelled with
     /// controller-revision-hash and pod-template-generation, pinned to its node by the node affinity the controller writes
     /// (ReplaceDaemonSetPodNodeNameNodeAffinity) and given the daemon pods' tolerations (AddOrUpdateDaemonPodTolerations);
-    /// pods on nodes that are no longer eligible are deleted; then the status counts.
+    /// pods on nodes that are no longer eligible are deleted, pods of an older template replaced (unless the update
+    /// strategy is OnDelete); then the status counts.
     /// </summary>
     private void ReconcileDaemonSets()
     {
@@ -27,6 +28,19 @@ public sealed partial class ControlPlane
                 && p.Metadata.OwnerReferences?.Any(r => r.Uid == ds.Metadata.Uid) == true).ToList();
             var nodeSelector = ds.Spec.Template.Spec?.NodeSelector;
             var eligible = config.Nodes.Where(n => nodeSelector is null || Selectors.Matches(nodeSelector, NodeLabels(n))).ToList();
+            if (ds.Spec.UpdateStrategy?.Type != "OnDelete")
+            {
+                // RollingUpdate, the default (maxSurge 0, maxUnavailable 1; daemon/update.go rollingUpdate): a pod made
+                // from an older template is deleted and its node gets one from the current template, node after node
+                // until every pod is updated. The lab's controllers converge in one pass: the end state, at once.
+                foreach (var old in pods.Where(p => p.Metadata.Labels.Get(ControllerRevisionHashLabel) != hash && eligible.Any(n => n.Name == p.Spec?.NodeName)).ToList())
+                {
+                    Record(ds, "Normal", "SuccessfulDelete", $"Deleted pod: {old.Metadata.Name}", "daemonset-controller");
+                    objects.RemoveAll(o => ReferenceEquals(o.Object, old));
+                    pods.Remove(old);
+                }
+            }
+
             foreach (var node in eligible.Where(n => !pods.Any(p => p.Spec?.NodeName == n.Name)))
             {
                 var labels = new Dictionary<string, string>(ds.Spec.Template.Metadata?.Labels ?? new Dictionary<string, string>())
