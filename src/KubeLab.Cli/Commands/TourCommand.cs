@@ -79,14 +79,8 @@ internal static class TourCommand
             }
 
             context.Out.WriteLine();
-            if (failures.Count > 0)
+            if (ReportFailures(context, "The tour", failures))
             {
-                context.Err.WriteLine($"The tour ran, but {LabTour.Count(failures.Count, "command")} failed:");
-                foreach (var failure in failures)
-                {
-                    context.Err.WriteLine("  " + failure);
-                }
-
                 context.Err.WriteLine($"`kubelab list` and `kubelab get pods -o wide{UpCommand.NameFlag(name)}` show the lab's state; `kubelab up{UpCommand.NameFlag(name)}` repairs it.");
                 return 1;
             }
@@ -207,19 +201,30 @@ internal static class TourCommand
         }
 
         context.Out.WriteLine();
-        if (failures.Count > 0)
+        if (ReportFailures(context, "The LoadBalancer chapter", failures))
         {
-            context.Err.WriteLine($"The LoadBalancer chapter ran, but {LabTour.Count(failures.Count, "command")} failed:");
-            foreach (var failure in failures)
-            {
-                context.Err.WriteLine("  " + failure);
-            }
-
             return 1;
         }
 
         context.Out.WriteLine("End of the LoadBalancer chapter. Next: `kubelab trace --from-ip 10.123.123.4 VIP:PORT --via NODE` enters through another node.");
         return 0;
+    }
+
+    /// <summary>"… ran, but N commands failed:" and each failed command, on stderr; whether any failed.</summary>
+    private static bool ReportFailures(CliContext context, string what, List<string> failures)
+    {
+        if (failures.Count == 0)
+        {
+            return false;
+        }
+
+        context.Err.WriteLine($"{what} ran, but {LabTour.Count(failures.Count, "command")} failed:");
+        foreach (var failure in failures)
+        {
+            context.Err.WriteLine("  " + failure);
+        }
+
+        return true;
     }
 
     /// <summary>

@@ -35,9 +35,7 @@ public sealed partial class ControlPlane
                 // until every pod is updated. The lab's controllers converge in one pass: the end state, at once.
                 foreach (var old in pods.Where(p => p.Metadata.Labels.Get(ControllerRevisionHashLabel) != hash && eligible.Any(n => n.Name == p.Spec?.NodeName)).ToList())
                 {
-                    Record(ds, "Normal", "SuccessfulDelete", $"Deleted pod: {old.Metadata.Name}", "daemonset-controller");
-                    objects.RemoveAll(o => ReferenceEquals(o.Object, old));
-                    pods.Remove(old);
+                    DeleteDaemonPod(ds, old, pods);
                 }
             }
 
@@ -81,9 +79,7 @@ public sealed partial class ControlPlane
 
             foreach (var stray in pods.Where(p => !eligible.Any(n => n.Name == p.Spec?.NodeName)).ToList())
             {
-                Record(ds, "Normal", "SuccessfulDelete", $"Deleted pod: {stray.Metadata.Name}", "daemonset-controller");
-                objects.RemoveAll(o => ReferenceEquals(o.Object, stray));
-                pods.Remove(stray);
+                DeleteDaemonPod(ds, stray, pods);
             }
 
             var ready = pods.Count(p => p.Status?.Phase == "Running");
@@ -105,6 +101,14 @@ public sealed partial class ControlPlane
                 Touch(ds);
             }
         }
+    }
+
+    /// <summary>The controller deletes one of its pods: the event, the object gone, and out of the pods it counts.</summary>
+    private void DeleteDaemonPod(V1DaemonSet ds, V1Pod pod, List<V1Pod> pods)
+    {
+        Record(ds, "Normal", "SuccessfulDelete", $"Deleted pod: {pod.Metadata.Name}", "daemonset-controller");
+        objects.RemoveAll(o => ReferenceEquals(o.Object, pod));
+        pods.Remove(pod);
     }
 
     /// <summary>pkg/controller/daemon/util AddOrUpdateDaemonPodTolerations: what every daemon pod tolerates.</summary>
