@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
-using System.Text.Unicode;
 
 namespace KubeLab.Core.Manifests;
 
@@ -19,6 +18,7 @@ public sealed partial class DumpReader
     /// <summary>One object's tokens: read field by field, or written as JSON for the general way.</summary>
     private void YamlItem(YamlTokenList tokens, long yamlBytes, string source, string? apiVersion, string? kind)
     {
+        Objects?.Add((Encoding.UTF8.GetString(JsonOf(tokens)), apiVersion, kind));
         // A JSON text is at most ~6 times its block YAML (`<` is `\u003C`): a large object goes through its JSON, whose
         // size the API server's limit is about (TryItem gives it to the general reader, which says so).
         if (yamlBytes > ManifestLimits.MaxObjectBytes / 8)
@@ -34,6 +34,9 @@ public sealed partial class DumpReader
             General(JsonOf(tokens), source, apiVersion, kind);
         }
     }
+
+    /// <summary>For tests: each YAML object as the JSON its tokens stand for, with its apiVersion and kind.</summary>
+    internal List<(string Json, string? ApiVersion, string? Kind)>? Objects { get; init; }
 
     private readonly ArrayBufferWriter<byte> jsonBuffer = new(64 * 1024);
     private Utf8JsonWriter? jsonWriter;
@@ -218,15 +221,17 @@ public sealed partial class DumpReader
                 if (key.SequenceEqual("items"u8) && RestIsEmpty(valueStart))
                 {
                     Advance();
-                    if (More && indent == 0 && IsSequenceItem)
+                    if (More && IsSequenceItem)
                     {
+                        // at column 0 (kubectl) or indented (yq); indented items are held in the window all at once
                         list = true;
-                        while (More && indent == 0 && IsSequenceItem)
+                        var at = indent;
+                        while (More && indent == at && IsSequenceItem)
                         {
                             Ensure();
                             var itemStart = shifted + lineStart;
                             item.Reset();
-                            SequenceItem(item, 0, 1);
+                            SequenceItem(item, at, 1);
                             if (item.Count == 0 || item.TypeAt(0) != JsonTokenType.StartObject)
                             {
                                 throw Bail();
@@ -656,12 +661,8 @@ public sealed partial class DumpReader
 
                     into?.Append(text.AsSpan(run, i - run));
                     after = i + 1;
-                    if (escaped && !Utf8.IsValid(text.AsSpan(start + 1, i - start - 1)))
-                    {
-                        throw new Miss(); // bytes that are not UTF-8 next to escapes: the general reader's
-                    }
+                    return escaped; // bytes that are not UTF-8 become U+FFFD when read, as they did in the block reader's text
 
-                    return escaped;
                 }
 
                 // a backslash in a double-quoted scalar

@@ -203,15 +203,17 @@ public static partial class ManifestReader
                 if (key == "items" && RestIsEmpty(valueStart))
                 {
                     Advance();
-                    if (!atEnd && !atSeparator && indent == 0 && IsSequenceItem)
+                    if (!atEnd && !atSeparator && IsSequenceItem)
                     {
+                        // kubectl prints the items at column 0, yq indents them: either way each is read on its own
                         list = true;
-                        while (!atEnd && !atSeparator && indent == 0 && IsSequenceItem)
+                        var at = indent;
+                        while (!atEnd && !atSeparator && indent == at && IsSequenceItem)
                         {
                             Ensure();
                             var itemLine = line;
                             itemBuffer.Reset();
-                            SequenceItem(itemBuffer.Writer, 0, 1);
+                            SequenceItem(itemBuffer.Writer, at, 1);
                             var json = itemBuffer.Complete();
                             if (json.Length == 0 || json[0] != (byte)'{')
                             {
