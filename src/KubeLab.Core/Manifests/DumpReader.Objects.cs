@@ -48,7 +48,8 @@ public sealed partial class DumpReader
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private Service ReadService(ref Utf8JsonReader r)
+    private Service ReadService<T>(ref T r)
+        where T : ITokens, allows ref struct
     {
         var meta = default(Meta);
         string? type = null, clusterIP = null, sessionAffinity = null, externalTrafficPolicy = null, internalTrafficPolicy = null, externalName = null;
@@ -181,7 +182,8 @@ public sealed partial class DumpReader
         };
     }
 
-    private static List<ServicePort> ServicePorts(ref Utf8JsonReader r)
+    private static List<ServicePort> ServicePorts<T>(ref T r)
+        where T : ITokens, allows ref struct
     {
         var ports = new List<ServicePort>();
         Start(ref r, JsonTokenType.StartArray);
@@ -245,7 +247,8 @@ public sealed partial class DumpReader
         return ports;
     }
 
-    private static int? SessionAffinityTimeout(ref Utf8JsonReader r)
+    private static int? SessionAffinityTimeout<T>(ref T r)
+        where T : ITokens, allows ref struct
     {
         int? timeout = null;
         Start(ref r, JsonTokenType.StartObject);
@@ -267,7 +270,8 @@ public sealed partial class DumpReader
     }
 
     /// <summary>status.loadBalancer.ingress[].ip that are addresses (ToService's filter).</summary>
-    private List<IPAddress>? ServiceStatus(ref Utf8JsonReader r)
+    private List<IPAddress>? ServiceStatus<T>(ref T r)
+        where T : ITokens, allows ref struct
     {
         List<IPAddress>? ingress = null;
         Start(ref r, JsonTokenType.StartObject);
@@ -326,7 +330,8 @@ public sealed partial class DumpReader
     }
 
     /// <summary>status.conditions (metav1.Condition), checked only.</summary>
-    private void Conditions(ref Utf8JsonReader r)
+    private void Conditions<T>(ref T r)
+        where T : ITokens, allows ref struct
     {
         Start(ref r, JsonTokenType.StartArray);
         while (Element(ref r))
@@ -355,7 +360,8 @@ public sealed partial class DumpReader
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private EndpointSlice ReadEndpointSlice(ref Utf8JsonReader r)
+    private EndpointSlice ReadEndpointSlice<T>(ref T r)
+        where T : ITokens, allows ref struct
     {
         var meta = default(Meta);
         string? addressType = null;
@@ -423,7 +429,8 @@ public sealed partial class DumpReader
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static List<EndpointFields> Endpoints(ref Utf8JsonReader r)
+    private static List<EndpointFields> Endpoints<T>(ref T r)
+        where T : ITokens, allows ref struct
     {
         var endpoints = new List<EndpointFields>();
         Start(ref r, JsonTokenType.StartArray);
@@ -497,7 +504,8 @@ public sealed partial class DumpReader
     }
 
     /// <summary>The addresses that parse (ToEndpointSlice keeps only those).</summary>
-    private static List<IPAddress> Addresses(ref Utf8JsonReader r)
+    private static List<IPAddress> Addresses<T>(ref T r)
+        where T : ITokens, allows ref struct
     {
         var addresses = new List<IPAddress>(1);
         Span<char> chars = stackalloc char[64];
@@ -532,7 +540,8 @@ public sealed partial class DumpReader
         return addresses;
     }
 
-    private static (bool IsPod, string? Namespace, string? Name) TargetRef(ref Utf8JsonReader r)
+    private static (bool IsPod, string? Namespace, string? Name) TargetRef<T>(ref T r)
+        where T : ITokens, allows ref struct
     {
         string? kind = null, ns = null, name = null;
         Start(ref r, JsonTokenType.StartObject);
@@ -564,7 +573,8 @@ public sealed partial class DumpReader
     }
 
     /// <summary>hints.forZones[].name (null without hints or without forZones).</summary>
-    private static List<string>? ZoneHints(ref Utf8JsonReader r)
+    private static List<string>? ZoneHints<T>(ref T r)
+        where T : ITokens, allows ref struct
     {
         List<string>? zones = null;
         Start(ref r, JsonTokenType.StartObject);
@@ -599,7 +609,8 @@ public sealed partial class DumpReader
         return zones;
     }
 
-    private static List<EndpointPort> EndpointPorts(ref Utf8JsonReader r)
+    private static List<EndpointPort> EndpointPorts<T>(ref T r)
+        where T : ITokens, allows ref struct
     {
         var ports = new List<EndpointPort>();
         Start(ref r, JsonTokenType.StartArray);
@@ -640,7 +651,8 @@ public sealed partial class DumpReader
 
     /// <summary>metadata: what the snapshot uses, the rest checked for its type.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ReadMeta(ref Utf8JsonReader r, ref Meta meta)
+    private void ReadMeta<T>(ref T r, ref Meta meta)
+        where T : ITokens, allows ref struct
     {
         Start(ref r, JsonTokenType.StartObject);
         while (Property(ref r))
@@ -712,7 +724,8 @@ public sealed partial class DumpReader
     }
 
     /// <summary>KubernetesClient's own timestamp converter (the general reader's), the last value remembered.</summary>
-    private DateTime Timestamp(ref Utf8JsonReader r)
+    private DateTime Timestamp<T>(ref T r)
+        where T : ITokens, allows ref struct
     {
         Start(ref r, JsonTokenType.String);
         if (!r.ValueIsEscaped && r.ValueSpan.SequenceEqual(lastTimestamp))
@@ -720,7 +733,7 @@ public sealed partial class DumpReader
             return lastTimestampValue;
         }
 
-        var value = Timestamps.Read(ref r, typeof(DateTime), TimestampOptions);
+        var value = r.Timestamp();
         (lastTimestamp, lastTimestampValue) = (r.ValueIsEscaped ? [] : r.ValueSpan.ToArray(), value);
         return value;
     }
@@ -737,13 +750,15 @@ public sealed partial class DumpReader
         text is null or "" or "TCP" or "UDP" or "SCTP" ? ProtocolNames.Parse(text) : throw new Miss();
 
     // The tokens: anything but the expected JSON type (a null included) is a miss.
-    private static void Start(ref Utf8JsonReader r, JsonTokenType type)
+    private static void Start<T>(ref T r, JsonTokenType type)
+        where T : ITokens, allows ref struct
     {
         r.Read();
         Current(ref r, type);
     }
 
-    private static void Current(ref Utf8JsonReader r, JsonTokenType type)
+    private static void Current<T>(ref T r, JsonTokenType type)
+        where T : ITokens, allows ref struct
     {
         if (r.TokenType != type)
         {
@@ -753,7 +768,8 @@ public sealed partial class DumpReader
 
     /// <summary>The next property of an object (false at its end); an escaped name is a miss.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool Property(ref Utf8JsonReader r)
+    private static bool Property<T>(ref T r)
+        where T : ITokens, allows ref struct
     {
         r.Read();
         if (r.TokenType == JsonTokenType.EndObject)
@@ -771,23 +787,27 @@ public sealed partial class DumpReader
 
     /// <summary>Moves to the next element of an array (false at its end).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool Element(ref Utf8JsonReader r)
+    private static bool Element<T>(ref T r)
+        where T : ITokens, allows ref struct
     {
         r.Read();
         return r.TokenType != JsonTokenType.EndArray;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool Is(ref Utf8JsonReader r, ReadOnlySpan<byte> name) => r.ValueSpan.SequenceEqual(name);
+    private static bool Is<T>(ref T r, ReadOnlySpan<byte> name)
+        where T : ITokens, allows ref struct => r.ValueSpan.SequenceEqual(name);
 
-    private static string String(ref Utf8JsonReader r)
+    private static string String<T>(ref T r)
+        where T : ITokens, allows ref struct
     {
         Start(ref r, JsonTokenType.String);
         return r.GetString()!;
     }
 
     /// <summary>A string the snapshot does not use: checked as GetString would check it, not made.</summary>
-    private static void SkipString(ref Utf8JsonReader r)
+    private static void SkipString<T>(ref T r)
+        where T : ITokens, allows ref struct
     {
         Start(ref r, JsonTokenType.String);
         if (r.ValueIsEscaped)
@@ -800,13 +820,15 @@ public sealed partial class DumpReader
         }
     }
 
-    private static int Int(ref Utf8JsonReader r)
+    private static int Int<T>(ref T r)
+        where T : ITokens, allows ref struct
     {
         Start(ref r, JsonTokenType.Number);
         return r.TryGetInt32(out var value) ? value : throw new Miss();
     }
 
-    private static void Long(ref Utf8JsonReader r)
+    private static void Long<T>(ref T r)
+        where T : ITokens, allows ref struct
     {
         Start(ref r, JsonTokenType.Number);
         if (!r.TryGetInt64(out _))
@@ -815,7 +837,8 @@ public sealed partial class DumpReader
         }
     }
 
-    private static bool Bool(ref Utf8JsonReader r)
+    private static bool Bool<T>(ref T r)
+        where T : ITokens, allows ref struct
     {
         r.Read();
         return r.TokenType switch
@@ -826,7 +849,8 @@ public sealed partial class DumpReader
         };
     }
 
-    private static Dictionary<string, string> Map(ref Utf8JsonReader r)
+    private static Dictionary<string, string> Map<T>(ref T r)
+        where T : ITokens, allows ref struct
     {
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
         Start(ref r, JsonTokenType.StartObject);
@@ -844,7 +868,8 @@ public sealed partial class DumpReader
         }
     }
 
-    private static List<string> Strings(ref Utf8JsonReader r)
+    private static List<string> Strings<T>(ref T r)
+        where T : ITokens, allows ref struct
     {
         var list = new List<string>();
         Start(ref r, JsonTokenType.StartArray);
@@ -857,7 +882,8 @@ public sealed partial class DumpReader
         return list;
     }
 
-    private static void SkipStrings(ref Utf8JsonReader r)
+    private static void SkipStrings<T>(ref T r)
+        where T : ITokens, allows ref struct
     {
         Start(ref r, JsonTokenType.StartArray);
         while (Element(ref r))

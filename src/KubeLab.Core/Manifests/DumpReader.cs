@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using k8s.Models;
 using KubeLab.Core.Control;
@@ -28,7 +27,6 @@ public sealed partial class DumpReader
     private readonly List<Service> services = [];
     private readonly List<EndpointSlice> slices = [];
     private readonly List<object> others = []; // decoded the general way: Nodes, Pods, Deployments, ConfigMaps…
-    private int count;
 
     /// <summary>How many objects were decoded the general way (KubernetesClient's model, then <see cref="SnapshotBuilder"/>).</summary>
     public int Decoded { get; private set; }
@@ -56,10 +54,7 @@ public sealed partial class DumpReader
             return;
         }
 
-        if (!ManifestReader.TryReadBlockYaml(chunks.Lines() ?? "", source, new Sink(this), chunks.Lines))
-        {
-            throw new Miss(); // anchors, flow style, folded scalars: the general YAML reader's
-        }
+        ReadYaml(chunks, source); // anchors, flow style, folded scalars… throw Miss: the general YAML reader's
     }
 
     /// <summary>The snapshot of everything read: Services and EndpointSlices as read, the rest as <see cref="SnapshotBuilder"/> makes it.</summary>
@@ -188,9 +183,9 @@ public sealed partial class DumpReader
     /// <summary>One complete object: Services and EndpointSlices straight into the model when they fit its rules, anything else decoded.</summary>
     private void Item(ReadOnlySpan<byte> json, string source, string? apiVersion, string? kind)
     {
-        var reader = new Utf8JsonReader(json);
+        var reader = new JsonTokens(new Utf8JsonReader(json));
         reader.Read();
-        if (!TryItem(ref reader, json, apiVersion, kind))
+        if (!TryItem(ref reader, json.Length, apiVersion, kind))
         {
             General(json, source, apiVersion, kind);
         }
@@ -200,10 +195,10 @@ public sealed partial class DumpReader
     /// A Service or an EndpointSlice read from <paramref name="reader"/>, which is on the object's first token and
     /// ends on its last; false for anything else, or when the object is the general reader's.
     /// </summary>
-    private bool TryItem(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, string? apiVersion, string? kind)
+    private bool TryItem<T>(ref T reader, int jsonLength, string? apiVersion, string? kind)
+        where T : ITokens, allows ref struct
     {
-        count++;
-        if (json.Length > ManifestLimits.MaxObjectBytes)
+        if (jsonLength > ManifestLimits.MaxObjectBytes)
         {
             throw new Miss();
         }
@@ -234,7 +229,7 @@ public sealed partial class DumpReader
     {
         try
         {
-            var reader = new Utf8JsonReader(json);
+            var reader = new JsonTokens(new Utf8JsonReader(json));
             reader.Read();
             var (apiVersion, kind) = ManifestReader.TypeOf(json);
             _ = kind == "Service" ? (object)new DumpReader().ReadService(ref reader) : new DumpReader().ReadEndpointSlice(ref reader);
@@ -265,16 +260,6 @@ public sealed partial class DumpReader
                 others.Add(other);
                 break;
         }
-    }
-
-    /// <summary>The block YAML reader's objects, each as JSON bytes.</summary>
-    private sealed class Sink(DumpReader reader) : ManifestReader.DocumentSink
-    {
-        public override int Count => reader.count;
-
-        public override void Add(ReadOnlySpan<byte> json, string source, int line, string? apiVersion, string? kind) => reader.Item(json, source, apiVersion, kind);
-
-        public override void Truncate(int count) => throw new Miss();
     }
 
     /// <summary>A window on the input: tokens are read from it as the bytes arrive, a whole value kept until it is read.</summary>
@@ -340,36 +325,6 @@ public sealed partial class DumpReader
             }
         }
 
-        /// <summary>The next piece of the input as text, ending at a line's end (YAML, read by the block reader in pieces); null at the end.</summary>
-        public string? Lines()
-        {
-            while (true)
-            {
-                var window = Buffer.AsSpan(Start, End - Start);
-                if (!Eof && window.Length < Buffer.Length / 2)
-                {
-                    Fill();
-                    continue;
-                }
-
-                var last = Eof ? window.Length - 1 : window.LastIndexOf((byte)'\n');
-                if (last < 0)
-                {
-                    if (Eof)
-                    {
-                        return null;
-                    }
-
-                    Fill(); // a line longer than the window
-                    continue;
-                }
-
-                var piece = Encoding.UTF8.GetString(window[..(last + 1)]);
-                Start += last + 1;
-                return piece;
-            }
-        }
-
         /// <summary>
         /// The next item of a List's items (false at their end), read in one pass from the window: the object's end is
         /// found by a scan for braces outside strings, then the window's own reader reads it field by field.
@@ -417,7 +372,10 @@ public sealed partial class DumpReader
 
                 var item = Buffer.AsSpan(start, end - start);
                 var (apiVersion, kind) = ManifestReader.TypeOf(item);
-                if (!owner.TryItem(ref reader, item, apiVersion, kind))
+                var tokens = new JsonTokens(reader);
+                var read = owner.TryItem(ref tokens, item.Length, apiVersion, kind);
+                reader = tokens.Reader;
+                if (!read)
                 {
                     owner.General(item, source, apiVersion, kind);
                     reader = new Utf8JsonReader(Buffer.AsSpan(Start, End - Start), Eof, state);

@@ -14,17 +14,13 @@ public static partial class ManifestReader
     /// </summary>
     internal static bool TryReadBlockYaml(string text, string source, List<ManifestDocument> result) => TryReadBlockYaml(text, source, new ListSink(result));
 
-    /// <param name="more">
-    /// The rest of the input in pieces that end at a line's end (null at the end): the reader then holds only a window
-    /// of the text, from the line it is on to the end of the next line that starts at column 0 (a top-level key, a List
-    /// item, a `---`), so that a dump is never held whole as text.
-    /// </param>
-    internal static bool TryReadBlockYaml(string text, string source, DocumentSink result, Func<string?>? more = null)
+    /// <remarks><see cref="DumpReader"/> reads the same subset from a file's bytes, step for step as this reader (DumpReader.Yaml.cs).</remarks>
+    internal static bool TryReadBlockYaml(string text, string source, DocumentSink result)
     {
         var count = result.Count;
         try
         {
-            new BlockYaml(text, source, result, more).ReadStream();
+            new BlockYaml(text, source, result).ReadStream();
             return true;
         }
         catch (NotBlockYamlException)
@@ -36,11 +32,10 @@ public static partial class ManifestReader
 
     private sealed class NotBlockYamlException : Exception;
 
-    private sealed class BlockYaml(string text, string source, DocumentSink result, Func<string?>? more)
+    private sealed class BlockYaml(string text, string source, DocumentSink result)
     {
         private const int MaxDepth = 200; // deeper input goes to the general reader, which applies the API server's limits
-        private string text = text;
-        private Func<string?>? more = more;
+        private readonly string text = text;
         private readonly JsonBuffer documentBuffer = new();
         private readonly JsonBuffer itemBuffer = new();
         private int next; // start of the next unread line
@@ -58,11 +53,9 @@ public static partial class ManifestReader
 
         public void ReadStream()
         {
-            Ensure();
             Advance();
             while (true)
             {
-                Ensure();
                 if (atSeparator)
                 {
                     atSeparator = false;
@@ -77,53 +70,6 @@ public static partial class ManifestReader
 
                 ReadDocument();
             }
-        }
-
-        /// <summary>
-        /// Before reading what starts at column 0 (the stream, a document's key, a List's or a top-level sequence's item):
-        /// the window reaches to the end of the next line that starts at column 0, which ends what is read now. The
-        /// lines before the current one are let go.
-        /// </summary>
-        private void Ensure()
-        {
-            while (more is not null && NextTopLineEnd() < 0)
-            {
-                var piece = more();
-                if (piece is null)
-                {
-                    more = null;
-                    return;
-                }
-
-                var cut = Math.Min(lineStart, next);
-                text = string.Concat(text.AsSpan(cut), piece);
-                lineStart -= cut;
-                lineEnd -= cut;
-                next -= cut;
-            }
-        }
-
-        /// <summary>The end of the first line after the current one that starts at column 0 with content, or -1 if the window has not got it.</summary>
-        private int NextTopLineEnd()
-        {
-            var i = next;
-            while (i < text.Length)
-            {
-                var newline = text.IndexOf('\n', i);
-                if (text[i] is not (' ' or '\t' or '\r' or '\n' or '#'))
-                {
-                    return newline;
-                }
-
-                if (newline < 0)
-                {
-                    return -1;
-                }
-
-                i = newline + 1;
-            }
-
-            return -1;
         }
 
         /// <summary>Moves to the next line that is neither blank nor a comment, noting a `---` separator or the end.</summary>
@@ -198,20 +144,20 @@ public static partial class ManifestReader
             var count = result.Count;
             while (!atEnd && !atSeparator && indent == 0 && !IsSequenceItem)
             {
-                Ensure();
                 var (key, valueStart) = Key(Content);
                 if (key == "items" && RestIsEmpty(valueStart))
                 {
                     Advance();
-                    if (!atEnd && !atSeparator && indent == 0 && IsSequenceItem)
+                    if (!atEnd && !atSeparator && IsSequenceItem)
                     {
+                        // kubectl prints the items at column 0, yq indents them: either way each is read on its own
                         list = true;
-                        while (!atEnd && !atSeparator && indent == 0 && IsSequenceItem)
+                        var at = indent;
+                        while (!atEnd && !atSeparator && indent == at && IsSequenceItem)
                         {
-                            Ensure();
                             var itemLine = line;
                             itemBuffer.Reset();
-                            SequenceItem(itemBuffer.Writer, 0, 1);
+                            SequenceItem(itemBuffer.Writer, at, 1);
                             var json = itemBuffer.Complete();
                             if (json.Length == 0 || json[0] != (byte)'{')
                             {
@@ -377,11 +323,6 @@ public static partial class ManifestReader
             writer.WriteStartArray();
             while (!atEnd && !atSeparator && indent == at && IsSequenceItem)
             {
-                if (at == 0)
-                {
-                    Ensure();
-                }
-
                 SequenceItem(writer, at, depth);
             }
 

@@ -190,10 +190,7 @@ public static partial class ManifestReader
         result.Add(document.Complete(), source, line, apiVersion, kind);
     }
 
-    /// <summary>
-    /// Where a reader puts each complete object (its JSON bytes): decoded into a <see cref="ManifestDocument"/>, or
-    /// (<see cref="DumpReader"/>) straight into KubeLab's model.
-    /// </summary>
+    /// <summary>Where a reader puts each complete object (its JSON bytes): decoded into a <see cref="ManifestDocument"/> (tests look at the JSON).</summary>
     internal abstract class DocumentSink
     {
         public abstract int Count { get; }

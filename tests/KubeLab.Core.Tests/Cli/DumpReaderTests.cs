@@ -335,7 +335,7 @@ public sealed class DumpReaderTests : IDisposable
         : k8s.KubernetesJson.Serialize(value);
 
     /// <summary>A snapshot written out field by field (or the error), to compare two snapshots whole.</summary>
-    private static string Outcome(Func<ClusterSnapshot> read)
+    internal static string Outcome(Func<ClusterSnapshot> read)
     {
         try
         {
