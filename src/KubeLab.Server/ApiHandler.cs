@@ -291,9 +291,8 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
             var contentType = http.Request.ContentType ?? "";
             if (HttpMethods.IsPatch(method) && target.Name is not null)
             {
-                var patch = ApiWrites.ParseJson(text);
                 result = target.Subresource == "scale"
-                    ? writes.UpdateScale(resource, ns!, target.Name, scale => ApiWrites.PatchJson(scale, contentType, patch), dryRun, manager)
+                    ? writes.UpdateScale(resource, ns!, target.Name, scale => ApiWrites.PatchJson(scale, contentType, ApiWrites.ParseJson(text)), dryRun, manager)
                     : writes.Patch(resource, ns, target.Name, contentType, text, dryRun, fieldValidation, warnings, query["fieldManager"].ToString(), query["force"].ToString() == "true", http.Request.Headers.UserAgent.ToString());
             }
             else

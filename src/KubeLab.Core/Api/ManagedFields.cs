@@ -307,6 +307,21 @@ public static class ManagedFields
         return entries;
     }
 
+    /// <summary>Entries as the API server encodes them: sorted by operation, time (none first), manager, apiVersion, subresource.</summary>
+    public static JsonArray Sorted(IEnumerable<JsonObject> entries)
+    {
+        static string Text(JsonObject e, string key) => e[key]?.GetValue<string>() ?? "";
+        return new JsonArray([.. entries
+            .OrderBy(e => Text(e, "operation"), StringComparer.Ordinal)
+            .ThenBy(e => Seconds(e["time"]?.GetValue<string>()))
+            .ThenBy(e => Text(e, "manager"), StringComparer.Ordinal)
+            .ThenBy(e => Text(e, "apiVersion"), StringComparer.Ordinal)
+            .ThenBy(e => Text(e, "subresource"), StringComparer.Ordinal)]);
+    }
+
+    private static long Seconds(string? time) =>
+        time is not null && DateTimeOffset.TryParse(time, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var t) ? t.ToUnixTimeSeconds() : 0;
+
     private static JsonArray? Encode(List<Entry> entries)
     {
         if (entries.Count == 0)
@@ -314,15 +329,8 @@ public static class ManagedFields
             return null;
         }
 
-        // sortEncodedManagedFields: operation, time (none first), manager, apiVersion, subresource
-        var sorted = entries
-            .OrderBy(e => e.Operation, StringComparer.Ordinal)
-            .ThenBy(e => e.Time is null ? 0 : DateTimeOffset.Parse(e.Time, System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeSeconds())
-            .ThenBy(e => e.Manager, StringComparer.Ordinal)
-            .ThenBy(e => e.ApiVersion, StringComparer.Ordinal)
-            .ThenBy(e => e.Subresource ?? "", StringComparer.Ordinal);
-        var array = new JsonArray();
-        foreach (var e in sorted)
+        var encoded = new List<JsonObject>();
+        foreach (var e in entries)
         {
             // metav1.ManagedFieldsEntry's field order
             var entry = new JsonObject { ["manager"] = e.Manager, ["operation"] = e.Operation, ["apiVersion"] = e.ApiVersion };
@@ -338,9 +346,9 @@ public static class ManagedFields
                 entry["subresource"] = e.Subresource;
             }
 
-            array.Add(entry);
+            encoded.Add(entry);
         }
 
-        return array;
+        return Sorted(encoded);
     }
 }

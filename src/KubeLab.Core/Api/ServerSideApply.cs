@@ -67,7 +67,7 @@ public static class ServerSideApply
         });
         var metadata = merged["metadata"] as JsonObject ?? [];
         merged["metadata"] = metadata;
-        metadata["managedFields"] = new JsonArray([.. entries]);
+        metadata["managedFields"] = ManagedFields.Sorted(entries);
         return merged;
     }
 
