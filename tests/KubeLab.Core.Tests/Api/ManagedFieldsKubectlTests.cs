@@ -90,6 +90,25 @@ public sealed partial class ManagedFieldsKubectlTests(ApiLab lab) : IClassFixtur
         Assert.Contains("{\"f:metadata\":{\"f:labels\":{}},\"f:spec\"", relabelled, StringComparison.Ordinal); // the map itself stays kubectl-create's
     }
 
+    [SkippableTheory]
+    [MemberData(nameof(Versions))]
+    public void Kubectl_expose_and_run_own_the_services_and_pods_fields_with_the_servers_defaults(string version)
+    {
+        ApiLab.RequireKubectl(version);
+        var name = "mf-web-" + Suffix(version);
+        lab.KubectlOk(version, "create", "deployment", name, "--image=nginx:1.25", "--port=80");
+        lab.KubectlOk(version, "expose", "deployment", name, "--port=80");
+        Assert.Equal(
+            "kubectl-expose Update  time=T {\"f:metadata\":{\"f:labels\":{\".\":{},\"f:app\":{}}},\"f:spec\":{\"f:internalTrafficPolicy\":{},\"f:ports\":{\".\":{},\"k:{\\\"port\\\":80,\\\"protocol\\\":\\\"TCP\\\"}\":{\".\":{},\"f:port\":{},\"f:protocol\":{},\"f:targetPort\":{}}},\"f:selector\":{},\"f:sessionAffinity\":{},\"f:type\":{}}}\n",
+            WithoutTimes(Entries(version, "service/" + name)));
+
+        var pod = "mf-run-" + Suffix(version);
+        lab.KubectlOk(version, "run", pod, "--image=busybox", "--", "sleep", "3600");
+        Assert.Equal(
+            "kubectl-run Update  time=T {\"f:metadata\":{\"f:labels\":{\".\":{},\"f:run\":{}}},\"f:spec\":{\"f:containers\":{\"k:{\\\"name\\\":\\\"" + pod + "\\\"}\":{\".\":{},\"f:args\":{},\"f:image\":{},\"f:imagePullPolicy\":{},\"f:name\":{},\"f:resources\":{},\"f:terminationMessagePath\":{},\"f:terminationMessagePolicy\":{}}},\"f:dnsPolicy\":{},\"f:enableServiceLinks\":{},\"f:restartPolicy\":{},\"f:schedulerName\":{},\"f:securityContext\":{},\"f:terminationGracePeriodSeconds\":{}}}\n",
+            WithoutTimes(Entries(version, "pod/" + pod)));
+    }
+
     private static string Manifest(string name, int replicas) => $"""
         apiVersion: apps/v1
         kind: Deployment
