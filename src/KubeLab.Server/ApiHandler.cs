@@ -271,6 +271,11 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
 
         var fieldValidation = query["fieldValidation"].ToString();
         var manager = ManagedFields.ManagerOf(query["fieldManager"], http.Request.Headers.UserAgent); // who the write's managedFields entry names
+        if (!HttpMethods.IsDelete(method))
+        {
+            ManagedFields.CheckFieldManager(query["fieldManager"], HttpMethods.IsPost(method) ? "CreateOptions" : HttpMethods.IsPut(method) ? "UpdateOptions" : "PatchOptions");
+        }
+
         var warnings = new List<string>();
         (int Code, JsonNode Body) result;
         if (HttpMethods.IsDelete(method))

@@ -35,12 +35,7 @@ public static class ManagedFields
         var bytes = 0;
         foreach (var rune in prefix.EnumerateRunes())
         {
-            if (System.Text.Rune.IsControl(rune) || System.Text.Rune.GetUnicodeCategory(rune) is System.Globalization.UnicodeCategory.Format or System.Globalization.UnicodeCategory.Surrogate or System.Globalization.UnicodeCategory.PrivateUse or System.Globalization.UnicodeCategory.OtherNotAssigned or System.Globalization.UnicodeCategory.LineSeparator or System.Globalization.UnicodeCategory.ParagraphSeparator)
-            {
-                continue; // unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space
-            }
-
-            if (System.Text.Rune.GetUnicodeCategory(rune) == System.Globalization.UnicodeCategory.SpaceSeparator && rune.Value != ' ')
+            if (!IsPrint(rune))
             {
                 continue;
             }
@@ -55,6 +50,79 @@ public static class ManagedFields
         }
 
         return kept.ToString();
+    }
+
+    /// <summary>
+    /// validation.ValidateFieldManager for a write's options (CreateOptions, UpdateOptions, PatchOptions): at most 128
+    /// bytes, printable characters only; a 422 as the API server words it.
+    /// </summary>
+    public static void CheckFieldManager(string? fieldManager, string optionsKind)
+    {
+        if (string.IsNullOrEmpty(fieldManager))
+        {
+            return;
+        }
+
+        var causes = new List<(string Reason, string Message)>();
+        if (System.Text.Encoding.UTF8.GetByteCount(fieldManager) > MaxManagerLength)
+        {
+            causes.Add(("FieldValueTooLong", $"Too long: must have at most {MaxManagerLength} bytes"));
+        }
+
+        var position = 0;
+        foreach (var rune in fieldManager.EnumerateRunes())
+        {
+            if (!IsPrint(rune))
+            {
+                causes.Add(("FieldValueInvalid", $"Invalid value: {GoQuote(fieldManager)}: invalid character U+{rune.Value:X4} (at position {position})"));
+            }
+
+            position += rune.Utf8SequenceLength;
+        }
+
+        if (causes.Count > 0)
+        {
+            var details = new JsonObject
+            {
+                ["group"] = "meta.k8s.io",
+                ["kind"] = optionsKind,
+                ["causes"] = new JsonArray([.. causes.Select(c => (JsonNode)new JsonObject { ["reason"] = c.Reason, ["message"] = c.Message, ["field"] = "fieldManager" })]),
+            };
+            throw new ApiStatusException(422, "Invalid", $"{optionsKind}.meta.k8s.io \"\" is invalid: {(causes.Count == 1 ? "" : "[")}{string.Join(", ", causes.Select(c => "fieldManager: " + c.Message))}{(causes.Count == 1 ? "" : "]")}", details);
+        }
+    }
+
+    /// <summary>Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space.</summary>
+    private static bool IsPrint(System.Text.Rune rune) => rune.Value == ' ' || System.Text.Rune.GetUnicodeCategory(rune) is not (
+        System.Globalization.UnicodeCategory.Control or System.Globalization.UnicodeCategory.Format or System.Globalization.UnicodeCategory.Surrogate
+        or System.Globalization.UnicodeCategory.PrivateUse or System.Globalization.UnicodeCategory.OtherNotAssigned or System.Globalization.UnicodeCategory.LineSeparator
+        or System.Globalization.UnicodeCategory.ParagraphSeparator or System.Globalization.UnicodeCategory.SpaceSeparator);
+
+    /// <summary>Go's %q of a string: printable characters as they are, the others escaped.</summary>
+    private static string GoQuote(string value)
+    {
+        var quoted = new System.Text.StringBuilder("\"");
+        foreach (var rune in value.EnumerateRunes())
+        {
+            quoted.Append(rune.Value switch
+            {
+                '"' => "\\\"",
+                '\\' => "\\\\",
+                '\a' => "\\a",
+                '\b' => "\\b",
+                '\f' => "\\f",
+                '\n' => "\\n",
+                '\r' => "\\r",
+                '\t' => "\\t",
+                '\v' => "\\v",
+                _ when IsPrint(rune) => rune.ToString(),
+                < 0x80 => $"\\x{rune.Value:x2}",
+                < 0x10000 => $"\\u{rune.Value:x4}",
+                _ => $"\\U{rune.Value:x8}",
+            });
+        }
+
+        return quoted.Append('"').ToString();
     }
 
     /// <summary>

@@ -109,6 +109,18 @@ public sealed partial class ManagedFieldsKubectlTests(ApiLab lab) : IClassFixtur
             WithoutTimes(Entries(version, "pod/" + pod)));
     }
 
+    [SkippableTheory]
+    [MemberData(nameof(Versions))]
+    public void A_field_manager_over_128_bytes_is_refused_and_nothing_is_made(string version)
+    {
+        ApiLab.RequireKubectl(version);
+        var name = "mf-long-" + Suffix(version);
+        var (code, _, error) = lab.Kubectl(version, "create", "configmap", name, "--from-literal=a=b", "--field-manager=" + new string('m', 129));
+        Assert.Equal(1, code);
+        Assert.Contains("CreateOptions.meta.k8s.io \"\" is invalid: fieldManager: Too long: must have at most 128 bytes", error, StringComparison.Ordinal);
+        Assert.Equal(1, lab.Kubectl(version, "get", "configmap", name).Code);
+    }
+
     private static string Manifest(string name, int replicas) => $"""
         apiVersion: apps/v1
         kind: Deployment

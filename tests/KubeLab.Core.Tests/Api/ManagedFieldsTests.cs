@@ -27,6 +27,18 @@ public sealed class ManagedFieldsTests
         Assert.Equal(new string('a', 128), ManagedFields.ManagerOf(null, new string('a', 200) + "/1.0"));
 
     [Fact]
+    public void A_field_manager_over_128_bytes_or_with_unprintable_characters_is_invalid_in_the_api_servers_words()
+    {
+        var tooLong = Assert.Throws<ApiStatusException>(() => ManagedFields.CheckFieldManager(new string('m', 129), "CreateOptions"));
+        Assert.Equal(422, tooLong.Code);
+        Assert.Equal("CreateOptions.meta.k8s.io \"\" is invalid: fieldManager: Too long: must have at most 128 bytes", tooLong.Message);
+        var unprintable = Assert.Throws<ApiStatusException>(() => ManagedFields.CheckFieldManager("ci\u0001bot", "PatchOptions"));
+        Assert.Equal("PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Invalid value: \"ci\\x01bot\": invalid character U+0001 (at position 2)", unprintable.Message);
+        ManagedFields.CheckFieldManager("kubectl-client-side-apply", "CreateOptions");
+        ManagedFields.CheckFieldManager(new string('m', 128), "UpdateOptions");
+    }
+
+    [Fact]
     public void A_created_config_map_owns_its_data_map_and_each_key()
     {
         var created = Object("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","namespace":"default"},"data":{"a":"1","b":"2"}}""");
