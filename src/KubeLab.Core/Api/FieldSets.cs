@@ -196,7 +196,8 @@ internal static class FieldSets
             return item => item is JsonValue ? "v:" + item.ToJsonString() : null;
         }
 
-        var sample = new JsonArray([.. new[] { lhs, rhs }.Where(a => a is not null).SelectMany(a => a!).Select(e => e?.DeepClone())]);
+        // the merge key depends on the items only for ports (a container's by containerPort, a Service's by port)
+        var sample = rhs is { Count: > 0 } ? rhs : lhs ?? rhs ?? [];
         return ServerSideApply.ListKey(field, sample) is { } keys
             ? item => item is JsonObject o ? ServerSideApply.ElementKey(keys, o) : null
             : null;
