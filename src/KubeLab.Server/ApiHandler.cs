@@ -270,6 +270,12 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
         }
 
         var fieldValidation = query["fieldValidation"].ToString();
+        var manager = ManagedFields.ManagerOf(query["fieldManager"], http.Request.Headers.UserAgent); // who the write's managedFields entry names
+        if (!HttpMethods.IsDelete(method))
+        {
+            ManagedFields.CheckFieldManager(query["fieldManager"], HttpMethods.IsPost(method) ? "CreateOptions" : HttpMethods.IsPut(method) ? "UpdateOptions" : "PatchOptions");
+        }
+
         var warnings = new List<string>();
         (int Code, JsonNode Body) result;
         if (HttpMethods.IsDelete(method))
@@ -290,28 +296,28 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
             var contentType = http.Request.ContentType ?? "";
             if (HttpMethods.IsPatch(method) && target.Name is not null)
             {
-                var patch = ApiWrites.ParseJson(text);
                 result = target.Subresource == "scale"
-                    ? writes.UpdateScale(resource, ns!, target.Name, scale => ApiWrites.PatchJson(scale, contentType, patch), dryRun)
-                    : writes.Patch(resource, ns, target.Name, contentType, text, dryRun, fieldValidation, warnings, query["fieldManager"].ToString(), query["force"].ToString() == "true");
+                    ? writes.UpdateScale(resource, ns!, target.Name, scale => ApiWrites.PatchJson(scale, contentType, ApiWrites.ParseJson(text)), dryRun, manager)
+                    : writes.Patch(resource, ns, target.Name, contentType, text, dryRun, fieldValidation, warnings, query["fieldManager"].ToString(), query["force"].ToString() == "true", http.Request.Headers.UserAgent.ToString());
             }
             else
             {
                 var protobuf = KubernetesProtobuf.IsMediaType(contentType); // client-go's typed clients (kubectl 1.30+'s `create …`)
-                if (!protobuf && !contentType.StartsWith("application/json", StringComparison.Ordinal) && contentType.Length > 0)
+                var yaml = contentType.Split(';')[0].Trim() == "application/yaml";
+                if (!protobuf && !yaml && !contentType.StartsWith("application/json", StringComparison.Ordinal) && contentType.Length > 0)
                 {
-                    throw new ApiStatusException(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (this lab's API server decodes JSON and protobuf bodies, and {contentType} was sent)", new JsonObject());
+                    throw new ApiStatusException(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf", new JsonObject());
                 }
 
                 var body = protobuf
                     ? KubernetesProtobuf.Decode(bytes)
-                    : ApiWrites.ParseJson(text) as JsonObject ?? throw ApiStatusException.BadRequest("the request body must be a JSON object");
+                    : (yaml ? ApiWrites.ParseYaml(text) : ApiWrites.ParseJson(text)) as JsonObject ?? throw ApiStatusException.BadRequest("the request body must be a JSON object");
                 ApiWrites.CheckFields(resource, body, fieldValidation, warnings);
                 result = (HttpMethods.IsPost(method), target.Name, target.Subresource) switch
                 {
-                    (true, null, _) => writes.Create(resource, ns, body, dryRun),
-                    (false, { } name, "scale") when HttpMethods.IsPut(method) => writes.UpdateScale(resource, ns!, name, _ => body, dryRun),
-                    (false, { } name, null) when HttpMethods.IsPut(method) => writes.Update(resource, ns, name, body, dryRun),
+                    (true, null, _) => writes.Create(resource, ns, body, dryRun, manager),
+                    (false, { } name, "scale") when HttpMethods.IsPut(method) => writes.UpdateScale(resource, ns!, name, _ => body, dryRun, manager),
+                    (false, { } name, null) when HttpMethods.IsPut(method) => writes.Update(resource, ns, name, body, dryRun, manager),
                     _ => throw ApiStatusException.MethodNotAllowed(),
                 };
             }

@@ -27,7 +27,7 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
     private static string StoredKind(ApiResource resource) =>
         resource.Custom is null ? resource.Kind : CustomObject.StoredKindOf(resource.Kind, resource.Group);
 
-    public (int Code, JsonNode Body) Create(ApiResource resource, string? ns, JsonObject body, bool dryRun)
+    public (int Code, JsonNode Body) Create(ApiResource resource, string? ns, JsonObject body, bool dryRun, string manager = "")
     {
         Require(resource);
         var value = Decode(resource, body, ns);
@@ -51,12 +51,13 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
                 throw new ApiStatusException(409, "AlreadyExists", $"{resource.QualifiedPlural} \"{name}\" already exists", ApiStatusException.DetailsFor(resource, name));
             }
 
+            Track(resource, null, value, manager);
             return Apply(state, resource, value);
         }, dryRun);
         return (201, ApiDocuments.Object(Find(stored, resource, ns, name), resource));
     }
 
-    public (int Code, JsonNode Body) Update(ApiResource resource, string? ns, string name, JsonObject body, bool dryRun)
+    public (int Code, JsonNode Body) Update(ApiResource resource, string? ns, string name, JsonObject body, bool dryRun, string manager = "")
     {
         Require(resource);
         var value = Decode(resource, body, ns);
@@ -69,20 +70,22 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
         {
             var current = ApiObjects.Find(state, resource, ns, name) ?? throw ApiStatusException.NotFound(resource, name);
             CheckVersion(resource, name, value.Metadata.ResourceVersion, current);
+            Track(resource, current, value, manager);
             return Apply(state, resource, value);
         }, dryRun);
         return (200, ApiDocuments.Object(Updated(stored, resource, ns, name, value), resource));
     }
 
     /// <summary>PATCH: the patch is applied to the current object's JSON, and the result is an update.</summary>
-    public (int Code, JsonNode Body) Patch(ApiResource resource, string? ns, string name, string contentType, string text, bool dryRun, string fieldValidation, List<string> warnings, string? fieldManager = null, bool force = false)
+    public (int Code, JsonNode Body) Patch(ApiResource resource, string? ns, string name, string contentType, string text, bool dryRun, string fieldValidation, List<string> warnings, string? fieldManager = null, bool force = false, string? userAgent = null)
     {
         Require(resource);
-        var patch = ParseJson(text);
         if (contentType.Split(';')[0].Trim() == "application/apply-patch+yaml")
         {
-            return ServerSideApply(resource, ns, name, patch, dryRun, fieldValidation, warnings, fieldManager, force);
+            return ServerSideApply(resource, ns, name, ParseApplyConfiguration(text), dryRun, fieldValidation, warnings, fieldManager, force);
         }
+
+        var patch = ParseJson(text);
 
         IKubernetesObject<V1ObjectMeta>? value = null;
         var stored = Commit(resource, name, state =>
@@ -97,6 +100,7 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
             CheckFields(resource, result, fieldValidation, warnings);
             value = Decode(resource, result, ns);
             CheckVersion(resource, name, value.Metadata.ResourceVersion, current);
+            Track(resource, current, value, ManagedFields.ManagerOf(fieldManager, userAgent));
             return Apply(state, resource, value);
         }, dryRun);
         return (200, ApiDocuments.Object(Updated(stored, resource, ns, name, value!), resource));
@@ -127,7 +131,15 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
             var current = ApiObjects.Find(state, resource, ns, name);
             created = current is null;
             var live = current is null ? null : ApiDocuments.Object(current, resource);
-            var result = KubeLab.Core.Api.ServerSideApply.Apply(live, applied, fieldManager, resource.GroupVersion, time, force);
+            // kubectl's own manager may take what its client-side apply owns and still sets as last applied, and keeps the
+            // last-applied-configuration annotation in step with what it applies (lastAppliedManager, lastAppliedUpdater)
+            var upgrade = fieldManager == "kubectl" && live is not null ? ManagedFields.AllowedByLastApplied(live) : null;
+            var result = KubeLab.Core.Api.ServerSideApply.Apply(live, applied, fieldManager, resource.GroupVersion, time, force, upgrade);
+            if (upgrade is not null && result["metadata"]?["annotations"] is JsonObject annotations && annotations.ContainsKey(ManagedFields.LastAppliedAnnotation))
+            {
+                annotations[ManagedFields.LastAppliedAnnotation] = ManagedFields.LastAppliedOf(applied);
+            }
+
             result["metadata"]!["name"] = name;
             value = Decode(resource, result, ns);
             return Apply(state, resource, value);
@@ -164,7 +176,7 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
     }
 
     /// <summary>PUT or PATCH of a scale subresource: only spec.replicas changes.</summary>
-    public (int Code, JsonNode Body) UpdateScale(ApiResource resource, string ns, string name, Func<JsonObject, JsonNode?> change, bool dryRun)
+    public (int Code, JsonNode Body) UpdateScale(ApiResource resource, string ns, string name, Func<JsonObject, JsonNode?> change, bool dryRun, string manager = "")
     {
         Require(resource);
         var stored = Commit(resource, name, state =>
@@ -179,6 +191,7 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
             }
 
             var copy = KubeObjects.Clone(current);
+            var changed = replicas != (current switch { V1Deployment d => d.Spec.Replicas ?? 1, V1ReplicaSet r => r.Spec.Replicas ?? 1, _ => replicas });
             switch (copy)
             {
                 case V1Deployment d:
@@ -188,6 +201,8 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
                     r.Spec.Replicas = replicas;
                     break;
             }
+
+            copy.Metadata.ManagedFields = Entries(ManagedFields.Scale(ApiDocuments.Object(current, resource), changed, manager, resource.GroupVersion));
 
             return Apply(state, resource, copy);
         }, dryRun);
@@ -298,6 +313,21 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
         static string Spec(CustomObject o) => KubeObjects.ToJson((o.Fields ?? []).Where(f => f.Key != "status").OrderBy(f => f.Key, StringComparer.Ordinal).ToDictionary());
         custom.Metadata.Generation = old is null ? 1 : (old.Metadata.Generation ?? 1) + (Spec(old) == Spec(custom) ? 0 : 1);
     }
+
+    /// <summary>
+    /// metadata.managedFields of a write that is not an apply, as the API server's field manager records it before the
+    /// object is stored: the fields this request added or changed are <paramref name="manager"/>'s.
+    /// </summary>
+    private void Track(ApiResource resource, IKubernetesObject<V1ObjectMeta>? current, IKubernetesObject<V1ObjectMeta> value, string manager)
+    {
+        var live = current is null ? null : ApiDocuments.Object(current, resource);
+        var hasStatus = ApiDocuments.Subresources(resource).Any(s => s.Name == "status");
+        var time = clock().UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+        value.Metadata.ManagedFields = Entries(ManagedFields.Update(live, ApiDocuments.Object(value, resource), manager, resource.GroupVersion, null, time, ManagedFields.ResetFields(hasStatus)));
+    }
+
+    private static List<V1ManagedFieldsEntry>? Entries(JsonArray? entries) =>
+        entries is null ? null : KubernetesJson.Deserialize<List<V1ManagedFieldsEntry>>(entries.ToJsonString());
 
     /// <summary>The change's state with the Events its controllers recorded stored beside it.</summary>
     private ClusterState Recorded(ApplyResult result) => ClusterEvents.Store(result.State, result.Events, clock());
@@ -527,6 +557,60 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
         {
             throw ApiStatusException.BadRequest($"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml ({e.Message})");
         }
+    }
+
+    /// <summary>
+    /// An application/yaml body: YAML to JSON as sigs.k8s.io/yaml does it, then the JSON decoder. Malformed YAML is the
+    /// API server's 400 (transformDecodeError: no kind could be read, so the object is summarised by its first 30
+    /// bytes in hex).
+    /// </summary>
+    public static JsonNode ParseYaml(string text)
+    {
+        string json;
+        try
+        {
+            json = ManifestReader.YamlBodyToJson(text);
+        }
+        catch (KubeLabException e)
+        {
+            throw ApiStatusException.BadRequest($"the object provided is unrecognized ({Summary(text)}): error converting YAML to JSON: {e.Message}");
+        }
+
+        return ParseJson(json);
+    }
+
+    /// <summary>summarizeData: a body that is not JSON as the hex of its first 30 bytes.</summary>
+    private static string Summary(string text)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+        return bytes.Length switch
+        {
+            0 => "<empty>",
+            _ when bytes[0] == (byte)'{' => bytes.Length > 30 ? System.Text.Encoding.UTF8.GetString(bytes, 0, 30) + " ..." : text,
+            > 30 => Convert.ToHexStringLower(bytes, 0, 30) + " ...",
+            _ => Convert.ToHexStringLower(bytes),
+        };
+    }
+
+    /// <summary>An apply configuration (JSON or YAML: the applyPatcher unmarshals it with sigs.k8s.io/yaml).</summary>
+    private static JsonNode ParseApplyConfiguration(string text)
+    {
+        if (text.AsSpan().TrimStart().StartsWith("{"))
+        {
+            return ParseJson(text); // JSON (what kubectl and client-go send) reads the same as YAML
+        }
+
+        string json;
+        try
+        {
+            json = ManifestReader.YamlBodyToJson(text);
+        }
+        catch (KubeLabException e)
+        {
+            throw ApiStatusException.BadRequest($"error decoding YAML: error converting YAML to JSON: {e.Message}");
+        }
+
+        return json == "null" ? throw ApiStatusException.BadRequest("error decoding YAML: the applied configuration must be an object") : ParseJson(json);
     }
 
     public static JsonNode? PatchJson(JsonNode current, string contentType, JsonNode patch) => contentType.Split(';')[0].Trim() switch

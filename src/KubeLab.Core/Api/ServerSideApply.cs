@@ -16,7 +16,12 @@ namespace KubeLab.Core.Api;
 public static class ServerSideApply
 {
     /// <summary>The live object after applying <paramref name="applied"/> for <paramref name="manager"/>.</summary>
-    public static JsonObject Apply(JsonObject? live, JsonObject applied, string manager, string apiVersion, string time, bool force = false)
+    /// <param name="allowed">
+    /// Conflicting fields (their FieldsV1 paths, <see cref="FieldSets"/>) taken without a conflict: when every conflict is
+    /// one of them the apply is forced, else only the others are reported (lastAppliedManager's upgrade from client-side
+    /// apply).
+    /// </param>
+    public static JsonObject Apply(JsonObject? live, JsonObject applied, string manager, string apiVersion, string time, bool force = false, IReadOnlySet<string>? allowed = null)
     {
         var fields = FieldSet(applied);
         var merged = live is null
@@ -25,16 +30,24 @@ public static class ServerSideApply
         var previous = ManagedEntries(live).FirstOrDefault(e => Is(e, manager, "Apply"))?["fieldsV1"] as JsonObject;
         if (previous is not null)
         {
-            RemoveDropped(merged, previous, fields);
+            // prune: what no other manager (applier or updater) owns, nor anything below it (addBackOwnedItems)
+            var others = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var entry in ManagedEntries(live).Where(e => !Is(e, manager, "Apply")))
+            {
+                others.UnionWith(FieldSets.FromFieldsV1(entry["fieldsV1"] as JsonObject));
+            }
+
+            RemoveDropped(merged, previous, fields, "", others);
         }
 
         var entries = ManagedEntries(live).Where(e => !Is(e, manager, "Apply")).Select(e => (JsonObject)e.DeepClone()).ToList();
         var conflicts = entries
             .SelectMany(e => e["fieldsV1"] is JsonObject owned ? ServerSideApplyConflicts.Find(owned, fields, live, merged).Select(path => (Entry: e, Path: path)) : [])
             .ToList();
-        if (conflicts.Count > 0 && !force)
+        var blocking = conflicts.Where(c => allowed?.Contains(FieldSets.Path([.. c.Path.Keys])) != true).ToList();
+        if (blocking.Count > 0 && !force)
         {
-            throw ServerSideApplyConflicts.Error(conflicts.Select(c => (c.Entry, c.Path.Text)).ToList());
+            throw ServerSideApplyConflicts.Error(blocking.Select(c => (c.Entry, c.Path.Text)).ToList());
         }
 
         foreach (var (entry, path) in conflicts)
@@ -54,7 +67,7 @@ public static class ServerSideApply
         });
         var metadata = merged["metadata"] as JsonObject ?? [];
         merged["metadata"] = metadata;
-        metadata["managedFields"] = new JsonArray([.. entries]);
+        metadata["managedFields"] = ManagedFields.Sorted(entries);
         return merged;
     }
 
@@ -146,14 +159,14 @@ public static class ServerSideApply
     /// What the built-in types mark atomic, owned whole: label selectors (+structType=atomic) and a Service's
     /// selector map (+mapType=atomic).
     /// </summary>
-    private static bool IsAtomic(string field) => field is "selector";
+    internal static bool IsAtomic(string field) => field is "selector";
 
     /// <summary>
     /// The keys of the built-in types' associative lists (+listType=map, +listMapKey): the strategic merge keys
     /// (<see cref="JsonPatches.MergeKey"/>), with ports keyed by their number and protocol together as the API server
     /// keys them.
     /// </summary>
-    private static string[]? ListKey(string field, JsonArray list) => JsonPatches.MergeKey(field, list) switch
+    internal static string[]? ListKey(string field, JsonArray list) => JsonPatches.MergeKey(field, list) switch
     {
         null => null,
         var key when field == "ports" => [key, "protocol"],
@@ -173,7 +186,12 @@ public static class ServerSideApply
     }
 
     /// <summary>Removes from <paramref name="value"/> what <paramref name="before"/> owned and <paramref name="now"/> does not.</summary>
-    private static void RemoveDropped(JsonObject value, JsonObject before, JsonObject now)
+    private static bool OwnedByOthers(string path, HashSet<string> others) =>
+        others.Contains(path) || others.Any(o => FieldSets.IsUnder(o, path));
+
+    private static string Child(string path, string key) => FieldSets.Child(path, key);
+
+    private static void RemoveDropped(JsonObject value, JsonObject before, JsonObject now, string path, HashSet<string> others)
     {
         foreach (var (key, owned) in before)
         {
@@ -186,7 +204,7 @@ public static class ServerSideApply
             if (key.StartsWith("f:", StringComparison.Ordinal))
             {
                 var field = key[2..];
-                if (stillOwned is null)
+                if (stillOwned is null && !OwnedByOthers(Child(path, key), others))
                 {
                     value.Remove(field);
                 }
@@ -195,10 +213,10 @@ public static class ServerSideApply
                     switch (value[field])
                     {
                         case JsonObject child:
-                            RemoveDropped(child, ownedChildren, stillOwned);
+                            RemoveDropped(child, ownedChildren, stillOwned ?? [], Child(path, key), others);
                             break;
                         case JsonArray list:
-                            RemoveDroppedElements(list, ownedChildren, stillOwned);
+                            RemoveDroppedElements(list, ownedChildren, stillOwned ?? [], Child(path, key), others);
                             break;
                     }
                 }
@@ -206,7 +224,7 @@ public static class ServerSideApply
         }
     }
 
-    private static void RemoveDroppedElements(JsonArray list, JsonObject before, JsonObject now)
+    private static void RemoveDroppedElements(JsonArray list, JsonObject before, JsonObject now, string path, HashSet<string> others)
     {
         for (var i = list.Count - 1; i >= 0; i--)
         {
@@ -217,13 +235,14 @@ public static class ServerSideApply
                 continue;
             }
 
-            if (now[id] is not JsonObject stillOwned)
+            var stillOwned = now[id] as JsonObject;
+            if (stillOwned is null && !OwnedByOthers(Child(path, id), others))
             {
                 list.RemoveAt(i);
             }
             else if (element is JsonObject obj && before[id] is JsonObject ownedChildren)
             {
-                RemoveDropped(obj, ownedChildren, stillOwned);
+                RemoveDropped(obj, ownedChildren, stillOwned ?? [], Child(path, id), others);
             }
         }
     }

@@ -160,6 +160,7 @@ public sealed partial class ControlPlane
         old.Metadata.Labels = updated.Metadata.Labels;
         old.Metadata.Annotations = updated.Metadata.Annotations;
         old.Metadata.Finalizers = updated.Metadata.Finalizers;
+        old.Metadata.ManagedFields = updated.Metadata.ManagedFields;
         old.Metadata.ResourceVersion = generation.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 

@@ -107,6 +107,26 @@ public sealed class ApiLab : IDisposable
         return output;
     }
 
+    /// <summary>A plain HTTP client holding the lab's admin certificate and trusting its server CA, and the API's port.</summary>
+    public HttpClient AdminHttp(out string port)
+    {
+        var pki = Path.Combine(LabDir, "pki");
+        var serverCa = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(Path.Combine(pki, "server-ca.crt"));
+        using var pem = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(Path.Combine(pki, "client-admin.crt"), Path.Combine(pki, "client-admin.key"));
+        var admin = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(pem.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12), null);
+        var handler = new SocketsHttpHandler();
+        handler.SslOptions.ClientCertificates = [admin];
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
+        {
+            chain!.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(serverCa);
+            chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+            return chain.Build(System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(certificate!.GetRawCertData()));
+        };
+        port = File.ReadAllText(Path.Combine(LabDir, "apiserver.port")).Trim();
+        return new HttpClient(handler, disposeHandler: true);
+    }
+
     public void Dispose()
     {
         Cli.Run("down", "--name", Name);
