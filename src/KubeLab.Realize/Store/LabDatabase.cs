@@ -17,7 +17,7 @@ namespace KubeLab.Realize.Store;
 /// <remarks>
 /// One row per object, not kine's row per revision: the watch history lives in the API server's memory (a client
 /// too far behind gets 410 Gone, as after a compaction), so rows of older revisions would only need compacting;
-/// each row keeps the revision that last wrote it (kine's mod_revision). A row's id is its place in the state's list
+/// each row keeps the revision of the commit that last wrote it (kine's mod_revision). A row's id is its place in the state's list
 /// (creation order; Events after every other object, as the control plane keeps them): a changed object keeps its row
 /// and place, a new one is appended. A change that reorders the list (none of today's controllers does) rewrites the
 /// table in the same transaction, so the list always reads back as it was committed.
@@ -36,12 +36,12 @@ internal sealed class LabDatabase : IDisposable
         ) WITHOUT ROWID;
         CREATE TABLE objects (
           id          INTEGER PRIMARY KEY,  -- the object's place in the list (creation order)
-          class       INTEGER NOT NULL,     -- 0, or 1 for Events (listed after every other object)
+          class       INTEGER NOT NULL,     -- 0, or 1 for Events (listed after every other object; see Place)
           kind        TEXT NOT NULL,
           api_version TEXT NOT NULL,
           namespace   TEXT NOT NULL,
           name        TEXT NOT NULL,
-          revision    INTEGER NOT NULL,     -- the generation that last wrote it
+          revision    INTEGER NOT NULL,     -- the generation of the commit that last wrote the row
           value       TEXT NOT NULL         -- the object as Kubernetes JSON
         );
         CREATE INDEX objects_by_place ON objects (class, id);
@@ -54,7 +54,7 @@ internal sealed class LabDatabase : IDisposable
     // what the database holds as this connection last read or wrote it
     private long dataVersion = -1;
     private ClusterState? state;
-    private Dictionary<object, long> rows = new(ReferenceEqualityComparer.Instance);
+    private Dictionary<object, Place> rows = new(ReferenceEqualityComparer.Instance);
     private long lastRow;
 
     private LabDatabase(string path)
@@ -95,7 +95,7 @@ internal sealed class LabDatabase : IDisposable
         try
         {
             PrivateFile.Write(temporary, ""); // SQLite takes an empty file as a new database, and keeps its mode for the log
-            var ids = new Dictionary<object, long>(ReferenceEqualityComparer.Instance);
+            var numbered = Numbered(state.Objects);
             using (var connection = Connect(temporary, SqliteOpenMode.ReadWrite))
             {
                 using (var transaction = connection.BeginTransaction())
@@ -103,12 +103,10 @@ internal sealed class LabDatabase : IDisposable
                     Execute(connection, Schema, transaction);
                     WriteLab(connection, transaction, state, previous: null);
                     using var insert = Insert(connection, transaction);
-                    var id = 0L;
-                    foreach (var o in state.Objects)
+                    foreach (var (place, o) in numbered)
                     {
-                        Bind(insert, ++id, o, state.Generation);
+                        Bind(insert, place, o, state.Generation);
                         insert.ExecuteNonQuery();
-                        ids.TryAdd(o.Object, id);
                     }
 
                     transaction.Commit();
@@ -119,7 +117,7 @@ internal sealed class LabDatabase : IDisposable
 
             File.Move(temporary, path, overwrite: false);
             var database = new LabDatabase(path);
-            database.Remember(state, ids);
+            database.Remember(state, Places(numbered));
             database.dataVersion = database.DataVersion(null);
             return database;
         }
@@ -171,17 +169,17 @@ internal sealed class LabDatabase : IDisposable
                 var config = ReadLabValue(connection, transaction, "config", path);
                 var lastReserved = ReadLabValue(connection, transaction, "lastReserved", path);
                 var objects = ImmutableList.CreateBuilder<StoredObject>();
-                var ids = new Dictionary<object, long>(ReferenceEqualityComparer.Instance);
+                var ids = new Dictionary<object, Place>(ReferenceEqualityComparer.Instance);
                 using (var select = connection.CreateCommand())
                 {
                     select.Transaction = transaction;
-                    select.CommandText = "SELECT id, kind, api_version, value FROM objects ORDER BY class, id";
+                    select.CommandText = "SELECT class, id, kind, api_version, value FROM objects ORDER BY class, id";
                     using var reader = select.ExecuteReader();
                     while (reader.Read())
                     {
-                        var value = StateFile.ReadObject(reader.GetString(1), reader.GetString(2), reader.GetString(3));
+                        var value = StateFile.ReadObject(reader.GetString(2), reader.GetString(3), reader.GetString(4));
                         objects.Add(StoredObject.Of(value));
-                        ids.TryAdd(value, reader.GetInt64(0));
+                        ids.TryAdd(value, new Place(reader.GetInt32(0), reader.GetInt64(1)));
                     }
                 }
 
@@ -234,7 +232,7 @@ internal sealed class LabDatabase : IDisposable
                 var id = delete.Parameters.Add("$id", SqliteType.Integer);
                 foreach (var gone in plan.Deleted)
                 {
-                    id.Value = gone;
+                    id.Value = gone.Id;
                     delete.ExecuteNonQuery();
                 }
             }
@@ -243,74 +241,82 @@ internal sealed class LabDatabase : IDisposable
             {
                 // an insert or a replace of the row of the same id: a changed object keeps its place
                 using var write = Insert(connection, transaction, replace: true);
-                foreach (var (row, o) in plan.Written)
+                foreach (var (place, o) in plan.Written)
                 {
-                    Bind(write, row, o, next.Generation);
+                    Bind(write, place, o, next.Generation);
                     write.ExecuteNonQuery();
                 }
             }
 
             transaction.Commit();
-            Remember(next, plan.Ids);
+            Remember(next, plan.Places);
         }
     }
 
-    private sealed record CommitPlan(bool Rewrite, List<long> Deleted, List<(long Row, StoredObject Object)> Written, Dictionary<object, long> Ids);
+    /// <summary>
+    /// Where a row is listed: by band, then id. A row's band is its class (Events after every other object) unless the
+    /// list was committed with the classes mixed, when every row is in band 0 and listed by id alone.
+    /// </summary>
+    private readonly record struct Place(int Band, long Id) : IComparable<Place>
+    {
+        public int CompareTo(Place other) => Band != other.Band ? Band.CompareTo(other.Band) : Id.CompareTo(other.Id);
+    }
 
-    /// <summary>Which rows a change writes: every object of <paramref name="next"/> is matched to the row of the same instance, or else of the same key.</summary>
+    private sealed record CommitPlan(bool Rewrite, List<Place> Deleted, List<(Place Place, StoredObject Object)> Written, Dictionary<object, Place> Places);
+
+    /// <summary>
+    /// Which rows a change writes: every object of <paramref name="next"/> is matched to the row of the same instance
+    /// (unchanged: not written), or else of the same key (changed: written in its row), or else is a new row at the end
+    /// of its band. Rows left unmatched are deleted. A list whose places would not read back in its order is written
+    /// whole, numbered anew.
+    /// </summary>
     private CommitPlan Plan(ClusterState previous, ClusterState next)
     {
-        var ids = new Dictionary<object, long>(ReferenceEqualityComparer.Instance);
-        var written = new List<(long, StoredObject)>();
+        var places = new Dictionary<object, Place>(ReferenceEqualityComparer.Instance);
+        var written = new List<(Place, StoredObject)>();
         var claimed = new HashSet<long>();
-        Dictionary<string, Queue<long>>? byKey = null;
+        Dictionary<string, Queue<Place>>? byKey = null;
         var nextRow = lastRow;
         var inOrder = true;
-        (int Class, long Row) last = (-1, 0);
+        var last = new Place(int.MinValue, 0);
         foreach (var o in next.Objects)
         {
-            long row;
-            if (rows.TryGetValue(o.Object, out var same) && claimed.Add(same))
+            Place place;
+            if (rows.TryGetValue(o.Object, out var same) && claimed.Add(same.Id))
             {
-                row = same;
+                place = same;
             }
             else
             {
                 byKey ??= KeysOf(previous);
-                row = byKey.TryGetValue(o.Key, out var rowsOfKey) && rowsOfKey.TryDequeue(out var changed) && claimed.Add(changed) ? changed : ++nextRow;
-                written.Add((row, o));
+                place = byKey.TryGetValue(o.Key, out var placesOfKey) && placesOfKey.TryDequeue(out var changed) && claimed.Add(changed.Id)
+                    ? changed
+                    : new Place(ClassOf(o), ++nextRow);
+                written.Add((place, o));
             }
 
-            ids.TryAdd(o.Object, row);
-            var place = (ClassOf(o), row);
+            places.TryAdd(o.Object, place);
             inOrder &= place.CompareTo(last) > 0;
             last = place;
         }
 
         if (!inOrder)
         {
-            // renumbered in the new order: every row is written again
-            ids.Clear();
-            var all = next.Objects.Select((o, i) => ((long)i + 1, o)).ToList();
-            foreach (var (row, o) in all)
-            {
-                ids.TryAdd(o.Object, row);
-            }
-
-            return new CommitPlan(true, [], all, ids);
+            var all = Numbered(next.Objects);
+            return new CommitPlan(true, [], all, Places(all));
         }
 
-        var deleted = rows.Values.Where(row => !claimed.Contains(row)).ToList();
-        return new CommitPlan(false, deleted, written, ids);
+        var deleted = rows.Values.Where(place => !claimed.Contains(place.Id)).ToList();
+        return new CommitPlan(false, deleted, written, places);
 
-        Dictionary<string, Queue<long>> KeysOf(ClusterState s)
+        Dictionary<string, Queue<Place>> KeysOf(ClusterState s)
         {
-            var keys = new Dictionary<string, Queue<long>>(StringComparer.Ordinal);
+            var keys = new Dictionary<string, Queue<Place>>(StringComparer.Ordinal);
             foreach (var o in s.Objects)
             {
-                if (rows.TryGetValue(o.Object, out var row) && !claimed.Contains(row))
+                if (rows.TryGetValue(o.Object, out var place) && !claimed.Contains(place.Id))
                 {
-                    (keys.TryGetValue(o.Key, out var q) ? q : keys[o.Key] = new Queue<long>()).Enqueue(row);
+                    (keys.TryGetValue(o.Key, out var q) ? q : keys[o.Key] = new Queue<Place>()).Enqueue(place);
                 }
             }
 
@@ -318,13 +324,31 @@ internal sealed class LabDatabase : IDisposable
         }
     }
 
+    /// <summary>Every object a row, numbered in list order: in the bands of their classes when the list keeps them apart, else all in band 0.</summary>
+    private static List<(Place Place, StoredObject Object)> Numbered(IReadOnlyList<StoredObject> objects)
+    {
+        var separate = objects.Select(ClassOf).Zip(objects.Skip(1).Select(ClassOf)).All(pair => pair.First <= pair.Second);
+        return objects.Select((o, i) => (new Place(separate ? ClassOf(o) : 0, i + 1L), o)).ToList();
+    }
+
+    private static Dictionary<object, Place> Places(List<(Place Place, StoredObject Object)> numbered)
+    {
+        var places = new Dictionary<object, Place>(ReferenceEqualityComparer.Instance);
+        foreach (var (place, o) in numbered)
+        {
+            places.TryAdd(o.Object, place);
+        }
+
+        return places;
+    }
+
     private static int ClassOf(StoredObject o) => o.Kind == "Event" ? 1 : 0;
 
-    private void Remember(ClusterState read, Dictionary<object, long> ids)
+    private void Remember(ClusterState read, Dictionary<object, Place> places)
     {
         state = read;
-        rows = ids;
-        lastRow = ids.Count == 0 ? lastRow : Math.Max(lastRow, ids.Values.Max());
+        rows = places;
+        lastRow = places.Count == 0 ? lastRow : Math.Max(lastRow, places.Values.Max(p => p.Id));
     }
 
     private long DataVersion(SqliteTransaction? transaction)
@@ -403,16 +427,16 @@ internal sealed class LabDatabase : IDisposable
         return command;
     }
 
-    private static void Bind(SqliteCommand insert, long id, StoredObject o, long generation)
+    private static void Bind(SqliteCommand insert, Place place, StoredObject o, long generation)
     {
         var p = insert.Parameters;
-        p[0].Value = id;
-        p[1].Value = ClassOf(o);
+        p[0].Value = place.Id;
+        p[1].Value = place.Band;
         p[2].Value = o.Object.Kind ?? o.Kind;
         p[3].Value = o.Object.ApiVersion ?? "";
         p[4].Value = o.Namespace;
         p[5].Value = o.Name;
-        p[6].Value = long.TryParse(o.Object.Metadata.ResourceVersion, NumberStyles.None, CultureInfo.InvariantCulture, out var revision) ? revision : generation;
+        p[6].Value = generation;
         p[7].Value = KubeObjects.Encoded(o.Object);
     }
 

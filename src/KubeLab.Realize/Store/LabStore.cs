@@ -155,6 +155,17 @@ public sealed partial class LabStore(string home)
         File.Delete(legacy);
     }
 
+    /// <summary>
+    /// The lab as committed, read afresh through a connection of its own, in the whole-file form labs had before the
+    /// database (what tests compare to show that a command changed nothing, and the form a lab is migrated from).
+    /// </summary>
+    public string Export(string name)
+    {
+        Load(name); // the not-found error, and a lab made before the database migrated
+        using var database = LabDatabase.Open(DatabasePath(name));
+        return System.Text.Encoding.UTF8.GetString(StateFile.SerializeUtf8(database.Read()));
+    }
+
     /// <summary>The lab's driver, without reading its objects (`down` needs nothing else).</summary>
     public string DriverOf(string name)
     {
