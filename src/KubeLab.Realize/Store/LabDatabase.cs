@@ -22,7 +22,7 @@ namespace KubeLab.Realize.Store;
 /// and place, a new one is appended. A change that reorders the list (none of today's controllers does) rewrites the
 /// table in the same transaction, so the list always reads back as it was committed.
 /// </remarks>
-internal sealed class LabDatabase : IDisposable
+internal sealed partial class LabDatabase : IDisposable
 {
     public const string FileName = "state.db";
 
@@ -49,7 +49,7 @@ internal sealed class LabDatabase : IDisposable
 
     private readonly string path;
     private readonly SqliteConnection connection;
-    private readonly DateTime created;
+    private readonly (ulong, ulong) identity;
 
     // what the database holds as this connection last read or wrote it
     private long dataVersion = -1;
@@ -60,7 +60,7 @@ internal sealed class LabDatabase : IDisposable
     private LabDatabase(string path)
     {
         this.path = path;
-        created = File.GetCreationTimeUtc(path);
+        identity = Identity(path);
         connection = Connect(path, SqliteOpenMode.ReadWrite);
     }
 
@@ -143,10 +143,37 @@ internal sealed class LabDatabase : IDisposable
     }
 
     /// <summary>
-    /// The file this connection opened is still the lab's (`down` and `up` in another process make a new one: its
-    /// creation time differs).
+    /// The file this connection opened is still the lab's: `down` and `up` in another process make a new one (another
+    /// inode: the old one cannot be reused while this connection holds it open).
     /// </summary>
-    public bool IsCurrent => File.Exists(path) && File.GetCreationTimeUtc(path) == created;
+    public bool IsCurrent => Identity(path) is var now && now.Inode != 0 && now == identity;
+
+    /// <summary>
+    /// The file's device and inode on Linux (statx, whose struct has one layout on every architecture: stx_ino at byte
+    /// 32, stx_dev_major/minor at 136/140), else its creation time (.NET reports the last write time as the creation
+    /// time on Linux, which a checkpoint changes). (0, 0) for a missing file.
+    /// </summary>
+    private static unsafe (ulong Device, ulong Inode) Identity(string path)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return File.Exists(path) ? (0UL, (ulong)File.GetCreationTimeUtc(path).Ticks) : default;
+        }
+
+        var buffer = stackalloc byte[256];
+        if (Statx(AtCurrentDirectory, path, 0, StatxInode, buffer) != 0)
+        {
+            return default;
+        }
+
+        return (((ulong)*(uint*)(buffer + 136) << 32) | *(uint*)(buffer + 140), *(ulong*)(buffer + 32));
+    }
+
+    private const int AtCurrentDirectory = -100; // AT_FDCWD
+    private const uint StatxInode = 0x100; // STATX_INO
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "statx", StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8)]
+    private static unsafe partial int Statx(int directory, string path, int flags, uint mask, byte* buffer);
 
     /// <summary>
     /// The lab as committed: what this connection last read or wrote when no other connection has committed since

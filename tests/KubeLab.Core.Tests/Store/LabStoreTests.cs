@@ -176,6 +176,34 @@ public class LabStoreTests
     }
 
     [Fact]
+    public void A_store_answers_from_what_it_committed_after_a_checkpoint_and_reads_a_lab_made_again_by_another_process()
+    {
+        using var cli = new CliHarness();
+        cli.Ok("up", "--driver", "none", "--disable", "servicelb");
+        var store = new LabStore(cli.Home);
+        var state = store.Load("kubelab");
+        // 6 MB in one commit: past SQLite's automatic checkpoint (1000 pages), which writes state.db itself
+        var big = Enumerable.Range(0, 300).Select(i => StoredObject.Of(new k8s.Models.V1ConfigMap
+        {
+            ApiVersion = "v1",
+            Kind = "ConfigMap",
+            Metadata = new k8s.Models.V1ObjectMeta { Name = $"big-{i}", NamespaceProperty = "default" },
+            Data = new Dictionary<string, string> { ["text"] = new string('x', 20_000) },
+        }));
+        var written = File.GetLastWriteTimeUtc(Path.Combine(cli.Home, "kubelab", "state.db"));
+        var committed = store.Update("kubelab", s => s with { Generation = s.Generation + 1, Objects = s.Objects.InsertRange(s.Objects.FindIndex(o => o.Kind == "Event"), big) } is var next ? (next, next) : default);
+        Assert.NotEqual(written, File.GetLastWriteTimeUtc(Path.Combine(cli.Home, "kubelab", "state.db")));
+        Assert.Same(committed, store.Load("kubelab"));
+
+        // another process removes the lab and makes one of the same name
+        var other = new LabStore(cli.Home);
+        other.Delete("kubelab");
+        other.Create(state with { Generation = 1 });
+        Assert.Equal(1, store.Load("kubelab").Generation);
+        Assert.DoesNotContain(store.Load("kubelab").Objects, o => o.Name == "big-0");
+    }
+
+    [Fact]
     public void A_database_that_is_no_database_is_named_as_damaged_with_exit_2()
     {
         using var cli = new CliHarness();
