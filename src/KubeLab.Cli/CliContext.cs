@@ -38,7 +38,7 @@ public sealed class CliContext
 
     public IStepReporter Steps() => IsTerminal ? new SpinnerStepReporter(Out) : new PlainStepReporter(Out);
 
-    /// <summary>The lab as it is realised: state.json, or the newer state the agent serves if a change was killed before its state write.</summary>
+    /// <summary>The lab as it is realised: the store, or the newer state the agent serves if a change was killed before its state write.</summary>
     public ClusterState Load(string lab) => AgentLauncher.RollForward(Store.LabDir(lab), Store.Load(lab));
 
     public ClusterSnapshot Snapshot(string lab) => SnapshotBuilder.FromState(Load(lab));

@@ -154,7 +154,7 @@ public sealed class AgentLauncher(IReadOnlyList<string> agentCommand) : IAgentLa
 
     /// <summary>
     /// The lab as it was last realised. A change writes agent-state.json once the kernel is synced and before
-    /// state.json (the commit point); a command killed between the two leaves agent-state.json a generation ahead,
+    /// the store commits (the commit point); a command killed between the two leaves agent-state.json a generation ahead,
     /// which the kernel and the agent already serve. That change is completed ("rolled forward") by the next writer
     /// rather than undone, so the API server's resourceVersions never go back. Called under the lab's lock, before
     /// the next change is computed; to be kept in that order by whatever commits the state.
@@ -162,11 +162,10 @@ public sealed class AgentLauncher(IReadOnlyList<string> agentCommand) : IAgentLa
     public static ClusterState RollForward(string labDir, ClusterState stored)
     {
         var served = Path.Combine(labDir, StateFileName);
-        var committed = Path.Combine(labDir, "state.json");
         try
         {
-            // the usual case costs two stat calls: state.json is written after agent-state.json
-            if (!File.Exists(served) || (File.Exists(committed) && File.GetLastWriteTimeUtc(served) <= File.GetLastWriteTimeUtc(committed)))
+            // the usual case costs a few stat calls: the store commits after agent-state.json is written
+            if (!File.Exists(served) || File.GetLastWriteTimeUtc(served) <= LabStore.CommittedAt(labDir))
             {
                 return stored;
             }

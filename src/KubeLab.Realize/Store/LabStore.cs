@@ -5,9 +5,9 @@ using KubeLab.Core.Control;
 namespace KubeLab.Realize.Store;
 
 /// <summary>
-/// Labs on disk: $KUBELAB_HOME (default ~/.kubelab)/&lt;lab&gt;/state.json. Every change happens under an
-/// exclusive lock and is written atomically (write a temporary file, flush it to disk, rename), so
-/// concurrent commands never lose an update and a crash never leaves a half-written file.
+/// Labs on disk: $KUBELAB_HOME (default ~/.kubelab)/&lt;lab&gt;/state.db (<see cref="LabDatabase"/>). Every change
+/// happens under an exclusive lock and is committed in one SQLite transaction that writes only what changed, so
+/// concurrent commands never lose an update and a crash leaves the old state or the new one.
 /// </summary>
 public sealed partial class LabStore(string home)
 {
@@ -46,15 +46,32 @@ public sealed partial class LabStore(string home)
 
     public string LabDir(string name) => Path.Combine(Home, name);
 
-    private string StatePath(string name) => Path.Combine(LabDir(name), "state.json");
+    /// <summary>The lab's database (<see cref="LabDatabase"/>).</summary>
+    private string DatabasePath(string name) => Path.Combine(LabDir(name), LabDatabase.FileName);
 
-    public bool Exists(string name) => File.Exists(StatePath(name));
+    /// <summary>The whole-file state of labs made before the database: read once and moved into it.</summary>
+    private string LegacyStatePath(string name) => Path.Combine(LabDir(name), LegacyStateFileName);
+
+    public const string LegacyStateFileName = "state.json";
+
+    public bool Exists(string name) => IsLab(LabDir(name));
+
+    private static bool IsLab(string folder) =>
+        File.Exists(Path.Combine(folder, LabDatabase.FileName)) || File.Exists(Path.Combine(folder, LegacyStateFileName));
 
     public IReadOnlyList<string> List() =>
         Directory.Exists(Home)
-            ? Directory.GetDirectories(Home).Where(d => File.Exists(Path.Combine(d, "state.json"))).Select(Path.GetFileName).OfType<string>()
+            ? Directory.GetDirectories(Home).Where(IsLab).Select(Path.GetFileName).OfType<string>()
                 .Where(IsValidName).Order(StringComparer.Ordinal).ToList()
             : [];
+
+    /// <summary>
+    /// When the lab's store last committed (the database or its write-ahead log was written): what
+    /// <see cref="Netns.AgentLauncher.RollForward"/> compares the agent's state file with.
+    /// </summary>
+    public static DateTime CommittedAt(string labDir) =>
+        new[] { LabDatabase.FileName, LabDatabase.FileName + "-wal", LegacyStateFileName }
+            .Select(f => Path.Combine(labDir, f)).Where(File.Exists).Select(File.GetLastWriteTimeUtc).DefaultIfEmpty(DateTime.MinValue).Max();
 
     public ClusterState Load(string name)
     {
@@ -65,49 +82,91 @@ public sealed partial class LabStore(string home)
                 $"lab \"{name}\" not found (labs: {(List() is { Count: > 0 } labs ? string.Join(", ", labs) : "none")}); create it with `kubelab up --name {name}`");
         }
 
-        var path = StatePath(name);
-        // stat before reading: a file replaced in between is read new under the old stamp, and read again next time
-        var stamp = Stamp(path);
-        lock (cached)
+        return Database(name).Read();
+    }
+
+    /// <summary>
+    /// An open connection per lab, kept with what it last read or wrote: a long-lived process (the lab agent, whose API
+    /// server writes many times a second) reads the objects again only when another process has committed.
+    /// </summary>
+    private readonly Dictionary<string, LabDatabase> open = new(StringComparer.Ordinal);
+
+    private LabDatabase Database(string name)
+    {
+        lock (open)
         {
-            if (cached.TryGetValue(name, out var known) && known.Stamp == stamp)
+            if (open.TryGetValue(name, out var known))
             {
-                return known.State;
+                if (known.IsCurrent)
+                {
+                    return known;
+                }
+
+                known.Dispose();
+                open.Remove(name);
             }
         }
 
-        var state = StateFile.Deserialize(File.ReadAllText(path), path);
-        Remember(name, stamp, state);
-        return state;
-    }
-
-    /// <summary>
-    /// The state last read or written per lab, with the file's size and modification time then: a long-lived process
-    /// (the lab agent, whose API server writes many times a second) reads the file only when another process has
-    /// replaced it. Every write replaces the file (a new inode, a new modification time).
-    /// </summary>
-    private readonly Dictionary<string, (FileStamp Stamp, ClusterState State)> cached = new(StringComparer.Ordinal);
-
-    private readonly record struct FileStamp(long Length, DateTime Written);
-
-    private static FileStamp Stamp(string path)
-    {
-        var info = new FileInfo(path);
-        return info.Exists ? new FileStamp(info.Length, info.LastWriteTimeUtc) : default;
-    }
-
-    private void Remember(string name, FileStamp stamp, ClusterState state)
-    {
-        lock (cached)
+        var path = DatabasePath(name);
+        if (!File.Exists(path))
         {
-            cached[name] = (stamp, state);
+            Migrate(name);
+        }
+
+        LabDatabase database;
+        try
+        {
+            database = LabDatabase.Open(path);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e)
+        {
+            throw StateFile.Damaged(path, e.Message);
+        }
+
+        lock (open)
+        {
+            if (open.TryGetValue(name, out var raced))
+            {
+                database.Dispose();
+                return raced;
+            }
+
+            open[name] = database;
+            return database;
         }
     }
 
     /// <summary>
-    /// The lab's driver, read from its state file without loading the objects (Kubernetes JSON costs a cold start
-    /// hundreds of milliseconds, and `down` needs nothing else).
+    /// A lab made before the database: its state.json, read once under the lab's lock, becomes the database (made whole
+    /// or not at all, then the file is removed; a kill in between leaves both, and the database wins).
     /// </summary>
+    private void Migrate(string name)
+    {
+        using var _ = Lock(name);
+        var path = DatabasePath(name);
+        var legacy = LegacyStatePath(name);
+        if (File.Exists(path) || !File.Exists(legacy))
+        {
+            return;
+        }
+
+        var state = StateFile.Deserialize(File.ReadAllText(legacy), legacy);
+        LabDatabase.Create(path, state).Dispose();
+        File.Delete(legacy);
+    }
+
+    /// <summary>
+    /// The lab as committed, read afresh through a connection of its own, in the whole-file form labs had before the
+    /// database (what tests compare to show that a command changed nothing, and the form a lab is migrated from).
+    /// </summary>
+    public string Export(string name)
+    {
+        Load(name); // the not-found error, and a lab made before the database migrated
+        using var database = LabDatabase.Open(DatabasePath(name));
+        return System.Text.Encoding.UTF8.GetString(StateFile.SerializeUtf8(database.Read()));
+    }
+
+    /// <summary>The lab's driver, without reading its objects (`down` needs nothing else).</summary>
     public string DriverOf(string name)
     {
         ValidateName(name);
@@ -116,7 +175,21 @@ public sealed partial class LabStore(string home)
             Load(name); // throws the not-found error
         }
 
-        return StateFile.DriverOf(File.ReadAllText(StatePath(name)), StatePath(name));
+        var path = DatabasePath(name);
+        if (!File.Exists(path))
+        {
+            // a lab made before the database, not yet migrated: `down` removes it without moving it first
+            return StateFile.DriverOf(File.ReadAllText(LegacyStatePath(name)), LegacyStatePath(name));
+        }
+
+        try
+        {
+            return LabDatabase.DriverOf(path);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e)
+        {
+            throw StateFile.Damaged(path, e.Message);
+        }
     }
 
     /// <summary>Creates a lab; fails if one of that name exists.</summary>
@@ -131,10 +204,22 @@ public sealed partial class LabStore(string home)
             throw KubeLabException.Conflict($"lab \"{name}\" already exists; use it, or remove it first with `kubelab down --name {name}`");
         }
 
-        WriteAtomically(name, state);
+        var database = LabDatabase.Create(DatabasePath(name), state);
+        lock (open)
+        {
+            if (open.Remove(name, out var stale))
+            {
+                stale.Dispose();
+            }
+
+            open[name] = database;
+        }
     }
 
-    /// <summary>Reads, changes and writes a lab under its lock. If <paramref name="change"/> throws, nothing is written.</summary>
+    /// <summary>
+    /// Reads, changes and commits a lab under its lock: only what <paramref name="change"/> changed is written, in one
+    /// transaction. If <paramref name="change"/> throws, nothing is written.
+    /// </summary>
     public T Update<T>(string name, Func<ClusterState, (ClusterState State, T Result)> change)
     {
         ValidateName(name);
@@ -144,8 +229,9 @@ public sealed partial class LabStore(string home)
         }
 
         using var _ = Lock(name);
-        var (state, result) = change(Load(name));
-        WriteAtomically(name, state);
+        var database = Database(name);
+        var (state, result) = change(database.Read());
+        database.Commit(state);
         return result;
     }
 
@@ -153,22 +239,18 @@ public sealed partial class LabStore(string home)
     public void Delete(string name)
     {
         ValidateName(name);
-        lock (cached)
+        lock (open)
         {
-            cached.Remove(name);
+            if (open.Remove(name, out var database))
+            {
+                database.Dispose();
+            }
         }
 
         if (Directory.Exists(LabDir(name)))
         {
             Directory.Delete(LabDir(name), recursive: true);
         }
-    }
-
-    private void WriteAtomically(string name, ClusterState state)
-    {
-        var path = StatePath(name);
-        PrivateFile.WriteAtomically(path, StateFile.SerializeUtf8(state));
-        Remember(name, Stamp(path), state);
     }
 
     /// <summary>

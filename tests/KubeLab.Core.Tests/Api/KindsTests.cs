@@ -64,9 +64,10 @@ public sealed partial class KindsTests(ApiLab lab) : IClassFixture<ApiLab>
     {
         ApiLab.RequireKubectl("1.29");
         lab.KubectlOk("1.29", "create", "secret", "generic", "private-one", "--from-literal=token=never-printed");
-        var state = Path.Combine(lab.LabDir, "state.json");
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(state));
-        Assert.Contains(Convert.ToBase64String("never-printed"u8.ToArray()), File.ReadAllText(state), StringComparison.Ordinal);
+        // the database and its write-ahead log (where the commit is until a checkpoint moves it into the database)
+        var files = new[] { "state.db", "state.db-wal" }.Select(f => Path.Combine(lab.LabDir, f)).Where(File.Exists).ToList();
+        Assert.All(files, f => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(f)));
+        Assert.Contains(Convert.ToBase64String("never-printed"u8.ToArray()), string.Concat(files.Select(f => System.Text.Encoding.Latin1.GetString(File.ReadAllBytes(f)))), StringComparison.Ordinal);
     }
 
     [SkippableTheory]

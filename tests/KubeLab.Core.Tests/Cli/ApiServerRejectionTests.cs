@@ -16,7 +16,7 @@ public sealed class ApiServerRejectionTests : IDisposable
     {
         var path = Path.Combine(cli.Home, "input.yaml");
         File.WriteAllText(path, yaml);
-        var before = File.ReadAllText(Path.Combine(cli.Home, "kubelab", "state.json"));
+        var before = cli.Store.Export("kubelab");
         var (code, output, error) = cli.Run("apply", "-f", path);
         Assert.Equal(2, code);
         Assert.Equal("", output);
@@ -27,7 +27,7 @@ public sealed class ApiServerRejectionTests : IDisposable
 
         Assert.DoesNotContain("k8s.Models", error, StringComparison.Ordinal);
         Assert.DoesNotContain("System.", error, StringComparison.Ordinal);
-        Assert.Equal(before, File.ReadAllText(Path.Combine(cli.Home, "kubelab", "state.json")));
+        Assert.Equal(before, cli.Store.Export("kubelab"));
         return error;
     }
 
@@ -111,11 +111,11 @@ public sealed class ApiServerValidationTests : IDisposable
     {
         var path = Path.Combine(cli.Home, "input.yaml");
         File.WriteAllText(path, yaml);
-        var before = File.ReadAllText(Path.Combine(cli.Home, "kubelab", "state.json"));
+        var before = cli.Store.Export("kubelab");
         var (code, output, error) = cli.Run("apply", "-f", path);
         Assert.Equal((2, ""), (code, output));
         Assert.Contains(expected, error, StringComparison.Ordinal);
-        Assert.Equal(before, File.ReadAllText(Path.Combine(cli.Home, "kubelab", "state.json")));
+        Assert.Equal(before, cli.Store.Export("kubelab"));
     }
 
     [Fact]

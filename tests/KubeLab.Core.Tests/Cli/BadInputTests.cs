@@ -13,7 +13,7 @@ public sealed class BadInputTests : IDisposable
     {
         var path = Path.Combine(cli.Home, "input.yaml");
         File.WriteAllText(path, yaml);
-        var before = File.ReadAllText(Path.Combine(cli.Home, "kubelab", "state.json"));
+        var before = cli.Store.Export("kubelab");
         var (code, output, error) = cli.Run("apply", "-f", path);
         Assert.Equal(2, code);
         Assert.Equal("", output);
@@ -22,7 +22,7 @@ public sealed class BadInputTests : IDisposable
             Assert.Contains(text, error, StringComparison.Ordinal);
         }
 
-        Assert.Equal(before, File.ReadAllText(Path.Combine(cli.Home, "kubelab", "state.json")));
+        Assert.Equal(before, cli.Store.Export("kubelab"));
         return error;
     }
 

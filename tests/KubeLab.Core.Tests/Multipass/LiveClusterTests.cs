@@ -88,13 +88,13 @@ public sealed class LiveClusterTests : IDisposable
         var closed = RecordedApiServer.FreePort(); // nothing listens there: connection refused on loopback
         File.WriteAllText(Path.Combine(folder, "closed"), File.ReadAllText(server.Kubeconfig(folder)).Replace(server.Url, $"http://127.0.0.1:{closed}", StringComparison.Ordinal));
         cli.Ok("up", "--driver", "none", "--name", "model", "--disable", "servicelb");
-        var before = File.ReadAllText(Path.Combine(cli.Home, "model", "state.json"));
+        var before = cli.Store.Export("model");
 
         var (code, _, error) = cli.Run("apply", "-f", "seed", "--name", "model", "--kubeconfig", Path.Combine(folder, "closed"));
 
         Assert.Equal(1, code);
         Assert.Contains($"the API server at http://127.0.0.1:{closed} does not answer", error, StringComparison.Ordinal);
-        Assert.Equal(before, File.ReadAllText(Path.Combine(cli.Home, "model", "state.json")));
+        Assert.Equal(before, cli.Store.Export("model"));
     }
 
     [Fact]

@@ -32,14 +32,15 @@ public class LabStoreTests
     {
         using var cli = new CliHarness();
         cli.Ok("up", "--driver", "none", "--disable", "servicelb");
-        var path = Path.Combine(cli.Home, "kubelab", "state.json");
-        var before = File.ReadAllBytes(path);
+        var before = cli.Store.Export("kubelab");
+        var files = StoreFiles(cli);
         Assert.Throws<InvalidOperationException>(() => cli.Store.Update<int>("kubelab", _ => throw new InvalidOperationException("boom")));
-        Assert.Equal(before, File.ReadAllBytes(path));
+        Assert.Equal(before, cli.Store.Export("kubelab"));
+        Assert.Equal(files, StoreFiles(cli));
     }
 
     [Fact]
-    public void State_round_trips_through_the_file()
+    public void State_round_trips_through_the_database()
     {
         using var cli = new CliHarness();
         cli.Ok("up", "--driver", "none", "--disable", "servicelb");
@@ -47,7 +48,7 @@ public class LabStoreTests
         var state = cli.Store.Load("kubelab");
         var again = cli.Store.Update("kubelab", s => (s, 0));
         Assert.Equal(0, again);
-        // a second store, as another process: it reads the file (the first one answers from what it wrote)
+        // a second store, as another process: it reads the database (the first one answers from what it wrote)
         var reloaded = new LabStore(cli.Home).Load("kubelab");
         Assert.Equal(state.Objects.Count, reloaded.Objects.Count);
         Assert.Equal(state.Objects.Select(o => KubeObjects.ToJson(o.Object)), reloaded.Objects.Select(o => KubeObjects.ToJson(o.Object)));
@@ -70,21 +71,269 @@ public class LabStoreTests
     }
 
     [Fact]
-    public void Writing_what_was_read_gives_the_same_bytes_and_a_store_sees_another_processs_write()
+    public void An_unchanged_state_writes_nothing_and_a_store_sees_another_processs_commit()
     {
         using var cli = new CliHarness();
         cli.Ok("up", "--driver", "none", "--disable", "servicelb");
         cli.Ok("apply", "-f", "seed");
-        var path = Path.Combine(cli.Home, "kubelab", "state.json");
-        var bytes = File.ReadAllBytes(path);
-        // objects are written from the text they were read from: an unchanged state is the same file
+        var files = StoreFiles(cli);
         var first = new LabStore(cli.Home);
         first.Update("kubelab", s => (s, 0));
-        Assert.Equal(bytes, File.ReadAllBytes(path));
+        Assert.Equal(files, StoreFiles(cli));
 
         var other = new LabStore(cli.Home);
         other.Update("kubelab", s => (s with { Generation = s.Generation + 1 }, 0));
         Assert.Equal(other.Load("kubelab").Generation, first.Load("kubelab").Generation);
+    }
+
+    [Fact]
+    public void A_commit_writes_the_rows_of_what_changed_and_nothing_else()
+    {
+        using var cli = new CliHarness();
+        cli.Ok("up", "--driver", "none", "--disable", "servicelb");
+        cli.Ok("apply", "-f", "seed");
+        var store = new LabStore(cli.Home);
+        var state = store.Load("kubelab");
+        var pod = state.Objects.First(o => o.Kind == "Pod");
+        var changed = KubeObjects.CopyOfStored(pod.Object);
+        changed.Metadata.Labels["changed"] = "yes";
+        var added = new k8s.Models.V1ConfigMap { ApiVersion = "v1", Kind = "ConfigMap", Metadata = new k8s.Models.V1ObjectMeta { Name = "added", NamespaceProperty = "default" } };
+        var gone = state.Objects.First(o => o.Kind == "Service" && o.Name == "nginx-service");
+        var kept = state.Objects.Replace(pod, StoredObject.Of(changed)).Remove(gone);
+        // a new object goes before the Events, where the control plane puts it
+        var next = state with { Generation = state.Generation + 1, Objects = kept.Insert(kept.FindIndex(o => o.Kind == "Event"), StoredObject.Of(added)) };
+        store.Update("kubelab", _ => (next, 0));
+
+        var rows = Rows(cli);
+        // the changed pod and the new ConfigMap were written by this commit; every other row is as an earlier commit left it
+        Assert.Equal([$"Pod/{pod.Namespace}/{pod.Name}", "ConfigMap/default/added"], rows.Where(r => r.Revision == next.Generation).Select(r => r.Key));
+        Assert.All(rows.Where(r => r.Revision != next.Generation), r => Assert.True(r.Revision < next.Generation, $"{r.Key} has revision {r.Revision}"));
+        Assert.DoesNotContain(rows, r => r.Key == "Service/default/nginx-service");
+        // the changed pod kept its place in the list, and another process reads the list as it was committed
+        var reloaded = new LabStore(cli.Home).Load("kubelab");
+        Assert.Equal(next.Objects.Select(o => o.Key), reloaded.Objects.Select(o => o.Key));
+        Assert.Equal("yes", reloaded.Find("Pod", pod.Namespace, pod.Name)!.Object.Metadata.Labels["changed"]);
+        Assert.Equal(next.Generation, reloaded.Generation);
+    }
+
+    [Fact]
+    public void A_change_that_reorders_the_objects_is_read_back_in_its_order()
+    {
+        using var cli = new CliHarness();
+        cli.Ok("up", "--driver", "none", "--disable", "servicelb");
+        var store = new LabStore(cli.Home);
+        var state = store.Load("kubelab");
+        var first = state.Objects[0];
+        var next = state with { Generation = state.Generation + 1, Objects = state.Objects.RemoveAt(0).Add(first) };
+        store.Update("kubelab", _ => (next, 0));
+
+        Assert.Equal(next.Objects.Select(o => o.Key), new LabStore(cli.Home).Load("kubelab").Objects.Select(o => o.Key));
+    }
+
+    [Fact]
+    public void Revisions_never_go_back_when_the_store_is_opened_again()
+    {
+        using var cli = new CliHarness();
+        cli.Ok("up", "--driver", "none", "--disable", "servicelb");
+        cli.Ok("apply", "-f", "nginx-svc");
+        var before = new LabStore(cli.Home).Load("kubelab");
+        var newest = before.Objects.Max(o => long.Parse(o.Object.Metadata.ResourceVersion, System.Globalization.CultureInfo.InvariantCulture));
+        // a new process (as after an agent restart or a reboot) reads the revision counter back and goes on from it
+        cli.Ok("apply", "-f", "test-pod");
+        var after = new LabStore(cli.Home).Load("kubelab");
+        Assert.True(after.Generation > before.Generation, $"generation {before.Generation} -> {after.Generation}");
+        var pod = after.Find("Pod", "default", "test-pod")!.Object;
+        Assert.True(long.Parse(pod.Metadata.ResourceVersion, System.Globalization.CultureInfo.InvariantCulture) > newest, $"test-pod's resourceVersion {pod.Metadata.ResourceVersion} is not above {newest}");
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void A_lab_made_before_the_database_is_moved_into_it_once()
+    {
+        using var cli = new CliHarness();
+        cli.Ok("up", "--driver", "none", "--disable", "servicelb");
+        cli.Ok("apply", "-f", "seed");
+        var before = cli.Store.Export("kubelab");
+        var legacy = ToLegacy(cli, before);
+
+        Assert.Contains("test-pod", cli.Ok("get", "pods"), StringComparison.Ordinal);
+        Assert.False(File.Exists(legacy));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(cli.Home, "kubelab", "state.db")));
+        Assert.Equal(before, cli.Store.Export("kubelab"));
+        cli.Ok("delete", "pod", "test-pod");
+        Assert.DoesNotContain("test-pod", cli.Ok("get", "pods"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Down_removes_the_database()
+    {
+        using var cli = new CliHarness();
+        cli.Ok("up", "--driver", "none", "--disable", "servicelb");
+        Assert.True(File.Exists(Path.Combine(cli.Home, "kubelab", "state.db")));
+        cli.Ok("down");
+        Assert.False(Directory.Exists(Path.Combine(cli.Home, "kubelab")));
+        Assert.Empty(new LabStore(cli.Home).List());
+    }
+
+    [Fact]
+    public void A_store_answers_from_what_it_committed_after_a_checkpoint_and_reads_a_lab_made_again_by_another_process()
+    {
+        using var cli = new CliHarness();
+        cli.Ok("up", "--driver", "none", "--disable", "servicelb");
+        var store = new LabStore(cli.Home);
+        var state = store.Load("kubelab");
+        // 6 MB in one commit: past SQLite's automatic checkpoint (1000 pages), which writes state.db itself
+        var big = Enumerable.Range(0, 300).Select(i => StoredObject.Of(new k8s.Models.V1ConfigMap
+        {
+            ApiVersion = "v1",
+            Kind = "ConfigMap",
+            Metadata = new k8s.Models.V1ObjectMeta { Name = $"big-{i}", NamespaceProperty = "default" },
+            Data = new Dictionary<string, string> { ["text"] = new string('x', 20_000) },
+        }));
+        var written = File.GetLastWriteTimeUtc(Path.Combine(cli.Home, "kubelab", "state.db"));
+        var committed = store.Update("kubelab", s => s with { Generation = s.Generation + 1, Objects = s.Objects.InsertRange(s.Objects.FindIndex(o => o.Kind == "Event"), big) } is var next ? (next, next) : default);
+        Assert.NotEqual(written, File.GetLastWriteTimeUtc(Path.Combine(cli.Home, "kubelab", "state.db")));
+        Assert.Same(committed, store.Load("kubelab"));
+
+        // another process removes the lab and makes one of the same name
+        var other = new LabStore(cli.Home);
+        other.Delete("kubelab");
+        other.Create(state with { Generation = 1 });
+        Assert.Equal(1, store.Load("kubelab").Generation);
+        Assert.DoesNotContain(store.Load("kubelab").Objects, o => o.Name == "big-0");
+    }
+
+    [Fact]
+    public void A_database_that_is_no_database_is_named_as_damaged_with_exit_2()
+    {
+        using var cli = new CliHarness();
+        cli.Ok("up", "--driver", "none");
+        var folder = Path.Combine(cli.Home, "kubelab");
+        foreach (var file in Directory.GetFiles(folder, "state.db*"))
+        {
+            File.Delete(file);
+        }
+
+        File.WriteAllText(Path.Combine(folder, "state.db"), "not a database, and longer than SQLite's 100-byte header: " + new string('x', 100));
+
+        var (code, _, error) = cli.Run("get", "nodes");
+        Assert.True(code == 2, $"get nodes exited {code}: {error}");
+        Assert.Contains($"{Path.Combine(folder, "state.db")}: the lab's state file is damaged (", error, StringComparison.Ordinal);
+        var down = cli.Run("down");
+        Assert.True(down.Code == 0, $"down exited {down.Code}: {down.Err}");
+        Assert.False(Directory.Exists(folder));
+    }
+
+    /// <summary>
+    /// SIGKILL while `kubelab apply` commits one change of 200 objects (about 500 KB): half of the rounds kill the process
+    /// as soon as its commit starts writing the database's log, the others at a random moment of the command. Each time
+    /// the lab holds all of the change or none of it, the database is intact, and the next command completes it.
+    /// </summary>
+    [Fact]
+    public void An_apply_killed_during_its_commit_leaves_the_state_before_it_or_after_it()
+    {
+        using var cli = new CliHarness();
+        cli.Ok("up", "--driver", "none", "--disable", "servicelb");
+        var wal = Path.Combine(cli.Home, "kubelab", "state.db-wal");
+        var seed = Environment.TickCount;
+        var random = new Random(seed);
+        var untouched = TimeSpan.Zero;
+        var outcomes = new List<string>();
+        for (var round = 0; round < 6; round++)
+        {
+            var file = Path.Combine(cli.Home, $"many-{round}.yaml");
+            File.WriteAllText(file, string.Join("---\n", Enumerable.Range(0, 200).Select(i =>
+                $"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: many-{round}-{i}}}\ndata: {{text: {new string('x', 2000)}}}\n")));
+            var before = new LabStore(cli.Home).Load("kubelab");
+            if (round == 0)
+            {
+                // an undisturbed run first: how long the command takes here
+                var clock = Stopwatch.StartNew();
+                AllSucceed([StartKubelab(cli, "apply", "-f", file)], "kubelab apply");
+                untouched = clock.Elapsed;
+                continue;
+            }
+
+            var log = WalStamp(wal);
+            var delay = TimeSpan.FromMilliseconds(random.NextDouble() * untouched.TotalMilliseconds);
+            using var process = StartKubelab(cli, "apply", "-f", file);
+            var clockOfRound = Stopwatch.StartNew();
+            var atCommit = round % 2 == 1;
+            // polled without sleeping: the log changes for the first time when the commit writes its pages
+            while (!process.HasExited && clockOfRound.Elapsed < TimeSpan.FromMinutes(1) && (atCommit ? WalStamp(wal) == log : clockOfRound.Elapsed < delay))
+            {
+            }
+
+            var killed = !process.HasExited;
+            process.Kill();
+            Assert.True(process.WaitForExit(TimeSpan.FromMinutes(1)), "the killed apply did not exit");
+
+            var after = new LabStore(cli.Home).Load("kubelab");
+            var created = after.Objects.Count(o => o.Kind == "ConfigMap" && o.Name.StartsWith($"many-{round}-", StringComparison.Ordinal));
+            var moment = $"round {round} (seed {seed}): {(atCommit ? "killed when the commit began writing" : $"killed after {delay.TotalMilliseconds:0} ms")}{(killed ? "" : ", finished first")}";
+            Assert.True(created is 0 or 200, $"{moment}: {created} of the 200 ConfigMaps were stored");
+            Assert.Equal(created == 0 ? before.Generation : before.Generation + 1, after.Generation);
+            Assert.Equal("ok", IntegrityCheck(cli));
+            outcomes.Add($"{moment}: {(created == 0 ? "before" : "after")}");
+
+            cli.Ok("apply", "-f", file);
+            Assert.Equal(200, new LabStore(cli.Home).Load("kubelab").Objects.Count(o => o.Kind == "ConfigMap" && o.Name.StartsWith($"many-{round}-", StringComparison.Ordinal)));
+        }
+
+        Assert.True(outcomes.Count(o => !o.Contains("finished first", StringComparison.Ordinal)) >= 3, "most kills should land while kubelab runs:\n" + string.Join('\n', outcomes));
+    }
+
+    private static (long Length, DateTime Written) WalStamp(string path)
+    {
+        var info = new FileInfo(path);
+        return info.Exists ? (info.Length, info.LastWriteTimeUtc) : default;
+    }
+
+    private static string IntegrityCheck(CliHarness cli)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(cli.Home, "kubelab", "state.db")};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA integrity_check";
+        return (string)command.ExecuteScalar()!;
+    }
+
+    /// <summary>The lab's database files and their bytes.</summary>
+    private static Dictionary<string, string> StoreFiles(CliHarness cli) =>
+        Directory.GetFiles(Path.Combine(cli.Home, "kubelab"), "state.db*").Where(f => !f.EndsWith("-shm", StringComparison.Ordinal))
+            .ToDictionary(f => Path.GetFileName(f), f => Convert.ToHexString(File.ReadAllBytes(f)));
+
+    private sealed record Row(string Key, long Revision);
+
+    /// <summary>The objects table as stored, read with SQLite directly.</summary>
+    private static List<Row> Rows(CliHarness cli)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(cli.Home, "kubelab", "state.db")};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT kind, namespace, name, revision FROM objects ORDER BY class, id";
+        using var reader = command.ExecuteReader();
+        var rows = new List<Row>();
+        while (reader.Read())
+        {
+            rows.Add(new Row(reader.GetString(1) == "" ? $"{reader.GetString(0)}/{reader.GetString(2)}" : $"{reader.GetString(0)}/{reader.GetString(1)}/{reader.GetString(2)}", reader.GetInt64(3)));
+        }
+
+        return rows;
+    }
+
+    /// <summary>Makes the lab one of before the database: its state as state.json, no state.db. Returns the file's path.</summary>
+    private static string ToLegacy(CliHarness cli, string state)
+    {
+        var folder = Path.Combine(cli.Home, "kubelab");
+        foreach (var file in Directory.GetFiles(folder, "state.db*"))
+        {
+            File.Delete(file);
+        }
+
+        var path = Path.Combine(folder, "state.json");
+        File.WriteAllText(path, state);
+        return path;
     }
 
     [Fact]
@@ -116,17 +365,23 @@ public class LabStoreTests
         using var cli = new CliHarness();
         cli.Ok("up", "--driver", "none");
         var folder = Path.Combine(cli.Home, "kubelab");
-        var committed = File.ReadAllText(Path.Combine(folder, "state.json"));
+        var committed = cli.Store.Export("kubelab");
         cli.Ok("apply", "-f", "nginx-svc");
-        // what a kill between the agent's state (written after the data plane) and state.json (the commit point) leaves
-        var served = File.ReadAllText(Path.Combine(folder, "state.json"));
-        File.WriteAllText(Path.Combine(folder, "state.json"), committed);
+        // what a kill between the agent's state (written after the data plane) and the store's commit leaves: the store
+        // as before the change (made again from the state before it), the agent's state a generation ahead and newer
+        var served = cli.Store.Export("kubelab");
+        ToLegacy(cli, committed);
+        new LabStore(cli.Home).Load("kubelab"); // moved into a database again
+        foreach (var file in Directory.GetFiles(folder, "state.db*"))
+        {
+            File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddSeconds(-5));
+        }
+
         File.WriteAllText(Path.Combine(folder, "agent-state.json"), served);
-        File.SetLastWriteTimeUtc(Path.Combine(folder, "state.json"), DateTime.UtcNow.AddSeconds(-5));
 
         Assert.Contains("nginx-service", cli.Ok("get", "svc"), StringComparison.Ordinal);
         cli.Ok("apply", "-f", "test-pod");
-        var after = File.ReadAllText(Path.Combine(folder, "state.json"));
+        var after = cli.Store.Export("kubelab");
         Assert.Contains("\"nginx-service\"", after, StringComparison.Ordinal);
         Assert.Contains("\"test-pod\"", after, StringComparison.Ordinal);
         Assert.Equal(Generation(served) + 1, Generation(after));
@@ -146,7 +401,7 @@ public class LabStoreTests
     {
         using var cli = new CliHarness();
         cli.Ok("up", "--driver", "none");
-        var path = Path.Combine(cli.Home, "kubelab", "state.json");
+        var path = ToLegacy(cli, cli.Store.Export("kubelab")); // a lab's state.json is read once, to move it into the database
         var root = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
         (parent == "" ? root : root[parent]!.AsObject()).Remove(field);
         File.WriteAllText(path, root.ToJsonString());
@@ -164,7 +419,7 @@ public class LabStoreTests
     {
         using var cli = new CliHarness();
         cli.Ok("up", "--driver", "none");
-        var path = Path.Combine(cli.Home, "kubelab", "state.json");
+        var path = ToLegacy(cli, cli.Store.Export("kubelab"));
         var root = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
         root["config"]!["nodes"]![0]!["internalIP"] = "ten";
         File.WriteAllText(path, root.ToJsonString());
@@ -203,13 +458,15 @@ public class LabStoreTests
 
     [Fact]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    public void A_lab_is_its_owners_alone_state_file_0600_in_a_0700_folder()
+    public void A_lab_is_its_owners_alone_database_and_its_log_0600_in_a_0700_folder()
     {
         using var cli = new CliHarness();
         cli.Ok("up", "--driver", "none", "--disable", "servicelb");
         cli.Ok("apply", "-f", "seed");
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.Combine(cli.Home, "kubelab")));
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(cli.Home, "kubelab", "state.json")));
+        var files = Directory.GetFiles(Path.Combine(cli.Home, "kubelab"), "state.db*");
+        Assert.Contains(Path.Combine(cli.Home, "kubelab", "state.db"), files);
+        Assert.All(files, f => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(f)));
     }
 
     /// <summary>The agents whose command line names this lab folder.</summary>

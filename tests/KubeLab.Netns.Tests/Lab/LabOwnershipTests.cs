@@ -137,7 +137,12 @@ public sealed class LabOwnershipTests : TestLab
     {
         RequireRoot();
         Kubelab.Ok("up", "--name", Name, "-f", "seed");
-        File.WriteAllText(Path.Combine(LabDir, "state.json"), "{\"apiVersion\": \"kubelab.io/v1alpha1\", \"config\": ");
+        foreach (var log in new[] { "state.db-wal", "state.db-shm" })
+        {
+            File.Delete(Path.Combine(LabDir, log));
+        }
+
+        File.WriteAllText(Path.Combine(LabDir, "state.db"), "not a database, and longer than SQLite's 100-byte header: " + new string('x', 100));
         Assert.NotEmpty(Processes());
 
         var (code, output, error) = Kubelab.Run("down", "--name", Name);

@@ -10,12 +10,14 @@ public sealed partial class SeedLabTests
     private const UnixFileMode PrivateFolder = Private | UnixFileMode.UserExecute;
 
     [SkippableFact]
-    public void State_agent_state_logs_and_nginx_configs_are_0600_in_0700_folders()
+    public void State_database_agent_state_logs_and_nginx_configs_are_0600_in_0700_folders()
     {
         RequireRoot();
         var folder = Path.Combine(lab.Kubelab.Home, lab.Name);
         Assert.Equal(PrivateFolder, File.GetUnixFileMode(folder));
-        foreach (var file in new[] { "state.json", "agent-state.json", "agent.log", "agent.pid", "kubeconfig" })
+        // SQLite's write-ahead log and index exist while a connection is open (and after a process that had one exits)
+        var logs = new[] { "state.db-wal", "state.db-shm" }.Where(f => File.Exists(Path.Combine(folder, f)));
+        foreach (var file in new[] { "state.db", "agent-state.json", "agent.log", "agent.pid", "kubeconfig" }.Concat(logs))
         {
             Assert.True(Private == File.GetUnixFileMode(Path.Combine(folder, file)), $"{file} is {File.GetUnixFileMode(Path.Combine(folder, file))}");
         }
