@@ -63,7 +63,7 @@ public sealed class OtherClientsTests(ApiLab lab) : IClassFixture<ApiLab>
     public async Task A_watch_answers_with_its_headers_before_any_event_arrives()
     {
         // client-go's Watch() returns only once the headers are in; the API server flushes them at once
-        using var http = AdminHttp(out var port);
+        using var http = lab.AdminHttp(out var port);
         var list = await http.GetStringAsync($"https://127.0.0.1:{port}/api/v1/namespaces/kube-public/configmaps");
         var rv = System.Text.Json.JsonDocument.Parse(list).RootElement.GetProperty("metadata").GetProperty("resourceVersion").GetString();
         using var response = await http.GetAsync($"https://127.0.0.1:{port}/api/v1/namespaces/kube-public/configmaps?watch=true&resourceVersion={rv}", HttpCompletionOption.ResponseHeadersRead)
@@ -72,30 +72,10 @@ public sealed class OtherClientsTests(ApiLab lab) : IClassFixture<ApiLab>
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
     }
 
-    /// <summary>An HTTP client holding the lab's admin certificate and trusting its server CA, and the API's port.</summary>
-    private HttpClient AdminHttp(out string port)
-    {
-        var pki = Path.Combine(lab.LabDir, "pki");
-        var serverCa = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(Path.Combine(pki, "server-ca.crt"));
-        using var pem = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(Path.Combine(pki, "client-admin.crt"), Path.Combine(pki, "client-admin.key"));
-        var admin = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(pem.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12), null);
-        var handler = new SocketsHttpHandler();
-        handler.SslOptions.ClientCertificates = [admin];
-        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
-        {
-            chain!.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.CustomTrustStore.Add(serverCa);
-            chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
-            return chain.Build(System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(certificate!.GetRawCertData()));
-        };
-        port = File.ReadAllText(Path.Combine(lab.LabDir, "apiserver.port")).Trim();
-        return new HttpClient(handler, disposeHandler: true);
-    }
-
     [Fact]
     public async Task A_body_over_three_mebibytes_is_refused_with_413_in_the_api_servers_words_and_nothing_is_stored()
     {
-        using var http = AdminHttp(out var port);
+        using var http = lab.AdminHttp(out var port);
         var big = new string('x', 4 * 1024 * 1024);
         using var body = new StringContent("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"too-big"},"data":{"x":""" + "\"" + big + "\"}}", System.Text.Encoding.UTF8, "application/json");
         using var response = await http.PostAsync($"https://127.0.0.1:{port}/api/v1/namespaces/default/configmaps", body);
@@ -108,7 +88,7 @@ public sealed class OtherClientsTests(ApiLab lab) : IClassFixture<ApiLab>
     [Fact]
     public async Task A_body_in_an_unknown_media_type_is_refused_with_415()
     {
-        using var http = AdminHttp(out var port);
+        using var http = lab.AdminHttp(out var port);
         using var body = new StringContent("name: x", System.Text.Encoding.UTF8, "text/plain");
         using var response = await http.PostAsync($"https://127.0.0.1:{port}/api/v1/namespaces/default/configmaps", body);
         Assert.Equal(System.Net.HttpStatusCode.UnsupportedMediaType, response.StatusCode);
