@@ -323,17 +323,6 @@ internal static class GetCommand
         }
     }
 
-    private static IEnumerable<IKubernetesObject<V1ObjectMeta>> NamespaceObjects(ClusterState state)
-    {
-        var created = state.Config.Created.UtcDateTime;
-        var builtin = new[] { "default", "kube-node-lease", "kube-public", "kube-system" }
-            .Select(n => (IKubernetesObject<V1ObjectMeta>)new V1Namespace
-            {
-                ApiVersion = "v1",
-                Kind = "Namespace",
-                Metadata = new V1ObjectMeta { Name = n, CreationTimestamp = created, Labels = new Dictionary<string, string> { ["kubernetes.io/metadata.name"] = n } },
-                Status = new V1NamespaceStatus { Phase = "Active" },
-            });
-        return builtin.Concat(state.Objects.Where(o => o.Kind == "Namespace").Select(o => o.Object)).OrderBy(o => o.Metadata.Name, StringComparer.Ordinal);
-    }
+    /// <summary>The built-in namespaces as the cluster made them (or as a client changed them) and the users' own.</summary>
+    private static IEnumerable<IKubernetesObject<V1ObjectMeta>> NamespaceObjects(ClusterState state) => Core.Api.ApiObjects.Namespaces(state);
 }

@@ -33,27 +33,31 @@ public static class ApiObjects
             .ToList();
     }
 
+    /// <summary>A namespace the cluster made when it started, as it is until a client changes it.</summary>
+    public static IKubernetesObject<V1ObjectMeta> BuiltinNamespace(string name, Model.LabConfig config) => new V1Namespace
+    {
+        ApiVersion = "v1",
+        Kind = "Namespace",
+        Metadata = new V1ObjectMeta
+        {
+            Name = name,
+            CreationTimestamp = config.Created.UtcDateTime,
+            Labels = new Dictionary<string, string> { [NamespaceNameLabel] = name },
+            ResourceVersion = "1",
+            Uid = StableUid("namespace/" + name, config.Name),
+        },
+        Spec = new V1NamespaceSpec { Finalizers = ["kubernetes"] },
+        Status = new V1NamespaceStatus { Phase = "Active" },
+    };
+
+    /// <summary>The label the API server puts on every namespace, its own name (namespace strategy's Canonicalize).</summary>
+    public const string NamespaceNameLabel = "kubernetes.io/metadata.name";
+
     /// <summary>The built-in namespaces (created with the cluster) and those the lab's users made.</summary>
     public static IReadOnlyList<IKubernetesObject<V1ObjectMeta>> Namespaces(ClusterState state)
     {
-        var created = state.Config.Created.UtcDateTime;
         var stored = state.Objects.Where(o => o.Kind == "Namespace").Select(o => o.Object).ToList();
-        var builtin = BuiltinNamespaces.Where(n => stored.All(s => s.Metadata.Name != n))
-            .Select(n => (IKubernetesObject<V1ObjectMeta>)new V1Namespace
-            {
-                ApiVersion = "v1",
-                Kind = "Namespace",
-                Metadata = new V1ObjectMeta
-                {
-                    Name = n,
-                    CreationTimestamp = created,
-                    Labels = new Dictionary<string, string> { ["kubernetes.io/metadata.name"] = n },
-                    ResourceVersion = "1",
-                    Uid = StableUid("namespace/" + n, state.Config.Name),
-                },
-                Spec = new V1NamespaceSpec { Finalizers = ["kubernetes"] },
-                Status = new V1NamespaceStatus { Phase = "Active" },
-            });
+        var builtin = BuiltinNamespaces.Where(n => stored.All(s => s.Metadata.Name != n)).Select(n => BuiltinNamespace(n, state.Config));
         return builtin.Concat(stored).OrderBy(o => o.Metadata.Name, StringComparer.Ordinal).ToList();
     }
 

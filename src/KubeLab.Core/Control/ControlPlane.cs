@@ -168,14 +168,21 @@ public sealed partial class ControlPlane
         var value = (IKubernetesObject<V1ObjectMeta>)document.Object;
         value.Metadata.NamespaceProperty = IsNamespacedObject(document.Kind, value) ? NamespaceOf(value) : null;
         var ns = value.Metadata.NamespaceProperty ?? "";
-        if (document.Kind == "Namespace" && BuiltinNamespaces.Contains(value.Metadata.Name))
+        var existing = Find(document.Kind, ns, value.Metadata.Name);
+        if (document.Kind == "Namespace")
         {
-            // the cluster's own namespaces exist from the start: applying one configures it (kubectl says so), it is not a second object
-            messages.Add($"namespace/{value.Metadata.Name} configured");
-            return;
+            // the API server labels every namespace with its own name, whatever a client sends
+            value.Metadata.Labels ??= new Dictionary<string, string>();
+            value.Metadata.Labels[Api.ApiObjects.NamespaceNameLabel] = value.Metadata.Name;
+            if (existing is null && BuiltinNamespaces.Contains(value.Metadata.Name))
+            {
+                // the cluster's own namespaces exist from the start: a change to one configures it (kubectl says so) and
+                // keeps its uid and age; it is stored from then on
+                existing = StoredObject.Of(Api.ApiObjects.BuiltinNamespace(value.Metadata.Name, config));
+                objects.Add(existing);
+            }
         }
 
-        var existing = Find(document.Kind, ns, value.Metadata.Name);
         if (recordLastApplied)
         {
             var applied = LastApplied(value);

@@ -129,6 +129,23 @@ public sealed class ApiServerValidationTests : IDisposable
     }
 
     [Fact]
+    public void A_label_on_a_builtin_namespace_is_kept_with_its_uid_and_every_namespace_carries_its_name_label()
+    {
+        var uid = cli.Ok("get", "ns", "default", "-o", "jsonpath={.metadata.uid}");
+        var path = Path.Combine(cli.Home, "labelled-ns.yaml");
+        File.WriteAllText(path, "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: default\n  labels: {team: a}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: team-b}\n");
+
+        Assert.Equal("namespace/default configured\nnamespace/team-b created\n", cli.Ok("apply", "-f", path));
+
+        Assert.Equal(uid, cli.Ok("get", "ns", "default", "-o", "jsonpath={.metadata.uid}"));
+        Assert.Equal("kubernetes.io/metadata.name=default,team=a", cli.Ok("get", "ns", "default", "-o", "jsonpath={.metadata.labels}") switch
+        {
+            var json => string.Join(',', System.Text.Json.JsonSerializer.Deserialize<SortedDictionary<string, string>>(json)!.Select(l => $"{l.Key}={l.Value}")),
+        });
+        Assert.Equal("{\"kubernetes.io/metadata.name\":\"team-b\"}", cli.Ok("get", "ns", "team-b", "-o", "jsonpath={.metadata.labels}"));
+    }
+
+    [Fact]
     public void Applying_the_default_namespace_configures_it_and_it_is_listed_once()
     {
         var path = Path.Combine(cli.Home, "ns.yaml");
