@@ -73,7 +73,10 @@ public sealed record LabConfig
             list.Add(new NodeConfig($"vm{i + 1}", i == 0 ? NodeRole.Server : NodeRole.Agent, ip, podCidr, VtepMacFor(name, i)));
         }
 
-        return new LabConfig { Name = name, Driver = driver, Nodes = list, Created = created };
+        // the API server keeps timestamps to the second (metav1.Time): the built-in namespaces and nodes made from this
+        // time print as every other object's creationTimestamp does
+        var wholeSeconds = created.AddTicks(-(created.Ticks % TimeSpan.TicksPerSecond));
+        return new LabConfig { Name = name, Driver = driver, Nodes = list, Created = wholeSeconds };
     }
 
     /// <summary>

@@ -138,6 +138,8 @@ public sealed class ApiServerValidationTests : IDisposable
         Assert.Equal("namespace/default configured\nnamespace/team-b created\n", cli.Ok("apply", "-f", path));
 
         Assert.Equal(uid, cli.Ok("get", "ns", "default", "-o", "jsonpath={.metadata.uid}"));
+        // made when the lab was, to the second as the API server keeps time
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", cli.Ok("get", "ns", "default", "-o", "jsonpath={.metadata.creationTimestamp}"));
         Assert.Equal("kubernetes.io/metadata.name=default,team=a", cli.Ok("get", "ns", "default", "-o", "jsonpath={.metadata.labels}") switch
         {
             var json => string.Join(',', System.Text.Json.JsonSerializer.Deserialize<SortedDictionary<string, string>>(json)!.Select(l => $"{l.Key}={l.Value}")),
