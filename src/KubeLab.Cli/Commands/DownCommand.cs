@@ -66,7 +66,14 @@ internal static class DownCommand
         catch (KubeLab.Core.KubeLabException e)
         {
             context.Err.WriteLine($"warning: {e.Message.Split("; remove the lab", 2)[0]}; removing what the lab made by its name alone (a multipass lab's VMs stay: delete them with `multipass delete --purge`)");
-            return DriverRegistry.Names.Where(d => d != "multipass");
+            // this home's lab cannot have built kernel objects under a name another home owns (up refuses): leave theirs
+            var owner = context.Drivers("netns") is KubeLab.Realize.Netns.NetnsDriver netns ? netns.OtherOwner(name) : null;
+            if (owner is not null)
+            {
+                context.Err.WriteLine($"note: the namespaces kl-{name}.… belong to the lab of that name in {owner}; they stay");
+            }
+
+            return DriverRegistry.Names.Where(d => d != "multipass" && !(d == "netns" && owner is not null));
         }
     }
 

@@ -31,10 +31,13 @@ public sealed class LabRegistry(string folder)
         }
     }
 
+    /// <summary>The home other than <paramref name="home"/> that owns <paramref name="lab"/>, or null.</summary>
+    public string? OtherOwner(string lab, string home) => Owner(lab) is { } owner && owner != Normalise(home) ? owner : null;
+
     /// <summary>Fails (exit 2) when another home owns <paramref name="lab"/>; changes nothing.</summary>
     public void EnsureNotOwnedByOther(string lab, string home, string verb)
     {
-        if (Owner(lab) is { } owner && owner != Normalise(home))
+        if (OtherOwner(lab, home) is { } owner)
         {
             throw OwnedByOther(lab, owner, verb);
         }

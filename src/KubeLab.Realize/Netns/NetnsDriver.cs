@@ -183,6 +183,9 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
         labs.Release(lab, store.Home);
     }
 
+    /// <summary>The other KUBELAB_HOME that owns <paramref name="lab"/>'s kernel objects, or null when none does.</summary>
+    public string? OtherOwner(string lab) => labs.OtherOwner(lab, store.Home);
+
     /// <summary>The labs this home owns on this machine, whether or not their folders are still there.</summary>
     public IReadOnlyList<string> OwnedLabs() => labs.LabsOf(store.Home);
 

@@ -203,25 +203,75 @@ public class LabStoreTests
         Assert.DoesNotContain(store.Load("kubelab").Objects, o => o.Name == "big-0");
     }
 
-    [Fact]
-    public void A_database_that_is_no_database_is_named_as_damaged_with_exit_2()
+    /// <summary>
+    /// A lab of a name no other test or user lab has: `down` of a damaged lab removes kernel objects by the name
+    /// alone, so the default name could reach a lab "kubelab" that a user runs on this machine.
+    /// </summary>
+    private static string DamagedLab(CliHarness cli)
     {
-        using var cli = new CliHarness();
-        cli.Ok("up", "--driver", "none");
-        var folder = Path.Combine(cli.Home, "kubelab");
+        var name = "dmg" + Guid.NewGuid().ToString("N")[..8];
+        cli.Ok("up", "--driver", "none", "--name", name);
+        var folder = Path.Combine(cli.Home, name);
         foreach (var file in Directory.GetFiles(folder, "state.db*"))
         {
             File.Delete(file);
         }
 
         File.WriteAllText(Path.Combine(folder, "state.db"), "not a database, and longer than SQLite's 100-byte header: " + new string('x', 100));
+        return name;
+    }
 
-        var (code, _, error) = cli.Run("get", "nodes");
+    [Fact]
+    public void A_database_that_is_no_database_is_named_as_damaged_with_exit_2()
+    {
+        using var cli = new CliHarness();
+        var name = DamagedLab(cli);
+        var folder = Path.Combine(cli.Home, name);
+
+        var (code, _, error) = cli.Run("get", "nodes", "--name", name);
         Assert.True(code == 2, $"get nodes exited {code}: {error}");
         Assert.Contains($"{Path.Combine(folder, "state.db")}: the lab's state file is damaged (", error, StringComparison.Ordinal);
-        var down = cli.Run("down");
+        var down = cli.Run("down", "--name", name);
         Assert.True(down.Code == 0, $"down exited {down.Code}: {down.Err}");
         Assert.False(Directory.Exists(folder));
+    }
+
+    /// <summary>
+    /// CI failed on this once: a lab of the same name, built by another KUBELAB_HOME, ran on the machine, and `down`
+    /// of this home's damaged lab refused because its netns leftovers by name were the other home's. This home's lab
+    /// cannot own them (up refuses a name another home owns): down removes this home's folder and leaves them.
+    /// </summary>
+    [Fact]
+    public void Down_of_a_damaged_lab_leaves_the_namespaces_of_another_homes_lab_of_that_name()
+    {
+        using var cli = new CliHarness();
+        var name = DamagedLab(cli);
+        var registry = new KubeLab.Realize.Netns.LabRegistry(Path.Combine(cli.Home, "registry"));
+        var otherHome = Path.Combine(cli.Home, "other-home");
+        registry.Claim(name, otherHome);
+        var commands = new RecordingRunner();
+        cli.Drivers = (driver, store) => driver == "netns"
+            ? new KubeLab.Realize.Netns.NetnsDriver(store, new KubeLab.Realize.Netns.NodeRulesSource(), new KubeLab.Realize.Netns.AgentLauncher(["true"]), commands, registry)
+            : null;
+
+        var down = cli.Run("down", "--name", name);
+
+        Assert.True(down.Code == 0, $"down exited {down.Code}: {down.Err}");
+        Assert.Contains($"note: the namespaces kl-{name}.… belong to the lab of that name in {otherHome}; they stay", down.Err, StringComparison.Ordinal);
+        Assert.Empty(commands.Commands);
+        Assert.Equal(otherHome, registry.Owner(name));
+        Assert.False(Directory.Exists(Path.Combine(cli.Home, name)));
+    }
+
+    private sealed class RecordingRunner : KubeLab.Realize.Netns.ICommandRunner
+    {
+        public List<KubeLab.Core.Lab.HostCommand> Commands { get; } = [];
+
+        public KubeLab.Realize.Netns.CommandResult Run(KubeLab.Core.Lab.HostCommand command, bool check = true)
+        {
+            Commands.Add(command);
+            return new(0, "", "");
+        }
     }
 
     /// <summary>
