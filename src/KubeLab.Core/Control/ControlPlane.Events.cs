@@ -1,6 +1,7 @@
 using System.Globalization;
 using k8s;
 using k8s.Models;
+using KubeLab.Core.Model;
 
 namespace KubeLab.Core.Control;
 
@@ -90,6 +91,12 @@ public sealed partial class ControlPlane
 
             Record(pod, "Normal", "Created", $"Created container {container.Name}", "kubelet", node, fieldPath);
             Record(pod, "Normal", "Started", $"Started container {container.Name}", "kubelet", node, fieldPath);
+        }
+
+        // KubeLab's own Event (no k3s has it: k3s runs the image): the pod is Running and nothing runs in it
+        if (ImageEmulation.NotEmulatedEvent(SnapshotBuilder.ToPod(pod)) is { } notEmulated)
+        {
+            Record(pod, "Warning", "NotEmulated", notEmulated, "kubelab", node, $"spec.containers{{{pod.Spec.Containers[0].Name}}}");
         }
     }
 

@@ -115,23 +115,37 @@ public static class ImageEmulation
     }
 
     /// <summary>
+    /// Why nothing runs in <paramref name="pod"/> (its first image is not emulated), or null when something does, the pod
+    /// has no containers or it uses the node's network.
+    /// </summary>
+    public static string? NotEmulatedReason(Pod pod) =>
+        pod.HostNetwork || pod.Containers.Count == 0 || Of(pod).Kind != EmulatedImage.None
+            ? null
+            : Repository(pod.Image).ToLowerInvariant() switch
+            {
+                "http-echo" => "http-echo needs -text and a valid -listen, e.g. `-- -text=hello -listen=:5678`",
+                "whoami" => "whoami needs a valid -port and no TLS flags",
+                _ => "KubeLab runs no container images",
+            };
+
+    /// <summary>
     /// What `apply` and `run` say about new pods whose image is not emulated, one line per image (kubectl's "Warning: "
     /// form, as the API server's warnings are printed); tool boxes and emulated images say nothing.
     /// </summary>
     public static IReadOnlyList<string> Warnings(IEnumerable<Pod> pods) =>
-        [.. pods.Where(p => !p.HostNetwork && p.Containers.Count > 0 && Of(p).Kind == EmulatedImage.None)
-            .GroupBy(p => p.Image, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
+        [.. pods.Select(p => (Pod: p, Why: NotEmulatedReason(p))).Where(p => p.Why is not null)
+            .GroupBy(p => p.Pod.Image, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g =>
             {
-                var why = Repository(g.Key).ToLowerInvariant() switch
-                {
-                    "http-echo" => "http-echo needs -text and a valid -listen, e.g. `-- -text=hello -listen=:5678`",
-                    "whoami" => "whoami needs a valid -port and no TLS flags",
-                    _ => "KubeLab runs no container images",
-                };
-                var names = g.Select(p => p.Key).Order(StringComparer.Ordinal).ToList();
-                return $"Warning: image \"{g.Key}\" is not emulated ({why}): {(names.Count == 1 ? "pod" : "pods")} {string.Join(", ", names)} {(names.Count == 1 ? "shows" : "show")} Running, but nothing runs or listens in {(names.Count == 1 ? "it" : "them")}. Emulated: {Summary}.";
+                var names = g.Select(p => p.Pod.Key).Order(StringComparer.Ordinal).ToList();
+                return $"Warning: image \"{g.Key}\" is not emulated ({g.First().Why}): {(names.Count == 1 ? "pod" : "pods")} {string.Join(", ", names)} {(names.Count == 1 ? "shows" : "show")} Running, but nothing runs or listens in {(names.Count == 1 ? "it" : "them")}. Emulated: {Summary}.";
             })];
+
+    /// <summary>The message of the Warning Event that a pod whose image is not emulated gets when it starts; null otherwise.</summary>
+    public static string? NotEmulatedEvent(Pod pod) =>
+        NotEmulatedReason(pod) is { } why
+            ? $"Image \"{pod.Image}\" is not emulated ({why}): the pod shows Running, but nothing runs or listens in it. Emulated: {Summary}."
+            : null;
 
     /// <summary>Go's flag package: <c>-f=v</c>, <c>--f=v</c> or <c>-f v</c>; parsing stops at the first non-flag or <c>--</c>.</summary>
     private static Dictionary<string, string> GoFlags(IReadOnlyList<string> args, IReadOnlyList<string> valueFlags)

@@ -63,6 +63,11 @@ public sealed class ImageEmulationTests
         Assert.StartsWith("Warning: image \"redis:7\" is not emulated (KubeLab runs no container images): pod default/cache shows Running, but nothing runs or listens in it. Emulated: nginx", error, StringComparison.Ordinal);
         Assert.True(echo.Code == 0 && echo.Err == "", echo.Err);
         Assert.True(tools.Code == 0 && tools.Err == "", tools.Err);
+
+        // the same said where kubectl users look (describe, get events): a Warning Event on the pod, from kubelab
+        var events = cli.Ok("get", "events", "--name", "img");
+        Assert.Matches(@"\n\d+s\s+Warning\s+NotEmulated\s+pod/cache\s+Image ""redis:7"" is not emulated \(KubeLab runs no container images\): the pod shows Running, but nothing runs or listens in it\. Emulated: nginx", events);
+        Assert.Single(events.Split('\n'), l => l.Contains("NotEmulated", StringComparison.Ordinal));
     }
 
     [Fact]
