@@ -54,9 +54,12 @@ public sealed class UiLab : IAsyncDisposable
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var context = new CliContext { Store = Context.Store, Out = output, Err = error };
+        var context = new CliContext { Store = Context.Store, Out = output, Err = error, Kubeconfig = Context.Kubeconfig };
         var code = Program.Run(args, context);
         Assert.True(code == 0, $"kubelab {string.Join(' ', args)} exited {code}:\n{output}\n{error}");
+        // the user's own kubeconfig never hears of the test's lab (it once got the context, made current, then removed)
+        var user = Cli.Commands.UpCommand.DefaultKubeconfig();
+        Assert.False(File.Exists(user) && File.ReadAllText(user).Contains($"kubelab-{Name}", StringComparison.Ordinal), $"kubelab {string.Join(' ', args)} wrote the test lab's context into {user}");
         return output.ToString();
     }
 
@@ -69,7 +72,7 @@ public sealed class UiLab : IAsyncDisposable
 
         if (Context.Store.Exists(Name))
         {
-            Program.Run(["down", "--name", Name], new CliContext { Store = Context.Store, Out = new StringWriter(), Err = new StringWriter() });
+            Program.Run(["down", "--name", Name], new CliContext { Store = Context.Store, Out = new StringWriter(), Err = new StringWriter(), Kubeconfig = Context.Kubeconfig });
         }
 
         foreach (var ns in Realize.Netns.NetnsDriver.ExistingNamespaces(Name))
