@@ -6,7 +6,8 @@ namespace KubeLab.Cli;
 /// <summary>Where `-f` reads from: a file, a folder of .yaml/.yml/.json files, a URL, stdin, or a built-in scenario.</summary>
 public static class ManifestSources
 {
-    public static IReadOnlyList<ManifestDocument> Read(IReadOnlyList<string> sources, TextReader stdin)
+    /// <param name="strict">apply and up: objects are checked as the API server checks what kubectl apply sends (strict field validation).</param>
+    public static IReadOnlyList<ManifestDocument> Read(IReadOnlyList<string> sources, TextReader stdin, bool strict = false)
     {
         if (sources.Count == 0)
         {
@@ -16,17 +17,17 @@ public static class ManifestSources
         var documents = new List<ManifestDocument>();
         foreach (var source in sources)
         {
-            documents.AddRange(ReadOne(source, stdin));
+            documents.AddRange(ReadOne(source, stdin, strict));
         }
 
         return documents;
     }
 
-    private static IReadOnlyList<ManifestDocument> ReadOne(string source, TextReader stdin)
+    private static IReadOnlyList<ManifestDocument> ReadOne(string source, TextReader stdin, bool strict)
     {
         if (source == "-")
         {
-            return ManifestReader.Read(stdin.ReadToEnd(), "<stdin>");
+            return ManifestReader.Read(stdin.ReadToEnd(), "<stdin>", strict);
         }
 
         if (source.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || source.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
@@ -34,7 +35,7 @@ public static class ManifestSources
             using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
             try
             {
-                return ManifestReader.Read(client.GetStringAsync(new Uri(source)).GetAwaiter().GetResult(), source);
+                return ManifestReader.Read(client.GetStringAsync(new Uri(source)).GetAwaiter().GetResult(), source, strict);
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
@@ -46,18 +47,18 @@ public static class ManifestSources
         {
             return Directory.GetFiles(source).Where(f => f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".yml", StringComparison.Ordinal) || f.EndsWith(".json", StringComparison.Ordinal))
                 .Order(StringComparer.Ordinal)
-                .SelectMany(f => ManifestReader.Read(File.ReadAllBytes(f), f))
+                .SelectMany(f => ManifestReader.Read(File.ReadAllBytes(f), f, strict))
                 .ToList();
         }
 
         if (File.Exists(source))
         {
-            return ManifestReader.Read(File.ReadAllBytes(source), source);
+            return ManifestReader.Read(File.ReadAllBytes(source), source, strict);
         }
 
         if (Scenarios.TryGet(source, out var text))
         {
-            return ManifestReader.Read(text, $"scenario {source}");
+            return ManifestReader.Read(text, $"scenario {source}", strict);
         }
 
         throw KubeLabException.Invalid(

@@ -29,7 +29,7 @@ internal static class ApplyCommand
         { lab, files, kubeconfig, kubeContext };
         command.SetAction(parse =>
         {
-            var documents = ManifestSources.Read(parse.GetValue(files) ?? [], context.In);
+            var documents = ManifestSources.Read(parse.GetValue(files) ?? [], context.In, strict: true);
             using var live = LiveOptions.Open(context, parse.GetValue(lab)!, parse.GetValue(kubeconfig), parse.GetValue(kubeContext));
             if (live is not null)
             {

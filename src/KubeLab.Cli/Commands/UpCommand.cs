@@ -76,7 +76,7 @@ internal static class UpCommand
             LabStore.ValidateName(name);
             var driverName = parse.GetValue(driver)!;
             var count = parse.GetValue(nodes);
-            var documents = parse.GetValue(scenario) is { Length: > 0 } sources ? ManifestSources.Read(sources, context.In) : null;
+            var documents = parse.GetValue(scenario) is { Length: > 0 } sources ? ManifestSources.Read(sources, context.In, strict: true) : null;
             // k3s's --disable values as given; without any, the k3s flags of the scenarios' own cluster (the seed's
             // cheat sheet ran `k3s server --disable servicelb`)
             var disabled = parse.GetResult(disable) is { Implicit: false }

@@ -13,7 +13,7 @@ public static partial class ManifestReader
     /// Multi-document YAML, read as parser events (YamlDotNet's parser keeps its own stack, so deep nesting cannot
     /// overflow ours). Each object's events are written once as JSON tokens and decoded; a List's items one by one.
     /// </summary>
-    private static void ReadYaml(string text, string source, List<ManifestDocument> result)
+    private static void ReadYaml(string text, string source, List<ManifestDocument> result, bool strict)
     {
         var parser = new Parser(new StringReader(text));
         var documentBuffer = new JsonBuffer();
@@ -24,7 +24,7 @@ public static partial class ManifestReader
             while (Next(parser, source) is DocumentStart start)
             {
                 var document = new YamlDocumentReader(parser, source);
-                ReadDocument(document, (int)start.Start.Line, source, result, documentBuffer, itemBuffer);
+                ReadDocument(document, (int)start.Start.Line, source, result, documentBuffer, itemBuffer, strict);
             }
         }
         catch (YamlException e)
@@ -34,7 +34,7 @@ public static partial class ManifestReader
         }
     }
 
-    private static void ReadDocument(YamlDocumentReader document, int documentLine, string source, List<ManifestDocument> result, JsonBuffer documentBuffer, JsonBuffer itemBuffer)
+    private static void ReadDocument(YamlDocumentReader document, int documentLine, string source, List<ManifestDocument> result, JsonBuffer documentBuffer, JsonBuffer itemBuffer, bool strict)
     {
         var first = document.Next();
         if (first is DocumentEnd)
@@ -85,7 +85,7 @@ public static partial class ManifestReader
                         throw KubeLabException.Invalid($"{source}:{item.Start.Line}: error decoding List: items: each item must be a mapping");
                     }
 
-                    result.Add(Decode(json, source, (int)item.Start.Line, itemApiVersion, itemKind));
+                    result.Add(Decode(json, source, (int)item.Start.Line, itemApiVersion, itemKind, strict, fromYaml: true));
                     document.ResetCounts();
                 }
 
@@ -116,7 +116,7 @@ public static partial class ManifestReader
             throw KubeLabException.Invalid($"{source}:{documentLine}: error parsing YAML: more than one node in a document");
         }
 
-        EndDocument(new ListSink(result), itemCount, list, documentBuffer, source, line, apiVersion, kind);
+        EndDocument(new ListSink(result, strict), itemCount, list, documentBuffer, source, line, apiVersion, kind);
     }
 
     private static ParsingEvent Next(IParser parser, string source)

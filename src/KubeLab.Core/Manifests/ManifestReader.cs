@@ -24,11 +24,19 @@ public static partial class ManifestReader
         copy.MaxDepth = ManifestLimits.MaxDepth + 1;
         // YAML gives `version: 1` as a number where the model wants a string; keep its text (as YamlDotNet did).
         copy.Converters.Insert(0, new ScalarTextConverter());
+        // YAML's 1.0 is the integer 1, as sigs.k8s.io/yaml writes it (JSON's own 1.0 is refused by the strict check before)
+        copy.Converters.Insert(0, new WholeNumberConverter<int>());
+        copy.Converters.Insert(0, new WholeNumberConverter<long>());
         return copy;
     });
 
-    /// <summary>A file's bytes (UTF-8): JSON is read from them as they are, without a string copy of a large dump.</summary>
-    public static IReadOnlyList<ManifestDocument> Read(byte[] utf8, string source)
+    /// <summary>
+    /// A file's bytes (UTF-8): JSON is read from them as they are, without a string copy of a large dump.
+    /// <paramref name="strict"/>: each object is checked as the API server decodes a request with strict field
+    /// validation (what kubectl apply sends): a value of the wrong type or a field its kind does not have is an error
+    /// in the API server's words, at the field's line. Dumps of real clusters are read without it.
+    /// </summary>
+    public static IReadOnlyList<ManifestDocument> Read(byte[] utf8, string source, bool strict = false)
     {
         var start = utf8.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0;
         var first = start;
@@ -40,23 +48,23 @@ public static partial class ManifestReader
         if (first < utf8.Length && utf8[first] is (byte)'{' or (byte)'[')
         {
             var result = new List<ManifestDocument>();
-            if (TryReadJson(start == 0 ? utf8 : utf8[start..], source, result))
+            if (ReadJson(start == 0 ? utf8 : utf8[start..], source, result, strict))
             {
                 return result;
             }
         }
 
-        return Read(System.Text.Encoding.UTF8.GetString(utf8, start, utf8.Length - start), source);
+        return Read(System.Text.Encoding.UTF8.GetString(utf8, start, utf8.Length - start), source, strict);
     }
 
-    public static IReadOnlyList<ManifestDocument> Read(string text, string source)
+    public static IReadOnlyList<ManifestDocument> Read(string text, string source, bool strict = false)
     {
         var result = new List<ManifestDocument>();
         var first = FirstSignificant(text);
         if (first is '{' or '[')
         {
             var bytes = Encoding.UTF8.GetBytes(text);
-            if (TryReadJson(bytes, source, result))
+            if (ReadJson(bytes, source, result, strict))
             {
                 return result;
             }
@@ -64,12 +72,45 @@ public static partial class ManifestReader
             result.Clear(); // not JSON after all (a YAML flow mapping such as `{a: b}`): read it as YAML
         }
 
-        if (!TryReadBlockYaml(text, source, new ListSink(result)))
+        try
         {
-            ReadYaml(text, source, result);
+            if (!TryReadBlockYaml(text, source, new ListSink(result, strict)))
+            {
+                ReadYaml(text, source, result, strict);
+            }
+        }
+        catch (FieldDecodingException e)
+        {
+            // the JSON that was checked was written from the YAML: the field's line is found in the YAML itself
+            throw KubeLabException.Invalid($"{source}:{YamlLines.LineOf(text, e.ObjectLine, e.Path) ?? e.ObjectLine}: {e.Message}");
         }
 
         return result;
+    }
+
+    private static bool ReadJson(byte[] bytes, string source, List<ManifestDocument> result, bool strict)
+    {
+        try
+        {
+            return TryReadJson(bytes, source, result, strict);
+        }
+        catch (FieldDecodingException e)
+        {
+            throw KubeLabException.Invalid($"{source}:{e.JsonLine}: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// An object the strict decoder refused, on its way to the reader that knows the text: the message without a place,
+    /// the object's first line, the field's path in it, and the field's line if the JSON checked was the input itself.
+    /// </summary>
+    private sealed class FieldDecodingException(string message, int objectLine, IReadOnlyList<object> path, int jsonLine) : Exception(message)
+    {
+        public int ObjectLine { get; } = objectLine;
+
+        public IReadOnlyList<object> Path { get; } = path;
+
+        public int JsonLine { get; } = jsonLine;
     }
 
     private static char FirstSignificant(string text)
@@ -86,7 +127,7 @@ public static partial class ManifestReader
     }
 
     /// <summary>Decodes one complete object (JSON bytes) into its model type.</summary>
-    internal static ManifestDocument Decode(ReadOnlySpan<byte> json, string source, int line, string? apiVersion, string? kind)
+    internal static ManifestDocument Decode(ReadOnlySpan<byte> json, string source, int line, string? apiVersion, string? kind, bool strict = false, bool fromYaml = false)
     {
         if (json.Length > ManifestLimits.MaxObjectBytes)
         {
@@ -99,11 +140,24 @@ public static partial class ManifestReader
             throw KubeLabException.Invalid($"{source}:{line}: error validating data: {missing} not set; every object needs apiVersion and kind");
         }
 
+        if (apiVersion == "v1" && kind == "List")
+        {
+            ListItemsNotAList(json, source, line, strict);
+        }
+
         var key = $"{apiVersion}/{kind}";
         if (!SupportedKinds.Types.TryGetValue(key, out var type))
         {
             throw KubeLabException.Invalid(
                 $"{source}:{line}: no matches for kind \"{kind}\" in version \"{apiVersion}\"; supported kinds: {SupportedKinds.List}");
+        }
+
+        if (strict && type != typeof(KubeProxyConfigurationDocument) && StrictDecoder.Check(json, type, fromYaml) is { Ok: false } checkedFields)
+        {
+            var at = checkedFields.First!;
+            var slash = apiVersion.LastIndexOf('/');
+            throw new FieldDecodingException(checkedFields.Message(kind, apiVersion[(slash + 1)..]), line, at.Path,
+                line + json[..(int)Math.Min(at.Offset, json.Length)].Count((byte)'\n'));
         }
 
         try
@@ -120,6 +174,42 @@ public static partial class ManifestReader
             var path = e is JsonException { Path: { Length: > 1 } p } ? p.TrimStart('$').TrimStart('.') + ": " : "";
             throw KubeLabException.Invalid(
                 $"{source}:{line}: error decoding {kind}: {path}{Describe(e)}; check the field names and types against the Kubernetes API ({apiVersion} {kind})");
+        }
+    }
+
+    /// <summary>
+    /// A <c>kind: List</c> whose items are not a list reaches the decoder as one object; kubectl's own decoding of a
+    /// List (its decodeList type) refuses it before anything is sent: <c>unable to decode "x.yaml": json: cannot
+    /// unmarshal number into Go struct field decodeList.items of type []json.RawMessage</c>.
+    /// </summary>
+    private static void ListItemsNotAList(ReadOnlySpan<byte> json, string source, int line, bool strict)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = ManifestLimits.MaxDepth + 8 });
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return;
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var offset = reader.TokenStartIndex;
+            var isItems = reader.ValueTextEquals("items"u8);
+            reader.Read();
+            if (isItems && reader.TokenType is not (JsonTokenType.StartArray or JsonTokenType.Null))
+            {
+                var value = reader.TokenType switch
+                {
+                    JsonTokenType.String => "string",
+                    JsonTokenType.Number => "number",
+                    JsonTokenType.True or JsonTokenType.False => "bool",
+                    _ => "object",
+                };
+                var message = $"unable to decode \"{source}\": json: cannot unmarshal {value} into Go struct field decodeList.items of type []json.RawMessage";
+                var jsonLine = line + json[..(int)offset].Count((byte)'\n');
+                throw strict ? new FieldDecodingException(message, line, ["items"], jsonLine) : KubeLabException.Invalid($"{source}:{jsonLine}: {message}");
+            }
+
+            reader.Skip();
         }
     }
 
@@ -201,12 +291,13 @@ public static partial class ManifestReader
         public abstract void Truncate(int count);
     }
 
-    private sealed class ListSink(List<ManifestDocument> result) : DocumentSink
+    /// <summary>The YAML readers' sink: <paramref name="strict"/> checks each object as the API server's strict decoder does.</summary>
+    private sealed class ListSink(List<ManifestDocument> result, bool strict) : DocumentSink
     {
         public override int Count => result.Count;
 
         public override void Add(ReadOnlySpan<byte> json, string source, int line, string? apiVersion, string? kind) =>
-            result.Add(Decode(json, source, line, apiVersion, kind));
+            result.Add(Decode(json, source, line, apiVersion, kind, strict, fromYaml: true));
 
         public override void Truncate(int count) => result.RemoveRange(count, result.Count - count);
     }

@@ -115,6 +115,16 @@ public sealed class KubectlTests(ApiLab lab) : IClassFixture<ApiLab>
         var bad = Apply(version, manifest.Replace("  selector:", "  prots: 5\n  selector:", StringComparison.Ordinal));
         Assert.Equal(1, bad.Code);
         Assert.Contains("strict decoding error: unknown field \"spec.prots\"", bad.Err, StringComparison.Ordinal);
+        // a value of the wrong type is the JSON decoder's error, whatever the validation mode
+        var typed = manifest.Replace("port: 8080", "port: \"8080\"", StringComparison.Ordinal);
+        foreach (var validate in new[] { "--validate=strict", "--validate=false" })
+        {
+            var wrong = lab.KubectlWithInput(version, typed, "apply", validate, "-f", "-");
+            Assert.Equal(1, wrong.Code);
+            Assert.Contains($"Service in version \"v1\" cannot be handled as a Service: json: cannot unmarshal string into Go struct field ServicePort.spec.ports.port of type int32", wrong.Err, StringComparison.Ordinal);
+        }
+
+        Assert.Equal("8081", lab.KubectlOk(version, "get", "svc", name, "-o", "jsonpath={.spec.ports[0].port}"));
     }
 
     private (int Code, string Out, string Err) Apply(string version, string manifest) => lab.KubectlWithInput(version, manifest, "apply", "-f", "-");

@@ -31,12 +31,12 @@ public sealed class ApiServerRejectionTests : IDisposable
         return error;
     }
 
-    [Fact(Skip = "NOT RUN, known regression: kubelab apply reads manifests with the streaming reader (issue 14), which does not yet word decoding errors as the API server does; the lab's API server does (KubectlTests.Apply_creates_then_configures_and_strict_validation_refuses_unknown_fields). Next: kubelab apply as a client of the API server.")]
+    [Fact]
     public void Unknown_field_is_named_by_its_path_as_strict_field_validation_does() =>
         Rejected("apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: web}\n  prots: [{port: 80}]\n",
             "input.yaml:6: Service in version \"v1\" cannot be handled as a Service: strict decoding error: unknown field \"spec.prots\"");
 
-    [Fact(Skip = "NOT RUN, known regression: kubelab apply reads manifests with the streaming reader (issue 14), which does not yet word decoding errors as the API server does; the lab's API server does (KubectlTests.Apply_creates_then_configures_and_strict_validation_refuses_unknown_fields). Next: kubelab apply as a client of the API server.")]
+    [Fact]
     public void Unknown_field_in_a_list_item_carries_the_items_index() =>
         Rejected("""
             apiVersion: apps/v1
@@ -54,12 +54,12 @@ public sealed class ApiServerRejectionTests : IDisposable
             """,
             "input.yaml:12: Deployment in version \"v1\" cannot be handled as a Deployment: strict decoding error: unknown field \"spec.template.spec.containers[0].imagePullPolicyy\"");
 
-    [Fact(Skip = "NOT RUN, known regression: kubelab apply reads manifests with the streaming reader (issue 14), which does not yet word decoding errors as the API server does; the lab's API server does (KubectlTests.Apply_creates_then_configures_and_strict_validation_refuses_unknown_fields). Next: kubelab apply as a client of the API server.")]
+    [Fact]
     public void Port_as_a_string_is_the_json_decoders_type_error() =>
         Rejected("apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {ports: [{port: \"80\"}]}\n",
             "input.yaml:4: Service in version \"v1\" cannot be handled as a Service: json: cannot unmarshal string into Go struct field ServicePort.spec.ports.port of type int32");
 
-    [Fact(Skip = "NOT RUN, known regression: kubelab apply reads manifests with the streaming reader (issue 14), which does not yet word decoding errors as the API server does; the lab's API server does (KubectlTests.Apply_creates_then_configures_and_strict_validation_refuses_unknown_fields). Next: kubelab apply as a client of the API server.")]
+    [Fact]
     public void Replicas_as_a_string_is_the_json_decoders_type_error() =>
         Rejected("""
             apiVersion: apps/v1
@@ -74,12 +74,12 @@ public sealed class ApiServerRejectionTests : IDisposable
             """,
             "input.yaml:5: Deployment in version \"v1\" cannot be handled as a Deployment: json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32");
 
-    [Fact(Skip = "NOT RUN, known regression: kubelab apply reads manifests with the streaming reader (issue 14), which does not yet word decoding errors as the API server does; the lab's API server does (KubectlTests.Apply_creates_then_configures_and_strict_validation_refuses_unknown_fields). Next: kubelab apply as a client of the API server.")]
+    [Fact]
     public void Label_value_that_is_a_number_is_the_json_decoders_type_error() =>
         Rejected("apiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: {tier: 1}}\nspec: {containers: [{name: c, image: busybox}]}\n",
             "json: cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string");
 
-    [Fact(Skip = "NOT RUN, known regression: kubelab apply reads manifests with the streaming reader (issue 14), which does not yet word decoding errors as the API server does; the lab's API server does (KubectlTests.Apply_creates_then_configures_and_strict_validation_refuses_unknown_fields). Next: kubelab apply as a client of the API server.")]
+    [Fact]
     public void List_whose_items_are_not_a_list_is_kubectls_decode_error() =>
         Rejected("apiVersion: v1\nkind: List\nitems: 5\n",
             "input.yaml:3: unable to decode \"", "json: cannot unmarshal number into Go struct field decodeList.items of type []json.RawMessage");
