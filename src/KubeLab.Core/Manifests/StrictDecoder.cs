@@ -37,6 +37,9 @@ public static class StrictDecoder
     /// </summary>
     public sealed record Problem(string Text, IReadOnlyList<object> Path, long Offset);
 
+    /// <summary>sigs.k8s.io/json keeps at most this many strict errors.</summary>
+    private const int MaxUnknown = 100;
+
     /// <summary>Deeper than this the model's own recursion (a CRD's schema) is not followed: the rest is taken as it is.</summary>
     private const int MaxCheckedDepth = 64;
 
@@ -348,7 +351,11 @@ public static class StrictDecoder
                 }
                 else
                 {
-                    Unknown.Add(new Problem(UnknownPath(), [.. path], offset));
+                    if (Unknown.Count < MaxUnknown)
+                    {
+                        Unknown.Add(new Problem(UnknownPath(), [.. path], offset));
+                    }
+
                     reader.Skip();
                 }
 
