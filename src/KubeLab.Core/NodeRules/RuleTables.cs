@@ -34,7 +34,7 @@ internal sealed class RuleTables
     };
 
     private readonly List<string> _tableOrder = [];
-    private readonly Dictionary<string, List<ReadOnlyMemory<char>>> _chains = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<string>> _chains = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _chainSet = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<ReadOnlyMemory<char>>> _rules = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Table, string Chain), List<string>> _builtInRules = [];
@@ -47,13 +47,10 @@ internal sealed class RuleTables
         Table("mangle");
     }
 
-    public void Chain(string table, string chain) => Chain(table, chain, chain.AsMemory());
-
-    /// <summary>A chain whose name is a slice of a larger text (kube-proxy's restore text): no copy is kept.</summary>
-    public void Chain(string table, string name, ReadOnlyMemory<char> chain)
+    public void Chain(string table, string chain)
     {
         Table(table);
-        if (_chainSet[table].Add(name))
+        if (_chainSet[table].Add(chain))
         {
             _chains[table].Add(chain);
         }
@@ -189,7 +186,7 @@ internal sealed class RuleTables
             foreach (var chain in _chains[table])
             {
                 output.Write(':');
-                output.Write(chain.Span);
+                output.Write(chain);
                 output.Write(" - [0:0]\n");
             }
 

@@ -294,4 +294,29 @@ public sealed class KubeProxyConfigYamlTests
         Assert.Equal(2, error.ExitCode);
         Assert.StartsWith("proxy.yaml: line ", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Chain_sort_keys_order_kube_proxy_chain_names_as_ordinal_string_comparison_does()
+    {
+        // Base32 digits sort before letters as characters ('2' < 'A'); a name that is a prefix of another comes first.
+        string[] names =
+        [
+            "KUBE-SVC-AAAAAAAAAAAAAAA2", "KUBE-SVC-AAAAAAAAAAAAAAAA", "KUBE-SVC-7AAAAAAAAAAAAAAA", "KUBE-SVL-2AAAAAAAAAAAAAAA",
+            "KUBE-SEP-ZZZZZZZZZZZZZZZZ", "KUBE-EXT-QWERTY234567ABCD", "KUBE-FW-QWERTY234567ABCD", "KUBE-FW-QWERTY234567ABCE",
+            "KUBE-POSTROUTING", "KUBE-MARK-MASQ", "KUBE-MARK", "KUBE-", "KUBE-SEP-2222222222222222",
+            ChainNames.Endpoint("default/big", "tcp", "10.42.0.2:8080"), ChainNames.Service("default/big", "tcp"),
+        ];
+
+        var byKey = names.OrderBy(n => KubeProxyRules.OrdinalKey(n)!.Value).ToArray();
+
+        Assert.Equal(names.Order(StringComparer.Ordinal), byKey);
+    }
+
+    [Theory]
+    [InlineData("KUBE-SVC-AAAAAAAAAAAAAAAAA")]
+    [InlineData("CUSTOM-CHAIN")]
+    [InlineData("KUBE-lower-z")]
+    [InlineData("KUBE-a b")]
+    public void A_chain_name_without_a_sort_key_is_left_to_string_comparison(string chain) =>
+        Assert.Null(KubeProxyRules.OrdinalKey(chain));
 }
