@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 using KubeLab.Core.Model;
 
 namespace KubeLab.Core.KubeProxy;
@@ -16,6 +17,8 @@ namespace KubeLab.Core.KubeProxy;
 /// </summary>
 public static partial class KubeProxyRules
 {
+    private static readonly byte[] Commit = "COMMIT\n"u8.ToArray();
+
     private const string NodePortsComment = "\"kubernetes service nodeports; NOTE: this must be the last rule in this chain\"";
 
     public static string Generate(ClusterSnapshot snapshot, string nodeName, KubeProxyConfig config)
@@ -24,7 +27,7 @@ public static partial class KubeProxyRules
         var total = 0;
         foreach (var segment in segments)
         {
-            total += segment.Length;
+            total += Encoding.UTF8.GetCharCount(segment.Span);
         }
 
         return string.Create(total, segments, static (span, segments) =>
@@ -32,16 +35,15 @@ public static partial class KubeProxyRules
             var position = 0;
             foreach (var segment in segments)
             {
-                segment.Span.CopyTo(span[position..]);
-                position += segment.Length;
+                position += Encoding.UTF8.GetChars(segment.Span, span[position..]);
             }
         });
     }
 
     /// <summary>
     /// The same rules as <see cref="Generate"/> by table, as the writer made them: each table's chains and its rules as
-    /// blocks of whole lines (the writer's buffers and per-chain blocks as they are: a 10,000-Service node's 32 M chars
-    /// are neither copied into one string nor scanned again for their chain names).
+    /// blocks of whole lines in UTF-8 (the writer's buffers and per-chain blocks as they are: a 10,000-Service node's
+    /// 32 MB are neither copied into one string nor scanned again for their chain names).
     /// </summary>
     public static IReadOnlyList<RestoreTable> Tables(ClusterSnapshot snapshot, string nodeName, KubeProxyConfig config)
     {
@@ -60,12 +62,12 @@ public static partial class KubeProxyRules
     /// One table of the restore input: the chains it declares (":NAME - [0:0]", in this order) and its rules, each
     /// piece whole lines ending in "\n", in order.
     /// </summary>
-    public sealed record RestoreTable(string Name, IReadOnlyList<string> Chains, IReadOnlyList<ReadOnlyMemory<char>> Rules);
+    public sealed record RestoreTable(string Name, IReadOnlyList<string> Chains, IReadOnlyList<ReadOnlyMemory<byte>> Rules);
 
     /// <summary>The restore text of <paramref name="tables"/> in pieces, in order.</summary>
-    private static List<ReadOnlyMemory<char>> Segments(IReadOnlyList<RestoreTable> tables)
+    private static List<ReadOnlyMemory<byte>> Segments(IReadOnlyList<RestoreTable> tables)
     {
-        var segments = new List<ReadOnlyMemory<char>>();
+        var segments = new List<ReadOnlyMemory<byte>>();
         foreach (var table in tables)
         {
             var header = new LineBuffer(32 + (table.Chains.Count * 32));
@@ -77,7 +79,7 @@ public static partial class KubeProxyRules
 
             segments.Add(header.AsMemory());
             segments.AddRange(table.Rules);
-            segments.Add("COMMIT\n".AsMemory());
+            segments.Add(Commit);
         }
 
         return segments;
@@ -516,7 +518,7 @@ public static partial class KubeProxyRules
             LineBuffer[] filterRules = [_filterNodePorts, _filterServices, _filterExternalServices, filterFirewall, filterForward, _filterProxyFirewall];
 
             var natChains = new List<string>(2 + _blocks.Count) { ChainNames.NodePorts, ChainNames.Services };
-            var natRules = new List<ReadOnlyMemory<char>>(2 + _blocks.Count) { _natNodePorts.AsMemory(), _natServices.AsMemory() };
+            var natRules = new List<ReadOnlyMemory<byte>>(2 + _blocks.Count) { _natNodePorts.AsMemory(), _natServices.AsMemory() };
             foreach (var block in _blocks)
             {
                 natChains.Add(block.Chain);
