@@ -16,6 +16,8 @@ if [ -z "${BENCH:-}" ]; then
   dotnet build "$ROOT/bench/KubeLab.Bench" -c Release > /dev/null
   BENCH="$ROOT/bench/KubeLab.Bench/bin/Release/net10.0/KubeLab.Bench.dll"
 fi
+# iptables lives in /usr/sbin, which a root shell without sudo may not have on its PATH (ip netns exec searches it)
+export PATH="$PATH:/usr/sbin:/sbin"
 RESTORE=${RESTORE:-iptables-legacy-restore}
 SAVE=${SAVE:-iptables-legacy-save}
 DIR=$(mktemp -d /tmp/kl-benchdump.XXXXXX)
