@@ -3,11 +3,21 @@
 # (kubectl's JSON List and YAML), against iptables-restore loading the same rules into a scratch network namespace
 # in the same run, then iptables-save of that namespace against parsing its output and tracing to the last Service.
 #   sudo KUBELAB=/tmp/kl-rel/kubelab BENCH=bench/KubeLab.Bench/bin/Release/net10.0/KubeLab.Bench.dll bench/dumps/run.sh [SERVICES]
+# Without KUBELAB, the CLI is published (Release, ReadyToRun) to bench/dumps/bin; without BENCH, the bench is built (Release).
 # Root for the kernel part; the namespace is kl-benchdump.<pid> and is deleted on exit; the root namespace is untouched.
 set -euo pipefail
 SERVICES=${1:-10000}
-KUBELAB=${KUBELAB:?set KUBELAB to a published kubelab binary}
-BENCH=${BENCH:?set BENCH to KubeLab.Bench.dll (Release)}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+if [ -z "${KUBELAB:-}" ]; then
+  dotnet publish "$ROOT/src/KubeLab.Cli" -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$ROOT/bench/dumps/bin" > /dev/null
+  KUBELAB="$ROOT/bench/dumps/bin/kubelab"
+fi
+if [ -z "${BENCH:-}" ]; then
+  dotnet build "$ROOT/bench/KubeLab.Bench" -c Release > /dev/null
+  BENCH="$ROOT/bench/KubeLab.Bench/bin/Release/net10.0/KubeLab.Bench.dll"
+fi
+# iptables lives in /usr/sbin, which a root shell without sudo may not have on its PATH (ip netns exec searches it)
+export PATH="$PATH:/usr/sbin:/sbin"
 RESTORE=${RESTORE:-iptables-legacy-restore}
 SAVE=${SAVE:-iptables-legacy-save}
 DIR=$(mktemp -d /tmp/kl-benchdump.XXXXXX)

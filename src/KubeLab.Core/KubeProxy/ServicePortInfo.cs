@@ -18,6 +18,8 @@ internal sealed class EndpointInfo
     public bool Terminating { get; init; }
     public IReadOnlyList<string>? ZoneHints { get; init; }
     public string ChainName { get; set; } = "";
+    /// <summary>Its place among the slices' endpoints, which decides between duplicates.</summary>
+    internal int Arrival { get; init; }
 }
 
 /// <summary>
@@ -153,7 +155,7 @@ internal sealed class ServicePortInfo
     /// </summary>
     private static void AddEndpoints(ServicePortInfo info, List<EndpointSlice> slices, string nodeName)
     {
-        Dictionary<string, EndpointInfo>? seen = null;
+        var found = info.Endpoints;
         var portName = info.Port.Name ?? "";
         foreach (var slice in slices)
         {
@@ -178,35 +180,46 @@ internal sealed class ServicePortInfo
                     }
 
                     var ip = endpoint.Addresses[0].ToString();
-                    var text = ip + ":" + portText;
-                    var isLocal = endpoint.NodeName == nodeName;
-                    var item = new EndpointInfo
+                    found.Add(new EndpointInfo
                     {
-                        Endpoint = text,
+                        Endpoint = ip + ":" + portText,
                         IP = ip,
-                        IsLocal = isLocal,
+                        IsLocal = endpoint.NodeName == nodeName,
                         Ready = endpoint.Ready,
                         Serving = endpoint.Serving,
                         Terminating = endpoint.Terminating,
                         ZoneHints = endpoint.ZoneHints,
-                    };
-                    seen ??= new Dictionary<string, EndpointInfo>(StringComparer.Ordinal);
-                    if (!seen.TryGetValue(text, out _) || isLocal)
-                    {
-                        seen[text] = item;
-                    }
+                        Arrival = found.Count,
+                    });
                 }
             }
         }
 
-        if (seen is null)
+        // Sorted by text, duplicates side by side in arrival order; of each run, the last local one or else the first stays.
+        found.Sort(static (a, b) =>
         {
-            return;
+            var c = string.CompareOrdinal(a.Endpoint, b.Endpoint);
+            return c != 0 ? c : a.Arrival.CompareTo(b.Arrival);
+        });
+        var kept = 0;
+        for (var i = 0; i < found.Count;)
+        {
+            var winner = found[i];
+            var next = i + 1;
+            for (; next < found.Count && found[next].Endpoint == winner.Endpoint; next++)
+            {
+                if (found[next].IsLocal)
+                {
+                    winner = found[next];
+                }
+            }
+
+            found[kept++] = winner;
+            i = next;
         }
 
-        info.Endpoints.AddRange(seen.Values);
-        info.Endpoints.Sort(static (a, b) => string.CompareOrdinal(a.Endpoint, b.Endpoint));
-        foreach (var endpoint in info.Endpoints)
+        found.RemoveRange(kept, found.Count - kept);
+        foreach (var endpoint in found)
         {
             endpoint.ChainName = ChainNames.Endpoint(info.Name, info.Protocol, endpoint.Endpoint);
         }

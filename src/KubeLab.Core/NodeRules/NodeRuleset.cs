@@ -57,10 +57,17 @@ public static class NodeRuleset
 
         if (components.HasFlag(Component.KubeProxy))
         {
-            string? current = null;
-            foreach (var segment in KubeProxyRules.Segments(snapshot, nodeName, config))
+            foreach (var table in KubeProxyRules.Tables(snapshot, nodeName, config))
             {
-                current = AddKubeProxy(tables, segment, current);
+                foreach (var chain in table.Chains)
+                {
+                    tables.Chain(table.Name, chain);
+                }
+
+                foreach (var rules in table.Rules)
+                {
+                    tables.Rules(table.Name, rules);
+                }
             }
 
             // kube-proxy ensures (iptables -N) every chain it jumps to, including KUBE-FIREWALL when its
@@ -161,64 +168,5 @@ public static class NodeRuleset
         }
 
         return tables;
-    }
-
-    /// <summary>
-    /// Takes a piece of kube-proxy's restore text (whole lines: chain lines and rules per table) into the node's tables
-    /// as slices of it: each run of consecutive rule lines stays one block of text. Returns the table it ends in.
-    /// </summary>
-    private static string? AddKubeProxy(RuleTables tables, ReadOnlyMemory<char> text, string? table)
-    {
-        var rulesStart = -1;
-        var position = 0;
-        while (position < text.Length)
-        {
-            var newline = text.Span[position..].IndexOf('\n');
-            var end = newline < 0 ? text.Length : position + newline;
-            var line = text.Span[position..end];
-            var isRule = line.Length > 0 && line[0] is not ('*' or ':') && !line.SequenceEqual("COMMIT");
-            if (!isRule && rulesStart >= 0)
-            {
-                tables.Rules(table!, text[rulesStart..position]);
-                rulesStart = -1;
-            }
-
-            if (isRule)
-            {
-                if (newline < 0)
-                {
-                    // the last line without its newline (kube-proxy always ends its text with one)
-                    if (rulesStart >= 0)
-                    {
-                        tables.Rules(table!, text[rulesStart..position]);
-                        rulesStart = -1;
-                    }
-
-                    tables.Rule(table!, line.ToString());
-                }
-                else if (rulesStart < 0)
-                {
-                    rulesStart = position;
-                }
-            }
-            else if (line.Length > 0 && line[0] == '*')
-            {
-                table = line[1..].ToString();
-            }
-            else if (line.Length > 0 && line[0] == ':')
-            {
-                var name = text[(position + 1)..(position + line.IndexOf(' '))];
-                tables.Chain(table!, name.ToString(), name);
-            }
-
-            position = end + 1;
-        }
-
-        if (rulesStart >= 0)
-        {
-            tables.Rules(table!, text[rulesStart..]);
-        }
-
-        return table;
     }
 }

@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace KubeLab.Core.NodeRules;
 
 /// <summary>How a program puts its jump into a built-in chain.</summary>
@@ -34,9 +36,10 @@ internal sealed class RuleTables
     };
 
     private readonly List<string> _tableOrder = [];
-    private readonly Dictionary<string, List<ReadOnlyMemory<char>>> _chains = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<string>> _chains = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _chainSet = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<ReadOnlyMemory<char>>> _rules = new(StringComparer.Ordinal);
+    // Rules as UTF-8, the encoding iptables-restore reads (kube-proxy's blocks arrive so; they are written out as they are).
+    private readonly Dictionary<string, List<ReadOnlyMemory<byte>>> _rules = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Table, string Chain), List<string>> _builtInRules = [];
 
     /// <summary>Tables are written filter, nat, mangle (kube-proxy's filter-then-nat, then kubelet's mangle).</summary>
@@ -47,13 +50,10 @@ internal sealed class RuleTables
         Table("mangle");
     }
 
-    public void Chain(string table, string chain) => Chain(table, chain, chain.AsMemory());
-
-    /// <summary>A chain whose name is a slice of a larger text (kube-proxy's restore text): no copy is kept.</summary>
-    public void Chain(string table, string name, ReadOnlyMemory<char> chain)
+    public void Chain(string table, string chain)
     {
         Table(table);
-        if (_chainSet[table].Add(name))
+        if (_chainSet[table].Add(chain))
         {
             _chains[table].Add(chain);
         }
@@ -69,6 +69,7 @@ internal sealed class RuleTables
             return false;
         }
 
+        ReadOnlySpan<byte> wanted = Encoding.UTF8.GetBytes(rule);
         foreach (var entry in rules)
         {
             var text = entry.Span;
@@ -77,14 +78,14 @@ internal sealed class RuleTables
                 // A block of whole lines: the rule must be one of them.
                 for (var from = 0; from < text.Length;)
                 {
-                    var at = text[from..].IndexOf(rule.AsSpan(), StringComparison.Ordinal);
+                    var at = text[from..].IndexOf(wanted);
                     if (at < 0)
                     {
                         break;
                     }
 
                     var start = from + at;
-                    var end = start + rule.Length;
+                    var end = start + wanted.Length;
                     if ((start == 0 || text[start - 1] == '\n') && end < text.Length && text[end] == '\n')
                     {
                         return true;
@@ -93,7 +94,7 @@ internal sealed class RuleTables
                     from = start + 1;
                 }
             }
-            else if (text.SequenceEqual(rule))
+            else if (text.SequenceEqual(wanted))
             {
                 return true;
             }
@@ -105,11 +106,11 @@ internal sealed class RuleTables
     public void Rule(string table, string rule)
     {
         Table(table);
-        _rules[table].Add(rule.AsMemory());
+        _rules[table].Add(Encoding.UTF8.GetBytes(rule));
     }
 
-    /// <summary>Several rules at once: whole lines, each ending in a newline (a slice of kube-proxy's restore text).</summary>
-    public void Rules(string table, ReadOnlyMemory<char> lines)
+    /// <summary>Several rules at once: whole lines in UTF-8, each ending in a newline (a block of kube-proxy's restore text).</summary>
+    public void Rules(string table, ReadOnlyMemory<byte> lines)
     {
         Table(table);
         if (lines.Length > 0)
@@ -158,14 +159,46 @@ internal sealed class RuleTables
     /// </summary>
     public string Render()
     {
-        using var output = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+        using var output = new MemoryStream();
         Render(output);
-        return output.ToString();
+        return Encoding.UTF8.GetString(output.GetBuffer(), 0, (int)output.Length);
     }
 
-    /// <summary>The same text written to a writer piece by piece (a 10,000-Service node's 32 MB are never one string).</summary>
+    /// <summary>
+    /// The same text written to a writer piece by piece (a 10,000-Service node's 32 MB are never one string): a UTF-8
+    /// StreamWriter gets the bytes on its stream as they are, any other writer the text.
+    /// </summary>
     public void Render(TextWriter output)
     {
+        if (output is StreamWriter { Encoding: UTF8Encoding } writer && writer.Encoding.Preamble.Length == 0)
+        {
+            writer.Flush();
+            // Not disposed: that would close the writer's stream (standard output).
+            var buffered = new BufferedStream(writer.BaseStream, 1 << 16);
+            Render(buffered);
+            buffered.Flush();
+            return;
+        }
+
+        using var bytes = new MemoryStream();
+        Render(bytes);
+        output.Write(Encoding.UTF8.GetString(bytes.GetBuffer(), 0, (int)bytes.Length));
+    }
+
+    /// <summary>The text in UTF-8, piece by piece.</summary>
+    public void Render(Stream output)
+    {
+        // Everything but kube-proxy's blocks (table and chain lines, built-in chains' jumps) goes through one small writer.
+        var head = new StringBuilder();
+        void Flush()
+        {
+            if (head.Length > 0)
+            {
+                output.Write(Encoding.UTF8.GetBytes(head.ToString()));
+                head.Clear();
+            }
+        }
+
         foreach (var table in _tableOrder)
         {
             var usedBuiltIns = BuiltIns.TryGetValue(table, out var names)
@@ -176,46 +209,43 @@ internal sealed class RuleTables
                 continue;
             }
 
-            output.Write('*');
-            output.Write(table);
-            output.Write('\n');
+            head.Append('*').Append(table).Append('\n');
             foreach (var builtIn in usedBuiltIns)
             {
-                output.Write(':');
-                output.Write(builtIn);
-                output.Write(" ACCEPT [0:0]\n");
+                head.Append(':').Append(builtIn).Append(" ACCEPT [0:0]\n");
             }
 
             foreach (var chain in _chains[table])
             {
-                output.Write(':');
-                output.Write(chain.Span);
-                output.Write(" - [0:0]\n");
+                head.Append(':').Append(chain).Append(" - [0:0]\n");
+                if (head.Length > 1 << 16)
+                {
+                    Flush();
+                }
             }
 
             foreach (var builtIn in usedBuiltIns)
             {
                 foreach (var spec in _builtInRules[(table, builtIn)])
                 {
-                    output.Write("-A ");
-                    output.Write(builtIn);
-                    output.Write(' ');
-                    output.Write(spec);
-                    output.Write('\n');
+                    head.Append("-A ").Append(builtIn).Append(' ').Append(spec).Append('\n');
                 }
             }
 
+            Flush();
             foreach (var rule in _rules[table])
             {
                 output.Write(rule.Span);
-                if (rule.Span is not [.., '\n'])
+                if (rule.Span is not [.., (byte)'\n'])
                 {
-                    output.Write('\n');
+                    output.WriteByte((byte)'\n');
                 }
             }
 
-            output.Write("COMMIT\n");
+            head.Append("COMMIT\n");
         }
+
+        Flush();
     }
 
     private void Table(string table)

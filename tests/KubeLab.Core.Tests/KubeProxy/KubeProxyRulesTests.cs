@@ -264,6 +264,50 @@ public sealed class KubeProxyRulesTests
 
             """.Replace("\r", "", StringComparison.Ordinal), output);
     }
+
+    [Fact]
+    public void Chain_sort_keys_order_kube_proxy_chain_names_as_ordinal_string_comparison_does()
+    {
+        // Base32 digits sort before letters as characters ('2' < 'A'); a name that is a prefix of another comes first.
+        string[] names =
+        [
+            "KUBE-SVC-AAAAAAAAAAAAAAA2", "KUBE-SVC-AAAAAAAAAAAAAAAA", "KUBE-SVC-7AAAAAAAAAAAAAAA", "KUBE-SVL-2AAAAAAAAAAAAAAA",
+            "KUBE-SEP-ZZZZZZZZZZZZZZZZ", "KUBE-EXT-QWERTY234567ABCD", "KUBE-FW-QWERTY234567ABCD", "KUBE-FW-QWERTY234567ABCE",
+            "KUBE-POSTROUTING", "KUBE-MARK-MASQ", "KUBE-MARK", "KUBE-", "KUBE-SEP-2222222222222222",
+            ChainNames.Endpoint("default/big", "tcp", "10.42.0.2:8080"), ChainNames.Service("default/big", "tcp"),
+        ];
+
+        var byKey = names.OrderBy(n => KubeProxyRules.OrdinalKey(n)!.Value).ToArray();
+
+        Assert.Equal(names.Order(StringComparer.Ordinal), byKey);
+    }
+
+    [Theory]
+    [InlineData("KUBE-SVC-AAAAAAAAAAAAAAAAA")]
+    [InlineData("CUSTOM-CHAIN")]
+    [InlineData("KUBE-lower-z")]
+    [InlineData("KUBE-a b")]
+    public void A_chain_name_without_a_sort_key_is_left_to_string_comparison(string chain) =>
+        Assert.Null(KubeProxyRules.OrdinalKey(chain));
+
+    [Theory]
+    [InlineData("vm2", false, "vm1", true, true)] // a later local copy replaces the first
+    [InlineData("vm1", true, "vm2", false, true)] // a later remote copy does not
+    [InlineData("vm2", false, "vm2", true, false)] // of remote copies the first stays
+    public void An_endpoint_in_two_slices_counts_once_the_first_copy_or_a_later_local_one(string firstNode, bool firstReady, string secondNode, bool secondReady, bool served)
+    {
+        EndpointSlice Copy(string name, string node, bool ready) => Slice("web", 80, []) with
+        {
+            Name = name,
+            Endpoints = [new Endpoint { Addresses = [IPAddress.Parse("10.42.0.5")], NodeName = node, Ready = ready, Serving = ready }],
+        };
+        var snapshot = Snapshot([ClusterIPService("web", "10.43.0.10")], [Copy("web-a", firstNode, firstReady), Copy("web-b", secondNode, secondReady)]);
+
+        var rules = KubeProxyRules.Generate(snapshot, "vm1", KubeProxyConfig.K3sDefaults);
+
+        Assert.Equal(served ? 1 : 0, Lines(rules, "-A KUBE-SEP-").Count(l => l.Contains("DNAT --to-destination 10.42.0.5:80", StringComparison.Ordinal)));
+        Assert.Equal(served ? 0 : 1, Lines(rules, "-A KUBE-SERVICES").Count(l => l.Contains("has no endpoints", StringComparison.Ordinal)));
+    }
 }
 
 public sealed class KubeProxyConfigYamlTests
