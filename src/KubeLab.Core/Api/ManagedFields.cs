@@ -166,7 +166,60 @@ public static class ManagedFields
             mine.Time = time;
         }
 
+        CapUpdateManagers(entries);
         return Encode(entries);
+    }
+
+    /// <summary>DefaultMaxUpdateManagers: the Update entries an object keeps.</summary>
+    public const int MaxUpdateManagers = 10;
+
+    /// <summary>The manager the oldest Update entries are merged into beyond <see cref="MaxUpdateManagers"/>.</summary>
+    public const string AncientChanges = "ancient-changes";
+
+    /// <summary>
+    /// capManagersManager.capUpdateManagers, after every Update (never after an Apply): beyond 10 Update entries, the
+    /// oldest (by time to the second, none first, then by their JSON identifier) are merged per apiVersion into one
+    /// "ancient-changes" entry — the first of a version waits for a second to join it — that takes the time of the last
+    /// entry merged, until 10 remain.
+    /// </summary>
+    private static void CapUpdateManagers(List<Entry> entries)
+    {
+        var updaters = entries.Where(e => e.Operation == "Update").ToList();
+        if (updaters.Count <= MaxUpdateManagers)
+        {
+            return;
+        }
+
+        updaters.Sort((a, b) => Seconds(a.Time) != Seconds(b.Time)
+            ? Seconds(a.Time).CompareTo(Seconds(b.Time))
+            : string.CompareOrdinal(a.JsonIdentifier, b.JsonIdentifier));
+        var firstOfVersion = new Dictionary<string, Entry>(StringComparer.Ordinal);
+        var length = updaters.Count;
+        for (var i = 0; i < updaters.Count && length > MaxUpdateManagers; i++)
+        {
+            var entry = updaters[i];
+            if (!firstOfVersion.TryGetValue(entry.ApiVersion, out var first))
+            {
+                firstOfVersion[entry.ApiVersion] = entry;
+                continue;
+            }
+
+            var bucketId = Identifier(AncientChanges, "Update", entry.ApiVersion, null);
+            var bucket = entries.FirstOrDefault(e => e.Id == bucketId);
+            if (bucket is null)
+            {
+                // the first entry of the version becomes the bucket
+                entries.Remove(first);
+                bucket = new Entry(AncientChanges, "Update", entry.ApiVersion, null, first.Time, first.Fields);
+                entries.Add(bucket);
+                firstOfVersion[entry.ApiVersion] = bucket;
+            }
+
+            bucket.Fields.UnionWith(entry.Fields);
+            bucket.Time = entry.Time;
+            entries.Remove(entry);
+            length--;
+        }
     }
 
     /// <summary>
@@ -190,6 +243,7 @@ public static class ManagedFields
 
         entries.RemoveAll(e => e.Fields.Count == 0);
         entries.Add(new Entry(manager, "Update", apiVersion, "scale", null, [replicas]));
+        CapUpdateManagers(entries);
         return Encode(entries);
     }
 
@@ -336,6 +390,18 @@ public static class ManagedFields
         public string? Time { get; set; } = time;
         public HashSet<string> Fields { get; } = fields;
         public string Id => Identifier(Manager, Operation, ApiVersion, Subresource);
+
+        /// <summary>BuildManagerIdentifier's own text: the entry as JSON without its fields and time (and apiVersion for an Apply).</summary>
+        public string JsonIdentifier =>
+            "{" + string.Join(",", new[]
+            {
+                Manager is { Length: > 0 } ? Quoted("manager", Manager) : null,
+                Quoted("operation", Operation),
+                Operation == "Apply" ? null : Quoted("apiVersion", ApiVersion),
+                Subresource is null ? null : Quoted("subresource", Subresource),
+            }.OfType<string>()) + "}";
+
+        private static string Quoted(string key, string value) => $"\"{key}\":{System.Text.Json.JsonSerializer.Serialize(value)}";
     }
 
     /// <summary>BuildManagerIdentifier: manager, operation, the apiVersion for an Update, and the subresource.</summary>
