@@ -143,31 +143,70 @@ public static class ManagedFields
 
         var changed = new HashSet<string>(comparison.Added, StringComparer.Ordinal);
         changed.UnionWith(comparison.Modified);
-        foreach (var entry in entries)
-        {
-            // the changed fields move to this request's manager; the removed ones are no one's
-            entry.Fields.ExceptWith(changed);
-            entry.Fields.ExceptWith(comparison.Removed);
-        }
-
-        changed.ExceptWith(StrippedMeta);
-        entries.RemoveAll(e => e.Fields.Count == 0);
-        if (changed.Count > 0)
-        {
-            var id = Identifier(manager, "Update", apiVersion, subresource);
-            var mine = entries.FirstOrDefault(e => e.Id == id);
-            if (mine is null)
-            {
-                mine = new Entry(manager, "Update", apiVersion, subresource, null, []);
-                entries.Add(mine);
-            }
-
-            mine.Fields.UnionWith(changed);
-            mine.Time = time;
-        }
-
+        Take(entries, changed, comparison.Removed);
+        Record(entries, changed, manager, apiVersion, subresource, time);
         CapUpdateManagers(entries);
         return Encode(entries);
+    }
+
+    /// <summary>
+    /// The managed fields after the lab's own components (controllers, scheduler, kubelet — one process, "k3s", on a k3s
+    /// server) changed an object from <paramref name="before"/> (null: they made it) to <paramref name="after"/>, whose
+    /// entries are kept: each changed field goes to the Update entry <paramref name="writeOf"/> names for it — "" the
+    /// object itself, "status" its status subresource, null a field their write does not track (set by the API server's
+    /// storage: a binding's nodeName, a deletion's timestamp, a strategy's defaults) — as their separate writes would.
+    /// </summary>
+    public static JsonArray? ComponentUpdate(JsonObject? before, JsonObject after, string manager, string apiVersion, string time, Func<string, string?> writeOf)
+    {
+        var entries = Decode(after["metadata"]?["managedFields"]) ?? [];
+        var comparison = FieldSets.Compare(Comparable(before ?? EmptyObject(after)), Comparable(after));
+        var changed = new HashSet<string>(comparison.Added, StringComparer.Ordinal);
+        changed.UnionWith(comparison.Modified);
+        changed.ExceptWith(StrippedMeta);
+        var writes = changed.Select(path => (Path: path, Write: writeOf(path))).Where(w => w.Write is not null).ToLookup(w => w.Write!, w => w.Path);
+        Take(entries, [], comparison.Removed.Where(path => writeOf(path) is not null).ToHashSet(StringComparer.Ordinal));
+        foreach (var write in writes.OrderBy(w => w.Key, StringComparer.Ordinal))
+        {
+            var paths = write.ToHashSet(StringComparer.Ordinal);
+            Take(entries, paths, []);
+            Record(entries, paths, manager, apiVersion, write.Key.Length == 0 ? null : write.Key, time);
+            CapUpdateManagers(entries);
+        }
+
+        return Encode(entries);
+    }
+
+    /// <summary>The changed fields move to the writer: no earlier entry keeps them; the removed ones are no one's.</summary>
+    private static void Take(List<Entry> entries, HashSet<string> changed, HashSet<string> removed)
+    {
+        foreach (var entry in entries)
+        {
+            entry.Fields.ExceptWith(changed);
+            entry.Fields.ExceptWith(removed);
+        }
+
+        entries.RemoveAll(e => e.Fields.Count == 0);
+    }
+
+    /// <summary>The writer's entry (manager, Update, apiVersion, subresource) gains the changed fields and the write's time.</summary>
+    private static void Record(List<Entry> entries, HashSet<string> changed, string manager, string apiVersion, string? subresource, string time)
+    {
+        changed.ExceptWith(StrippedMeta);
+        if (changed.Count == 0)
+        {
+            return;
+        }
+
+        var id = Identifier(manager, "Update", apiVersion, subresource);
+        var mine = entries.FirstOrDefault(e => e.Id == id);
+        if (mine is null)
+        {
+            mine = new Entry(manager, "Update", apiVersion, subresource, null, []);
+            entries.Add(mine);
+        }
+
+        mine.Fields.UnionWith(changed);
+        mine.Time = time;
     }
 
     /// <summary>DefaultMaxUpdateManagers: the Update entries an object keeps.</summary>
