@@ -209,6 +209,10 @@ public static class ManagedFields
         mine.Time = time;
     }
 
+    /// <summary>The entries as the KubernetesClient model holds them (null: none).</summary>
+    public static List<k8s.Models.V1ManagedFieldsEntry>? ToModel(JsonArray? entries) =>
+        entries is null ? null : k8s.KubernetesJson.Deserialize<List<k8s.Models.V1ManagedFieldsEntry>>(entries.ToJsonString());
+
     /// <summary>DefaultMaxUpdateManagers: the Update entries an object keeps.</summary>
     public const int MaxUpdateManagers = 10;
 

@@ -52,7 +52,7 @@ public sealed partial class ControlPlane
         var hasStatus = resource is not null && ApiDocuments.Subresources(resource).Any(s => s.Name == "status");
         var live = existing is null ? null : Json(existing.Object, document.ApiVersion, document.Kind);
         var entries = ManagedFields.Update(live, Json(value, document.ApiVersion, document.Kind), manager, document.ApiVersion, null, ManagedTime, ManagedFields.ResetFields(hasStatus));
-        value.Metadata.ManagedFields = Entries(entries);
+        value.Metadata.ManagedFields = ManagedFields.ToModel(entries);
     }
 
     /// <summary>The state with the components' entries on every object this commit changed.</summary>
@@ -75,7 +75,7 @@ public sealed partial class ControlPlane
             var before = original is null ? null : Json(original.Object, apiVersion, stored.Kind);
             var after = Json(stored.Object, apiVersion, stored.Kind);
             var entries = ManagedFields.ComponentUpdate(before, after, ComponentManager, apiVersion, ManagedTime, path => WriteOf(stored.Kind, path, mine));
-            stored.Object.Metadata.ManagedFields = Entries(entries);
+            stored.Object.Metadata.ManagedFields = ManagedFields.ToModel(entries);
         }
 
         return state;
@@ -123,7 +123,4 @@ public sealed partial class ControlPlane
         json["kind"] = value is CustomObject custom ? custom.Kind : kind;
         return json;
     }
-
-    private static List<V1ManagedFieldsEntry>? Entries(JsonArray? entries) =>
-        entries is null ? null : KubernetesJson.Deserialize<List<V1ManagedFieldsEntry>>(entries.ToJsonString());
 }
