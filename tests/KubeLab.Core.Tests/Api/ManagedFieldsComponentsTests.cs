@@ -5,7 +5,8 @@ namespace KubeLab.Core.Tests.Api;
 /// <summary>
 /// metadata.managedFields of the lab's own writers, read back with the real kubectl (`--show-managed-fields`) as a k3s
 /// v1.29 server shows them: the controllers, scheduler and kubelet as "k3s" (the object itself, and its status through
-/// the status subresource), the packaged manifests as "deploy@vm1" and Traefik's chart as "helm", `kubelab up -f` as
+/// the status subresource), the packaged manifests as "deploy@vm1" and Traefik's chart as "helm_v3" (klipper-helm's
+/// binary), `kubelab up -f` as
 /// kubectl's client-side apply; and the API server's cap of 10 Update entries.
 /// </summary>
 public sealed partial class ManagedFieldsComponentsTests(ApiLab lab) : IClassFixture<ApiLab>
@@ -38,8 +39,8 @@ public sealed partial class ManagedFieldsComponentsTests(ApiLab lab) : IClassFix
         Assert.Equal("deploy@vm1 Update,k3s Update status", Managers(version, "deployment", "coredns", "-n", "kube-system"));
         Assert.Equal("deploy@vm1 Update", Managers(version, "service", "kube-dns", "-n", "kube-system"));
         Assert.Equal("deploy@vm1 Update", Managers(version, "configmap", "coredns", "-n", "kube-system"));
-        Assert.Equal("helm Update,k3s Update status", Managers(version, "deployment", "traefik", "-n", "kube-system"));
-        Assert.Equal("helm Update", Managers(version, "service", "traefik", "-n", "kube-system"));
+        Assert.Equal("helm_v3 Update,k3s Update status", Managers(version, "deployment", "traefik", "-n", "kube-system"));
+        Assert.Equal("helm_v3 Update", Managers(version, "service", "traefik", "-n", "kube-system"));
         Assert.Equal("k3s Update", Managers(version, "service", "kubernetes"));
         // the root-ca-cert-publisher's ConfigMap: its data and description, nothing of the stripped identity
         Assert.Equal(
