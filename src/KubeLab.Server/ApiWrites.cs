@@ -202,7 +202,7 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
                     break;
             }
 
-            copy.Metadata.ManagedFields = Entries(ManagedFields.Scale(ApiDocuments.Object(current, resource), changed, manager, resource.GroupVersion));
+            copy.Metadata.ManagedFields = ManagedFields.ToModel(ManagedFields.Scale(ApiDocuments.Object(current, resource), changed, manager, resource.GroupVersion));
 
             return Apply(state, resource, copy);
         }, dryRun);
@@ -323,11 +323,8 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
         var live = current is null ? null : ApiDocuments.Object(current, resource);
         var hasStatus = ApiDocuments.Subresources(resource).Any(s => s.Name == "status");
         var time = clock().UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
-        value.Metadata.ManagedFields = Entries(ManagedFields.Update(live, ApiDocuments.Object(value, resource), manager, resource.GroupVersion, null, time, ManagedFields.ResetFields(hasStatus)));
+        value.Metadata.ManagedFields = ManagedFields.ToModel(ManagedFields.Update(live, ApiDocuments.Object(value, resource), manager, resource.GroupVersion, null, time, ManagedFields.ResetFields(hasStatus)));
     }
-
-    private static List<V1ManagedFieldsEntry>? Entries(JsonArray? entries) =>
-        entries is null ? null : KubernetesJson.Deserialize<List<V1ManagedFieldsEntry>>(entries.ToJsonString());
 
     /// <summary>The change's state with the Events its controllers recorded stored beside it.</summary>
     private ClusterState Recorded(ApplyResult result) => ClusterEvents.Store(result.State, result.Events, clock());

@@ -33,6 +33,7 @@ internal static class GetCommand
         var fieldSelector = new Option<string?>("--field-selector") { Description = "metadata.name, metadata.namespace; for pods also spec.nodeName, status.phase (=, ==, !=)", HelpName = "SELECTOR" };
         var noHeaders = new Option<bool>("--no-headers") { Description = "print the table without its header" };
         var showLabels = new Option<bool>("--show-labels") { Description = "add a LABELS column" };
+        var showManagedFields = new Option<bool>("--show-managed-fields") { Description = "keep the managedFields when printing objects in JSON or YAML format" };
         var kubeconfig = LiveOptions.Kubeconfig();
         var kubeContext = LiveOptions.Context();
         var command = new Command("get", """
@@ -54,7 +55,7 @@ internal static class GetCommand
               kubelab get svc,endpointslices,nodes,pods -A -o yaml > cluster.yaml   # input for `rules -f`
               kubelab get pods -A --kubeconfig ~/.kube/config --context prod        # any cluster's API server
             """)
-        { lab, ns, all, output, selector, fieldSelector, noHeaders, showLabels, types, names, kubeconfig, kubeContext };
+        { lab, ns, all, output, selector, fieldSelector, noHeaders, showLabels, showManagedFields, types, names, kubeconfig, kubeContext };
         command.SetAction(parse =>
         {
             using var live = LiveOptions.Open(context, parse.GetValue(lab)!, parse.GetValue(kubeconfig), parse.GetValue(kubeContext));
@@ -151,6 +152,12 @@ internal static class GetCommand
 
                     context.Out.Write(TabWriter.Format(rows));
                     return 0;
+                }
+
+                if (format is "yaml" or "json" && !parse.GetValue(showManagedFields))
+                {
+                    // kubectl 1.21+ prints JSON and YAML without managedFields unless asked (OmitManagedFieldsPrinter)
+                    items = [.. items.Cast<IKubernetesObject<V1ObjectMeta>>().Select(WithoutManagedFields)];
                 }
 
                 context.Out.Write(format switch
@@ -295,6 +302,18 @@ internal static class GetCommand
         }
 
         return columns;
+    }
+
+    private static object WithoutManagedFields(IKubernetesObject<V1ObjectMeta> value)
+    {
+        if (value.Metadata?.ManagedFields is null)
+        {
+            return value;
+        }
+
+        var copy = KubeObjects.Clone(value);
+        copy.Metadata.ManagedFields = null;
+        return copy;
     }
 
     private static string Unquote(string template) =>

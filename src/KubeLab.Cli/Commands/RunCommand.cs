@@ -67,7 +67,8 @@ internal static class RunCommand
                     throw KubeLab.Core.KubeLabException.Conflict($"Error from server (AlreadyExists): pods \"{podName}\" already exists");
                 }
 
-                return ControlPlane.Apply(state, [document], context.Now());
+                // kubectl run creates the pod as its manager "kubectl-run", with no last-applied-configuration
+                return ControlPlane.Apply(state, [document], context.Now(), recordLastApplied: false, manager: _ => "kubectl-run");
             });
             foreach (var line in lines)
             {

@@ -47,7 +47,7 @@ public static class JsonPatches
         "ports" => elements.OfType<JsonObject>().Any(e => e.ContainsKey("containerPort")) ? "containerPort" : "port",
         "conditions" => "type",
         "ownerReferences" => "uid",
-        "hostAliases" => "ip",
+        "hostAliases" or "podIPs" => "ip",
         "topologySpreadConstraints" => "topologyKey",
         "readinessGates" => "conditionType",
         "addresses" => "type",

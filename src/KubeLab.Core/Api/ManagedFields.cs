@@ -143,30 +143,126 @@ public static class ManagedFields
 
         var changed = new HashSet<string>(comparison.Added, StringComparer.Ordinal);
         changed.UnionWith(comparison.Modified);
-        foreach (var entry in entries)
-        {
-            // the changed fields move to this request's manager; the removed ones are no one's
-            entry.Fields.ExceptWith(changed);
-            entry.Fields.ExceptWith(comparison.Removed);
-        }
+        Take(entries, changed, comparison.Removed);
+        Record(entries, changed, manager, apiVersion, subresource, time);
+        CapUpdateManagers(entries);
+        return Encode(entries);
+    }
 
+    /// <summary>
+    /// The managed fields after the lab's own components (controllers, scheduler, kubelet — one process, "k3s", on a k3s
+    /// server) changed an object from <paramref name="before"/> (null: they made it) to <paramref name="after"/>, whose
+    /// entries are kept: each changed field goes to the Update entry <paramref name="writeOf"/> names for it — "" the
+    /// object itself, "status" its status subresource, null a field their write does not track (set by the API server's
+    /// storage: a binding's nodeName, a deletion's timestamp, a strategy's defaults) — as their separate writes would.
+    /// </summary>
+    public static JsonArray? ComponentUpdate(JsonObject? before, JsonObject after, string manager, string apiVersion, string time, Func<string, string?> writeOf)
+    {
+        var entries = Decode(after["metadata"]?["managedFields"]) ?? [];
+        var comparison = FieldSets.Compare(Comparable(before ?? EmptyObject(after)), Comparable(after));
+        var changed = new HashSet<string>(comparison.Added, StringComparer.Ordinal);
+        changed.UnionWith(comparison.Modified);
         changed.ExceptWith(StrippedMeta);
-        entries.RemoveAll(e => e.Fields.Count == 0);
-        if (changed.Count > 0)
+        var writes = changed.Select(path => (Path: path, Write: writeOf(path))).Where(w => w.Write is not null).ToLookup(w => w.Write!, w => w.Path);
+        Take(entries, [], comparison.Removed.Where(path => writeOf(path) is not null).ToHashSet(StringComparer.Ordinal));
+        foreach (var write in writes.OrderBy(w => w.Key, StringComparer.Ordinal))
         {
-            var id = Identifier(manager, "Update", apiVersion, subresource);
-            var mine = entries.FirstOrDefault(e => e.Id == id);
-            if (mine is null)
-            {
-                mine = new Entry(manager, "Update", apiVersion, subresource, null, []);
-                entries.Add(mine);
-            }
-
-            mine.Fields.UnionWith(changed);
-            mine.Time = time;
+            var paths = write.ToHashSet(StringComparer.Ordinal);
+            Take(entries, paths, []);
+            Record(entries, paths, manager, apiVersion, write.Key.Length == 0 ? null : write.Key, time);
+            CapUpdateManagers(entries);
         }
 
         return Encode(entries);
+    }
+
+    /// <summary>The changed fields move to the writer: no earlier entry keeps them; the removed ones are no one's.</summary>
+    private static void Take(List<Entry> entries, HashSet<string> changed, HashSet<string> removed)
+    {
+        foreach (var entry in entries)
+        {
+            entry.Fields.ExceptWith(changed);
+            entry.Fields.ExceptWith(removed);
+        }
+
+        entries.RemoveAll(e => e.Fields.Count == 0);
+    }
+
+    /// <summary>The writer's entry (manager, Update, apiVersion, subresource) gains the changed fields and the write's time.</summary>
+    private static void Record(List<Entry> entries, HashSet<string> changed, string manager, string apiVersion, string? subresource, string time)
+    {
+        changed.ExceptWith(StrippedMeta);
+        if (changed.Count == 0)
+        {
+            return;
+        }
+
+        var id = Identifier(manager, "Update", apiVersion, subresource);
+        var mine = entries.FirstOrDefault(e => e.Id == id);
+        if (mine is null)
+        {
+            mine = new Entry(manager, "Update", apiVersion, subresource, null, []);
+            entries.Add(mine);
+        }
+
+        mine.Fields.UnionWith(changed);
+        mine.Time = time;
+    }
+
+    /// <summary>The entries as the KubernetesClient model holds them (null: none).</summary>
+    public static List<k8s.Models.V1ManagedFieldsEntry>? ToModel(JsonArray? entries) =>
+        entries is null ? null : k8s.KubernetesJson.Deserialize<List<k8s.Models.V1ManagedFieldsEntry>>(entries.ToJsonString());
+
+    /// <summary>DefaultMaxUpdateManagers: the Update entries an object keeps.</summary>
+    public const int MaxUpdateManagers = 10;
+
+    /// <summary>The manager the oldest Update entries are merged into beyond <see cref="MaxUpdateManagers"/>.</summary>
+    public const string AncientChanges = "ancient-changes";
+
+    /// <summary>
+    /// capManagersManager.capUpdateManagers, after every Update (never after an Apply): beyond 10 Update entries, the
+    /// oldest (by time to the second, none first, then by their JSON identifier) are merged per apiVersion into one
+    /// "ancient-changes" entry — the first of a version waits for a second to join it — that takes the time of the last
+    /// entry merged, until 10 remain.
+    /// </summary>
+    private static void CapUpdateManagers(List<Entry> entries)
+    {
+        var updaters = entries.Where(e => e.Operation == "Update").ToList();
+        if (updaters.Count <= MaxUpdateManagers)
+        {
+            return;
+        }
+
+        updaters.Sort((a, b) => Seconds(a.Time) != Seconds(b.Time)
+            ? Seconds(a.Time).CompareTo(Seconds(b.Time))
+            : string.CompareOrdinal(a.JsonIdentifier, b.JsonIdentifier));
+        var firstOfVersion = new Dictionary<string, Entry>(StringComparer.Ordinal);
+        var length = updaters.Count;
+        for (var i = 0; i < updaters.Count && length > MaxUpdateManagers; i++)
+        {
+            var entry = updaters[i];
+            if (!firstOfVersion.TryGetValue(entry.ApiVersion, out var first))
+            {
+                firstOfVersion[entry.ApiVersion] = entry;
+                continue;
+            }
+
+            var bucketId = Identifier(AncientChanges, "Update", entry.ApiVersion, null);
+            var bucket = entries.FirstOrDefault(e => e.Id == bucketId);
+            if (bucket is null)
+            {
+                // the first entry of the version becomes the bucket
+                entries.Remove(first);
+                bucket = new Entry(AncientChanges, "Update", entry.ApiVersion, null, first.Time, first.Fields);
+                entries.Add(bucket);
+                firstOfVersion[entry.ApiVersion] = bucket;
+            }
+
+            bucket.Fields.UnionWith(entry.Fields);
+            bucket.Time = entry.Time;
+            entries.Remove(entry);
+            length--;
+        }
     }
 
     /// <summary>
@@ -190,6 +286,7 @@ public static class ManagedFields
 
         entries.RemoveAll(e => e.Fields.Count == 0);
         entries.Add(new Entry(manager, "Update", apiVersion, "scale", null, [replicas]));
+        CapUpdateManagers(entries);
         return Encode(entries);
     }
 
@@ -336,6 +433,18 @@ public static class ManagedFields
         public string? Time { get; set; } = time;
         public HashSet<string> Fields { get; } = fields;
         public string Id => Identifier(Manager, Operation, ApiVersion, Subresource);
+
+        /// <summary>BuildManagerIdentifier's own text: the entry as JSON without its fields and time (and apiVersion for an Apply).</summary>
+        public string JsonIdentifier =>
+            "{" + string.Join(",", new[]
+            {
+                Manager is { Length: > 0 } ? Quoted("manager", Manager) : null,
+                Quoted("operation", Operation),
+                Operation == "Apply" ? null : Quoted("apiVersion", ApiVersion),
+                Subresource is null ? null : Quoted("subresource", Subresource),
+            }.OfType<string>()) + "}";
+
+        private static string Quoted(string key, string value) => $"\"{key}\":{System.Text.Json.JsonSerializer.Serialize(value)}";
     }
 
     /// <summary>BuildManagerIdentifier: manager, operation, the apiVersion for an Update, and the subresource.</summary>

@@ -77,7 +77,7 @@ public sealed partial class ControlPlane
     {
         var empty = new ClusterState { Config = config };
         var docs = ManifestReader.Read(SystemObjects.Manifest(config), "<k3s system objects>");
-        var result = Apply(empty, docs, now);
+        var result = Apply(empty, docs, now, manager: document => SystemObjects.ManagerOf(document, config));
         return ClusterEvents.Store(result.State, result.Events, now);
     }
 
@@ -89,9 +89,18 @@ public sealed partial class ControlPlane
     /// true for the API server's writes: pods the controllers remove are deleted gracefully (Terminating until the
     /// lab's kubelet has stopped them, <see cref="Sync"/>); false for kubelab's own verbs, which remove them at once.
     /// </param>
-    public static ApplyResult Apply(ClusterState state, IReadOnlyList<ManifestDocument> documents, DateTimeOffset now, bool recordLastApplied = true, bool graceful = false)
+    /// <param name="manager">
+    /// the managedFields manager of each document's write; by default kubectl's client-side apply for kubelab's own
+    /// apply, and none for the API's writes (the API server records the request's own entry).
+    /// </param>
+    public static ApplyResult Apply(ClusterState state, IReadOnlyList<ManifestDocument> documents, DateTimeOffset now, bool recordLastApplied = true, bool graceful = false, Func<ManifestDocument, string>? manager = null)
     {
-        var plane = new ControlPlane(state, now) { recordLastApplied = recordLastApplied, graceful = graceful };
+        var plane = new ControlPlane(state, now)
+        {
+            recordLastApplied = recordLastApplied,
+            graceful = graceful,
+            documentManager = manager ?? (recordLastApplied ? _ => ClientSideApplyManager : null),
+        };
         foreach (var document in documents)
         {
             plane.Validate(document);
@@ -129,7 +138,7 @@ public sealed partial class ControlPlane
         return plane.Result();
     }
 
-    private ApplyResult Result() => new(ToState(), messages) { Events = events };
+    private ApplyResult Result() => new(WithComponentEntries(ToState()), messages) { Events = events };
 
     private ClusterState ToState() => new()
     {
@@ -196,6 +205,7 @@ public sealed partial class ControlPlane
             value.Metadata.Annotations[LastAppliedAnnotation] = applied;
         }
 
+        RecordWriter(document, value, existing);
         switch (value)
         {
             case V1Service service:

@@ -96,6 +96,28 @@ public static partial class SystemObjects
         return yaml.ToString();
     }
 
+    /// <summary>
+    /// Who writes each system object on a k3s server, as its managedFields name them: the `kubernetes` Service and its
+    /// EndpointSlice are the API server's own ("k3s", the process's client), helm-controller's install Jobs likewise;
+    /// what a chart installs carries Helm's labels and is "helm_v3" (Helm names its field manager after the binary it runs
+    /// as, filepath.Base(os.Args[0]), and klipper-helm v0.8.3-build20240228, the install Jobs' image, runs Helm v3.14.2 as
+    /// /usr/bin/helm_v3); the manifests in /var/lib/rancher/k3s/server/manifests are the deploy controller's, "deploy@" and the server
+    /// node's name (k3s-io/k3s#3434).
+    /// </summary>
+    public static string ManagerOf(Manifests.ManifestDocument document, LabConfig config)
+    {
+        var value = (k8s.IKubernetesObject<k8s.Models.V1ObjectMeta>)document.Object;
+        var labels = value.Metadata.Labels;
+        if (labels is not null && labels.TryGetValue("app.kubernetes.io/managed-by", out var managedBy) && managedBy == "Helm")
+        {
+            return "helm_v3";
+        }
+
+        return (value.Metadata.NamespaceProperty ?? "default") == "default" || labels?.ContainsKey("helmcharts.helm.cattle.io/chart") == true
+            ? ControlPlane.ComponentManager
+            : "deploy@" + config.Server.Name;
+    }
+
     /// <summary>manifests/coredns.yaml's ConfigMap, Deployment and Service.</summary>
     private static void AppendCoreDns(StringBuilder yaml, LabConfig config, System.Net.IPAddress coreDnsIP)
     {

@@ -140,7 +140,9 @@ public sealed class KubectlTests(ApiLab lab) : IClassFixture<ApiLab>
         Assert.Equal($"deployment.apps/{name} serverside-applied\n", first.Out);
         // the manager's fields as kube-apiserver's field manager records them (FieldsV1)
         var managed = JsonNode.Parse(lab.KubectlOk(version, "get", "deploy", name, "--show-managed-fields", "-o", "jsonpath={.metadata.managedFields}"))!.AsArray();
-        var entry = Assert.Single(managed)!;
+        // (Apply entries first; the deployment controller writes the status as k3s)
+        Assert.Equal(["kubectl Apply ", "k3s Update status"], managed.Select(e => $"{e!["manager"]} {e["operation"]} {e["subresource"]}"));
+        var entry = managed[0]!;
         Assert.Equal(("kubectl", "Apply", "apps/v1", "FieldsV1"), ((string?)entry["manager"], (string?)entry["operation"], (string?)entry["apiVersion"], (string?)entry["fieldsType"]));
         var container = entry["fieldsV1"]!["f:spec"]!["f:template"]!["f:spec"]!["f:containers"]!["k:{\"name\":\"nginx\"}"]!;
         Assert.NotNull(container["f:ports"]!["k:{\"containerPort\":80,\"protocol\":\"TCP\"}"]!["."]);

@@ -18,6 +18,10 @@ public sealed partial class ManagedFieldsKubectlTests(ApiLab lab) : IClassFixtur
     private string Entries(string version, string resource) => lab.KubectlOk(version, "get", resource, "--show-managed-fields", "-o",
         "jsonpath={range .metadata.managedFields[*]}{.manager} {.operation} {.subresource} time={.time} {.fieldsV1}{\"\\n\"}{end}");
 
+    /// <summary>The entries of the clients' writes: without those of the lab's controllers and kubelet (manager "k3s").</summary>
+    private string ClientEntries(string version, string resource) =>
+        string.Concat(Entries(version, resource).Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith("k3s ", StringComparison.Ordinal)).Select(l => l + "\n"));
+
     /// <summary>The time of each entry as "T" (whole seconds, RFC 3339 UTC, checked), so that the lines can be compared.</summary>
     private static string WithoutTimes(string entries)
     {
@@ -43,12 +47,11 @@ public sealed partial class ManagedFieldsKubectlTests(ApiLab lab) : IClassFixtur
         ApiLab.RequireKubectl(version);
         var name = "mf-create-" + Suffix(version);
         lab.KubectlOk(version, "create", "deployment", name, "--image=nginx");
-        Assert.Equal($"kubectl-create Update  time=T {CreatedDeployment}\n", WithoutTimes(Entries(version, "deployment/" + name)));
+        Assert.Equal($"kubectl-create Update  time=T {CreatedDeployment}\n", WithoutTimes(ClientEntries(version, "deployment/" + name)));
 
         // as --show-managed-fields prints it in YAML
         var yaml = lab.KubectlOk(version, "get", "deployment", name, "-o", "yaml", "--show-managed-fields");
         Assert.Contains("""
-              managedFields:
               - apiVersion: apps/v1
                 fieldsType: FieldsV1
                 fieldsV1:
@@ -79,7 +82,7 @@ public sealed partial class ManagedFieldsKubectlTests(ApiLab lab) : IClassFixtur
             $"{scaler} Update scale time= {{\"f:spec\":{{\"f:replicas\":{{}}}}}}\n"
             + $"kubectl-create Update  time=T {created}\n"
             + "kubectl-label Update  time=T {\"f:metadata\":{\"f:labels\":{\"f:team\":{}}}}\n",
-            TimeValue().Replace(Entries(version, "deployment/" + name), m => m.Value == "time=" ? "time=" : "time=T"));
+            TimeValue().Replace(ClientEntries(version, "deployment/" + name), m => m.Value == "time=" ? "time=" : "time=T"));
 
         // a label the same manager changes again stays its own; one another manager changes moves
         lab.KubectlOk(version, "label", "deployment", name, "app=other", "--overwrite");
@@ -106,7 +109,7 @@ public sealed partial class ManagedFieldsKubectlTests(ApiLab lab) : IClassFixtur
         lab.KubectlOk(version, "run", pod, "--image=busybox", "--", "sleep", "3600");
         Assert.Equal(
             "kubectl-run Update  time=T {\"f:metadata\":{\"f:labels\":{\".\":{},\"f:run\":{}}},\"f:spec\":{\"f:containers\":{\"k:{\\\"name\\\":\\\"" + pod + "\\\"}\":{\".\":{},\"f:args\":{},\"f:image\":{},\"f:imagePullPolicy\":{},\"f:name\":{},\"f:resources\":{},\"f:terminationMessagePath\":{},\"f:terminationMessagePolicy\":{}}},\"f:dnsPolicy\":{},\"f:enableServiceLinks\":{},\"f:restartPolicy\":{},\"f:schedulerName\":{},\"f:securityContext\":{},\"f:terminationGracePeriodSeconds\":{}}}\n",
-            WithoutTimes(Entries(version, "pod/" + pod)));
+            WithoutTimes(ClientEntries(version, "pod/" + pod)));
     }
 
     [SkippableTheory]
@@ -150,7 +153,7 @@ public sealed partial class ManagedFieldsKubectlTests(ApiLab lab) : IClassFixtur
         ApiLab.RequireKubectl(version);
         var name = "mf-csa-" + Suffix(version);
         Assert.Equal($"deployment.apps/{name} created\n", lab.KubectlWithInput(version, Manifest(name, 1), "apply", "-f", "-").Out);
-        var entries = WithoutTimes(Entries(version, "deployment/" + name));
+        var entries = WithoutTimes(ClientEntries(version, "deployment/" + name));
         Assert.StartsWith("kubectl-client-side-apply Update  time=T {\"f:metadata\":{\"f:annotations\":{\".\":{},\"f:kubectl.kubernetes.io/last-applied-configuration\":{}}},\"f:spec\":{", entries, StringComparison.Ordinal);
         Assert.Contains("\"f:ports\":{\".\":{},\"k:{\\\"containerPort\\\":80,\\\"protocol\\\":\\\"TCP\\\"}\":{\".\":{},\"f:containerPort\":{},\"f:protocol\":{}}}", entries, StringComparison.Ordinal);
         Assert.Single(entries.Split('\n', StringSplitOptions.RemoveEmptyEntries));
@@ -173,7 +176,7 @@ public sealed partial class ManagedFieldsKubectlTests(ApiLab lab) : IClassFixtur
         Assert.Equal(
             "kubectl-last-applied Apply  time=T {\"f:metadata\":{\"f:annotations\":{\"f:kubectl.kubernetes.io/last-applied-configuration\":{}}}}\n"
             + "kubectl Apply  time=T {\"f:spec\":{\"f:replicas\":{},\"f:selector\":{},\"f:template\":{\"f:metadata\":{\"f:labels\":{\"f:app\":{}}},\"f:spec\":{\"f:containers\":{\"k:{\\\"name\\\":\\\"nginx\\\"}\":{\".\":{},\"f:image\":{},\"f:name\":{},\"f:ports\":{\"k:{\\\"containerPort\\\":80,\\\"protocol\\\":\\\"TCP\\\"}\":{\".\":{},\"f:containerPort\":{}}}}}}}}}\n",
-            string.Concat(WithoutTimes(Entries(version, "deployment/" + name)).Split('\n', StringSplitOptions.RemoveEmptyEntries).OrderByDescending(l => l, StringComparer.Ordinal).Select(l => l + "\n")));
+            string.Concat(WithoutTimes(ClientEntries(version, "deployment/" + name)).Split('\n', StringSplitOptions.RemoveEmptyEntries).OrderByDescending(l => l, StringComparer.Ordinal).Select(l => l + "\n")));
         Assert.Equal(
             """{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"NAME","namespace":"default"},"spec":{"replicas":3,"selector":{"matchLabels":{"app":"NAME"}},"template":{"metadata":{"labels":{"app":"NAME"}},"spec":{"containers":[{"image":"nginx:1.25","name":"nginx","ports":[{"containerPort":80}]}]}}}}""".Replace("NAME", name, StringComparison.Ordinal) + "\n",
             lab.KubectlOk(version, "get", "deployment", name, "-o", "jsonpath={.metadata.annotations.kubectl\\.kubernetes\\.io/last-applied-configuration}"));

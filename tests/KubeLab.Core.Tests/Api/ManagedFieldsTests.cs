@@ -88,4 +88,65 @@ public sealed class ManagedFieldsTests
         var sent = Object("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","managedFields":[{"manager":"z","operation":"Apply","apiVersion":"v1","fieldsType":"FieldsV1","fieldsV1":{"f:data":{"f:x":{}}}}]},"data":{"x":"1"}}""");
         Assert.Equal("z Apply   {\"f:data\":{\"f:x\":{}}}\n", Lines(ManagedFields.Update(live, sent, "b", "v1", null, "T", [])));
     }
+
+    /// <summary>A ConfigMap whose key kN was written by manager mN at 10:00:0N, one Update entry each.</summary>
+    private static JsonObject WrittenByManagers(int count, string apiVersion = "v1")
+    {
+        var entries = Enumerable.Range(0, count).Select(i =>
+            $$"""{"manager":"m{{i}}","operation":"Update","apiVersion":"{{apiVersion}}","time":"2026-12-03T10:00:{{i:00}}Z","fieldsType":"FieldsV1","fieldsV1":{"f:data":{"f:k{{i}}":{}""" + "}}}");
+        var data = Enumerable.Range(0, count).Select(i => $"\"k{i}\":\"{i}\"");
+        return Object($$$"""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","managedFields":[{{{string.Join(",", entries)}}}]},"data":{{{{string.Join(",", data)}}}}}""");
+    }
+
+    [Fact]
+    public void An_eleventh_update_manager_merges_the_two_oldest_into_ancient_changes_with_the_later_ones_time()
+    {
+        var live = WrittenByManagers(10);
+        var updated = (JsonObject)live.DeepClone();
+        updated["data"]!["new"] = "x";
+        Assert.Equal(
+            "ancient-changes Update  2026-12-03T10:00:01Z {\"f:data\":{\"f:k0\":{},\"f:k1\":{}}}\n"
+            + string.Concat(Enumerable.Range(2, 8).Select(i => $"m{i} Update  2026-12-03T10:00:{i:00}Z {{\"f:data\":{{\"f:k{i}\":{{}}}}}}\n"))
+            + "writer Update  2026-12-03T11:00:00Z {\"f:data\":{\"f:new\":{}}}\n",
+            Lines(ManagedFields.Update(live, updated, "writer", "v1", null, "2026-12-03T11:00:00Z", [])));
+    }
+
+    [Fact]
+    public void Ten_update_managers_are_kept_and_ancient_changes_takes_in_the_oldest_once_it_exists()
+    {
+        var ten = WrittenByManagers(9);
+        var updated = (JsonObject)ten.DeepClone();
+        updated["data"]!["new"] = "x";
+        Assert.Equal(10, ManagedFields.Update(ten, updated, "writer", "v1", null, "2026-12-03T11:00:00Z", [])!.Count);
+
+        var capped = WrittenByManagers(10);
+        var again = (JsonObject)capped.DeepClone();
+        again["data"]!["new"] = "x";
+        capped["metadata"]!["managedFields"] = ManagedFields.Update(capped, again, "writer", "v1", null, "2026-12-03T11:00:00Z", []);
+        capped["data"] = again["data"]!.DeepClone();
+        var third = (JsonObject)capped.DeepClone();
+        third["data"]!["other"] = "y";
+        var lines = Lines(ManagedFields.Update(capped, third, "late", "v1", null, "2026-12-03T12:00:00Z", [])).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(10, lines.Length);
+        Assert.Equal("ancient-changes Update  2026-12-03T10:00:02Z {\"f:data\":{\"f:k0\":{},\"f:k1\":{},\"f:k2\":{}}}", lines[0]);
+    }
+
+    [Fact]
+    public void Apply_entries_do_not_count_against_the_cap_and_versions_merge_into_their_own_bucket()
+    {
+        var live = WrittenByManagers(10);
+        var managed = (JsonArray)live["metadata"]!["managedFields"]!;
+        managed[0]!["apiVersion"] = "v2"; // m0 alone in its version: it stays as it is
+        managed.Add(JsonNode.Parse("""{"manager":"ssa","operation":"Apply","apiVersion":"v1","time":"2026-12-03T09:00:00Z","fieldsType":"FieldsV1","fieldsV1":{"f:data":{"f:s":{}}}}"""));
+        live["data"]!["s"] = "s";
+        var updated = (JsonObject)live.DeepClone();
+        updated["data"]!["new"] = "x";
+        var lines = Lines(ManagedFields.Update(live, updated, "writer", "v1", null, "2026-12-03T11:00:00Z", [])).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(
+            ["ssa Apply  2026-12-03T09:00:00Z {\"f:data\":{\"f:s\":{}}}",
+             "m0 Update  2026-12-03T10:00:00Z {\"f:data\":{\"f:k0\":{}}}",
+             "ancient-changes Update  2026-12-03T10:00:02Z {\"f:data\":{\"f:k1\":{},\"f:k2\":{}}}"],
+            lines[..3]);
+        Assert.Equal(11, lines.Length);
+    }
 }

@@ -69,4 +69,24 @@ public sealed class GetOutputFormatTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains("error parsing jsonpath {.items[*].metadata.name, unclosed action", error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Yaml_and_json_leave_out_managed_fields_unless_asked_as_kubectl_does()
+    {
+        Assert.DoesNotContain("managedFields", Get("svc", "nginx-service", "-o", "yaml"), StringComparison.Ordinal);
+        Assert.DoesNotContain("managedFields", Get("deployments", "-o", "json"), StringComparison.Ordinal);
+        var shown = Get("svc", "nginx-service", "-o", "yaml", "--show-managed-fields");
+        Assert.Contains("  managedFields:\n  - apiVersion: v1\n    fieldsType: FieldsV1\n", shown, StringComparison.Ordinal);
+        Assert.Contains("    manager: kubectl-client-side-apply\n    operation: Update\n", shown, StringComparison.Ordinal);
+        // jsonpath reads the object as the API server sends it
+        Assert.Equal("kubectl-client-side-apply", Get("svc", "nginx-service", "-o", "jsonpath={.metadata.managedFields[0].manager}"));
+    }
+
+    [Fact]
+    public void Kubelab_run_writes_the_pod_as_kubectl_run_without_a_last_applied_configuration()
+    {
+        cli.Ok("run", "mf-run", "--image=nginx", "--name", "seed");
+        Assert.Equal("kubectl-run k3s", Get("pod", "mf-run", "-o", "jsonpath={.metadata.managedFields[*].manager}").Replace("k3s kubectl-run", "kubectl-run k3s", StringComparison.Ordinal));
+        Assert.Equal("", Get("pod", "mf-run", "-o", "jsonpath={.metadata.annotations}"));
+    }
 }
