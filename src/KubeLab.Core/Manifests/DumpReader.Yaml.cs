@@ -803,14 +803,7 @@ public sealed partial class DumpReader
             }
         }
 
-        private static JsonTokenType? Keyword(ReadOnlySpan<byte> value) => value.Length switch
-        {
-            1 when value[0] == (byte)'~' => JsonTokenType.Null,
-            4 when value.SequenceEqual("null"u8) || value.SequenceEqual("Null"u8) || value.SequenceEqual("NULL"u8) => JsonTokenType.Null,
-            4 when value.SequenceEqual("true"u8) || value.SequenceEqual("True"u8) || value.SequenceEqual("TRUE"u8) => JsonTokenType.True,
-            5 when value.SequenceEqual("false"u8) || value.SequenceEqual("False"u8) || value.SequenceEqual("FALSE"u8) => JsonTokenType.False,
-            _ => null,
-        };
+        private static JsonTokenType? Keyword(ReadOnlySpan<byte> value) => ManifestReader.YamlKeyword(value);
 
         /// <summary>JSON's number grammar, as the block reader checks it: -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?</summary>
         private static bool IsJsonNumber(ReadOnlySpan<byte> s)

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
@@ -343,13 +342,9 @@ public static partial class ManifestReader
         {
             writer.WriteRawValue(value, skipInputValidation: true); // keeps "1.10" as written for string fields
         }
-        else if (value.Length > 1 && (value[0] is '+' || value[0] == '0' && char.IsAsciiDigit(value[1])) && long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer))
+        else if (TryParseYamlInteger(value, out var integer))
         {
             writer.WriteNumberValue(integer);
-        }
-        else if (value.StartsWith("0x", StringComparison.Ordinal) && long.TryParse(value.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var hex))
-        {
-            writer.WriteNumberValue(hex);
         }
         else
         {
@@ -357,23 +352,111 @@ public static partial class ManifestReader
         }
     }
 
-    /// <summary>YAML 1.2's core-schema null and booleans, for both YAML readers; false for any other plain scalar.</summary>
+    /// <summary>
+    /// A plain scalar that is null or a boolean, for both YAML readers; false for any other. kubectl reads YAML with
+    /// sigs.k8s.io/yaml, that is go-yaml v2, which resolves YAML 1.1's words: <c>yes</c>, <c>on</c>, <c>y</c> are true and
+    /// <c>no</c>, <c>off</c>, <c>n</c> false (so <c>value: yes</c> is a boolean and a string field refuses it, as on a
+    /// real cluster).
+    /// </summary>
     private static bool TryWriteKeyword(Utf8JsonWriter writer, string value)
     {
-        switch (value)
+        if (value.Length > 5)
         {
-            case "~" or "null" or "Null" or "NULL":
+            return false;
+        }
+
+        Span<byte> ascii = stackalloc byte[5];
+        for (var i = 0; i < value.Length; i++)
+        {
+            if (value[i] > 127)
+            {
+                return false;
+            }
+
+            ascii[i] = (byte)value[i];
+        }
+
+        switch (YamlKeyword(ascii[..value.Length]))
+        {
+            case JsonTokenType.Null:
                 writer.WriteNullValue();
                 return true;
-            case "true" or "True" or "TRUE":
+            case JsonTokenType.True:
                 writer.WriteBooleanValue(true);
                 return true;
-            case "false" or "False" or "FALSE":
+            case JsonTokenType.False:
                 writer.WriteBooleanValue(false);
                 return true;
             default:
                 return false;
         }
+    }
+
+    /// <summary>go-yaml v2's null and boolean words (its resolve table), for every YAML reader; null for any other scalar.</summary>
+    internal static JsonTokenType? YamlKeyword(ReadOnlySpan<byte> v) => v.Length switch
+    {
+        1 => v[0] switch
+        {
+            (byte)'~' => JsonTokenType.Null,
+            (byte)'y' or (byte)'Y' => JsonTokenType.True,
+            (byte)'n' or (byte)'N' => JsonTokenType.False,
+            _ => null,
+        },
+        2 when v.SequenceEqual("on"u8) || v.SequenceEqual("On"u8) || v.SequenceEqual("ON"u8) => JsonTokenType.True,
+        2 when v.SequenceEqual("no"u8) || v.SequenceEqual("No"u8) || v.SequenceEqual("NO"u8) => JsonTokenType.False,
+        3 when v.SequenceEqual("yes"u8) || v.SequenceEqual("Yes"u8) || v.SequenceEqual("YES"u8) => JsonTokenType.True,
+        3 when v.SequenceEqual("off"u8) || v.SequenceEqual("Off"u8) || v.SequenceEqual("OFF"u8) => JsonTokenType.False,
+        4 when v.SequenceEqual("null"u8) || v.SequenceEqual("Null"u8) || v.SequenceEqual("NULL"u8) => JsonTokenType.Null,
+        4 when v.SequenceEqual("true"u8) || v.SequenceEqual("True"u8) || v.SequenceEqual("TRUE"u8) => JsonTokenType.True,
+        5 when v.SequenceEqual("false"u8) || v.SequenceEqual("False"u8) || v.SequenceEqual("FALSE"u8) => JsonTokenType.False,
+        _ => null,
+    };
+
+    /// <summary>
+    /// go-yaml v2's integers beyond JSON's grammar: underscores dropped, then Go's ParseInt with base 0 — a leading
+    /// <c>0</c> is octal (<c>defaultMode: 0644</c> is 420, as the API documents it), <c>0x</c> hex, <c>0o</c> octal,
+    /// <c>0b</c> binary, a sign allowed. <c>08</c> is no octal number; go-yaml takes it as the float 8.
+    /// </summary>
+    internal static bool TryParseYamlInteger(string value, out long result)
+    {
+        result = 0;
+        var plain = value.Replace("_", "", StringComparison.Ordinal).AsSpan();
+        var negative = plain.StartsWith("-");
+        var digits = plain.StartsWith("-") || plain.StartsWith("+") ? plain[1..] : plain;
+        if (digits.Length == 0 || !char.IsAsciiDigit(digits[0]))
+        {
+            return false;
+        }
+
+        var (radix, skip) = digits switch
+        {
+            ['0', 'x' or 'X', ..] => (16, 2),
+            ['0', 'o' or 'O', ..] => (8, 2),
+            ['0', 'b' or 'B', ..] => (2, 2),
+            ['0', _, ..] when digits.ContainsAnyExcept("01234567") => (10, 0), // 08, 09: the float go-yaml makes of them
+            ['0', _, ..] => (8, 1),
+            _ => (10, 0),
+        };
+        var body = digits[skip..];
+        if (body.Length == 0)
+        {
+            return false;
+        }
+
+        long magnitude = 0;
+        foreach (var c in body)
+        {
+            var digit = char.IsAsciiDigit(c) ? c - '0' : char.IsAsciiHexDigit(c) ? (c | 0x20) - 'a' + 10 : radix;
+            if (digit >= radix || magnitude > (long.MaxValue - digit) / radix)
+            {
+                return false;
+            }
+
+            magnitude = (magnitude * radix) + digit;
+        }
+
+        result = negative ? -magnitude : magnitude;
+        return true;
     }
 
     /// <summary>JSON's number grammar: -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?</summary>

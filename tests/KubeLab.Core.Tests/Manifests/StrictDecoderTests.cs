@@ -122,4 +122,21 @@ public sealed class StrictDecoderTests
         Assert.Equal("x.yaml:3: " + expected, Refused("apiVersion: v1\nkind: List\nitems: five\n"));
         Assert.EndsWith(expected, Assert.Throws<KubeLabException>(() => ManifestReader.Read("apiVersion: v1\nkind: List\nitems: five\n", "x.yaml")).Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Yaml_is_resolved_as_go_yaml_v2_resolves_it_for_kubectl_yes_is_a_boolean_and_0644_is_octal()
+    {
+        // the classic: an env value `yes` is a boolean in YAML 1.1, and the API server refuses it for a string
+        const string pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: busybox\n    env:\n    - {name: A, value: yes}\n";
+        Assert.Equal("x.yaml:9: Pod in version \"v1\" cannot be handled as a Pod: json: cannot unmarshal bool into Go struct field EnvVar.spec.containers.env.value of type string", Refused(pod));
+        Assert.Equal("yes", ((V1Pod)Assert.Single(ManifestReader.Read(pod.Replace("value: yes", "value: \"yes\"", StringComparison.Ordinal), "x.yaml", strict: true)).Object).Spec.Containers[0].Env[0].Value);
+
+        var numbers = (V1Pod)Assert.Single(ManifestReader.Read(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  terminationGracePeriodSeconds: 1_0\n  containers:\n  - name: c\n    image: busybox\n    ports:\n    - containerPort: 0x50\n    - containerPort: 0o120\n    - containerPort: +81\n    - containerPort: 08\n  volumes:\n  - name: v\n    configMap: {name: m, defaultMode: 0644}\n",
+            "x.yaml", strict: true)).Object;
+        Assert.Equal(420, numbers.Spec.Volumes[0].ConfigMap.DefaultMode);
+        Assert.Equal([80, 80, 81, 8], numbers.Spec.Containers[0].Ports.Select(p => p.ContainerPort));
+        Assert.Equal(10, numbers.Spec.TerminationGracePeriodSeconds);
+        Assert.Equal([true, false, true, false, null], new[] { "on", "Off", "Y", "n", "~" }.Select(word => ManifestReader.Read($"apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec: {{hostNetwork: {word}}}\n", "x.yaml", strict: true)).Select(d => ((V1Pod)d.Single().Object).Spec.HostNetwork));
+    }
 }
