@@ -42,6 +42,14 @@ public sealed class IPAddressPoolSpec
 
     [JsonPropertyName("avoidBuggyIPs")]
     public bool? AvoidBuggyIPs { get; set; }
+
+    /// <summary>
+    /// Which services may take addresses from this pool, and its priority (v0.13.10+): kept as written so that apply's
+    /// strict decoding takes MetalLB's own examples; the emulated controller does not honour it (every pool serves every
+    /// service, in the order MetalLB uses without it).
+    /// </summary>
+    [JsonPropertyName("serviceAllocation")]
+    public object? ServiceAllocation { get; set; }
 }
 
 /// <summary>MetalLB v0.14.5's metallb.io/v1beta1 L2Advertisement (api/v1beta1/l2advertisement_types.go).</summary>

@@ -139,4 +139,13 @@ public sealed class StrictDecoderTests
         Assert.Equal(10, numbers.Spec.TerminationGracePeriodSeconds);
         Assert.Equal([true, false, true, false, null], new[] { "on", "Off", "Y", "n", "~" }.Select(word => ManifestReader.Read($"apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec: {{hostNetwork: {word}}}\n", "x.yaml", strict: true)).Select(d => ((V1Pod)d.Single().Object).Spec.HostNetwork));
     }
+
+    [Fact]
+    public void MetalLbs_own_ip_address_pool_example_with_service_allocation_is_taken()
+    {
+        // MetalLB v0.14's documented example; its CRD takes every field, so apply's strict decoding must too
+        const string pool = "apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: {name: first-pool, namespace: metallb-system}\nspec:\n  addresses: [10.123.123.100-10.123.123.110]\n  serviceAllocation:\n    priority: 50\n    namespaces: [namespace-a]\n    serviceSelectors:\n    - matchLabels: {foo: bar}\n";
+        var read = (KubeLab.Core.MetalLB.V1beta1IPAddressPool)Assert.Single(ManifestReader.Read(pool, "pool.yaml", strict: true)).Object;
+        Assert.NotNull(read.Spec.ServiceAllocation);
+    }
 }
