@@ -521,7 +521,11 @@ public sealed class NetnsDriver(LabStore store, INodeRulesSource rules, IAgentLa
         }
 
         // the mount point NetnsExec made for nodes' /run/flannel, if it is still empty (a real flannel host's is not)
-        if (Directory.Exists("/run/flannel") && !Directory.EnumerateFileSystemEntries("/run/flannel").Any())
+        // and no lab's namespaces are left: another lab's `exec` on a node makes it and mounts on it, and removed under
+        // it, that mount failed ("mount: /run/flannel: mount point does not exist"; seen once in CI with labs in
+        // parallel). A lab's exec needs its namespaces, so while any exist the folder stays.
+        if (Directory.Exists("/run/flannel") && !Directory.EnumerateFileSystemEntries("/run/flannel").Any()
+            && !(Directory.Exists(NetnsRun) && Directory.EnumerateFiles(NetnsRun, NetnsNames.Prefix + "*").Any()))
         {
             Directory.Delete("/run/flannel");
         }

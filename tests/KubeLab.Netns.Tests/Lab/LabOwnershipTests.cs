@@ -152,4 +152,33 @@ public sealed class LabOwnershipTests : TestLab
         Assert.Empty(NetnsDriver.ExistingNamespaces(Name));
         Assert.False(Directory.Exists(LabDir));
     }
+
+    [SkippableFact]
+    public void Down_of_one_lab_leaves_the_run_flannel_mount_point_another_labs_node_commands_use()
+    {
+        RequireRoot();
+        Kubelab.Ok("up", "--name", Name);
+        var exec = (string node) => Kubelab.Ok("exec", "--name", Name, node, "--", "cat", "/run/flannel/subnet.env");
+        Assert.Contains("FLANNEL_SUBNET=10.42.0.1/24\n", exec("vm1"), StringComparison.Ordinal);
+        var other = new KubelabProcess(KubelabProcess.NewHome());
+        var otherName = KubelabProcess.NewLabName();
+        try
+        {
+            other.Ok("up", "--name", otherName, "--driver", "netns");
+            other.Ok("down", "--name", otherName);
+
+            // this lab's node commands mount on /run/flannel; removed under them, `mount --bind` failed (seen in CI)
+            Assert.True(Directory.Exists("/run/flannel"), "down of another lab removed /run/flannel while this lab's namespaces exist");
+            Assert.Contains("FLANNEL_SUBNET=10.42.1.1/24\n", exec("vm2"), StringComparison.Ordinal);
+        }
+        finally
+        {
+            other.Run("down", "--name", otherName);
+            LabRegistry.Machine.Release(otherName, other.Home);
+            if (Directory.Exists(other.Home))
+            {
+                Directory.Delete(other.Home, recursive: true);
+            }
+        }
+    }
 }
