@@ -125,7 +125,7 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
         CheckFields(resource, applied, fieldValidation, warnings);
         var created = false;
         IKubernetesObject<V1ObjectMeta>? value = null;
-        var time = clock().UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+        var time = ManagedFields.TimeOf(clock());
         var stored = Commit(resource, name, state =>
         {
             var current = ApiObjects.Find(state, resource, ns, name);
@@ -321,9 +321,7 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
     private void Track(ApiResource resource, IKubernetesObject<V1ObjectMeta>? current, IKubernetesObject<V1ObjectMeta> value, string manager)
     {
         var live = current is null ? null : ApiDocuments.Object(current, resource);
-        var hasStatus = ApiDocuments.Subresources(resource).Any(s => s.Name == "status");
-        var time = clock().UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
-        value.Metadata.ManagedFields = ManagedFields.ToModel(ManagedFields.Update(live, ApiDocuments.Object(value, resource), manager, resource.GroupVersion, null, time, ManagedFields.ResetFields(hasStatus)));
+        value.Metadata.ManagedFields = ManagedFields.ForWrite(live, ApiDocuments.Object(value, resource), manager, resource, resource.GroupVersion, clock());
     }
 
     /// <summary>The change's state with the Events its controllers recorded stored beside it.</summary>
@@ -499,7 +497,7 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
 
         if (mode == "Strict")
         {
-            throw ApiStatusException.BadRequest($"{resource.Kind} in version \"{resource.Version}\" cannot be handled as a {resource.Kind}: strict decoding error: {string.Join(", ", unknown.Select(u => $"unknown field \"{u}\""))}");
+            throw ApiStatusException.BadRequest(StrictDecoder.UnknownFieldsMessage(resource.Kind, resource.Version, unknown));
         }
 
         warnings.AddRange(unknown.Select(u => $"unknown field \"{u}\""));

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 
 namespace KubeLab.Core.Api;
@@ -207,6 +208,20 @@ public static class ManagedFields
 
         mine.Fields.UnionWith(changed);
         mine.Time = time;
+    }
+
+    /// <summary>An entry's time: the write's, to the second (metav1.Time).</summary>
+    public static string TimeOf(DateTimeOffset now) => now.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// A write that is not an apply (the API's create, update and patch, and kubelab's own verbs), as the field manager
+    /// records it before the object is stored: <see cref="Update"/> for the main resource, whose write resets the status
+    /// when <paramref name="resource"/> has a status subresource; the entries as the client model holds them.
+    /// </summary>
+    public static List<k8s.Models.V1ManagedFieldsEntry>? ForWrite(JsonObject? live, JsonObject updated, string manager, ApiResource? resource, string apiVersion, DateTimeOffset now)
+    {
+        var hasStatus = resource is not null && ApiDocuments.Subresources(resource).Any(s => s.Name == "status");
+        return ToModel(Update(live, updated, manager, apiVersion, null, TimeOf(now), ResetFields(hasStatus)));
     }
 
     /// <summary>The entries as the KubernetesClient model holds them (null: none).</summary>

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
@@ -37,8 +36,6 @@ public sealed partial class ControlPlane
         "Pod", "Deployment", "ReplicaSet", "DaemonSet", "Job", "Service", "CustomResourceDefinition",
     };
 
-    private string ManagedTime => now.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
-
     /// <summary>The document's own write: its manager's Update entry, as the API server's field manager records it.</summary>
     private void RecordWriter(ManifestDocument document, IKubernetesObject<V1ObjectMeta> value, StoredObject? existing)
     {
@@ -48,11 +45,8 @@ public sealed partial class ControlPlane
             return;
         }
 
-        var resource = ApiResources.ForKind(document.Kind);
-        var hasStatus = resource is not null && ApiDocuments.Subresources(resource).Any(s => s.Name == "status");
         var live = existing is null ? null : Json(existing.Object, document.ApiVersion, document.Kind);
-        var entries = ManagedFields.Update(live, Json(value, document.ApiVersion, document.Kind), manager, document.ApiVersion, null, ManagedTime, ManagedFields.ResetFields(hasStatus));
-        value.Metadata.ManagedFields = ManagedFields.ToModel(entries);
+        value.Metadata.ManagedFields = ManagedFields.ForWrite(live, Json(value, document.ApiVersion, document.Kind), manager, ApiResources.ForKind(document.Kind), document.ApiVersion, now);
     }
 
     /// <summary>The state with the components' entries on every object this commit changed.</summary>
@@ -74,7 +68,7 @@ public sealed partial class ControlPlane
             var apiVersion = ApiVersionOf(stored);
             var before = original is null ? null : Json(original.Object, apiVersion, stored.Kind);
             var after = Json(stored.Object, apiVersion, stored.Kind);
-            var entries = ManagedFields.ComponentUpdate(before, after, ComponentManager, apiVersion, ManagedTime, path => WriteOf(stored.Kind, path, mine));
+            var entries = ManagedFields.ComponentUpdate(before, after, ComponentManager, apiVersion, ManagedFields.TimeOf(now), path => WriteOf(stored.Kind, path, mine));
             stored.Object.Metadata.ManagedFields = ManagedFields.ToModel(entries);
         }
 

@@ -157,7 +157,7 @@ public static partial class ManifestReader
             var at = checkedFields.First!;
             var slash = apiVersion.LastIndexOf('/');
             throw new FieldDecodingException(checkedFields.Message(kind, apiVersion[(slash + 1)..]), line, at.Path,
-                line + json[..(int)Math.Min(at.Offset, json.Length)].Count((byte)'\n'));
+                LineAt(json, line, at.Offset));
         }
 
         try
@@ -197,21 +197,17 @@ public static partial class ManifestReader
             reader.Read();
             if (isItems && reader.TokenType is not (JsonTokenType.StartArray or JsonTokenType.Null))
             {
-                var value = reader.TokenType switch
-                {
-                    JsonTokenType.String => "string",
-                    JsonTokenType.Number => "number",
-                    JsonTokenType.True or JsonTokenType.False => "bool",
-                    _ => "object",
-                };
-                var message = $"unable to decode \"{source}\": json: cannot unmarshal {value} into Go struct field decodeList.items of type []json.RawMessage";
-                var jsonLine = line + json[..(int)offset].Count((byte)'\n');
+                var message = $"unable to decode \"{source}\": json: cannot unmarshal {StrictDecoder.ValueName(reader.TokenType)} into Go struct field decodeList.items of type []json.RawMessage";
+                var jsonLine = LineAt(json, line, offset);
                 throw strict ? new FieldDecodingException(message, line, ["items"], jsonLine) : KubeLabException.Invalid($"{source}:{jsonLine}: {message}");
             }
 
             reader.Skip();
         }
     }
+
+    /// <summary>The line of a byte offset in an object's JSON that starts at <paramref name="line"/> (the object's own line for JSON written from YAML, which has no line breaks).</summary>
+    private static int LineAt(ReadOnlySpan<byte> json, int line, long offset) => line + json[..(int)Math.Min(offset, json.Length)].Count((byte)'\n');
 
     private static string Describe(Exception e)
     {

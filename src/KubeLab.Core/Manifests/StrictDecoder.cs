@@ -26,10 +26,24 @@ public static class StrictDecoder
 
         /// <summary>The API server's message: <c>Service in version "v1" cannot be handled as a Service: …</c>.</summary>
         public string Message(string kind, string version) =>
-            $"{kind} in version \"{version}\" cannot be handled as a {kind}: " + (TypeError is not null
-                ? TypeError.Text
-                : "strict decoding error: " + string.Join(", ", Unknown.Select(u => $"unknown field \"{u.Text}\"")));
+            TypeError is not null ? CannotHandle(kind, version, TypeError.Text) : UnknownFieldsMessage(kind, version, Unknown.Select(u => u.Text));
     }
+
+    /// <summary>Strict field validation's refusal of <paramref name="unknown"/> fields (paths), in the API server's words.</summary>
+    public static string UnknownFieldsMessage(string kind, string version, IEnumerable<string> unknown) =>
+        CannotHandle(kind, version, "strict decoding error: " + string.Join(", ", unknown.Select(u => $"unknown field \"{u}\"")));
+
+    private static string CannotHandle(string kind, string version, string detail) => $"{kind} in version \"{version}\" cannot be handled as a {kind}: {detail}";
+
+    /// <summary>How encoding/json names a JSON value in its type errors; "number" without its text.</summary>
+    internal static string ValueName(JsonTokenType token) => token switch
+    {
+        JsonTokenType.String => "string",
+        JsonTokenType.Number => "number",
+        JsonTokenType.True or JsonTokenType.False => "bool",
+        JsonTokenType.StartArray => "array",
+        _ => "object",
+    };
 
     /// <summary>
     /// One problem: its text (the type error's message, or the unknown field's path), where it is as keys and indices
@@ -404,14 +418,7 @@ public static class StrictDecoder
         private void Mismatch(ref Utf8JsonReader reader, Shape shape)
         {
             var offset = reader.TokenStartIndex;
-            var value = reader.TokenType switch
-            {
-                JsonTokenType.String => "string",
-                JsonTokenType.Number => NumberText(ref reader, shape),
-                JsonTokenType.True or JsonTokenType.False => "bool",
-                JsonTokenType.StartArray => "array",
-                _ => "object",
-            };
+            var value = reader.TokenType == JsonTokenType.Number ? NumberText(ref reader, shape) : ValueName(reader.TokenType);
             if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
             {
                 reader.Skip();
