@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
 using KubeLab.Core.Control;
 
 namespace KubeLab.Core.Api;
@@ -7,11 +9,51 @@ namespace KubeLab.Core.Api;
 /// The defaults kube-apiserver v1.29's decoder applies to the built-in kinds before its field manager sees an object
 /// (pkg/apis/apps/v1, core/v1 and batch/v1 defaults.go: SetDefaults_Deployment, _ReplicaSet, _DaemonSet, _StatefulSet,
 /// _Job, _Pod, _PodSpec, _Container, _Service, _Secret), so that the managed fields name the defaulted fields the real
-/// server records (f:progressDeadlineSeconds, f:imagePullPolicy, f:sessionAffinity…). The lab stores objects as sent;
-/// these defaults are applied only to the copies the field manager compares.
+/// server records (f:progressDeadlineSeconds, f:imagePullPolicy, f:sessionAffinity…), and so that the lab stores
+/// what the real server stores (<see cref="Store"/>: `kubectl get -o yaml` and `describe` show the defaults).
 /// </summary>
 internal static class ApiDefaults
 {
+    /// <summary>
+    /// A typed object as the API server's decoder leaves it: its spec defaulted in place (Pods, Deployments,
+    /// ReplicaSets, DaemonSets, StatefulSets, Jobs, Services). Other kinds have no spec defaults the lab does not
+    /// already apply where it admits them.
+    /// </summary>
+    public static void Store(IKubernetesObject<V1ObjectMeta> value)
+    {
+        switch (value)
+        {
+            case V1Pod { Spec: not null } pod:
+                pod.Spec = Defaulted(pod.Spec, "Pod");
+                break;
+            case V1Deployment { Spec: not null } deployment:
+                deployment.Spec = Defaulted(deployment.Spec, "Deployment");
+                break;
+            case V1ReplicaSet { Spec: not null } replicaSet:
+                replicaSet.Spec = Defaulted(replicaSet.Spec, "ReplicaSet");
+                break;
+            case V1DaemonSet { Spec: not null } daemonSet:
+                daemonSet.Spec = Defaulted(daemonSet.Spec, "DaemonSet");
+                break;
+            case V1StatefulSet { Spec: not null } statefulSet:
+                statefulSet.Spec = Defaulted(statefulSet.Spec, "StatefulSet");
+                break;
+            case V1Job { Spec: not null } job:
+                job.Spec = Defaulted(job.Spec, "Job");
+                break;
+            case V1Service { Spec: not null } service:
+                service.Spec = Defaulted(service.Spec, "Service");
+                break;
+        }
+    }
+
+    private static T Defaulted<T>(T spec, string kind) where T : class
+    {
+        var value = new JsonObject { ["kind"] = kind, ["spec"] = JsonNode.Parse(KubeObjects.ToJson(spec)) };
+        Apply(value);
+        return KubernetesJson.Deserialize<T>(value["spec"]!.ToJsonString());
+    }
+
     public static void Apply(JsonObject value)
     {
         var kind = value["kind"]?.GetValue<string>();
@@ -20,7 +62,7 @@ internal static class ApiDefaults
         {
             case "Pod" when spec is not null:
                 PodTemplateHash.ApplyDefaults(value);
-                Set(spec, "enableServiceLinks", true);
+                PodOnly(spec);
                 break;
             case "Deployment" when spec is not null:
                 Set(spec, "replicas", 1);
@@ -121,6 +163,41 @@ internal static class ApiDefaults
             case "Secret":
                 Set(value, "type", "Opaque");
                 break;
+        }
+    }
+
+    /// <summary>
+    /// SetDefaults_Pod, which templates do not get: enableServiceLinks, each limit a container does not request is
+    /// requested, and a hostNetwork pod's ports are its host's ports.
+    /// </summary>
+    private static void PodOnly(JsonObject spec)
+    {
+        Set(spec, "enableServiceLinks", true);
+        var hostNetwork = spec["hostNetwork"] is JsonValue h && h.TryGetValue<bool>(out var on) && on;
+        foreach (var key in new[] { "initContainers", "containers" })
+        {
+            foreach (var container in (spec[key] as JsonArray)?.OfType<JsonObject>() ?? [])
+            {
+                if (container["resources"]?["limits"] is JsonObject limits)
+                {
+                    var requests = container["resources"]!["requests"] as JsonObject ?? (JsonObject)(container["resources"]!["requests"] = new JsonObject());
+                    foreach (var (resource, quantity) in limits)
+                    {
+                        if (requests[resource] is null)
+                        {
+                            requests[resource] = quantity?.DeepClone();
+                        }
+                    }
+                }
+
+                foreach (var port in hostNetwork ? (container["ports"] as JsonArray)?.OfType<JsonObject>() ?? [] : [])
+                {
+                    if (port["hostPort"] is null || port["hostPort"]!.ToJsonString() == "0")
+                    {
+                        port["hostPort"] = port["containerPort"]?.DeepClone();
+                    }
+                }
+            }
         }
     }
 

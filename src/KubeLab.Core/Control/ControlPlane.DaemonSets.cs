@@ -67,6 +67,7 @@ public sealed partial class ControlPlane
                     Metadata = new V1ObjectMeta
                     {
                         Name = $"{ds.Metadata.Name}-{Names.RandomSuffix(random)}",
+                        GenerateName = $"{ds.Metadata.Name}-",
                         NamespaceProperty = ns,
                         Labels = labels,
                         Annotations = ds.Spec.Template.Metadata?.Annotations is { } annotations ? new Dictionary<string, string>(annotations) : null,

@@ -66,6 +66,7 @@ public sealed partial class ControlPlane
                         Metadata = new V1ObjectMeta
                         {
                             Name = $"{job.Metadata.Name}-{Names.RandomSuffix(random)}",
+                            GenerateName = $"{job.Metadata.Name}-",
                             NamespaceProperty = ns,
                             Labels = job.Spec.Template.Metadata?.Labels is { } labels ? new Dictionary<string, string>(labels) : null,
                             Annotations = job.Spec.Template.Metadata?.Annotations is { } annotations ? new Dictionary<string, string>(annotations) : null,

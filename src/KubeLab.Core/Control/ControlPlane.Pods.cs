@@ -12,20 +12,20 @@ public sealed partial class ControlPlane
     private void CreatePod(ManifestDocument? document, V1Pod pod, IKubernetesObject<V1ObjectMeta>? owner, string? pinnedNode = null, string? pinnedIP = null)
     {
         pod.Metadata.NamespaceProperty ??= "default";
-        var spec = pod.Spec;
-        spec.RestartPolicy ??= "Always";
-        spec.DnsPolicy ??= "ClusterFirst";
-        spec.SchedulerName ??= "default-scheduler";
-        spec.TerminationGracePeriodSeconds ??= 30;
-        foreach (var container in spec.Containers)
+        Api.ApiDefaults.Store(pod); // a controller's pod is defaulted as the API server decodes it
+        if (AdmitPod(pod) is { } refused)
         {
-            container.ImagePullPolicy ??= container.Image.EndsWith(":latest", StringComparison.Ordinal) || !container.Image.Contains(':', StringComparison.Ordinal) ? "Always" : "IfNotPresent";
-            container.TerminationMessagePath ??= "/dev/termination-log";
-            foreach (var port in container.Ports ?? [])
+            if (owner is null)
             {
-                port.Protocol ??= "TCP";
+                throw KubeLabException.Invalid($"{document?.Where}: Error from server (Forbidden): error when creating \"{document?.Source}\": {refused}");
             }
+
+            // the controller's create is refused: it says so on its object and tries again at its next sync
+            Record(owner, "Warning", "FailedCreate", $"Error creating: {refused}", ControllerOf(owner.Kind));
+            return;
         }
+
+        var spec = pod.Spec;
 
         pinnedIP ??= pod.Metadata.Annotations.Get(PodIPAnnotation);
         if (pinnedIP is not null)
@@ -149,6 +149,11 @@ public sealed partial class ControlPlane
             }
 
             return KubeObjects.ToJson(spec);
+        }
+
+        if (recordLastApplied)
+        {
+            KeepAdmitted(old, updated);
         }
 
         if (SpecOf(old) != SpecOf(updated))

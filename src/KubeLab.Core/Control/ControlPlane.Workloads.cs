@@ -7,6 +7,9 @@ public sealed partial class ControlPlane
 {
     private const string TemplateHashLabel = "pod-template-hash";
 
+    /// <summary>The revision the Deployment controller gives each ReplicaSet, and the Deployment its current one's.</summary>
+    private const string DeploymentRevisionAnnotation = "deployment.kubernetes.io/revision";
+
     /// <summary>The Deployment controller: one ReplicaSet per template (named by its hash); old ones scaled to 0.</summary>
     private void ReconcileDeployments()
     {
@@ -48,7 +51,7 @@ public sealed partial class ControlPlane
                         {
                             ["deployment.kubernetes.io/desired-replicas"] = replicas.ToString(CultureInfo.InvariantCulture),
                             ["deployment.kubernetes.io/max-replicas"] = (replicas + (int)Math.Ceiling(replicas * 0.25)).ToString(CultureInfo.InvariantCulture),
-                            ["deployment.kubernetes.io/revision"] = (owned.Count + 1).ToString(CultureInfo.InvariantCulture),
+                            [DeploymentRevisionAnnotation] = (owned.Count + 1).ToString(CultureInfo.InvariantCulture),
                         },
                         OwnerReferences = [new V1OwnerReference { ApiVersion = "apps/v1", Kind = "Deployment", Name = deployment.Metadata.Name, Uid = deployment.Metadata.Uid, BlockOwnerDeletion = true, Controller = true }],
                     },
@@ -91,6 +94,7 @@ public sealed partial class ControlPlane
                     Metadata = new V1ObjectMeta
                     {
                         Name = $"{rs.Metadata.Name}-{Names.RandomSuffix(random)}",
+                        GenerateName = $"{rs.Metadata.Name}-",
                         NamespaceProperty = ns,
                         Labels = rs.Spec.Template.Metadata?.Labels is { } labels ? new Dictionary<string, string>(labels) : null,
                         Annotations = rs.Spec.Template.Metadata?.Annotations is { } annotations ? new Dictionary<string, string>(annotations) : null,
@@ -122,7 +126,7 @@ public sealed partial class ControlPlane
                 FullyLabeledReplicas = count,
                 ReadyReplicas = ready == 0 ? null : ready,
                 AvailableReplicas = ready == 0 ? null : ready,
-                ObservedGeneration = 1,
+                ObservedGeneration = rs.Metadata.Generation ?? 1,
             };
         }
 
@@ -131,21 +135,55 @@ public sealed partial class ControlPlane
             var sets = All<V1ReplicaSet>().Where(rs => rs.Metadata.OwnerReferences?.Any(r => r.Uid == deployment.Metadata.Uid) == true).ToList();
             var replicas = sets.Sum(rs => rs.Status?.Replicas ?? 0);
             var ready = sets.Sum(rs => rs.Status?.ReadyReplicas ?? 0);
+            var available = ready >= (deployment.Spec.Replicas ?? 1);
+            var newest = sets.MaxBy(rs => rs.Metadata.Annotations?.TryGetValue(DeploymentRevisionAnnotation, out var text) == true && int.TryParse(text, CultureInfo.InvariantCulture, out var r) ? r : 0);
+            var conditions = deployment.Status?.Conditions;
             deployment.Status = new V1DeploymentStatus
             {
                 Replicas = replicas,
                 UpdatedReplicas = replicas,
                 ReadyReplicas = ready == 0 ? null : ready,
                 AvailableReplicas = ready == 0 ? null : ready,
-                ObservedGeneration = 1,
+                ObservedGeneration = deployment.Metadata.Generation ?? 1,
                 CollisionCount = deployment.Status?.CollisionCount,
                 Conditions =
                 [
-                    new V1DeploymentCondition { Type = "Available", Status = ready >= (deployment.Spec.Replicas ?? 1) ? "True" : "False", Reason = ready >= (deployment.Spec.Replicas ?? 1) ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable", Message = ready >= (deployment.Spec.Replicas ?? 1) ? "Deployment has minimum availability." : "Deployment does not have minimum availability." },
-                    new V1DeploymentCondition { Type = "Progressing", Status = "True", Reason = "NewReplicaSetAvailable", Message = $"ReplicaSet \"{sets.LastOrDefault()?.Metadata.Name}\" has successfully progressed." },
+                    DeploymentCondition(conditions, "Available", available ? "True" : "False", available ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable", available ? "Deployment has minimum availability." : "Deployment does not have minimum availability."),
+                    DeploymentCondition(conditions, "Progressing", "True", "NewReplicaSetAvailable", $"ReplicaSet \"{newest?.Metadata.Name}\" has successfully progressed."),
                 ],
             };
+            // sync.go getNewReplicaSet: the Deployment carries its newest ReplicaSet's revision (written through status)
+            if (newest?.Metadata.Annotations?.TryGetValue(DeploymentRevisionAnnotation, out var revision) == true)
+            {
+                deployment.Metadata.Annotations ??= new Dictionary<string, string>();
+                deployment.Metadata.Annotations[DeploymentRevisionAnnotation] = revision;
+            }
         }
+    }
+
+    /// <summary>
+    /// deployment_util.go SetDeploymentCondition: a condition that stays is left as it was; one whose status stays keeps
+    /// its lastTransitionTime (a rollout passes through ReplicaSetUpdated and back, which the lab's converged write
+    /// shows as a new message); otherwise both times are now.
+    /// </summary>
+    private V1DeploymentCondition DeploymentCondition(IList<V1DeploymentCondition>? current, string type, string status, string reason, string message)
+    {
+        var old = current?.FirstOrDefault(c => c.Type == type);
+        if (old is not null && old.Status == status && old.Reason == reason && old.Message == message && old.LastUpdateTime is not null)
+        {
+            return old;
+        }
+
+        var at = now.UtcDateTime;
+        return new V1DeploymentCondition
+        {
+            Type = type,
+            Status = status,
+            Reason = reason,
+            Message = message,
+            LastUpdateTime = at,
+            LastTransitionTime = old is not null && old.Status == status && old.LastTransitionTime is not null ? old.LastTransitionTime : at,
+        };
     }
 
     /// <summary>sync.go scaleReplicaSet: "Scaled up|down replica set NAME to N from M", when the size changes.</summary>

@@ -158,8 +158,15 @@ public sealed partial class ControlPlane
     private StoredObject Unchanged(StoredObject copy)
     {
         if (!originals.TryGetValue(copy.Key, out var original) || original.Object.GetType() != copy.Object.GetType()
-            || copy.Object.Metadata.ResourceVersion is not { } version || version != original.Object.Metadata.ResourceVersion)
+            || original.Object.Metadata.Uid != copy.Object.Metadata.Uid)
         {
+            StampGeneration(copy.Object, original: null);
+            return copy;
+        }
+
+        if (copy.Object.Metadata.ResourceVersion is not { } version || version != original.Object.Metadata.ResourceVersion)
+        {
+            StampGeneration(copy.Object, original.Object);
             return copy;
         }
 
@@ -168,8 +175,62 @@ public sealed partial class ControlPlane
             return original;
         }
 
+        StampGeneration(copy.Object, original.Object);
         copy.Object.Metadata.ResourceVersion = generation.ToString(CultureInfo.InvariantCulture);
         return copy;
+    }
+
+    /// <summary>
+    /// metadata.generation, for the kinds whose registry strategy keeps one: 1 when created, one more whenever what
+    /// the object asks for changes (everything but its metadata and status; a Deployment's annotations too, as
+    /// deployment's strategy bumps it for them, except the revision its controller writes through status; an
+    /// EndpointSlice's labels). Their controllers, which converge within the write, have observed it.
+    /// </summary>
+    private static void StampGeneration(IKubernetesObject<V1ObjectMeta> value, IKubernetesObject<V1ObjectMeta>? original)
+    {
+        if (value is not (V1Deployment or V1ReplicaSet or V1DaemonSet or V1StatefulSet or V1Job or V1EndpointSlice or V1CustomResourceDefinition
+            or V1MutatingWebhookConfiguration or V1ValidatingWebhookConfiguration or CustomObject
+            or MetalLB.V1beta1IPAddressPool or MetalLB.V1beta1L2Advertisement))
+        {
+            return;
+        }
+
+        var was = original?.Metadata.Generation ?? 0;
+        value.Metadata.Generation = original is null ? 1
+            : Content(value) == Content(original) ? Math.Max(was, 1) : Math.Max(was, 1) + 1;
+        var observed = value.Metadata.Generation;
+        switch (value)
+        {
+            case V1Deployment { Status: not null } d:
+                d.Status.ObservedGeneration = observed;
+                break;
+            case V1ReplicaSet { Status: not null } rs:
+                rs.Status.ObservedGeneration = observed;
+                break;
+            case V1DaemonSet { Status: not null } ds:
+                ds.Status.ObservedGeneration = observed;
+                break;
+        }
+    }
+
+    private static string Content(IKubernetesObject<V1ObjectMeta> value)
+    {
+        var json = System.Text.Json.Nodes.JsonNode.Parse(KubeObjects.ToJson(value))!.AsObject();
+        json.Remove("status");
+        var metadata = json["metadata"] as System.Text.Json.Nodes.JsonObject;
+        json.Remove("metadata");
+        if (value is V1Deployment && metadata?["annotations"] is System.Text.Json.Nodes.JsonObject annotations)
+        {
+            annotations.Remove(DeploymentRevisionAnnotation);
+            json["annotations"] = annotations.DeepClone();
+        }
+
+        if (value is V1EndpointSlice && metadata?["labels"] is { } labels)
+        {
+            json["labels"] = labels.DeepClone();
+        }
+
+        return json.ToJsonString();
     }
 
     private void Upsert(ManifestDocument document)
@@ -205,6 +266,8 @@ public sealed partial class ControlPlane
             value.Metadata.Annotations[LastAppliedAnnotation] = applied;
         }
 
+        // the API server's decoder defaults what it decodes: the lab stores the object as a k3s server stores it
+        Api.ApiDefaults.Store(value);
         RecordWriter(document, value, existing);
         switch (value)
         {
