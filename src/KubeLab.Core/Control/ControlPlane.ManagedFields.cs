@@ -68,7 +68,11 @@ public sealed partial class ControlPlane
             var apiVersion = ApiVersionOf(stored);
             var before = original is null ? null : Json(original.Object, apiVersion, stored.Kind);
             var after = Json(stored.Object, apiVersion, stored.Kind);
-            var entries = ManagedFields.ComponentUpdate(before, after, ComponentManager, apiVersion, ManagedFields.TimeOf(now), path => WriteOf(stored.Kind, path, mine));
+            // a Deployment whose only annotation is the revision its controller wrote: the map is the controller's too
+            var revisionMadeAnnotations = stored.Object is V1Deployment { Metadata.Annotations: { Count: 1 } annotations }
+                && annotations.ContainsKey(DeploymentRevisionAnnotation) && original?.Object.Metadata.Annotations is null or { Count: 0 };
+            var entries = ManagedFields.ComponentUpdate(before, after, ComponentManager, apiVersion, ManagedFields.TimeOf(now),
+                path => revisionMadeAnnotations && path == Annotations ? "status" : WriteOf(stored.Kind, path, mine));
             stored.Object.Metadata.ManagedFields = ManagedFields.ToModel(entries);
         }
 
@@ -104,7 +108,8 @@ public sealed partial class ControlPlane
     private static readonly string Scheduled = FieldSets.Path("f:status", "f:conditions", "k:{\"type\":\"PodScheduled\"}");
     private static readonly string DeletionTimestamp = FieldSets.Path("f:metadata", "f:deletionTimestamp");
     private static readonly string DeletionGracePeriod = FieldSets.Path("f:metadata", "f:deletionGracePeriodSeconds");
-    private static readonly string RevisionAnnotation = FieldSets.Path("f:metadata", "f:annotations", "f:deployment.kubernetes.io/revision");
+    private static readonly string Annotations = FieldSets.Path("f:metadata", "f:annotations");
+    private static readonly string RevisionAnnotation = FieldSets.Child(Annotations, "f:" + DeploymentRevisionAnnotation);
 
     private static string ApiVersionOf(StoredObject stored) =>
         stored.Object.ApiVersion is { Length: > 0 } version ? version

@@ -37,7 +37,8 @@ public sealed partial class ControlPlane
         var bound = !string.IsNullOrEmpty(spec.NodeName);
         var node = Schedule(pod, pinnedNode ?? (pinnedIP is null ? null : NodeOfAddress(pinnedIP)), owner);
         var createdAt = now.UtcDateTime;
-        pod.Status = new V1PodStatus { Phase = "Pending", QosClass = "BestEffort" };
+        var qos = QosClassOf(spec);
+        pod.Status = new V1PodStatus { Phase = "Pending", QosClass = qos };
         if (node is not null)
         {
             spec.NodeName = node.Name;
@@ -51,9 +52,11 @@ public sealed partial class ControlPlane
                 PodIP = ip,
                 PodIPs = [new V1PodIP { Ip = ip }],
                 StartTime = createdAt,
-                QosClass = "BestEffort",
+                QosClass = qos,
+                // kubelet's generateAPIPodStatus order; PodReadyToStartContainers is beta (on) in v1.29
                 Conditions =
                 [
+                    new V1PodCondition { Type = "PodReadyToStartContainers", Status = "True", LastTransitionTime = createdAt },
                     new V1PodCondition { Type = "Initialized", Status = "True", LastTransitionTime = createdAt },
                     new V1PodCondition { Type = "Ready", Status = "True", LastTransitionTime = createdAt },
                     new V1PodCondition { Type = "ContainersReady", Status = "True", LastTransitionTime = createdAt },
@@ -62,8 +65,10 @@ public sealed partial class ControlPlane
                 ContainerStatuses = spec.Containers.Select(c => new V1ContainerStatus
                 {
                     Name = c.Name,
-                    Image = c.Image,
+                    Image = NormalizedImage(c.Image),
                     ImageID = "",
+                    ContainerID = ContainerId(pod, c.Name),
+                    LastState = new V1ContainerState(),
                     Ready = true,
                     Started = true,
                     RestartCount = 0,
@@ -119,6 +124,73 @@ public sealed partial class ControlPlane
         {
             CompleteJobPod(pod);
         }
+    }
+
+    /// <summary>
+    /// The image as containerd reports it to the kubelet (docker/reference's ParseNormalizedNamed and TagNameOnly):
+    /// Docker Hub's domain and its library/ namespace made explicit, and the tag latest when there is neither tag nor
+    /// digest ("nginx" is docker.io/library/nginx:latest).
+    /// </summary>
+    public static string NormalizedImage(string image)
+    {
+        var slash = image.IndexOf('/', StringComparison.Ordinal);
+        var first = slash < 0 ? "" : image[..slash];
+        var named = slash >= 0 && (first.Contains('.', StringComparison.Ordinal) || first.Contains(':', StringComparison.Ordinal) || first == "localhost" || first.Any(char.IsUpper))
+            ? image
+            : slash < 0 ? $"docker.io/library/{image}" : $"docker.io/{image}";
+        if (named.StartsWith("docker.io/", StringComparison.Ordinal) && named.IndexOf('/', "docker.io/".Length) < 0)
+        {
+            named = "docker.io/library/" + named["docker.io/".Length..];
+        }
+
+        var lastPart = named[(named.LastIndexOf('/') + 1)..];
+        return lastPart.Contains(':', StringComparison.Ordinal) || lastPart.Contains('@', StringComparison.Ordinal) ? named : named + ":latest";
+    }
+
+    /// <summary>containerd's container id (64 hex digits; random there, reproducible from the pod here).</summary>
+    private static string ContainerId(V1Pod pod, string container) =>
+        "containerd://" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes($"{pod.Metadata.Uid}/{pod.Metadata.NamespaceProperty}/{pod.Metadata.Name}/{container}")));
+
+    /// <summary>
+    /// The pod's QoS class (pkg/apis/core/helper/qos GetPodQOS): BestEffort without any cpu or memory request or
+    /// limit; Guaranteed when every container limits both and requests what it limits (requests default to limits);
+    /// Burstable otherwise.
+    /// </summary>
+    public static string QosClassOf(V1PodSpec spec)
+    {
+        var requests = new Dictionary<string, decimal>(StringComparer.Ordinal);
+        var limits = new Dictionary<string, decimal>(StringComparer.Ordinal);
+        var guaranteed = true;
+        foreach (var container in (spec.InitContainers ?? []).Concat(spec.Containers ?? []))
+        {
+            foreach (var (name, quantity) in container.Resources?.Requests ?? new Dictionary<string, ResourceQuantity>())
+            {
+                if (name is "cpu" or "memory" && quantity.ToDecimal() != 0)
+                {
+                    requests[name] = requests.GetValueOrDefault(name) + quantity.ToDecimal();
+                }
+            }
+
+            var limited = 0;
+            foreach (var (name, quantity) in container.Resources?.Limits ?? new Dictionary<string, ResourceQuantity>())
+            {
+                if (name is "cpu" or "memory" && quantity.ToDecimal() != 0)
+                {
+                    limited++;
+                    limits[name] = limits.GetValueOrDefault(name) + quantity.ToDecimal();
+                }
+            }
+
+            guaranteed &= limited == 2;
+        }
+
+        if (requests.Count == 0 && limits.Count == 0)
+        {
+            return "BestEffort";
+        }
+
+        return guaranteed && requests.Count == limits.Count && requests.All(r => limits.TryGetValue(r.Key, out var l) && l == r.Value) ? "Guaranteed" : "Burstable";
     }
 
     private static string ControllerOf(string kind) => kind switch

@@ -73,9 +73,10 @@ public sealed partial class ManagedFieldsComponentsTests(ApiLab lab) : IClassFix
         var deployment = Entries(version, "deployment", name).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(2, deployment.Length);
         Assert.Equal(
-            "k3s Update status {\"f:status\":{\"f:availableReplicas\":{},\"f:conditions\":{\".\":{},"
-            + "\"k:{\\\"type\\\":\\\"Available\\\"}\":{\".\":{},\"f:message\":{},\"f:reason\":{},\"f:status\":{},\"f:type\":{}},"
-            + "\"k:{\\\"type\\\":\\\"Progressing\\\"}\":{\".\":{},\"f:message\":{},\"f:reason\":{},\"f:status\":{},\"f:type\":{}}},"
+            "k3s Update status {\"f:metadata\":{\"f:annotations\":{\".\":{},\"f:deployment.kubernetes.io/revision\":{}}},"
+            + "\"f:status\":{\"f:availableReplicas\":{},\"f:conditions\":{\".\":{},"
+            + "\"k:{\\\"type\\\":\\\"Available\\\"}\":{\".\":{},\"f:lastTransitionTime\":{},\"f:lastUpdateTime\":{},\"f:message\":{},\"f:reason\":{},\"f:status\":{},\"f:type\":{}},"
+            + "\"k:{\\\"type\\\":\\\"Progressing\\\"}\":{\".\":{},\"f:lastTransitionTime\":{},\"f:lastUpdateTime\":{},\"f:message\":{},\"f:reason\":{},\"f:status\":{},\"f:type\":{}}},"
             + "\"f:observedGeneration\":{},\"f:readyReplicas\":{},\"f:replicas\":{},\"f:updatedReplicas\":{}}}",
             deployment[0]);
         Assert.StartsWith("kubectl-create Update  {\"f:metadata\":{\"f:labels\"", deployment[1], StringComparison.Ordinal);
@@ -104,9 +105,9 @@ public sealed partial class ManagedFieldsComponentsTests(ApiLab lab) : IClassFix
         var ip = lab.KubectlOk(version, "get", "pod", pod, "-o", "jsonpath={.status.podIP}");
         var entries = Entries(version, "pod", pod).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(2, entries.Length);
-        static string Condition(string type) => $"\"k:{{\\\"type\\\":\\\"{type}\\\"}}\":{{\".\":{{}},\"f:lastTransitionTime\":{{}},\"f:status\":{{}},\"f:type\":{{}}}}";
+        static string Condition(string type) => $"\"k:{{\\\"type\\\":\\\"{type}\\\"}}\":{{\".\":{{}},\"f:lastProbeTime\":{{}},\"f:lastTransitionTime\":{{}},\"f:status\":{{}},\"f:type\":{{}}}}";
         Assert.Equal(
-            "k3s Update status {\"f:status\":{\"f:conditions\":{" + Condition("ContainersReady") + "," + Condition("Initialized") + "," + Condition("Ready") + "},"
+            "k3s Update status {\"f:status\":{\"f:conditions\":{" + Condition("ContainersReady") + "," + Condition("Initialized") + "," + Condition("PodReadyToStartContainers") + "," + Condition("Ready") + "},"
             + "\"f:containerStatuses\":{},\"f:hostIP\":{},\"f:hostIPs\":{},\"f:phase\":{},\"f:podIP\":{},"
             + $"\"f:podIPs\":{{\".\":{{}},\"k:{{\\\"ip\\\":\\\"{ip}\\\"}}\":{{\".\":{{}},\"f:ip\":{{}}}}}},\"f:startTime\":{{}}}}}}",
             entries[0]);

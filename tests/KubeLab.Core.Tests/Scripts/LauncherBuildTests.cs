@@ -97,7 +97,9 @@ public sealed class LauncherBuildTests : IDisposable
         Assert.Equal("jit build: version --short\n", output);
         Assert.Contains("kubelab: building KubeLab (dotnet publish -c Release)", error, StringComparison.Ordinal);
         Assert.Contains("kubelab: compiling KubeLab ahead of time in the background", error, StringComparison.Ordinal);
-        var first = Assert.Single(PublishCalls());
+        // the background build may already have started (and logged its publish) when the first command returns
+        var first = PublishCalls()[0];
+        Assert.InRange(PublishCalls().Length, 1, 2);
         Assert.Contains("-p:PublishReadyToRun=false -p:TieredCompilation=true", first, StringComparison.Ordinal);
 
         WaitForAheadOfTimeBuild();

@@ -1,0 +1,217 @@
+using System.Text.RegularExpressions;
+
+namespace KubeLab.Core.Tests.Api;
+
+/// <summary>
+/// What the lab's API server stores, read back with the real kubectl as a k3s v1.29.5 server shows it: the decoder's
+/// defaults (SetDefaults_*), the pod admission plugins (ServiceAccount, Priority, DefaultTolerationSeconds),
+/// metadata.generation and the controllers' observedGeneration, the Deployment's revision annotation and condition
+/// times, and the kubelet's status (PodReadyToStartContainers, lastProbeTime null, containerd's image names).
+/// </summary>
+public sealed partial class StoredObjectsKubectlTests(ApiLab lab) : IClassFixture<ApiLab>
+{
+    public static TheoryData<string> Versions => new() { "1.29", "1.33" };
+
+    private static string Suffix(string version) => version.Replace(".", "", StringComparison.Ordinal);
+
+    [GeneratedRegex("kube-api-access-[bcdfghjklmnpqrstvwxz2456789]{5}")]
+    private static partial Regex ApiAccessVolume();
+
+    [GeneratedRegex(@"""\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ""")]
+    private static partial Regex Time();
+
+    /// <summary>`kubectl run NAME --image=nicolaka/netshoot -- sleep infinity`, its spec as k3s v1.29 stores it (kubectl get -o yaml).</summary>
+    private const string RunPodSpec = """
+        spec:
+          containers:
+          - args:
+            - sleep
+            - infinity
+            image: nicolaka/netshoot
+            imagePullPolicy: Always
+            name: NAME
+            resources: {}
+            terminationMessagePath: /dev/termination-log
+            terminationMessagePolicy: File
+            volumeMounts:
+            - mountPath: /var/run/secrets/kubernetes.io/serviceaccount
+              name: kube-api-access-XXXXX
+              readOnly: true
+          dnsPolicy: ClusterFirst
+          enableServiceLinks: true
+          nodeName: NODE
+          preemptionPolicy: PreemptLowerPriority
+          priority: 0
+          restartPolicy: Always
+          schedulerName: default-scheduler
+          securityContext: {}
+          serviceAccount: default
+          serviceAccountName: default
+          terminationGracePeriodSeconds: 30
+          tolerations:
+          - effect: NoExecute
+            key: node.kubernetes.io/not-ready
+            operator: Exists
+            tolerationSeconds: 300
+          - effect: NoExecute
+            key: node.kubernetes.io/unreachable
+            operator: Exists
+            tolerationSeconds: 300
+          volumes:
+          - name: kube-api-access-XXXXX
+            projected:
+              defaultMode: 420
+              sources:
+              - serviceAccountToken:
+                  expirationSeconds: 3607
+                  path: token
+              - configMap:
+                  items:
+                  - key: ca.crt
+                    path: ca.crt
+                  name: kube-root-ca.crt
+              - downwardAPI:
+                  items:
+                  - fieldRef:
+                      apiVersion: v1
+                      fieldPath: metadata.namespace
+                    path: namespace
+        status:
+          conditions:
+          - lastProbeTime: null
+            lastTransitionTime: T
+            status: "True"
+            type: PodReadyToStartContainers
+          - lastProbeTime: null
+            lastTransitionTime: T
+            status: "True"
+            type: Initialized
+          - lastProbeTime: null
+            lastTransitionTime: T
+            status: "True"
+            type: Ready
+          - lastProbeTime: null
+            lastTransitionTime: T
+            status: "True"
+            type: ContainersReady
+          - lastProbeTime: null
+            lastTransitionTime: T
+            status: "True"
+            type: PodScheduled
+          containerStatuses:
+          - containerID: containerd://ID
+            image: docker.io/nicolaka/netshoot:latest
+        """;
+
+    [SkippableTheory]
+    [MemberData(nameof(Versions))]
+    public void A_run_pod_is_stored_with_the_defaults_and_what_admission_adds(string version)
+    {
+        ApiLab.RequireKubectl(version);
+        var name = "stored-run-" + Suffix(version);
+        lab.KubectlOk(version, "run", name, "--image=nicolaka/netshoot", "--", "sleep", "infinity");
+        var yaml = lab.KubectlOk(version, "get", "pod", name, "-o", "yaml");
+        var volume = ApiAccessVolume().Match(yaml);
+        Assert.True(volume.Success, yaml);
+        Assert.Equal(2, ApiAccessVolume().Matches(yaml).Count(m => m.Value == volume.Value)); // the volume and its mount
+        var node = Regex.Match(yaml, @"nodeName: (vm\d)").Groups[1].Value;
+        var shown = Regex.Replace(Time().Replace(ApiAccessVolume().Replace(yaml, "kube-api-access-XXXXX"), "T"), "containerd://[0-9a-f]{64}", "containerd://ID");
+        var expected = RunPodSpec.Replace("NAME", name, StringComparison.Ordinal).Replace("NODE", node, StringComparison.Ordinal);
+        Assert.Contains(expected, shown, StringComparison.Ordinal);
+        Assert.Contains("    lastState: {}\n", yaml, StringComparison.Ordinal);
+        Assert.DoesNotContain("generation:", yaml, StringComparison.Ordinal); // pods have none before v1.33
+
+        var described = lab.KubectlOk(version, "describe", "pod", name);
+        Assert.Matches(@"Tolerations:\s+node\.kubernetes\.io/not-ready:NoExecute op=Exists for 300s\n\s+node\.kubernetes\.io/unreachable:NoExecute op=Exists for 300s\n", described);
+        Assert.Contains($"/var/run/secrets/kubernetes.io/serviceaccount from {volume.Value} (ro)", described, StringComparison.Ordinal);
+        Assert.Matches(@"Service Account:\s+default\n", described);
+        Assert.Matches(@"Priority:\s+0\n", described);
+        Assert.Matches(@"PodReadyToStartContainers\s+True", described);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Versions))]
+    public void A_deployment_has_its_defaults_generation_revision_and_condition_times(string version)
+    {
+        ApiLab.RequireKubectl(version);
+        var name = "stored-deploy-" + Suffix(version);
+        lab.KubectlOk(version, "create", "deployment", name, "--image=nginx");
+        string Field(string path) => lab.KubectlOk(version, "get", "deployment", name, "-o", "jsonpath={" + path + "}");
+
+        var yaml = lab.KubectlOk(version, "get", "deployment", name, "-o", "yaml");
+        Assert.Contains("""
+              strategy:
+                rollingUpdate:
+                  maxSurge: 25%
+                  maxUnavailable: 25%
+                type: RollingUpdate
+            """.Replace("\r", "", StringComparison.Ordinal), yaml, StringComparison.Ordinal);
+        Assert.Contains("  progressDeadlineSeconds: 600\n", yaml, StringComparison.Ordinal);
+        Assert.Contains("  revisionHistoryLimit: 10\n", yaml, StringComparison.Ordinal);
+        Assert.Contains("""
+                  containers:
+                  - image: nginx
+                    imagePullPolicy: Always
+                    name: nginx
+                    resources: {}
+                    terminationMessagePath: /dev/termination-log
+                    terminationMessagePolicy: File
+                  dnsPolicy: ClusterFirst
+                  restartPolicy: Always
+                  schedulerName: default-scheduler
+                  securityContext: {}
+                  terminationGracePeriodSeconds: 30
+            """.Replace("\r", "", StringComparison.Ordinal), yaml, StringComparison.Ordinal);
+        Assert.Equal("1 1 1", $"{Field(".metadata.generation")} {Field(".status.observedGeneration")} {Field(".metadata.annotations.deployment\\.kubernetes\\.io/revision")}");
+        Assert.Matches(@"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ ){4}$", Field("range .status.conditions[*]}{.lastUpdateTime} {.lastTransitionTime} {end"));
+        var describedBefore = lab.KubectlOk(version, "describe", "deployment", name);
+        Assert.Matches(@"StrategyType:\s+RollingUpdate\n", describedBefore);
+        Assert.Matches(@"RollingUpdateStrategy:\s+25% max unavailable, 25% max surge\n", describedBefore);
+
+        // a new template: the generation and the revision move on, and the rollout is observed
+        lab.KubectlOk(version, "set", "image", $"deployment/{name}", "nginx=nginx:1.25");
+        Assert.Equal("2 2 2", $"{Field(".metadata.generation")} {Field(".status.observedGeneration")} {Field(".metadata.annotations.deployment\\.kubernetes\\.io/revision")}");
+        Assert.Contains("successfully rolled out", lab.KubectlOk(version, "rollout", "status", $"deployment/{name}", "--timeout=20s"), StringComparison.Ordinal);
+        // scaling changes the spec too; a label does not
+        lab.KubectlOk(version, "scale", $"deployment/{name}", "--replicas=2");
+        lab.KubectlOk(version, "label", $"deployment/{name}", "team=blue");
+        Assert.Equal("3 3", $"{Field(".metadata.generation")} {Field(".status.observedGeneration")}");
+        var rs = lab.KubectlOk(version, "get", "rs", "-l", $"app={name}", "-o", "jsonpath={range .items[*]}{.metadata.generation}/{.status.observedGeneration}/{.spec.replicas} {end}");
+        Assert.Equal(["2/2/0", "2/2/2"], rs.Split(' ', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal)); // the old one scaled down, the new one up
+        var pod = lab.KubectlOk(version, "get", "pods", "-l", $"app={name}", "-o", "jsonpath={.items[0].metadata.generateName}");
+        Assert.Matches($"^{name}-[a-z0-9]+-$", pod);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Versions))]
+    public void Priority_classes_and_resources_decide_priority_and_qos(string version)
+    {
+        ApiLab.RequireKubectl(version);
+        var name = "stored-qos-" + Suffix(version);
+        var manifest = $$$"""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: {{{name}}}}
+            spec:
+              priorityClassName: system-cluster-critical
+              automountServiceAccountToken: false
+              containers:
+              - name: c
+                image: nginx:1.25
+                resources: {limits: {cpu: 100m, memory: 64Mi}}
+            """;
+        var (code, _, err) = lab.KubectlWithInput(version, manifest, "apply", "-f", "-");
+        Assert.True(code == 0, err);
+        string Field(string path) => lab.KubectlOk(version, "get", "pod", name, "-o", "jsonpath={" + path + "}");
+        Assert.Equal("2000000000 PreemptLowerPriority Guaranteed", $"{Field(".spec.priority")} {Field(".spec.preemptionPolicy")} {Field(".status.qosClass")}");
+        Assert.Equal("{\"cpu\":\"100m\",\"memory\":\"64Mi\"}", Field(".spec.containers[0].resources.requests")); // requests default to limits
+        Assert.Equal("", Field(".spec.volumes")); // automount off: no credentials
+        Assert.Equal("docker.io/library/nginx:1.25", Field(".status.containerStatuses[0].image"));
+
+        var unknown = manifest.Replace(name, name + "-x", StringComparison.Ordinal).Replace("system-cluster-critical", "gold", StringComparison.Ordinal);
+        var refused = lab.KubectlWithInput(version, unknown, "apply", "-f", "-");
+        Assert.NotEqual(0, refused.Code);
+        Assert.Contains($"pods \"{name}-x\" is forbidden: no PriorityClass with name gold was found", refused.Err, StringComparison.Ordinal);
+        Assert.NotEqual(0, lab.Kubectl(version, "get", "pod", name + "-x").Code);
+    }
+}
