@@ -45,7 +45,8 @@ public sealed partial class ControlPlane
         spec.Priority = priority;
         spec.PreemptionPolicy ??= "PreemptLowerPriority";
 
-        // ServiceAccount: the default account, and its token, the cluster's CA and the namespace, unless automount is off
+        // ServiceAccount: the default account, which must exist, and its token, the cluster's CA and the namespace, unless
+        // automount is off
         if (string.IsNullOrEmpty(spec.ServiceAccountName))
         {
             spec.ServiceAccountName = "default";
@@ -53,7 +54,12 @@ public sealed partial class ControlPlane
 
         spec.ServiceAccount = spec.ServiceAccountName; // the v1 API's deprecated serviceAccount mirrors it
         var account = All<V1ServiceAccount>().FirstOrDefault(a => a.Metadata.NamespaceProperty == pod.Metadata.NamespaceProperty && a.Metadata.Name == spec.ServiceAccountName);
-        if ((spec.AutomountServiceAccountToken ?? account?.AutomountServiceAccountToken ?? true))
+        if (account is null)
+        {
+            return $"pods \"{NameForErrors(pod)}\" is forbidden: error looking up service account {pod.Metadata.NamespaceProperty}/{spec.ServiceAccountName}: serviceaccount \"{spec.ServiceAccountName}\" not found";
+        }
+
+        if (spec.AutomountServiceAccountToken ?? account.AutomountServiceAccountToken ?? true)
         {
             MountApiAccess(pod);
         }

@@ -8,8 +8,11 @@ namespace KubeLab.Core.Control;
 
 public sealed partial class ControlPlane
 {
-    /// <summary>Creates a pod: defaults, scheduling, the CNI's address, and a Running status (images are emulated).</summary>
-    private void CreatePod(ManifestDocument? document, V1Pod pod, IKubernetesObject<V1ObjectMeta>? owner, string? pinnedNode = null, string? pinnedIP = null)
+    /// <summary>
+    /// Creates a pod: defaults, admission, scheduling, the CNI's address, and a Running status (images are emulated).
+    /// A controller's pod that admission refuses is not made: the refusal is returned (the caller's own create throws it).
+    /// </summary>
+    private string? CreatePod(ManifestDocument? document, V1Pod pod, IKubernetesObject<V1ObjectMeta>? owner, string? pinnedNode = null, string? pinnedIP = null)
     {
         pod.Metadata.NamespaceProperty ??= "default";
         Api.ApiDefaults.Store(pod); // a controller's pod is defaulted as the API server decodes it
@@ -22,7 +25,7 @@ public sealed partial class ControlPlane
 
             // the controller's create is refused: it says so on its object and tries again at its next sync
             Record(owner, "Warning", "FailedCreate", $"Error creating: {refused}", ControllerOf(owner.Kind));
-            return;
+            return refused;
         }
 
         var spec = pod.Spec;
@@ -110,7 +113,7 @@ public sealed partial class ControlPlane
         if (node is null)
         {
             RecordV1(pod, "Warning", "FailedScheduling", "Scheduling", pod.Status.Conditions[0].Message, "default-scheduler");
-            return;
+            return null;
         }
 
         if (!bound)
@@ -124,6 +127,8 @@ public sealed partial class ControlPlane
         {
             CompleteJobPod(pod);
         }
+
+        return null;
     }
 
     /// <summary>

@@ -21,13 +21,26 @@ public sealed partial class ControlPlane
             var ns = deployment.Metadata.NamespaceProperty;
             var owned = All<V1ReplicaSet>().Where(rs => rs.Metadata.NamespaceProperty == ns
                 && rs.Metadata.OwnerReferences?.Any(r => r.Uid == deployment.Metadata.Uid) == true).ToList();
-            foreach (var old in owned.Where(rs => rs.Metadata.Name != rsName && rs.Spec.Replicas != 0))
+            var replicas = deployment.Spec.Replicas ?? 1;
+            var running = owned.Where(rs => rs.Metadata.Name != rsName && rs.Spec.Replicas != 0).ToList();
+            // The lab's pods start at once, so a rolling update completes within the write: the old ReplicaSets go to 0.
+            // When the new template's pods are refused (admission), none of them ever becomes available: the rollout
+            // holds, as a real one does, with the old pods kept and the new ReplicaSet surged as far as maxSurge allows.
+            var held = running.Count > 0 && deployment.Spec.Strategy?.Type != "Recreate" && PodRefusal(deployment.Spec.Template, ns) is not null;
+            if (held)
             {
-                RecordScaling(deployment, old, 0);
-                old.Spec.Replicas = 0;
+                var surge = RollingBound(deployment.Spec.Strategy?.RollingUpdate?.MaxSurge, replicas, roundUp: true);
+                replicas = Math.Clamp(replicas + surge - running.Sum(rs => rs.Spec.Replicas ?? 0), 0, replicas);
+            }
+            else
+            {
+                foreach (var old in running)
+                {
+                    RecordScaling(deployment, old, 0);
+                    old.Spec.Replicas = 0;
+                }
             }
 
-            var replicas = deployment.Spec.Replicas ?? 1;
             var current = owned.FirstOrDefault(rs => rs.Metadata.Name == rsName);
             if (current is null)
             {
@@ -65,12 +78,30 @@ public sealed partial class ControlPlane
                     Record(deployment, "Normal", "ScalingReplicaSet", $"Scaled up replica set {rsName} to {replicas}", "deployment-controller");
                 }
             }
-            else
+            else if (!held || replicas > (current.Spec.Replicas ?? 0))
             {
                 RecordScaling(deployment, current, replicas);
                 current.Spec.Replicas = replicas;
             }
         }
+    }
+
+    /// <summary>Why a pod from this template would be refused by admission, or null (what the ReplicaSet controller would meet).</summary>
+    private string? PodRefusal(V1PodTemplateSpec template, string ns) =>
+        AdmitPod(new V1Pod { Metadata = new V1ObjectMeta { NamespaceProperty = ns, Name = "" }, Spec = KubeObjects.Clone(template.Spec) });
+
+    /// <summary>A rolling update's maxSurge (rounded up) or maxUnavailable (rounded down) for this many replicas; 25 % by default.</summary>
+    private static int RollingBound(IntOrString? value, int replicas, bool roundUp)
+    {
+        var text = value?.Value ?? "25%";
+        if (!text.EndsWith('%'))
+        {
+            return int.TryParse(text, CultureInfo.InvariantCulture, out var n) ? n : 0;
+        }
+
+        var percent = int.TryParse(text[..^1], CultureInfo.InvariantCulture, out var p) ? p : 25;
+        var exact = replicas * percent / 100.0;
+        return (int)(roundUp ? Math.Ceiling(exact) : Math.Floor(exact));
     }
 
     /// <summary>The ReplicaSet controller: create or delete pods until the count matches.</summary>
@@ -85,6 +116,7 @@ public sealed partial class ControlPlane
             var want = rs.Spec.Replicas ?? 1;
             var deployment = All<V1Deployment>().FirstOrDefault(d => rs.Metadata.OwnerReferences?.Any(r => r.Uid == d.Metadata.Uid) == true);
             var placement = deployment is null ? [] : Placement(deployment);
+            string? failure = null;
             for (var i = pods.Count; i < want; i++)
             {
                 var pod = new V1Pod
@@ -102,7 +134,11 @@ public sealed partial class ControlPlane
                     Spec = KubeObjects.Clone(rs.Spec.Template.Spec),
                 };
                 var pin = i < placement.Count ? placement[i] : default;
-                CreatePod(document: null, pod, rs, pin.Node, pin.IP);
+                if (CreatePod(document: null, pod, rs, pin.Node, pin.IP) is { } refused)
+                {
+                    failure = refused; // slow start: a batch stops at its first failed create
+                    break;
+                }
             }
 
             foreach (var extra in pods.Skip(want).ToList())
@@ -118,15 +154,22 @@ public sealed partial class ControlPlane
                 }
             }
 
-            var count = want;
-            var ready = All<V1Pod>().Count(p => p.Metadata.DeletionTimestamp is null && p.Metadata.OwnerReferences?.Any(r => r.Uid == rs.Metadata.Uid) == true && p.Status?.Phase == "Running");
+            var active = All<V1Pod>().Where(p => p.Metadata.DeletionTimestamp is null && p.Metadata.OwnerReferences?.Any(r => r.Uid == rs.Metadata.Uid) == true).ToList();
+            var count = active.Count;
+            var ready = active.Count(p => p.Status?.Phase == "Running");
+            var failed = rs.Status?.Conditions?.FirstOrDefault(c => c.Type == "ReplicaFailure");
             rs.Status = new V1ReplicaSetStatus
             {
                 Replicas = count,
-                FullyLabeledReplicas = count,
+                FullyLabeledReplicas = count == 0 ? null : count,
                 ReadyReplicas = ready == 0 ? null : ready,
                 AvailableReplicas = ready == 0 ? null : ready,
                 ObservedGeneration = rs.Metadata.Generation ?? 1,
+                // replica_set_utils.go calculateStatus: the failed create stays on the ReplicaSet until a create succeeds
+                Conditions = failure is null ? null :
+                [
+                    failed?.Message == failure ? failed : new V1ReplicaSetCondition { Type = "ReplicaFailure", Status = "True", Reason = "FailedCreate", Message = failure, LastTransitionTime = now.UtcDateTime },
+                ],
             };
         }
 
@@ -135,21 +178,31 @@ public sealed partial class ControlPlane
             var sets = All<V1ReplicaSet>().Where(rs => rs.Metadata.OwnerReferences?.Any(r => r.Uid == deployment.Metadata.Uid) == true).ToList();
             var replicas = sets.Sum(rs => rs.Status?.Replicas ?? 0);
             var ready = sets.Sum(rs => rs.Status?.ReadyReplicas ?? 0);
-            var available = ready >= (deployment.Spec.Replicas ?? 1);
+            // sync.go calculateStatus and progress.go: available as long as maxUnavailable allows; progressing until the
+            // newest ReplicaSet has all its replicas available
+            var desired = deployment.Spec.Replicas ?? 1;
+            var maxUnavailable = deployment.Spec.Strategy?.Type == "Recreate" ? 0 : RollingBound(deployment.Spec.Strategy?.RollingUpdate?.MaxUnavailable, desired, roundUp: false);
+            var available = ready >= desired - maxUnavailable;
             var newest = sets.MaxBy(rs => rs.Metadata.Annotations?.TryGetValue(DeploymentRevisionAnnotation, out var text) == true && int.TryParse(text, CultureInfo.InvariantCulture, out var r) ? r : 0);
+            var updated = newest?.Status?.Replicas ?? 0;
+            var complete = (newest?.Status?.AvailableReplicas ?? 0) >= desired && replicas == updated;
+            var unavailable = sets.Sum(rs => rs.Spec.Replicas ?? 0) - ready;
             var conditions = deployment.Status?.Conditions;
             deployment.Status = new V1DeploymentStatus
             {
                 Replicas = replicas,
-                UpdatedReplicas = replicas,
+                UpdatedReplicas = updated == 0 ? null : updated,
                 ReadyReplicas = ready == 0 ? null : ready,
                 AvailableReplicas = ready == 0 ? null : ready,
+                UnavailableReplicas = unavailable > 0 ? unavailable : null,
                 ObservedGeneration = deployment.Metadata.Generation ?? 1,
                 CollisionCount = deployment.Status?.CollisionCount,
                 Conditions =
                 [
                     DeploymentCondition(conditions, "Available", available ? "True" : "False", available ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable", available ? "Deployment has minimum availability." : "Deployment does not have minimum availability."),
-                    DeploymentCondition(conditions, "Progressing", "True", "NewReplicaSetAvailable", $"ReplicaSet \"{newest?.Metadata.Name}\" has successfully progressed."),
+                    complete
+                        ? DeploymentCondition(conditions, "Progressing", "True", "NewReplicaSetAvailable", $"ReplicaSet \"{newest?.Metadata.Name}\" has successfully progressed.")
+                        : DeploymentCondition(conditions, "Progressing", "True", "ReplicaSetUpdated", $"ReplicaSet \"{newest?.Metadata.Name}\" is progressing."),
                 ],
             };
             // sync.go getNewReplicaSet: the Deployment carries its newest ReplicaSet's revision (written through status)

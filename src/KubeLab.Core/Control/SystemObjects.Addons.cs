@@ -7,8 +7,9 @@ namespace KubeLab.Core.Control;
 /// k3s v1.29.5's packaged add-ons as its deploy controller applies them from /var/lib/rancher/k3s/server/manifests
 /// (k3s-io/k3s manifests/*.yaml; the component versions are the v1.29.5+k3s1 release notes': local-path-provisioner
 /// v0.0.26, metrics-server v0.7.0, Traefik v2.10.7 from chart 25.0.3+up25.0.0 installed by helm-controller v0.15.9's
-/// klipper-helm v0.8.3-build20240228 Jobs). Only the kinds the lab stores are written: the ServiceAccounts, RBAC,
-/// StorageClass, APIService and HelmCharts are not. Every add-on pod runs on the server node (the
+/// klipper-helm v0.8.3-build20240228 Jobs). Of the kinds the lab stores, the workloads, their Services and
+/// ConfigMaps and the ServiceAccounts they run as are written; the RBAC objects, StorageClass, APIService and
+/// HelmCharts are not. Every add-on pod runs on the server node (the
 /// <c>kubelab.io/placement</c> annotation): on a real cluster they start before any agent has joined, which is why the
 /// cheat sheet's first nginx pod on vm1 has 10.42.0.8 — coredns .2, local-path-provisioner .3, metrics-server .4, the
 /// two helm-install Jobs .5 and .6, traefik .7. The images are emulated: traefik answers 404 on its web entrypoint.
@@ -137,8 +138,14 @@ public static partial class SystemObjects
     {
         var server = config.Server.Name;
         var yaml = new StringBuilder();
+        if (K3sAddons.Enabled(config, K3sAddons.ServiceLB))
+        {
+            yaml.Append(ServiceAccount("svclb"));
+        }
+
         if (K3sAddons.Enabled(config, K3sAddons.LocalStorage))
         {
+            yaml.Append(ServiceAccount("local-path-provisioner-service-account"));
             yaml.Append($$"""
                 ---
                 apiVersion: apps/v1
@@ -227,6 +234,7 @@ public static partial class SystemObjects
 
         if (K3sAddons.Enabled(config, K3sAddons.MetricsServer))
         {
+            yaml.Append(ServiceAccount("metrics-server"));
             yaml.Append($$"""
                 ---
                 apiVersion: apps/v1
@@ -319,8 +327,21 @@ public static partial class SystemObjects
 
         if (K3sAddons.Enabled(config, K3sAddons.Traefik))
         {
+            yaml.Append(ServiceAccount("helm-traefik-crd", automount: true));
             yaml.Append(HelmInstallJob(server, "traefik-crd", "helm-traefik-crd"));
+            yaml.Append(ServiceAccount("helm-traefik", automount: true));
             yaml.Append(HelmInstallJob(server, "traefik", "helm-traefik"));
+            yaml.Append(ServiceAccount("traefik", $$"""
+                  labels:
+                    app.kubernetes.io/instance: traefik-kube-system
+                    app.kubernetes.io/managed-by: Helm
+                    app.kubernetes.io/name: traefik
+                    helm.sh/chart: {{TraefikChart}}
+                  annotations:
+                    meta.helm.sh/release-name: traefik
+                    meta.helm.sh/release-namespace: kube-system
+
+                """));
             yaml.Append($$"""
                 ---
                 apiVersion: apps/v1

@@ -114,14 +114,34 @@ public static partial class SystemObjects
         }
 
         return (value.Metadata.NamespaceProperty ?? "default") == "default" || labels?.ContainsKey("helmcharts.helm.cattle.io/chart") == true
+            || (document.Kind == "ServiceAccount" && ComponentAccounts.Contains(value.Metadata.Name))
             ? ControlPlane.ComponentManager
             : "deploy@" + config.Server.Name;
     }
 
-    /// <summary>manifests/coredns.yaml's ConfigMap, Deployment and Service.</summary>
+    /// <summary>The ServiceAccounts k3s's own controllers make: servicelb's and helm-controller's, one per chart.</summary>
+    private static readonly HashSet<string> ComponentAccounts = new(StringComparer.Ordinal) { "svclb", "helm-traefik", "helm-traefik-crd" };
+
+    /// <summary>
+    /// A ServiceAccount in kube-system: the packaged manifests' (coredns, local-path-provisioner-service-account,
+    /// metrics-server) as they are written there, servicelb's svclb, helm-controller's helm-&lt;chart&gt; (which it
+    /// makes with automountServiceAccountToken true) and the Traefik chart's (with Helm's labels).
+    /// </summary>
+    private static string ServiceAccount(string name, string? metadata = null, bool automount = false) => $"""
+        ---
+        apiVersion: v1
+        kind: ServiceAccount
+        metadata:
+          name: {name}
+          namespace: kube-system
+        {metadata ?? ""}{(automount ? "automountServiceAccountToken: true\n" : "")}
+        """;
+
+    /// <summary>manifests/coredns.yaml's ServiceAccount, ConfigMap, Deployment and Service.</summary>
     private static void AppendCoreDns(StringBuilder yaml, LabConfig config, System.Net.IPAddress coreDnsIP)
     {
         var server = config.Server;
+        yaml.Append(ServiceAccount("coredns"));
         yaml.Append("""
             ---
             apiVersion: v1

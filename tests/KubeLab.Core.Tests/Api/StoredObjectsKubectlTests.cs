@@ -214,4 +214,48 @@ public sealed partial class StoredObjectsKubectlTests(ApiLab lab) : IClassFixtur
         Assert.Contains($"pods \"{name}-x\" is forbidden: no PriorityClass with name gold was found", refused.Err, StringComparison.Ordinal);
         Assert.NotEqual(0, lab.Kubectl(version, "get", "pod", name + "-x").Code);
     }
+    [SkippableTheory]
+    [MemberData(nameof(Versions))]
+    public void A_missing_service_account_refuses_the_pod_and_holds_the_rollout_until_it_exists(string version)
+    {
+        ApiLab.RequireKubectl(version);
+        var account = "nope-" + Suffix(version);
+        var pod = "stored-sa-" + Suffix(version);
+        var refused = lab.Kubectl(version, "run", pod, "--image=nginx", "--overrides={\"spec\":{\"serviceAccountName\":\"" + account + "\"}}");
+        Assert.NotEqual(0, refused.Code);
+        Assert.Contains($"Error from server (Forbidden): pods \"{pod}\" is forbidden: error looking up service account default/{account}: serviceaccount \"{account}\" not found", refused.Err, StringComparison.Ordinal);
+
+        // a Deployment whose new template names it: the ReplicaSet controller's create is refused, the old pods stay
+        var name = "stored-hold-" + Suffix(version);
+        lab.KubectlOk(version, "create", "deployment", name, "--image=nginx", "--replicas=3");
+        lab.KubectlOk(version, "patch", "deployment", name, "-p", "{\"spec\":{\"template\":{\"spec\":{\"serviceAccountName\":\"" + account + "\"}}}}");
+        string Sets() => lab.KubectlOk(version, "get", "rs", "-l", "app=" + name, "-o", "jsonpath={range .items[*]}{.spec.replicas}/{.status.replicas} {end}");
+        Assert.Equal(["1/0", "3/3"], Sets().Split(' ', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
+        Assert.Equal("3", lab.KubectlOk(version, "get", "deployment", name, "-o", "jsonpath={.status.availableReplicas}"));
+        Assert.Equal("ReplicaSetUpdated", lab.KubectlOk(version, "get", "deployment", name, "-o", "jsonpath={.status.conditions[?(@.type==\"Progressing\")].reason}"));
+        var events = lab.KubectlOk(version, "get", "events", "--field-selector", "reason=FailedCreate", "-o", "jsonpath={range .items[*]}{.message}{\"\\n\"}{end}");
+        Assert.Contains($"Error creating: pods \"{name}-", events, StringComparison.Ordinal);
+        Assert.Contains($"-\" is forbidden: error looking up service account default/{account}: serviceaccount \"{account}\" not found", events, StringComparison.Ordinal);
+        var waiting = lab.Kubectl(version, "rollout", "status", "deployment/" + name, "--timeout=2s");
+        Assert.NotEqual(0, waiting.Code);
+        Assert.Contains($"Waiting for deployment \"{name}\" rollout to finish: 0 out of 3 new replicas have been updated...", waiting.Out, StringComparison.Ordinal);
+
+        lab.KubectlOk(version, "create", "serviceaccount", account);
+        Assert.Contains("successfully rolled out", lab.KubectlOk(version, "rollout", "status", "deployment/" + name, "--timeout=20s"), StringComparison.Ordinal);
+        Assert.Equal(["0/0", "3/3"], Sets().Split(' ', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
+    }
+
+    [SkippableFact]
+    public void The_packaged_components_run_as_their_own_service_accounts()
+    {
+        ApiLab.RequireKubectl("1.29");
+        var accounts = lab.KubectlOk("1.29", "get", "serviceaccounts", "-n", "kube-system", "-o", "jsonpath={range .items[*]}{.metadata.name} {end}");
+        foreach (var account in new[] { "coredns", "default", "local-path-provisioner-service-account", "metrics-server" })
+        {
+            Assert.Contains(account + " ", accounts, StringComparison.Ordinal);
+        }
+
+        var pods = lab.KubectlOk("1.29", "get", "pods", "-n", "kube-system", "-o", "jsonpath={range .items[*]}{.spec.serviceAccountName} {end}");
+        Assert.All(pods.Split(' ', StringSplitOptions.RemoveEmptyEntries), a => Assert.Contains(a + " ", accounts, StringComparison.Ordinal));
+    }
 }
