@@ -64,7 +64,7 @@ public sealed partial class ControlPlane
                         {
                             ["deployment.kubernetes.io/desired-replicas"] = replicas.ToString(CultureInfo.InvariantCulture),
                             ["deployment.kubernetes.io/max-replicas"] = (replicas + (int)Math.Ceiling(replicas * 0.25)).ToString(CultureInfo.InvariantCulture),
-                            [DeploymentRevisionAnnotation] = (owned.Count + 1).ToString(CultureInfo.InvariantCulture),
+                            [DeploymentRevisionAnnotation] = (owned.Select(RevisionOf).DefaultIfEmpty(0).Max() + 1).ToString(CultureInfo.InvariantCulture),
                         },
                         OwnerReferences = [new V1OwnerReference { ApiVersion = "apps/v1", Kind = "Deployment", Name = deployment.Metadata.Name, Uid = deployment.Metadata.Uid, BlockOwnerDeletion = true, Controller = true }],
                     },
@@ -78,13 +78,28 @@ public sealed partial class ControlPlane
                     Record(deployment, "Normal", "ScalingReplicaSet", $"Scaled up replica set {rsName} to {replicas}", "deployment-controller");
                 }
             }
-            else if (!held || replicas > (current.Spec.Replicas ?? 0))
+            else
             {
-                RecordScaling(deployment, current, replicas);
-                current.Spec.Replicas = replicas;
+                // sync.go getNewReplicaSet: a template that returns to an older ReplicaSet (kubectl rollout undo) makes
+                // it the newest revision again
+                var newest = owned.Where(rs => rs != current).Select(RevisionOf).DefaultIfEmpty(0).Max();
+                if (RevisionOf(current) <= newest)
+                {
+                    current.Metadata.Annotations ??= new Dictionary<string, string>();
+                    current.Metadata.Annotations[DeploymentRevisionAnnotation] = (newest + 1).ToString(CultureInfo.InvariantCulture);
+                }
+
+                if (!held || replicas > (current.Spec.Replicas ?? 0))
+                {
+                    RecordScaling(deployment, current, replicas);
+                    current.Spec.Replicas = replicas;
+                }
             }
         }
     }
+
+    private static int RevisionOf(V1ReplicaSet rs) =>
+        rs.Metadata.Annotations?.TryGetValue(DeploymentRevisionAnnotation, out var text) == true && int.TryParse(text, CultureInfo.InvariantCulture, out var revision) ? revision : 0;
 
     /// <summary>Why a pod from this template would be refused by admission, or null (what the ReplicaSet controller would meet).</summary>
     private string? PodRefusal(V1PodTemplateSpec template, string ns) =>
@@ -183,7 +198,7 @@ public sealed partial class ControlPlane
             var desired = deployment.Spec.Replicas ?? 1;
             var maxUnavailable = deployment.Spec.Strategy?.Type == "Recreate" ? 0 : RollingBound(deployment.Spec.Strategy?.RollingUpdate?.MaxUnavailable, desired, roundUp: false);
             var available = ready >= desired - maxUnavailable;
-            var newest = sets.MaxBy(rs => rs.Metadata.Annotations?.TryGetValue(DeploymentRevisionAnnotation, out var text) == true && int.TryParse(text, CultureInfo.InvariantCulture, out var r) ? r : 0);
+            var newest = sets.MaxBy(RevisionOf);
             var updated = newest?.Status?.Replicas ?? 0;
             var complete = (newest?.Status?.AvailableReplicas ?? 0) >= desired && replicas == updated;
             var unavailable = sets.Sum(rs => rs.Spec.Replicas ?? 0) - ready;

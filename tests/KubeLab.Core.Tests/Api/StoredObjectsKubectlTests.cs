@@ -180,6 +180,13 @@ public sealed partial class StoredObjectsKubectlTests(ApiLab lab) : IClassFixtur
         Assert.Equal(["2/2/0", "2/2/2"], rs.Split(' ', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal)); // the old one scaled down, the new one up
         var pod = lab.KubectlOk(version, "get", "pods", "-l", $"app={name}", "-o", "jsonpath={.items[0].metadata.generateName}");
         Assert.Matches($"^{name}-[a-z0-9]+-$", pod);
+
+        // back to the first template: its ReplicaSet becomes revision 3, as the deployment controller renumbers it
+        lab.KubectlOk(version, "rollout", "undo", $"deployment/{name}");
+        Assert.Contains("successfully rolled out", lab.KubectlOk(version, "rollout", "status", $"deployment/{name}", "--timeout=20s"), StringComparison.Ordinal);
+        Assert.Equal("3", Field(".metadata.annotations.deployment\\.kubernetes\\.io/revision"));
+        Assert.Matches(@"REVISION\s+CHANGE-CAUSE\n2\s+<none>\n3\s+<none>\n", lab.KubectlOk(version, "rollout", "history", $"deployment/{name}"));
+        Assert.Equal("nginx", lab.KubectlOk(version, "get", "deployment", name, "-o", "jsonpath={.spec.template.spec.containers[0].image}"));
     }
 
     [SkippableTheory]
