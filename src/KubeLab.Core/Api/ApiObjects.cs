@@ -101,7 +101,8 @@ public static class ApiObjects
             var notReady = endpoints.Where(e => e.Conditions?.Ready == false)
                 .SelectMany(e => e.Addresses.Select(a => Address(e, a))).OrderBy(a => a.Ip, StringComparer.Ordinal).ToList();
             var created = own.Select(s => s.Metadata.CreationTimestamp).Where(t => t is not null).DefaultIfEmpty(service.Metadata.CreationTimestamp).Min();
-            result.Add(new V1Endpoints
+            var trigger = apiServers ? null : TriggerTime(service, endpoints, pods);
+            result.Add(WrittenByComponent(new V1Endpoints
             {
                 ApiVersion = "v1",
                 Kind = "Endpoints",
@@ -115,7 +116,7 @@ public static class ApiObjects
                         : ControllerLabels(service),
                     Annotations = apiServers ? null : new Dictionary<string, string>
                     {
-                        ["endpoints.kubernetes.io/last-change-trigger-time"] = TriggerTime(service, endpoints, pods),
+                        ["endpoints.kubernetes.io/last-change-trigger-time"] = trigger!,
                     },
                     ResourceVersion = own.Select(s => s.Metadata.ResourceVersion).Append(service.Metadata.ResourceVersion)
                         .Select(v => long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0).Max().ToString(CultureInfo.InvariantCulture),
@@ -124,7 +125,7 @@ public static class ApiObjects
                 Subsets = ready.Count + notReady.Count == 0
                     ? null
                     : [new V1EndpointSubset { Addresses = ready.Count > 0 ? ready : null, NotReadyAddresses = notReady.Count > 0 ? notReady : null, Ports = ports }],
-            });
+            }, "v1", "Endpoints", trigger ?? ManagedFields.TimeOf(new DateTimeOffset(DateTime.SpecifyKind(created ?? DateTime.UnixEpoch, DateTimeKind.Utc)))));
         }
 
         var served = result.Select(e => (e.Metadata.NamespaceProperty, e.Metadata.Name)).ToHashSet();
@@ -142,7 +143,7 @@ public static class ApiObjects
             labels["service.kubernetes.io/headless"] = "";
         }
 
-        return labels;
+        return labels.Count == 0 ? null : labels; // an empty map is omitted (omitempty)
     }
 
     /// <summary>
@@ -174,7 +175,7 @@ public static class ApiObjects
         var renewed = start.AddTicks(-(start.Ticks % 10)); // metav1.MicroTime: microseconds
         var nodeLeases = NodeObjects.For(state)
             .Where(node => stored.All(l => l.Metadata.NamespaceProperty != "kube-node-lease" || l.Metadata.Name != node.Metadata.Name))
-            .Select(node => (IKubernetesObject<V1ObjectMeta>)new V1Lease
+            .Select(node => (IKubernetesObject<V1ObjectMeta>)WrittenByComponent(new V1Lease
             {
                 ApiVersion = "coordination.k8s.io/v1",
                 Kind = "Lease",
@@ -194,8 +195,21 @@ public static class ApiObjects
                     LeaseDurationSeconds = 40,
                     RenewTime = renewed,
                 },
-            });
+            }, "coordination.k8s.io/v1", "Lease", ManagedFields.TimeOf(new DateTimeOffset(created, TimeSpan.Zero))));
         return stored.Cast<IKubernetesObject<V1ObjectMeta>>().Concat(nodeLeases).ToList();
+    }
+
+    /// <summary>
+    /// An object a k3s component writes whole (the endpoints controller's Endpoints, a kubelet's node lease): its
+    /// managedFields are that component's one Update entry, manager "k3s", as the API server's field manager records it.
+    /// </summary>
+    private static T WrittenByComponent<T>(T value, string apiVersion, string kind, string time) where T : IKubernetesObject<V1ObjectMeta>
+    {
+        var json = System.Text.Json.Nodes.JsonNode.Parse(KubeObjects.ToJson(value))!.AsObject();
+        json["apiVersion"] = apiVersion;
+        json["kind"] = kind;
+        value.Metadata.ManagedFields = ManagedFields.ToModel(ManagedFields.ComponentUpdate(null, json, ControlPlane.ComponentManager, apiVersion, time, _ => ""));
+        return value;
     }
 
     /// <summary>Finds one object by namespace and name.</summary>
@@ -203,7 +217,7 @@ public static class ApiObjects
         List(state, resource).FirstOrDefault(o => o.Metadata.Name == name && (!resource.Namespaced || o.Metadata.NamespaceProperty == ns));
 
     /// <summary>A version-4-shaped UID that stays the same for the same synthesized object.</summary>
-    private static string StableUid(string key, string salt)
+    internal static string StableUid(string key, string salt)
     {
         var random = new Random(unchecked((int)Names.Fnv32a(salt + "/" + key)));
         Span<byte> bytes = stackalloc byte[16];

@@ -66,6 +66,10 @@ public static class NodeObjects
             {
                 Name = node.Name,
                 CreationTimestamp = created,
+                // every stored object has them (the node's lease names it as its owner by uid); the lab's nodes do
+                // not post status, so their first version is their only one
+                Uid = Api.ApiObjects.StableUid("node/" + node.Name, config.Name),
+                ResourceVersion = "1",
                 Labels = ControlPlane.NodeLabels(node),
                 Annotations = new Dictionary<string, string>
                 {

@@ -265,4 +265,20 @@ public sealed partial class StoredObjectsKubectlTests(ApiLab lab) : IClassFixtur
         var pods = lab.KubectlOk("1.29", "get", "pods", "-n", "kube-system", "-o", "jsonpath={range .items[*]}{.spec.serviceAccountName} {end}");
         Assert.All(pods.Split(' ', StringSplitOptions.RemoveEmptyEntries), a => Assert.Contains(a + " ", accounts, StringComparison.Ordinal));
     }
+
+    [SkippableFact]
+    public void Endpoints_and_node_leases_are_written_by_k3s_and_nodes_have_an_identity()
+    {
+        ApiLab.RequireKubectl("1.29");
+        Assert.Equal(
+            "k3s Update {\"f:metadata\":{\"f:annotations\":{\".\":{},\"f:endpoints.kubernetes.io/last-change-trigger-time\":{}}},\"f:subsets\":{}}",
+            lab.KubectlOk("1.29", "get", "endpoints", "nginx-service", "-o", "jsonpath={range .metadata.managedFields[*]}{.manager} {.operation} {.fieldsV1}{end}"));
+        var uid = lab.KubectlOk("1.29", "get", "node", "vm1", "-o", "jsonpath={.metadata.uid}");
+        Assert.Matches("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", uid);
+        Assert.Equal("1", lab.KubectlOk("1.29", "get", "node", "vm1", "-o", "jsonpath={.metadata.resourceVersion}"));
+        Assert.Equal($"Node/vm1/{uid}", lab.KubectlOk("1.29", "get", "lease", "vm1", "-n", "kube-node-lease", "-o", "jsonpath={.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].name}/{.metadata.ownerReferences[0].uid}"));
+        var lease = lab.KubectlOk("1.29", "get", "lease", "vm1", "-n", "kube-node-lease", "-o", "jsonpath={range .metadata.managedFields[*]}{.manager} {.operation} {.fieldsV1}{end}");
+        Assert.StartsWith("k3s Update {\"f:metadata\":{\"f:ownerReferences\":", lease, StringComparison.Ordinal);
+        Assert.EndsWith("\"f:spec\":{\"f:holderIdentity\":{},\"f:leaseDurationSeconds\":{},\"f:renewTime\":{}}}", lease, StringComparison.Ordinal);
+    }
 }
