@@ -15,7 +15,11 @@ public sealed partial class ControlPlane
     private string? CreatePod(ManifestDocument? document, V1Pod pod, IKubernetesObject<V1ObjectMeta>? owner, string? pinnedNode = null, string? pinnedIP = null)
     {
         pod.Metadata.NamespaceProperty ??= "default";
-        Api.ApiDefaults.Store(pod); // a controller's pod is defaulted as the API server decodes it
+        if (document is null)
+        {
+            Api.ApiDefaults.Store(pod); // a controller's pod is defaulted as the API server decodes it (a client's was, in Upsert)
+        }
+
         if (AdmitPod(pod) is { } refused)
         {
             if (owner is null)

@@ -12,6 +12,8 @@ public sealed partial class ControlPlane
     /// <summary>The cloud-provider service controller's client name, which k3s's ServiceLB records its events as.</summary>
     private const string ServiceLBController = "service-controller";
 
+    private const string ServiceLBAccount = "svclb";
+
     private bool ServiceLBRuns() => K3sAddons.Enabled(config, K3sAddons.ServiceLB) && !MetalLbInstalled();
 
     /// <summary>
@@ -42,9 +44,17 @@ public sealed partial class ControlPlane
             }
         }
 
+        if (wanted.Count > 0 && Find("ServiceAccount", "kube-system", ServiceLBAccount) is null)
+        {
+            // servicelb.go: the controller makes the ServiceAccount its pods run as
+            Store(new V1ServiceAccount { ApiVersion = "v1", Kind = "ServiceAccount", Metadata = new V1ObjectMeta { Name = ServiceLBAccount, NamespaceProperty = "kube-system" } }, existing: null, "ServiceAccount");
+            messages.RemoveAt(messages.Count - 1);
+        }
+
         foreach (var (name, service) in wanted)
         {
             var ds = NewServiceLBDaemonSet(name, service);
+            Api.ApiDefaults.Store(ds); // stored as the API server decodes what the controller sends
             var existing = Find("DaemonSet", "kube-system", name);
             if (existing?.Object is V1DaemonSet current)
             {
@@ -211,7 +221,7 @@ public sealed partial class ControlPlane
                     Spec = new V1PodSpec
                     {
                         PriorityClassName = service.Metadata.Annotations.Get("svccontroller.k3s.cattle.io/priorityclassname") ?? "system-node-critical",
-                        ServiceAccountName = "svclb",
+                        ServiceAccountName = ServiceLBAccount,
                         AutomountServiceAccountToken = false,
                         SecurityContext = new V1PodSecurityContext { Sysctls = [new V1Sysctl { Name = "net.ipv4.ip_forward", Value = "1" }] },
                         Tolerations =

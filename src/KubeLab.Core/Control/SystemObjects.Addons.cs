@@ -138,11 +138,6 @@ public static partial class SystemObjects
     {
         var server = config.Server.Name;
         var yaml = new StringBuilder();
-        if (K3sAddons.Enabled(config, K3sAddons.ServiceLB))
-        {
-            yaml.Append(ServiceAccount("svclb"));
-        }
-
         if (K3sAddons.Enabled(config, K3sAddons.LocalStorage))
         {
             yaml.Append(ServiceAccount("local-path-provisioner-service-account"));

@@ -119,13 +119,13 @@ public static partial class SystemObjects
             : "deploy@" + config.Server.Name;
     }
 
-    /// <summary>The ServiceAccounts k3s's own controllers make: servicelb's and helm-controller's, one per chart.</summary>
-    private static readonly HashSet<string> ComponentAccounts = new(StringComparer.Ordinal) { "svclb", "helm-traefik", "helm-traefik-crd" };
+    /// <summary>The ServiceAccounts helm-controller (in k3s) makes, one per chart.</summary>
+    private static readonly HashSet<string> ComponentAccounts = new(StringComparer.Ordinal) { "helm-traefik", "helm-traefik-crd" };
 
     /// <summary>
     /// A ServiceAccount in kube-system: the packaged manifests' (coredns, local-path-provisioner-service-account,
-    /// metrics-server) as they are written there, servicelb's svclb, helm-controller's helm-&lt;chart&gt; (which it
-    /// makes with automountServiceAccountToken true) and the Traefik chart's (with Helm's labels).
+    /// metrics-server) as they are written there, helm-controller's helm-&lt;chart&gt; (which it makes with
+    /// automountServiceAccountToken true) and the Traefik chart's (with Helm's labels). ServiceLB makes its own (svclb).
     /// </summary>
     private static string ServiceAccount(string name, string? metadata = null, bool automount = false) => $"""
         ---
