@@ -54,6 +54,15 @@ public sealed partial class ControlPlane
 
         spec.ServiceAccount = spec.ServiceAccountName; // the v1 API's deprecated serviceAccount mirrors it
         var account = All<V1ServiceAccount>().FirstOrDefault(a => a.Metadata.NamespaceProperty == pod.Metadata.NamespaceProperty && a.Metadata.Name == spec.ServiceAccountName);
+        if (account is null && pod.Metadata.NamespaceProperty == "kube-system" && SystemObjects.PackagedAccounts.Contains(spec.ServiceAccountName))
+        {
+            // a lab made before KubeLab wrote the packaged manifests' accounts: k3s's deploy controller applies its
+            // manifests again at every start, so on k3s they would exist; made here when first needed
+            account = new V1ServiceAccount { ApiVersion = "v1", Kind = "ServiceAccount", Metadata = new V1ObjectMeta { Name = spec.ServiceAccountName, NamespaceProperty = "kube-system" } };
+            Store(account, existing: null, "ServiceAccount");
+            messages.RemoveAt(messages.Count - 1);
+        }
+
         if (account is null)
         {
             return $"pods \"{NameForErrors(pod)}\" is forbidden: error looking up service account {pod.Metadata.NamespaceProperty}/{spec.ServiceAccountName}: serviceaccount \"{spec.ServiceAccountName}\" not found";

@@ -119,6 +119,12 @@ public static partial class SystemObjects
             : "deploy@" + config.Server.Name;
     }
 
+    /// <summary>The ServiceAccounts the packaged components run as (those the lab's manifests write).</summary>
+    public static readonly IReadOnlySet<string> PackagedAccounts = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "coredns", "local-path-provisioner-service-account", "metrics-server", "traefik", "helm-traefik", "helm-traefik-crd",
+    };
+
     /// <summary>The ServiceAccounts helm-controller (in k3s) makes, one per chart.</summary>
     private static readonly HashSet<string> ComponentAccounts = new(StringComparer.Ordinal) { "helm-traefik", "helm-traefik-crd" };
 
