@@ -23,6 +23,18 @@ public static partial class SystemObjects
     /// <summary>helm.sh/chart of k3s's bundled Traefik chart (traefik-25.0.3+up25.0.0; Helm writes '+' as '_').</summary>
     public const string TraefikChart = "traefik-25.0.3_up25.0.0";
 
+    /// <summary>What Helm writes on every object of the Traefik release (its labels and release annotations), as metadata lines.</summary>
+    private const string TraefikHelmMetadata = $"""
+          labels:
+            app.kubernetes.io/instance: traefik-kube-system
+            app.kubernetes.io/managed-by: Helm
+            app.kubernetes.io/name: traefik
+            helm.sh/chart: {TraefikChart}
+          annotations:
+            meta.helm.sh/release-name: traefik
+            meta.helm.sh/release-namespace: kube-system
+        """;
+
     /// <summary>manifests/coredns.yaml's pod template (the image is k3s v1.29.5's CoreDNS 1.10.1).</summary>
     public const string CoreDnsTemplate = """
             metadata:
@@ -326,17 +338,7 @@ public static partial class SystemObjects
             yaml.Append(HelmInstallJob(server, "traefik-crd", "helm-traefik-crd"));
             yaml.Append(ServiceAccount("helm-traefik", automount: true));
             yaml.Append(HelmInstallJob(server, "traefik", "helm-traefik"));
-            yaml.Append(ServiceAccount("traefik", $$"""
-                  labels:
-                    app.kubernetes.io/instance: traefik-kube-system
-                    app.kubernetes.io/managed-by: Helm
-                    app.kubernetes.io/name: traefik
-                    helm.sh/chart: {{TraefikChart}}
-                  annotations:
-                    meta.helm.sh/release-name: traefik
-                    meta.helm.sh/release-namespace: kube-system
-
-                """));
+            yaml.Append(ServiceAccount("traefik", TraefikHelmMetadata + "\n"));
             yaml.Append($$"""
                 ---
                 apiVersion: apps/v1
@@ -344,14 +346,7 @@ public static partial class SystemObjects
                 metadata:
                   name: traefik
                   namespace: kube-system
-                  labels:
-                    app.kubernetes.io/instance: traefik-kube-system
-                    app.kubernetes.io/managed-by: Helm
-                    app.kubernetes.io/name: traefik
-                    helm.sh/chart: {{TraefikChart}}
-                  annotations:
-                    meta.helm.sh/release-name: traefik
-                    meta.helm.sh/release-namespace: kube-system
+                {{TraefikHelmMetadata}}
                     kubelab.io/placement: {{server}}
                 spec:
                   replicas: 1
@@ -461,14 +456,7 @@ public static partial class SystemObjects
                 metadata:
                   name: traefik
                   namespace: kube-system
-                  labels:
-                    app.kubernetes.io/instance: traefik-kube-system
-                    app.kubernetes.io/managed-by: Helm
-                    app.kubernetes.io/name: traefik
-                    helm.sh/chart: {{TraefikChart}}
-                  annotations:
-                    meta.helm.sh/release-name: traefik
-                    meta.helm.sh/release-namespace: kube-system
+                {{TraefikHelmMetadata}}
                 spec:
                   type: LoadBalancer
                   selector:
