@@ -85,8 +85,11 @@ public sealed partial class SeedLabTests
         RequireRoot();
         var pid = File.ReadAllText(Path.Combine(lab.Kubelab.Home, lab.Name, KubeLab.Realize.Netns.AgentLauncher.PidFileName)).Trim();
         Assert.True(KubeLab.Realize.Netns.LabProcesses.Alive(int.Parse(pid, CultureInfo.InvariantCulture)));
-        // the runtime names its diagnostics IPC socket /tmp/dotnet-diagnostic-<pid>-<start time>-socket
-        Assert.Empty(Directory.GetFiles(Path.GetTempPath(), $"dotnet-diagnostic-{pid}-*"));
+        // the runtime names its diagnostics IPC socket /tmp/dotnet-diagnostic-<pid>-<start time>-socket, the start time
+        // in clock ticks as /proc/<pid>/stat gives it (a socket left by an earlier process with the same pid is not its)
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var startTime = stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[19];
+        Assert.False(File.Exists(Path.Combine(Path.GetTempPath(), $"dotnet-diagnostic-{pid}-{startTime}-socket")));
         Assert.Contains("DOTNET_EnableDiagnostics=0", File.ReadAllText($"/proc/{pid}/environ").Split('\0'));
     }
 }
