@@ -21,7 +21,8 @@ public sealed partial class ControlPlane
             var ns = deployment.Metadata.NamespaceProperty;
             var owned = All<V1ReplicaSet>().Where(rs => rs.Metadata.NamespaceProperty == ns
                 && rs.Metadata.OwnerReferences?.Any(r => r.Uid == deployment.Metadata.Uid) == true).ToList();
-            var replicas = deployment.Spec.Replicas ?? 1;
+            var desired = deployment.Spec.Replicas ?? 1;
+            var replicas = desired; // what the newest ReplicaSet is scaled to
             var running = owned.Where(rs => rs.Metadata.Name != rsName && rs.Spec.Replicas != 0).ToList();
             // The lab's pods start at once, so a rolling update completes within the write: the old ReplicaSets go to 0.
             // When the new template's pods are refused (admission), none of them ever becomes available: the rollout
@@ -29,8 +30,7 @@ public sealed partial class ControlPlane
             var held = running.Count > 0 && deployment.Spec.Strategy?.Type != "Recreate" && PodRefusal(deployment.Spec.Template, ns) is not null;
             if (held)
             {
-                var surge = RollingBound(deployment.Spec.Strategy?.RollingUpdate?.MaxSurge, replicas, roundUp: true);
-                replicas = Math.Clamp(replicas + surge - running.Sum(rs => rs.Spec.Replicas ?? 0), 0, replicas);
+                replicas = Math.Clamp(desired + MaxSurge(deployment, desired) - running.Sum(rs => rs.Spec.Replicas ?? 0), 0, desired);
             }
             else
             {
@@ -62,8 +62,8 @@ public sealed partial class ControlPlane
                         Labels = new Dictionary<string, string>(template.Metadata.Labels),
                         Annotations = new Dictionary<string, string>
                         {
-                            ["deployment.kubernetes.io/desired-replicas"] = replicas.ToString(CultureInfo.InvariantCulture),
-                            ["deployment.kubernetes.io/max-replicas"] = (replicas + (int)Math.Ceiling(replicas * 0.25)).ToString(CultureInfo.InvariantCulture),
+                            ["deployment.kubernetes.io/desired-replicas"] = desired.ToString(CultureInfo.InvariantCulture),
+                            ["deployment.kubernetes.io/max-replicas"] = (desired + MaxSurge(deployment, desired)).ToString(CultureInfo.InvariantCulture),
                             [DeploymentRevisionAnnotation] = (owned.Select(RevisionOf).DefaultIfEmpty(0).Max() + 1).ToString(CultureInfo.InvariantCulture),
                         },
                         OwnerReferences = [new V1OwnerReference { ApiVersion = "apps/v1", Kind = "Deployment", Name = deployment.Metadata.Name, Uid = deployment.Metadata.Uid, BlockOwnerDeletion = true, Controller = true }],
@@ -104,6 +104,10 @@ public sealed partial class ControlPlane
     /// <summary>Why a pod from this template would be refused by admission, or null (what the ReplicaSet controller would meet).</summary>
     private string? PodRefusal(V1PodTemplateSpec template, string ns) =>
         AdmitPod(new V1Pod { Metadata = new V1ObjectMeta { NamespaceProperty = ns, Name = "" }, Spec = KubeObjects.Clone(template.Spec) });
+
+    /// <summary>deployment_util.go MaxSurge: how many pods a rollout may add above the desired count (none when Recreate).</summary>
+    private static int MaxSurge(V1Deployment deployment, int desired) =>
+        deployment.Spec.Strategy?.Type == "Recreate" ? 0 : RollingBound(deployment.Spec.Strategy?.RollingUpdate?.MaxSurge, desired, roundUp: true);
 
     /// <summary>A rolling update's maxSurge (rounded up) or maxUnavailable (rounded down) for this many replicas; 25 % by default.</summary>
     private static int RollingBound(IntOrString? value, int replicas, bool roundUp)

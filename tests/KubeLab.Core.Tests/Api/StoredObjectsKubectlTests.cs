@@ -238,6 +238,9 @@ public sealed partial class StoredObjectsKubectlTests(ApiLab lab) : IClassFixtur
         lab.KubectlOk(version, "patch", "deployment", name, "-p", "{\"spec\":{\"template\":{\"spec\":{\"serviceAccountName\":\"" + account + "\"}}}}");
         string Sets() => lab.KubectlOk(version, "get", "rs", "-l", "app=" + name, "-o", "jsonpath={range .items[*]}{.spec.replicas}/{.status.replicas} {end}");
         Assert.Equal(["1/0", "3/3"], Sets().Split(' ', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
+        // the held ReplicaSet still records what the Deployment wants and may surge to
+        Assert.Equal(["3/4", "3/4"], lab.KubectlOk(version, "get", "rs", "-l", "app=" + name, "-o",
+            "jsonpath={range .items[*]}{.metadata.annotations.deployment\\.kubernetes\\.io/desired-replicas}/{.metadata.annotations.deployment\\.kubernetes\\.io/max-replicas} {end}").Split(' ', StringSplitOptions.RemoveEmptyEntries));
         Assert.Equal("3", lab.KubectlOk(version, "get", "deployment", name, "-o", "jsonpath={.status.availableReplicas}"));
         Assert.Equal("ReplicaSetUpdated", lab.KubectlOk(version, "get", "deployment", name, "-o", "jsonpath={.status.conditions[?(@.type==\"Progressing\")].reason}"));
         var events = lab.KubectlOk(version, "get", "events", "--field-selector", "reason=FailedCreate", "-o", "jsonpath={range .items[*]}{.message}{\"\\n\"}{end}");
