@@ -205,9 +205,7 @@ public static class ApiObjects
     /// </summary>
     private static T WrittenByComponent<T>(T value, string apiVersion, string kind, string time) where T : IKubernetesObject<V1ObjectMeta>
     {
-        var json = System.Text.Json.Nodes.JsonNode.Parse(KubeObjects.ToJson(value))!.AsObject();
-        json["apiVersion"] = apiVersion;
-        json["kind"] = kind;
+        var json = ControlPlane.Json(value, apiVersion, kind);
         value.Metadata.ManagedFields = ManagedFields.ToModel(ManagedFields.ComponentUpdate(null, json, ControlPlane.ComponentManager, apiVersion, time, _ => ""));
         return value;
     }

@@ -115,7 +115,8 @@ public sealed partial class ControlPlane
         stored.Object.ApiVersion is { Length: > 0 } version ? version
         : ApiResources.ForKind(stored.Kind)?.GroupVersion ?? "v1";
 
-    private static JsonObject Json(IKubernetesObject<V1ObjectMeta> value, string apiVersion, string kind)
+    /// <summary>An object as the field manager compares it: its JSON with apiVersion and kind set.</summary>
+    internal static JsonObject Json(IKubernetesObject<V1ObjectMeta> value, string apiVersion, string kind)
     {
         var json = JsonNode.Parse(KubeObjects.ToJson(value))!.AsObject();
         json["apiVersion"] = apiVersion;

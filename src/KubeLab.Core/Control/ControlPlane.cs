@@ -170,12 +170,13 @@ public sealed partial class ControlPlane
             return copy;
         }
 
-        if (KubeObjects.ToJson(copy.Object) == KubeObjects.Encoded(original.Object))
+        var json = KubeObjects.ToJson(copy.Object);
+        if (json == KubeObjects.Encoded(original.Object))
         {
             return original;
         }
 
-        StampGeneration(copy.Object, original.Object);
+        StampGeneration(copy.Object, original.Object, json);
         copy.Object.Metadata.ResourceVersion = generation.ToString(CultureInfo.InvariantCulture);
         return copy;
     }
@@ -186,7 +187,7 @@ public sealed partial class ControlPlane
     /// deployment's strategy bumps it for them, except the revision its controller writes through status; an
     /// EndpointSlice's labels). Their controllers, which converge within the write, have observed it.
     /// </summary>
-    private static void StampGeneration(IKubernetesObject<V1ObjectMeta> value, IKubernetesObject<V1ObjectMeta>? original)
+    private static void StampGeneration(IKubernetesObject<V1ObjectMeta> value, IKubernetesObject<V1ObjectMeta>? original, string? json = null)
     {
         if (value is not (V1Deployment or V1ReplicaSet or V1DaemonSet or V1StatefulSet or V1Job or V1EndpointSlice or V1CustomResourceDefinition
             or V1MutatingWebhookConfiguration or V1ValidatingWebhookConfiguration or CustomObject
@@ -197,7 +198,7 @@ public sealed partial class ControlPlane
 
         var was = original?.Metadata.Generation ?? 0;
         value.Metadata.Generation = original is null ? 1
-            : Content(value) == Content(original) ? Math.Max(was, 1) : Math.Max(was, 1) + 1;
+            : Content(value, json ?? KubeObjects.ToJson(value)) == Content(original, KubeObjects.Encoded(original)) ? Math.Max(was, 1) : Math.Max(was, 1) + 1;
         var observed = value.Metadata.Generation;
         switch (value)
         {
@@ -213,9 +214,10 @@ public sealed partial class ControlPlane
         }
     }
 
-    private static string Content(IKubernetesObject<V1ObjectMeta> value)
+    /// <summary>What the object asks for, from its encoding (a stored original's cached one): all but metadata and status.</summary>
+    private static string Content(IKubernetesObject<V1ObjectMeta> value, string encoded)
     {
-        var json = System.Text.Json.Nodes.JsonNode.Parse(KubeObjects.ToJson(value))!.AsObject();
+        var json = System.Text.Json.Nodes.JsonNode.Parse(encoded)!.AsObject();
         json.Remove("status");
         var metadata = json["metadata"] as System.Text.Json.Nodes.JsonObject;
         json.Remove("metadata");
