@@ -218,7 +218,8 @@ internal sealed partial class RecordedApiServer : IDisposable
     public void Dispose()
     {
         stop.Cancel();
-        listener.Stop();
+        // Close alone: after Stop, the managed HttpListener's Close looks the endpoint up again, binds the port anew to
+        // remove its prefix, and throws "Address already in use" when another test has taken the port meanwhile
         listener.Close();
         loop.Wait(TimeSpan.FromSeconds(5));
         stop.Dispose();
