@@ -1,5 +1,6 @@
 using System.Net;
 using System.Runtime.CompilerServices;
+using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
 using KubeLab.Core.Control;
@@ -43,6 +44,7 @@ public sealed partial class DumpReader
         public bool TargetIsPod;
         public string? TargetNamespace;
         public string? TargetName;
+        public string? PodKey; // namespace/name, made at once when the targetRef names its namespace
         public string? Zone;
         public List<string>? ZoneHints;
     }
@@ -359,6 +361,9 @@ public sealed partial class DumpReader
         }
     }
 
+    /// <summary>One slice's endpoints as read, before they become <see cref="Endpoint"/>s (reused from slice to slice).</summary>
+    private readonly List<EndpointFields> endpointScratch = [];
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private EndpointSlice ReadEndpointSlice<T>(ref T r)
         where T : ITokens, allows ref struct
@@ -384,7 +389,7 @@ public sealed partial class DumpReader
             }
             else if (Is(ref r, "endpoints"u8))
             {
-                endpoints = Endpoints(ref r);
+                endpoints = Endpoints(ref r, endpointScratch);
             }
             else if (Is(ref r, "ports"u8))
             {
@@ -410,7 +415,7 @@ public sealed partial class DumpReader
                 Terminating = e.Terminating ?? false,
                 NodeName = e.NodeName,
                 Hostname = e.Hostname,
-                PodKey = e.TargetIsPod ? $"{e.TargetNamespace ?? meta.Namespace}/{e.TargetName}" : null,
+                PodKey = e.TargetIsPod ? e.PodKey ?? $"{e.TargetNamespace ?? meta.Namespace}/{e.TargetName}" : null,
                 Zone = e.Zone,
                 ZoneHints = e.ZoneHints,
             });
@@ -429,10 +434,10 @@ public sealed partial class DumpReader
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static List<EndpointFields> Endpoints<T>(ref T r)
+    private static List<EndpointFields> Endpoints<T>(ref T r, List<EndpointFields> endpoints)
         where T : ITokens, allows ref struct
     {
-        var endpoints = new List<EndpointFields>();
+        endpoints.Clear();
         Start(ref r, JsonTokenType.StartArray);
         while (Element(ref r))
         {
@@ -469,7 +474,7 @@ public sealed partial class DumpReader
                 }
                 else if (Is(ref r, "nodeName"u8))
                 {
-                    e.NodeName = String(ref r);
+                    e.NodeName = Pooled(ref r);
                 }
                 else if (Is(ref r, "hostname"u8))
                 {
@@ -477,11 +482,11 @@ public sealed partial class DumpReader
                 }
                 else if (Is(ref r, "zone"u8))
                 {
-                    e.Zone = String(ref r);
+                    e.Zone = Pooled(ref r);
                 }
                 else if (Is(ref r, "targetRef"u8))
                 {
-                    (e.TargetIsPod, e.TargetNamespace, e.TargetName) = TargetRef(ref r);
+                    (e.TargetIsPod, e.TargetNamespace, e.TargetName, e.PodKey) = TargetRef(ref r);
                 }
                 else if (Is(ref r, "hints"u8))
                 {
@@ -540,24 +545,39 @@ public sealed partial class DumpReader
         return addresses;
     }
 
-    private static (bool IsPod, string? Namespace, string? Name) TargetRef<T>(ref T r)
+    /// <summary>
+    /// An endpoint's targetRef: whether it is a Pod, and its namespace and name, or the two as one key when both are
+    /// there (the name's bytes are held until the namespace is read: one string an endpoint, not two).
+    /// </summary>
+    private static (bool IsPod, string? Namespace, string? Name, string? Key) TargetRef<T>(ref T r)
         where T : ITokens, allows ref struct
     {
         string? kind = null, ns = null, name = null;
+        Span<byte> nameBytes = stackalloc byte[256];
+        var nameLength = -1; // the name's bytes are in nameBytes (ASCII, unescaped)
         Start(ref r, JsonTokenType.StartObject);
         while (Property(ref r))
         {
             if (Is(ref r, "kind"u8))
             {
-                kind = String(ref r);
+                kind = Pooled(ref r);
             }
             else if (Is(ref r, "namespace"u8))
             {
-                ns = String(ref r);
+                ns = Pooled(ref r);
             }
             else if (Is(ref r, "name"u8))
             {
-                name = String(ref r);
+                Start(ref r, JsonTokenType.String);
+                if (!r.ValueIsEscaped && r.ValueSpan.Length <= nameBytes.Length && Ascii.IsValid(r.ValueSpan))
+                {
+                    r.ValueSpan.CopyTo(nameBytes);
+                    (name, nameLength) = (null, r.ValueSpan.Length);
+                }
+                else
+                {
+                    (name, nameLength) = (r.GetString(), -1);
+                }
             }
             else if (Is(ref r, "uid"u8) || Is(ref r, "apiVersion"u8) || Is(ref r, "resourceVersion"u8) || Is(ref r, "fieldPath"u8))
             {
@@ -569,7 +589,21 @@ public sealed partial class DumpReader
             }
         }
 
-        return (kind == "Pod", ns, name);
+        if (kind != "Pod")
+        {
+            return (false, ns, null, null);
+        }
+
+        if (nameLength >= 0 && ns is not null && ns.Length + 1 + nameLength <= 512)
+        {
+            Span<char> key = stackalloc char[ns.Length + 1 + nameLength];
+            ns.CopyTo(key);
+            key[ns.Length] = '/';
+            Ascii.ToUtf16(nameBytes[..nameLength], key[(ns.Length + 1)..], out _);
+            return (true, ns, null, new string(key));
+        }
+
+        return (true, ns, nameLength >= 0 ? Encoding.ASCII.GetString(nameBytes[..nameLength]) : name, null);
     }
 
     /// <summary>hints.forZones[].name (null without hints or without forZones).</summary>
@@ -663,7 +697,7 @@ public sealed partial class DumpReader
             }
             else if (Is(ref r, "namespace"u8))
             {
-                meta.Namespace = String(ref r);
+                meta.Namespace = Pooled(ref r);
             }
             else if (Is(ref r, "labels"u8))
             {
@@ -805,6 +839,57 @@ public sealed partial class DumpReader
         return r.GetString()!;
     }
 
+    /// <summary>
+    /// A string that recurs across objects (node and zone names, namespaces, label keys, "Pod"): taken from a small
+    /// table of those seen last when its bytes match, so 100,000 endpoints do not make 100,000 copies of three node names.
+    /// </summary>
+    private static string Pooled<T>(ref T r)
+        where T : ITokens, allows ref struct
+    {
+        Start(ref r, JsonTokenType.String);
+        return PooledValue(ref r);
+    }
+
+    private static string PooledValue<T>(ref T r)
+        where T : ITokens, allows ref struct
+    {
+        var bytes = r.ValueSpan;
+        if (r.ValueIsEscaped || bytes.Length > 64)
+        {
+            return r.GetString()!;
+        }
+
+        var slot = (int)((uint)HashCode.Combine(bytes.Length, bytes.IsEmpty ? 0 : bytes[0], bytes.IsEmpty ? 0 : bytes[^1], bytes.Length > 2 ? bytes[bytes.Length / 2] : 0) % (uint)Recurring.Length);
+        if (Recurring[slot] is { } known && AsciiEquals(known, bytes))
+        {
+            return known;
+        }
+
+        var value = r.GetString()!;
+        Recurring[slot] = value; // a race between readers only costs a miss: a slot is compared before it is used
+        return value;
+    }
+
+    private static readonly string?[] Recurring = new string?[509];
+
+    private static bool AsciiEquals(string known, ReadOnlySpan<byte> bytes)
+    {
+        if (known.Length != bytes.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            if (known[i] != bytes[i] || bytes[i] >= 0x80)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>A string the snapshot does not use: checked as GetString would check it, not made.</summary>
     private static void SkipString<T>(ref T r)
         where T : ITokens, allows ref struct
@@ -863,8 +948,8 @@ public sealed partial class DumpReader
             }
 
             Current(ref r, JsonTokenType.PropertyName);
-            var key = r.GetString()!;
-            map[key] = String(ref r);
+            var key = PooledValue(ref r);
+            map[key] = Pooled(ref r);
         }
     }
 

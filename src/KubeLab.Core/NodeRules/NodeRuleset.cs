@@ -59,6 +59,7 @@ public static class NodeRuleset
         {
             foreach (var table in KubeProxyRules.Tables(snapshot, nodeName, config))
             {
+                tables.Reserve(table.Name, table.Chains.Count, table.Rules.Count);
                 foreach (var chain in table.Chains)
                 {
                     tables.Chain(table.Name, chain);

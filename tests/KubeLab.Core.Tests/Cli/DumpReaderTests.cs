@@ -104,6 +104,10 @@ public sealed class DumpReaderTests : IDisposable
                         {"addresses": ["10.42.1.9", "not-an-ip"], "conditions": {"ready": false}, "nodeName": "vm2", "targetRef": {"kind": "Pod", "name": "web-1"}},
                         {"addresses": ["10.42.2.7"], "conditions": {"serving": true, "terminating": true}, "targetRef": {"kind": "Node", "name": "vm3"}, "hints": {"forNodes": [{"name": "vm3"}]}},
                         {"addresses": ["10.42.2.8"]},
+                        {"addresses": ["10.42.2.9"], "nodeName": "vm1", "targetRef": {"namespace": "other", "kind": "Pod", "name": "web-2"}},
+                        {"addresses": ["10.42.2.10"], "nodeName": "v\u006d1", "targetRef": {"name": "we\u0062-3", "namespace": "shop", "kind": "Pod"}},
+                        {"addresses": ["10.42.2.11"], "zone": "a", "targetRef": {"kind": "Pod", "name": "wéb-4", "namespace": "shop"}},
+                        {"addresses": ["10.42.2.12"], "zone": "é", "targetRef": {"kind": "Pod", "namespace": "shop"}},
                         {"addresses": []}
                     ],
                     "kind": "EndpointSlice",
