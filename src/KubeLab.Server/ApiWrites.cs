@@ -54,7 +54,7 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
             Track(resource, null, value, manager);
             return Apply(state, resource, value);
         }, dryRun);
-        return (201, ApiDocuments.Object(Find(stored, resource, ns, name), resource));
+        return (201, ApiDocuments.Served(Find(stored, resource, ns, name), resource));
     }
 
     public (int Code, JsonNode Body) Update(ApiResource resource, string? ns, string name, JsonObject body, bool dryRun, string manager = "")
@@ -73,7 +73,7 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
             Track(resource, current, value, manager);
             return Apply(state, resource, value);
         }, dryRun);
-        return (200, ApiDocuments.Object(Updated(stored, resource, ns, name, value), resource));
+        return (200, ApiDocuments.Served(Updated(stored, resource, ns, name, value), resource));
     }
 
     /// <summary>PATCH: the patch is applied to the current object's JSON, and the result is an update.</summary>
@@ -103,7 +103,7 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
             Track(resource, current, value, ManagedFields.ManagerOf(fieldManager, userAgent));
             return Apply(state, resource, value);
         }, dryRun);
-        return (200, ApiDocuments.Object(Updated(stored, resource, ns, name, value!), resource));
+        return (200, ApiDocuments.Served(Updated(stored, resource, ns, name, value!), resource));
     }
 
     /// <summary>
@@ -145,8 +145,8 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
             return Apply(state, resource, value);
         }, dryRun);
         return created
-            ? (201, ApiDocuments.Object(Find(stored, resource, ns, name), resource))
-            : (200, ApiDocuments.Object(Updated(stored, resource, ns, name, value!), resource));
+            ? (201, ApiDocuments.Served(Find(stored, resource, ns, name), resource))
+            : (200, ApiDocuments.Served(Updated(stored, resource, ns, name, value!), resource));
     }
 
     /// <summary>The autoscaling/v1 Scale of a Deployment or ReplicaSet.</summary>
@@ -226,12 +226,12 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
         }, dryRun);
         if (ApiObjects.Find(stored, resource, ns, name) is { } remaining && remaining.Metadata.Uid == deleted!.Metadata.Uid)
         {
-            return (202, ApiDocuments.Object(remaining, resource));
+            return (202, ApiDocuments.Served(remaining, resource));
         }
 
         if (resource.Kind == "Pod")
         {
-            return (200, ApiDocuments.Object(deleted!, resource));
+            return (200, ApiDocuments.Served(deleted!, resource));
         }
 
         var details = ApiStatusException.DetailsFor(resource, name);

@@ -23,7 +23,7 @@ internal static class ObjectJson
 
     private static byte[] Encode(IKubernetesObject<V1ObjectMeta> value)
     {
-        using var document = JsonDocument.Parse(KubernetesJson.Serialize(value));
+        using var document = JsonDocument.Parse(ApiDocuments.ServedJson(value));
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
         {

@@ -219,6 +219,14 @@ public static class ApiDocuments
         return resources;
     }
 
+    /// <summary>An object as a response carries it (a pod template's <c>"creationTimestamp": null</c> too, see <see cref="Control.GoJsonShape"/>).</summary>
+    public static JsonObject Served(IKubernetesObject<V1ObjectMeta> value, ApiResource resource) =>
+        Control.GoJsonShape.Served(() => Object(value, resource));
+
+    /// <summary>The object's JSON as a response carries it (see <see cref="Served"/>).</summary>
+    public static string ServedJson(IKubernetesObject<V1ObjectMeta> value) =>
+        Control.GoJsonShape.Served(() => KubernetesJson.Serialize(value));
+
     /// <summary>An object as the API server writes it: with its kind and apiVersion.</summary>
     public static JsonObject Object(IKubernetesObject<V1ObjectMeta> value, ApiResource resource)
     {
@@ -242,7 +250,7 @@ public static class ApiDocuments
         var array = new JsonArray();
         foreach (var item in items)
         {
-            var json = Object(item, resource);
+            var json = Served(item, resource);
             json.Remove("kind");
             json.Remove("apiVersion");
             array.Add(json);
@@ -342,7 +350,7 @@ public static class ApiDocuments
                 {
                     case IncludeObject.Object:
                         w.WritePropertyName("object");
-                        Object(item, resource).WriteTo(w);
+                        Served(item, resource).WriteTo(w);
                         break;
                     case IncludeObject.Metadata:
                         w.WriteStartObject("object");

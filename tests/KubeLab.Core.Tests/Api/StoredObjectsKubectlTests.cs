@@ -135,10 +135,28 @@ public sealed partial class StoredObjectsKubectlTests(ApiLab lab) : IClassFixtur
     {
         ApiLab.RequireKubectl(version);
         var name = "stored-deploy-" + Suffix(version);
-        lab.KubectlOk(version, "create", "deployment", name, "--image=nginx");
+        var created = lab.KubectlOk(version, "create", "deployment", name, "--image=nginx", "-o", "yaml");
         string Field(string path) => lab.KubectlOk(version, "get", "deployment", name, "-o", "jsonpath={" + path + "}");
 
         var yaml = lab.KubectlOk(version, "get", "deployment", name, "-o", "yaml");
+        // Go writes a template's zero creation time as null: in the create's response, a get and the ReplicaSet's
+        // template (only there: the object's own time is set)
+        var template = $"""
+              template:
+                metadata:
+                  creationTimestamp: null
+                  labels:
+                    app: {name}
+            """.Replace("\r", "", StringComparison.Ordinal);
+        Assert.Contains(template, created, StringComparison.Ordinal);
+        Assert.Contains(template, yaml, StringComparison.Ordinal);
+        Assert.Single(Regex.Matches(yaml, "creationTimestamp: null"));
+        Assert.Contains("\n    template:\n      metadata:\n        creationTimestamp: null\n        labels:\n", lab.KubectlOk(version, "get", "rs", "-l", $"app={name}", "-o", "yaml"), StringComparison.Ordinal);
+        // kubectl's last-applied annotation is the file's (no null time in it), and applying the file again changes nothing
+        var manifest = $"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}-applied\nspec:\n  selector:\n    matchLabels:\n      app: {name}-applied\n  template:\n    metadata:\n      labels:\n        app: {name}-applied\n    spec:\n      containers:\n      - name: nginx\n        image: nginx\n";
+        Assert.Equal($"deployment.apps/{name}-applied created\n", lab.KubectlWithInput(version, manifest, "apply", "-f", "-").Out);
+        Assert.Equal($"deployment.apps/{name}-applied unchanged\n", lab.KubectlWithInput(version, manifest, "apply", "-f", "-").Out);
+        Assert.DoesNotContain("creationTimestamp", lab.KubectlOk(version, "get", "deployment", name + "-applied", "-o", "jsonpath={.metadata.annotations.kubectl\\.kubernetes\\.io/last-applied-configuration}"), StringComparison.Ordinal);
         Assert.Contains("""
               strategy:
                 rollingUpdate:
