@@ -6,10 +6,8 @@ namespace KubeLab.Core.Tests.Api;
 /// </summary>
 public sealed class AccessReviewTests(ApiLab lab) : IClassFixture<ApiLab>
 {
-    public static TheoryData<string> Versions => new() { "1.29", "1.33" };
-
     [SkippableTheory]
-    [MemberData(nameof(Versions))]
+    [MemberData(nameof(ApiLab.Versions), MemberType = typeof(ApiLab))]
     public void Auth_can_i_says_yes_to_the_labs_admin(string version)
     {
         ApiLab.RequireKubectl(version);
@@ -19,7 +17,7 @@ public sealed class AccessReviewTests(ApiLab lab) : IClassFixture<ApiLab>
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Versions))]
+    [MemberData(nameof(ApiLab.Versions), MemberType = typeof(ApiLab))]
     public void Auth_can_i_list_shows_everything_allowed_first(string version)
     {
         ApiLab.RequireKubectl(version);

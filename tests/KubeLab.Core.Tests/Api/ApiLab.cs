@@ -26,6 +26,12 @@ public sealed class ApiLab : IDisposable
         Cli.Ok("up", "--driver", "none", "--name", Name, "-f", "seed");
     }
 
+    /// <summary>The kubectl clients the API tests run: the one a v1.29.5 server gets from the image's dispatcher, and the newest.</summary>
+    public static TheoryData<string> Versions => new() { "1.29", "1.33" };
+
+    /// <summary>A version as a name suffix ("1.29" → "129"), so that each client's objects differ.</summary>
+    public static string Suffix(string version) => version.Replace(".", "", StringComparison.Ordinal);
+
     public static bool HasKubectl(string version) => File.Exists(Path.Combine(KubectlFolder, $"kubectl.{version}"));
 
     public static void RequireKubectl(string version) =>

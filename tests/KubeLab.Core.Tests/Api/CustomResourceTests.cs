@@ -9,8 +9,6 @@ namespace KubeLab.Core.Tests.Api;
 /// </summary>
 public sealed class CustomResourceTests(ApiLab lab) : IClassFixture<ApiLab>
 {
-    public static TheoryData<string> Versions => new() { "1.29", "1.33" };
-
     /// <summary>A CRD of group <paramref name="group"/> with printer columns, a required field, a default and a status subresource.</summary>
     private static string Crd(string group, string scope) => $$"""
         apiVersion: apiextensions.k8s.io/v1
@@ -62,11 +60,11 @@ public sealed class CustomResourceTests(ApiLab lab) : IClassFixture<ApiLab>
     private (int Code, string Out, string Err) Apply(string version, string manifest) => lab.KubectlWithInput(version, manifest, "apply", "-f", "-");
 
     [SkippableTheory]
-    [MemberData(nameof(Versions))]
+    [MemberData(nameof(ApiLab.Versions), MemberType = typeof(ApiLab))]
     public void A_crd_is_established_and_its_custom_resources_are_applied_and_listed_with_its_printer_columns(string version)
     {
         ApiLab.RequireKubectl(version);
-        var group = $"v{version.Replace(".", "", StringComparison.Ordinal)}.example.com";
+        var group = $"v{ApiLab.Suffix(version)}.example.com";
         Assert.Equal($"customresourcedefinition.apiextensions.k8s.io/widgets.{group} created\n", Apply(version, Crd(group, "Namespaced")).Out);
         Assert.Equal("NamesAccepted=True/NoConflicts Established=True/InitialNamesAccepted ",
             lab.KubectlOk(version, "get", "crd", $"widgets.{group}", "-o", "jsonpath={range .status.conditions[*]}{.type}={.status}/{.reason} {end}"));
@@ -85,11 +83,11 @@ public sealed class CustomResourceTests(ApiLab lab) : IClassFixture<ApiLab>
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Versions))]
+    [MemberData(nameof(ApiLab.Versions), MemberType = typeof(ApiLab))]
     public void A_custom_resource_is_checked_against_its_schema_in_the_api_servers_words(string version)
     {
         ApiLab.RequireKubectl(version);
-        var group = $"s{version.Replace(".", "", StringComparison.Ordinal)}.example.com";
+        var group = $"s{ApiLab.Suffix(version)}.example.com";
         Apply(version, Crd(group, "Namespaced"));
         var unknown = Apply(version, Widget(group, "w", "{size: 1, shape: round}"));
         Assert.Equal((1, $"Error from server (BadRequest): error when creating \"STDIN\": Widget in version \"v1\" cannot be handled as a Widget: strict decoding error: unknown field \"spec.shape\"\n"), (unknown.Code, unknown.Err));
@@ -122,11 +120,11 @@ public sealed class CustomResourceTests(ApiLab lab) : IClassFixture<ApiLab>
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Versions))]
+    [MemberData(nameof(ApiLab.Versions), MemberType = typeof(ApiLab))]
     public void A_cluster_scoped_custom_resource_has_no_namespace(string version)
     {
         ApiLab.RequireKubectl(version);
-        var group = $"c{version.Replace(".", "", StringComparison.Ordinal)}.example.com";
+        var group = $"c{ApiLab.Suffix(version)}.example.com";
         Apply(version, Crd(group, "Cluster"));
         Assert.Equal($"widget.{group}/global created\n", Apply(version, Widget(group, "global", "{size: 2}")).Out);
         Assert.Equal("global  2", lab.KubectlOk(version, "get", $"widgets.{group}", "global", "-o", "jsonpath={.metadata.name} {.metadata.namespace} {.spec.size}"));

@@ -6,8 +6,6 @@ namespace KubeLab.Core.Tests.Api;
 /// </summary>
 public sealed class EventsAndDeletionTests(ApiLab lab) : IClassFixture<ApiLab>
 {
-    public static TheoryData<string> Versions => new() { "1.29", "1.33" };
-
     private static string Deployment(string name, string image, int replicas, int grace) =>
         $"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  replicas: {replicas}\n  selector:\n    matchLabels:\n      app: {name}\n"
         + $"  template:\n    metadata:\n      labels:\n        app: {name}\n    spec:\n      terminationGracePeriodSeconds: {grace}\n      containers:\n      - name: main\n        image: {image}\n        command: [\"sleep\", \"infinity\"]\n";
@@ -38,11 +36,11 @@ public sealed class EventsAndDeletionTests(ApiLab lab) : IClassFixture<ApiLab>
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Versions))]
+    [MemberData(nameof(ApiLab.Versions), MemberType = typeof(ApiLab))]
     public void Get_events_shows_what_the_deployment_controller_replicaset_controller_scheduler_and_kubelet_recorded(string version)
     {
         ApiLab.RequireKubectl(version);
-        var name = "ev" + version.Replace(".", "", StringComparison.Ordinal);
+        var name = "ev" + ApiLab.Suffix(version);
         CreateNginxDeployment(version, name, "nginx:1.25", 2);
         var rs = lab.KubectlOk(version, "get", "rs", "-l", $"app={name}", "-o", "jsonpath={.items[0].metadata.name}");
         var pods = PodNames($"app={name}");
@@ -165,11 +163,11 @@ public sealed class EventsAndDeletionTests(ApiLab lab) : IClassFixture<ApiLab>
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Versions))]
+    [MemberData(nameof(ApiLab.Versions), MemberType = typeof(ApiLab))]
     public void Describe_shows_a_pod_service_node_and_deployment_with_their_events(string version)
     {
         ApiLab.RequireKubectl(version);
-        var name = "desc" + version.Replace(".", "", StringComparison.Ordinal);
+        var name = "desc" + ApiLab.Suffix(version);
         CreateNginxDeployment(version, name, "nginx:1.25", 1);
         var pod = Assert.Single(PodNames($"app={name}"));
 

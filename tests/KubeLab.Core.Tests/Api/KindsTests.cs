@@ -9,8 +9,6 @@ namespace KubeLab.Core.Tests.Api;
 /// </summary>
 public sealed partial class KindsTests(ApiLab lab) : IClassFixture<ApiLab>
 {
-    public static TheoryData<string> Versions => new() { "1.29", "1.33" };
-
     [GeneratedRegex(@"\b(\d{1,2})s( ?)")]
     private static partial Regex Age();
 
@@ -22,17 +20,15 @@ public sealed partial class KindsTests(ApiLab lab) : IClassFixture<ApiLab>
 
     private static void AssertTable(string expected, string actual) => Assert.Equal(WithoutAges(expected), WithoutAges(actual));
 
-    private static string Suffix(string version) => version.Replace(".", "", StringComparison.Ordinal);
-
     /// <summary>kubectl's typed generator (`kubectl create secret …`): JSON from 1.29, protobuf from 1.33.</summary>
     private string Create(string version, params string[] generator) => lab.KubectlOk(version, ["create", .. generator]);
 
     [SkippableTheory]
-    [MemberData(nameof(Versions))]
+    [MemberData(nameof(ApiLab.Versions), MemberType = typeof(ApiLab))]
     public void A_secret_is_created_from_literals_listed_with_its_type_and_data_count_and_deleted(string version)
     {
         ApiLab.RequireKubectl(version);
-        var name = "creds" + Suffix(version);
+        var name = "creds" + ApiLab.Suffix(version);
         Assert.Equal($"secret/{name} created\n", Create(version, "secret", "generic", name, "--from-literal=user=admin", "--from-literal=password=s3cret"));
         AssertTable($"NAME       TYPE     DATA   AGE\n{name}   Opaque   2      0s\n", lab.KubectlOk(version, "get", "secret", name));
         Assert.Equal("YWRtaW4=", lab.KubectlOk(version, "get", "secret", name, "-o", "jsonpath={.data.user}"));
@@ -71,11 +67,11 @@ public sealed partial class KindsTests(ApiLab lab) : IClassFixture<ApiLab>
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Versions))]
+    [MemberData(nameof(ApiLab.Versions), MemberType = typeof(ApiLab))]
     public void Every_namespace_gets_a_default_service_account_as_the_controller_makes_it(string version)
     {
         ApiLab.RequireKubectl(version);
-        var ns = "team" + Suffix(version);
+        var ns = "team" + ApiLab.Suffix(version);
         Assert.Equal($"namespace/{ns} created\n", Create(version, "namespace", ns));
         AssertTable("NAME      SECRETS   AGE\ndefault   0         0s\n", lab.KubectlOk(version, "get", "serviceaccounts", "-n", ns));
         Assert.Equal($"serviceaccount/robot created\n", Create(version, "serviceaccount", "robot", "-n", ns));
@@ -89,12 +85,12 @@ public sealed partial class KindsTests(ApiLab lab) : IClassFixture<ApiLab>
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Versions))]
+    [MemberData(nameof(ApiLab.Versions), MemberType = typeof(ApiLab))]
     public void Node_leases_and_a_created_lease_are_listed_with_their_holders(string version)
     {
         ApiLab.RequireKubectl(version);
         AssertTable("NAME   HOLDER   AGE\nvm1    vm1      0s\nvm2    vm2      0s\nvm3    vm3      0s\n", lab.KubectlOk(version, "get", "leases", "-n", "kube-node-lease"));
-        var name = "leader" + Suffix(version);
+        var name = "leader" + ApiLab.Suffix(version);
         var created = lab.KubectlWithInput(version, $"apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata:\n  name: {name}\nspec:\n  holderIdentity: pod-a\n  leaseDurationSeconds: 15\n", "create", "-f", "-");
         Assert.Equal($"lease.coordination.k8s.io/{name} created\n", created.Out);
         AssertTable($"NAME        HOLDER   AGE\n{name}   pod-a    0s\n", lab.KubectlOk(version, "get", "lease", name));
@@ -102,11 +98,11 @@ public sealed partial class KindsTests(ApiLab lab) : IClassFixture<ApiLab>
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Versions))]
+    [MemberData(nameof(ApiLab.Versions), MemberType = typeof(ApiLab))]
     public void Rbac_kinds_are_stored_and_listed_with_the_api_servers_columns(string version)
     {
         ApiLab.RequireKubectl(version);
-        var s = Suffix(version);
+        var s = ApiLab.Suffix(version);
         Assert.Equal($"role.rbac.authorization.k8s.io/reader{s} created\n", Create(version, "role", "reader" + s, "--verb=get,list", "--resource=pods"));
         Assert.Equal($"rolebinding.rbac.authorization.k8s.io/reader{s} created\n", Create(version, "rolebinding", "reader" + s, "--role=reader" + s, "--user=alice", "--serviceaccount=default:default"));
         Assert.Equal($"clusterrole.rbac.authorization.k8s.io/nodes{s} created\n", Create(version, "clusterrole", "nodes" + s, "--verb=get", "--resource=nodes"));
@@ -140,14 +136,14 @@ public sealed partial class KindsTests(ApiLab lab) : IClassFixture<ApiLab>
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Versions))]
+    [MemberData(nameof(ApiLab.Versions), MemberType = typeof(ApiLab))]
     public void Endpoints_are_mirrored_for_services_with_selectors_and_stored_for_those_without(string version)
     {
         ApiLab.RequireKubectl(version);
         AssertTable("NAME            ENDPOINTS                                AGE\nnginx-service   10.42.0.8:80,10.42.1.2:80,10.42.2.2:80   0s\n",
             WithoutAges(lab.KubectlOk(version, "get", "endpoints", "nginx-service")));
         Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", lab.KubectlOk(version, "get", "ep", "nginx-service", "-o", "jsonpath={.metadata.annotations.endpoints\\.kubernetes\\.io/last-change-trigger-time}"));
-        var name = "outside" + Suffix(version);
+        var name = "outside" + ApiLab.Suffix(version);
         var manifest = $"apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\nspec:\n  ports:\n  - port: 80\n---\napiVersion: v1\nkind: Endpoints\nmetadata:\n  name: {name}\nsubsets:\n- addresses:\n  - ip: 10.65.94.1\n  ports:\n  - port: 8080\n";
         Assert.Equal($"service/{name} created\nendpoints/{name} created\n", lab.KubectlWithInput(version, manifest, "apply", "-f", "-").Out);
         AssertTable($"NAME         ENDPOINTS         AGE\n{name}   10.65.94.1:8080   0s\n", lab.KubectlOk(version, "get", "ep", name));
@@ -156,11 +152,11 @@ public sealed partial class KindsTests(ApiLab lab) : IClassFixture<ApiLab>
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Versions))]
+    [MemberData(nameof(ApiLab.Versions), MemberType = typeof(ApiLab))]
     public void Webhook_configurations_are_stored_and_listed_with_their_webhook_count(string version)
     {
         ApiLab.RequireKubectl(version);
-        var name = "metallb-webhook-configuration" + Suffix(version);
+        var name = "metallb-webhook-configuration" + ApiLab.Suffix(version);
         var manifest = $"""
             apiVersion: admissionregistration.k8s.io/v1
             kind: ValidatingWebhookConfiguration

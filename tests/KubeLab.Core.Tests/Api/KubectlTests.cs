@@ -9,10 +9,8 @@ namespace KubeLab.Core.Tests.Api;
 /// <summary>The real kubectl (1.29, what the dispatcher picks for a v1.29 server, and 1.33) against a lab's API server.</summary>
 public sealed class KubectlTests(ApiLab lab) : IClassFixture<ApiLab>
 {
-    public static TheoryData<string> Versions => new() { "1.29", "1.33" };
-
     [SkippableTheory]
-    [MemberData(nameof(Versions))]
+    [MemberData(nameof(ApiLab.Versions), MemberType = typeof(ApiLab))]
     public void Kubectl_reports_the_k3s_server_version(string version)
     {
         ApiLab.RequireKubectl(version);
@@ -21,7 +19,7 @@ public sealed class KubectlTests(ApiLab lab) : IClassFixture<ApiLab>
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Versions))]
+    [MemberData(nameof(ApiLab.Versions), MemberType = typeof(ApiLab))]
     public void Kubectl_lists_the_seed_labs_nodes_pods_and_services(string version)
     {
         ApiLab.RequireKubectl(version);
@@ -35,7 +33,7 @@ public sealed class KubectlTests(ApiLab lab) : IClassFixture<ApiLab>
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Versions))]
+    [MemberData(nameof(ApiLab.Versions), MemberType = typeof(ApiLab))]
     public void Label_and_field_selectors_filter_on_the_server(string version)
     {
         ApiLab.RequireKubectl(version);
@@ -46,7 +44,7 @@ public sealed class KubectlTests(ApiLab lab) : IClassFixture<ApiLab>
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Versions))]
+    [MemberData(nameof(ApiLab.Versions), MemberType = typeof(ApiLab))]
     public void Exec_logs_and_port_forward_on_a_model_only_lab_say_it_runs_no_containers(string version)
     {
         ApiLab.RequireKubectl(version);
@@ -60,7 +58,7 @@ public sealed class KubectlTests(ApiLab lab) : IClassFixture<ApiLab>
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Versions))]
+    [MemberData(nameof(ApiLab.Versions), MemberType = typeof(ApiLab))]
     public void A_configmap_over_the_request_limit_is_refused_as_the_api_server_refuses_it(string version)
     {
         ApiLab.RequireKubectl(version);
@@ -102,11 +100,11 @@ public sealed class KubectlTests(ApiLab lab) : IClassFixture<ApiLab>
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Versions))]
+    [MemberData(nameof(ApiLab.Versions), MemberType = typeof(ApiLab))]
     public void Apply_creates_then_configures_and_strict_validation_refuses_unknown_fields(string version)
     {
         ApiLab.RequireKubectl(version);
-        var name = "applied-" + version.Replace(".", "", StringComparison.Ordinal);
+        var name = "applied-" + ApiLab.Suffix(version);
         var manifest = $"apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\nspec:\n  selector:\n    app: nginx\n  ports:\n  - port: 8080\n    targetPort: 80\n";
         Assert.Equal($"service/{name} created\n", Apply(version, manifest).Out);
         Assert.Equal($"service/{name} unchanged\n", Apply(version, manifest).Out);
@@ -130,11 +128,11 @@ public sealed class KubectlTests(ApiLab lab) : IClassFixture<ApiLab>
     private (int Code, string Out, string Err) Apply(string version, string manifest) => lab.KubectlWithInput(version, manifest, "apply", "-f", "-");
 
     [SkippableTheory]
-    [MemberData(nameof(Versions))]
+    [MemberData(nameof(ApiLab.Versions), MemberType = typeof(ApiLab))]
     public void Server_side_apply_creates_records_the_managers_fields_and_removes_what_it_no_longer_applies(string version)
     {
         ApiLab.RequireKubectl(version);
-        var name = "ssa-" + version.Replace(".", "", StringComparison.Ordinal);
+        var name = "ssa-" + ApiLab.Suffix(version);
         var manifest = $"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  labels:\n    tier: web\nspec:\n  replicas: 2\n  selector:\n    matchLabels:\n      app: {name}\n  template:\n    metadata:\n      labels:\n        app: {name}\n    spec:\n      containers:\n      - name: nginx\n        image: nginx:1.25\n        ports:\n        - containerPort: 80\n";
         var first = lab.KubectlWithInput(version, manifest, "apply", "--server-side", "-f", "-");
         Assert.Equal($"deployment.apps/{name} serverside-applied\n", first.Out);

@@ -11,10 +11,6 @@ namespace KubeLab.Core.Tests.Api;
 /// </summary>
 public sealed partial class ManagedFieldsComponentsTests(ApiLab lab) : IClassFixture<ApiLab>
 {
-    public static TheoryData<string> Versions => new() { "1.29", "1.33" };
-
-    private static string Suffix(string version) => version.Replace(".", "", StringComparison.Ordinal);
-
     /// <summary>Every entry on one line: manager, operation, subresource, its fields (JSON, keys sorted), times checked and left out.</summary>
     private string Entries(string version, params string[] target)
     {
@@ -32,7 +28,7 @@ public sealed partial class ManagedFieldsComponentsTests(ApiLab lab) : IClassFix
     private static partial Regex TimeValue();
 
     [SkippableTheory]
-    [MemberData(nameof(Versions))]
+    [MemberData(nameof(ApiLab.Versions), MemberType = typeof(ApiLab))]
     public void The_packaged_components_are_the_deploy_controllers_and_helms_and_the_api_servers_own_objects_k3s(string version)
     {
         ApiLab.RequireKubectl(version);
@@ -49,7 +45,7 @@ public sealed partial class ManagedFieldsComponentsTests(ApiLab lab) : IClassFix
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Versions))]
+    [MemberData(nameof(ApiLab.Versions), MemberType = typeof(ApiLab))]
     public void Objects_kubelab_up_applies_are_kubectl_client_side_applys_and_their_status_the_controllers(string version)
     {
         ApiLab.RequireKubectl(version);
@@ -64,11 +60,11 @@ public sealed partial class ManagedFieldsComponentsTests(ApiLab lab) : IClassFix
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Versions))]
+    [MemberData(nameof(ApiLab.Versions), MemberType = typeof(ApiLab))]
     public void A_deployments_status_its_replica_set_and_pods_are_written_by_k3s(string version)
     {
         ApiLab.RequireKubectl(version);
-        var name = "mfc-" + Suffix(version);
+        var name = "mfc-" + ApiLab.Suffix(version);
         lab.KubectlOk(version, "create", "deployment", name, "--image=nginx");
         var deployment = Entries(version, "deployment", name).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(2, deployment.Length);
@@ -96,11 +92,11 @@ public sealed partial class ManagedFieldsComponentsTests(ApiLab lab) : IClassFix
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Versions))]
+    [MemberData(nameof(ApiLab.Versions), MemberType = typeof(ApiLab))]
     public void The_kubelets_status_of_a_pod_leaves_the_bindings_node_name_and_pod_scheduled_condition_untracked(string version)
     {
         ApiLab.RequireKubectl(version);
-        var pod = "mfk-" + Suffix(version);
+        var pod = "mfk-" + ApiLab.Suffix(version);
         lab.KubectlOk(version, "run", pod, "--image=busybox", "--", "sleep", "3600");
         var ip = lab.KubectlOk(version, "get", "pod", pod, "-o", "jsonpath={.status.podIP}");
         var entries = Entries(version, "pod", pod).Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -116,11 +112,11 @@ public sealed partial class ManagedFieldsComponentsTests(ApiLab lab) : IClassFix
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Versions))]
+    [MemberData(nameof(ApiLab.Versions), MemberType = typeof(ApiLab))]
     public void Eleven_update_managers_leave_ten_entries_the_two_oldest_merged_into_ancient_changes(string version)
     {
         ApiLab.RequireKubectl(version);
-        var name = "mfcap-" + Suffix(version);
+        var name = "mfcap-" + ApiLab.Suffix(version);
         lab.KubectlOk(version, "create", "configmap", name, "--from-literal=a=b");
         for (var i = 1; i <= 10; i++)
         {

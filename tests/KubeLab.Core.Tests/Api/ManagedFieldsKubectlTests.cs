@@ -10,10 +10,6 @@ namespace KubeLab.Core.Tests.Api;
 /// </summary>
 public sealed partial class ManagedFieldsKubectlTests(ApiLab lab) : IClassFixture<ApiLab>
 {
-    public static TheoryData<string> Versions => new() { "1.29", "1.33" };
-
-    private static string Suffix(string version) => version.Replace(".", "", StringComparison.Ordinal);
-
     /// <summary>Every entry on one line: manager, operation, subresource, whether it has a time, its fields (JSON, keys sorted).</summary>
     private string Entries(string version, string resource) => lab.KubectlOk(version, "get", resource, "--show-managed-fields", "-o",
         "jsonpath={range .metadata.managedFields[*]}{.manager} {.operation} {.subresource} time={.time} {.fieldsV1}{\"\\n\"}{end}");
@@ -41,11 +37,11 @@ public sealed partial class ManagedFieldsKubectlTests(ApiLab lab) : IClassFixtur
         """{"f:metadata":{"f:labels":{".":{},"f:app":{}}},"f:spec":{"f:progressDeadlineSeconds":{},"f:replicas":{},"f:revisionHistoryLimit":{},"f:selector":{},"f:strategy":{"f:rollingUpdate":{".":{},"f:maxSurge":{},"f:maxUnavailable":{}},"f:type":{}},"f:template":{"f:metadata":{"f:labels":{".":{},"f:app":{}}},"f:spec":{"f:containers":{"k:{\"name\":\"nginx\"}":{".":{},"f:image":{},"f:imagePullPolicy":{},"f:name":{},"f:resources":{},"f:terminationMessagePath":{},"f:terminationMessagePolicy":{}}},"f:dnsPolicy":{},"f:restartPolicy":{},"f:schedulerName":{},"f:securityContext":{},"f:terminationGracePeriodSeconds":{}}}}}""";
 
     [SkippableTheory]
-    [MemberData(nameof(Versions))]
+    [MemberData(nameof(ApiLab.Versions), MemberType = typeof(ApiLab))]
     public void Kubectl_create_deployment_owns_what_it_sent_and_the_servers_defaults(string version)
     {
         ApiLab.RequireKubectl(version);
-        var name = "mf-create-" + Suffix(version);
+        var name = "mf-create-" + ApiLab.Suffix(version);
         lab.KubectlOk(version, "create", "deployment", name, "--image=nginx");
         Assert.Equal($"kubectl-create Update  time=T {CreatedDeployment}\n", WithoutTimes(ClientEntries(version, "deployment/" + name)));
 
@@ -67,11 +63,11 @@ public sealed partial class ManagedFieldsKubectlTests(ApiLab lab) : IClassFixtur
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Versions))]
+    [MemberData(nameof(ApiLab.Versions), MemberType = typeof(ApiLab))]
     public void Label_and_scale_take_the_fields_they_change_and_the_scale_entry_has_no_time(string version)
     {
         ApiLab.RequireKubectl(version);
-        var name = "mf-scale-" + Suffix(version);
+        var name = "mf-scale-" + ApiLab.Suffix(version);
         lab.KubectlOk(version, "create", "deployment", name, "--image=nginx");
         lab.KubectlOk(version, "label", "deployment", name, "team=blue");
         lab.KubectlOk(version, "scale", "deployment", name, "--replicas=2");
@@ -94,18 +90,18 @@ public sealed partial class ManagedFieldsKubectlTests(ApiLab lab) : IClassFixtur
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Versions))]
+    [MemberData(nameof(ApiLab.Versions), MemberType = typeof(ApiLab))]
     public void Kubectl_expose_and_run_own_the_services_and_pods_fields_with_the_servers_defaults(string version)
     {
         ApiLab.RequireKubectl(version);
-        var name = "mf-web-" + Suffix(version);
+        var name = "mf-web-" + ApiLab.Suffix(version);
         lab.KubectlOk(version, "create", "deployment", name, "--image=nginx:1.25", "--port=80");
         lab.KubectlOk(version, "expose", "deployment", name, "--port=80");
         Assert.Equal(
             "kubectl-expose Update  time=T {\"f:metadata\":{\"f:labels\":{\".\":{},\"f:app\":{}}},\"f:spec\":{\"f:internalTrafficPolicy\":{},\"f:ports\":{\".\":{},\"k:{\\\"port\\\":80,\\\"protocol\\\":\\\"TCP\\\"}\":{\".\":{},\"f:port\":{},\"f:protocol\":{},\"f:targetPort\":{}}},\"f:selector\":{},\"f:sessionAffinity\":{},\"f:type\":{}}}\n",
             WithoutTimes(Entries(version, "service/" + name)));
 
-        var pod = "mf-run-" + Suffix(version);
+        var pod = "mf-run-" + ApiLab.Suffix(version);
         lab.KubectlOk(version, "run", pod, "--image=busybox", "--", "sleep", "3600");
         Assert.Equal(
             "kubectl-run Update  time=T {\"f:metadata\":{\"f:labels\":{\".\":{},\"f:run\":{}}},\"f:spec\":{\"f:containers\":{\"k:{\\\"name\\\":\\\"" + pod + "\\\"}\":{\".\":{},\"f:args\":{},\"f:image\":{},\"f:imagePullPolicy\":{},\"f:name\":{},\"f:resources\":{},\"f:terminationMessagePath\":{},\"f:terminationMessagePolicy\":{}}},\"f:dnsPolicy\":{},\"f:enableServiceLinks\":{},\"f:restartPolicy\":{},\"f:schedulerName\":{},\"f:securityContext\":{},\"f:terminationGracePeriodSeconds\":{}}}\n",
@@ -113,11 +109,11 @@ public sealed partial class ManagedFieldsKubectlTests(ApiLab lab) : IClassFixtur
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Versions))]
+    [MemberData(nameof(ApiLab.Versions), MemberType = typeof(ApiLab))]
     public void A_field_manager_over_128_bytes_is_refused_and_nothing_is_made(string version)
     {
         ApiLab.RequireKubectl(version);
-        var name = "mf-long-" + Suffix(version);
+        var name = "mf-long-" + ApiLab.Suffix(version);
         var (code, _, error) = lab.Kubectl(version, "create", "configmap", name, "--from-literal=a=b", "--field-manager=" + new string('m', 129));
         Assert.Equal(1, code);
         Assert.Contains("CreateOptions.meta.k8s.io \"\" is invalid: fieldManager: Too long: must have at most 128 bytes", error, StringComparison.Ordinal);
@@ -147,11 +143,11 @@ public sealed partial class ManagedFieldsKubectlTests(ApiLab lab) : IClassFixtur
         """;
 
     [SkippableTheory]
-    [MemberData(nameof(Versions))]
+    [MemberData(nameof(ApiLab.Versions), MemberType = typeof(ApiLab))]
     public void Client_side_apply_owns_the_last_applied_annotation_and_its_ports_by_port_and_protocol(string version)
     {
         ApiLab.RequireKubectl(version);
-        var name = "mf-csa-" + Suffix(version);
+        var name = "mf-csa-" + ApiLab.Suffix(version);
         Assert.Equal($"deployment.apps/{name} created\n", lab.KubectlWithInput(version, Manifest(name, 1), "apply", "-f", "-").Out);
         var entries = WithoutTimes(ClientEntries(version, "deployment/" + name));
         Assert.StartsWith("kubectl-client-side-apply Update  time=T {\"f:metadata\":{\"f:annotations\":{\".\":{},\"f:kubectl.kubernetes.io/last-applied-configuration\":{}}},\"f:spec\":{", entries, StringComparison.Ordinal);
@@ -160,11 +156,11 @@ public sealed partial class ManagedFieldsKubectlTests(ApiLab lab) : IClassFixtur
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Versions))]
+    [MemberData(nameof(ApiLab.Versions), MemberType = typeof(ApiLab))]
     public void Server_side_apply_after_client_side_apply_takes_what_kubectl_last_applied_but_conflicts_with_another_writer(string version)
     {
         ApiLab.RequireKubectl(version);
-        var name = "mf-ssa-" + Suffix(version);
+        var name = "mf-ssa-" + ApiLab.Suffix(version);
         lab.KubectlWithInput(version, Manifest(name, 1), "apply", "-f", "-");
 
         // replicas 1 -> 3: kubectl-client-side-apply owns it, but still at the value it last applied: no conflict
@@ -190,11 +186,11 @@ public sealed partial class ManagedFieldsKubectlTests(ApiLab lab) : IClassFixtur
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Versions))]
+    [MemberData(nameof(ApiLab.Versions), MemberType = typeof(ApiLab))]
     public void A_patched_field_conflicts_with_a_later_server_side_apply_by_another_manager(string version)
     {
         ApiLab.RequireKubectl(version);
-        var name = "mf-patch-" + Suffix(version);
+        var name = "mf-patch-" + ApiLab.Suffix(version);
         lab.KubectlWithInput(version, Manifest(name, 1), "apply", "-f", "-");
         lab.KubectlOk(version, "patch", "deployment", name, "-p", """{"spec":{"replicas":4}}""");
         Assert.Contains("kubectl-patch Update  time=T {\"f:spec\":{\"f:replicas\":{}}}\n", WithoutTimes(Entries(version, "deployment/" + name)), StringComparison.Ordinal);

@@ -3,14 +3,12 @@ namespace KubeLab.Core.Tests.Api;
 /// <summary>`kubectl apply --server-side` by two field managers against a lab: the API server's conflict, and --force-conflicts.</summary>
 public sealed class ServerSideApplyConflictTests(ApiLab lab) : IClassFixture<ApiLab>
 {
-    public static TheoryData<string> Versions => new() { "1.29", "1.33" };
-
     [SkippableTheory]
-    [MemberData(nameof(Versions))]
+    [MemberData(nameof(ApiLab.Versions), MemberType = typeof(ApiLab))]
     public void A_second_manager_gets_the_conflict_and_takes_the_field_with_force(string version)
     {
         ApiLab.RequireKubectl(version);
-        var name = "shared-" + version.Replace(".", "", StringComparison.Ordinal);
+        var name = "shared-" + ApiLab.Suffix(version);
         string Manifest(string color) => $"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  color: {color}\n  size: large\n";
         Assert.Equal($"configmap/{name} serverside-applied\n", lab.KubectlWithInput(version, Manifest("blue"), "apply", "--server-side", "--field-manager=alice", "-f", "-").Out);
         // the same values: shared, no conflict

@@ -10,10 +10,6 @@ namespace KubeLab.Core.Tests.Api;
 /// </summary>
 public sealed partial class StoredObjectsKubectlTests(ApiLab lab) : IClassFixture<ApiLab>
 {
-    public static TheoryData<string> Versions => new() { "1.29", "1.33" };
-
-    private static string Suffix(string version) => version.Replace(".", "", StringComparison.Ordinal);
-
     [GeneratedRegex("kube-api-access-[bcdfghjklmnpqrstvwxz2456789]{5}")]
     private static partial Regex ApiAccessVolume();
 
@@ -104,11 +100,11 @@ public sealed partial class StoredObjectsKubectlTests(ApiLab lab) : IClassFixtur
         """;
 
     [SkippableTheory]
-    [MemberData(nameof(Versions))]
+    [MemberData(nameof(ApiLab.Versions), MemberType = typeof(ApiLab))]
     public void A_run_pod_is_stored_with_the_defaults_and_what_admission_adds(string version)
     {
         ApiLab.RequireKubectl(version);
-        var name = "stored-run-" + Suffix(version);
+        var name = "stored-run-" + ApiLab.Suffix(version);
         lab.KubectlOk(version, "run", name, "--image=nicolaka/netshoot", "--", "sleep", "infinity");
         var yaml = lab.KubectlOk(version, "get", "pod", name, "-o", "yaml");
         var volume = ApiAccessVolume().Match(yaml);
@@ -130,11 +126,11 @@ public sealed partial class StoredObjectsKubectlTests(ApiLab lab) : IClassFixtur
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Versions))]
+    [MemberData(nameof(ApiLab.Versions), MemberType = typeof(ApiLab))]
     public void A_deployment_has_its_defaults_generation_revision_and_condition_times(string version)
     {
         ApiLab.RequireKubectl(version);
-        var name = "stored-deploy-" + Suffix(version);
+        var name = "stored-deploy-" + ApiLab.Suffix(version);
         var created = lab.KubectlOk(version, "create", "deployment", name, "--image=nginx", "-o", "yaml");
         string Field(string path) => lab.KubectlOk(version, "get", "deployment", name, "-o", "jsonpath={" + path + "}");
 
@@ -208,11 +204,11 @@ public sealed partial class StoredObjectsKubectlTests(ApiLab lab) : IClassFixtur
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Versions))]
+    [MemberData(nameof(ApiLab.Versions), MemberType = typeof(ApiLab))]
     public void Priority_classes_and_resources_decide_priority_and_qos(string version)
     {
         ApiLab.RequireKubectl(version);
-        var name = "stored-qos-" + Suffix(version);
+        var name = "stored-qos-" + ApiLab.Suffix(version);
         var manifest = $$$"""
             apiVersion: v1
             kind: Pod
@@ -240,18 +236,18 @@ public sealed partial class StoredObjectsKubectlTests(ApiLab lab) : IClassFixtur
         Assert.NotEqual(0, lab.Kubectl(version, "get", "pod", name + "-x").Code);
     }
     [SkippableTheory]
-    [MemberData(nameof(Versions))]
+    [MemberData(nameof(ApiLab.Versions), MemberType = typeof(ApiLab))]
     public void A_missing_service_account_refuses_the_pod_and_holds_the_rollout_until_it_exists(string version)
     {
         ApiLab.RequireKubectl(version);
-        var account = "nope-" + Suffix(version);
-        var pod = "stored-sa-" + Suffix(version);
+        var account = "nope-" + ApiLab.Suffix(version);
+        var pod = "stored-sa-" + ApiLab.Suffix(version);
         var refused = lab.Kubectl(version, "run", pod, "--image=nginx", "--overrides={\"spec\":{\"serviceAccountName\":\"" + account + "\"}}");
         Assert.NotEqual(0, refused.Code);
         Assert.Contains($"Error from server (Forbidden): pods \"{pod}\" is forbidden: error looking up service account default/{account}: serviceaccount \"{account}\" not found", refused.Err, StringComparison.Ordinal);
 
         // a Deployment whose new template names it: the ReplicaSet controller's create is refused, the old pods stay
-        var name = "stored-hold-" + Suffix(version);
+        var name = "stored-hold-" + ApiLab.Suffix(version);
         lab.KubectlOk(version, "create", "deployment", name, "--image=nginx", "--replicas=3");
         lab.KubectlOk(version, "patch", "deployment", name, "-p", "{\"spec\":{\"template\":{\"spec\":{\"serviceAccountName\":\"" + account + "\"}}}}");
         string Sets() => lab.KubectlOk(version, "get", "rs", "-l", "app=" + name, "-o", "jsonpath={range .items[*]}{.spec.replicas}/{.status.replicas} {end}");
