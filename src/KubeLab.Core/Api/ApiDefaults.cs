@@ -44,6 +44,10 @@ internal static class ApiDefaults
             case V1Service { Spec: not null } service:
                 service.Spec = Defaulted(service.Spec, "Service");
                 break;
+            case V1StorageClass storageClass:
+                storageClass.ReclaimPolicy ??= "Delete";
+                storageClass.VolumeBindingMode ??= "Immediate";
+                break;
         }
     }
 
@@ -130,6 +134,11 @@ internal static class ApiDefaults
                 }
 
                 Template(spec);
+                break;
+            case "StorageClass":
+                // SetDefaults_StorageClass (pkg/apis/storage/v1/defaults.go): its fields are at the top level
+                Set(value, "reclaimPolicy", "Delete");
+                Set(value, "volumeBindingMode", "Immediate");
                 break;
             case "Service" when spec is not null:
                 Set(spec, "sessionAffinity", "None");

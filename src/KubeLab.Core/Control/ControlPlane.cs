@@ -421,12 +421,12 @@ public sealed partial class ControlPlane
         string.IsNullOrEmpty(value.Metadata.NamespaceProperty) ? "default" : value.Metadata.NamespaceProperty;
 
     public static bool IsNamespaced(string kind) => kind is not ("Namespace" or "Node" or "ClusterRole" or "ClusterRoleBinding"
-        or "CustomResourceDefinition" or "ValidatingWebhookConfiguration" or "MutatingWebhookConfiguration");
+        or "CustomResourceDefinition" or "ValidatingWebhookConfiguration" or "MutatingWebhookConfiguration" or "StorageClass" or "IngressClass");
 
     /// <summary>The group-qualified plural the API server's messages use ("deployments.apps", "endpoints").</summary>
     public static string Plural(string kind)
     {
-        var plural = kind.ToLowerInvariant() is var lower && lower.EndsWith('s') ? lower : lower + "s";
+        var plural = Api.ApiResources.ForKind(kind)?.Plural ?? (kind.ToLowerInvariant() is var lower && lower.EndsWith('s') ? lower : lower + "s");
         return KubeObjects.GroupOfKind(kind) is { Length: > 0 } group ? $"{plural}.{group}" : plural;
     }
 

@@ -201,6 +201,17 @@ public static partial class SystemObjects
                           configMap:
                             name: local-path-config
                 ---
+                apiVersion: storage.k8s.io/v1
+                kind: StorageClass
+                metadata:
+                  name: local-path
+                  annotations:
+                    defaultVolumeType: "local"
+                    storageclass.kubernetes.io/is-default-class: "true"
+                provisioner: rancher.io/local-path
+                volumeBindingMode: WaitForFirstConsumer
+                reclaimPolicy: Delete
+                ---
                 kind: ConfigMap
                 apiVersion: v1
                 metadata:
@@ -471,6 +482,15 @@ public static partial class SystemObjects
                     name: "websecure"
                     targetPort: websecure
                     protocol: "TCP"
+                ---
+                apiVersion: networking.k8s.io/v1
+                kind: IngressClass
+                metadata:
+                  name: traefik
+                {{TraefikHelmMetadata}}
+                    ingressclass.kubernetes.io/is-default-class: "true"
+                spec:
+                  controller: traefik.io/ingress-controller
 
                 """);
         }

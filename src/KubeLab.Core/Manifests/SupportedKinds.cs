@@ -21,6 +21,8 @@ public static class SupportedKinds
         ["v1/ServiceAccount"] = typeof(V1ServiceAccount),
         ["v1/Endpoints"] = typeof(V1Endpoints),
         ["coordination.k8s.io/v1/Lease"] = typeof(V1Lease),
+        ["storage.k8s.io/v1/StorageClass"] = typeof(V1StorageClass),
+        ["networking.k8s.io/v1/IngressClass"] = typeof(V1IngressClass),
         ["rbac.authorization.k8s.io/v1/Role"] = typeof(V1Role),
         ["rbac.authorization.k8s.io/v1/ClusterRole"] = typeof(V1ClusterRole),
         ["rbac.authorization.k8s.io/v1/RoleBinding"] = typeof(V1RoleBinding),

@@ -183,4 +183,30 @@ public sealed partial class KindsTests(ApiLab lab) : IClassFixture<ApiLab>
         AssertTable($"NAME                               WEBHOOKS   AGE\n{name}   1          0s\n", lab.KubectlOk(version, "get", "validatingwebhookconfigurations", name));
         Assert.Equal($"validatingwebhookconfiguration.admissionregistration.k8s.io \"{name}\" deleted\n", lab.KubectlOk(version, "delete", "validatingwebhookconfiguration", name));
     }
+
+    [SkippableTheory]
+    [MemberData(nameof(ApiLab.Versions), MemberType = typeof(ApiLab))]
+    public void Storage_and_ingress_classes_are_served_with_k3s_own_and_the_api_servers_defaults(string version)
+    {
+        ApiLab.RequireKubectl(version);
+        // k3s's manifests/local-storage.yaml class and the Traefik chart's IngressClass are there from the start
+        AssertTable(
+            "NAME                   PROVISIONER             RECLAIMPOLICY   VOLUMEBINDINGMODE      ALLOWVOLUMEEXPANSION   AGE\n"
+            + "local-path (default)   rancher.io/local-path   Delete          WaitForFirstConsumer   false                  0s\n",
+            lab.KubectlOk(version, "get", "sc", "local-path"));
+        AssertTable(
+            "NAME      CONTROLLER                      PARAMETERS   AGE\ntraefik   traefik.io/ingress-controller   <none>       0s\n",
+            lab.KubectlOk(version, "get", "ingressclasses"));
+        Assert.Equal("helm_v3 true", lab.KubectlOk(version, "get", "ingressclass", "traefik", "--show-managed-fields", "-o", "jsonpath={.metadata.managedFields[0].manager} {.metadata.annotations.ingressclass\\.kubernetes\\.io/is-default-class}"));
+
+        // a class of one's own: SetDefaults_StorageClass fills the reclaim policy and the binding mode
+        var name = "fast" + ApiLab.Suffix(version);
+        var manifest = $"apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: {name}\nprovisioner: example.com/fast\n";
+        Assert.Equal($"storageclass.storage.k8s.io/{name} created\n", lab.KubectlWithInput(version, manifest, "apply", "-f", "-").Out);
+        Assert.Equal("Delete Immediate", lab.KubectlOk(version, "get", "storageclass", name, "-o", "jsonpath={.reclaimPolicy} {.volumeBindingMode}"));
+        Assert.Matches(@"IsDefaultClass:\s+No\n", lab.KubectlOk(version, "describe", "sc", name));
+        Assert.Equal($"storageclass.storage.k8s.io \"{name}\" deleted\n", lab.KubectlOk(version, "delete", "sc", name));
+        var (code, _, error) = lab.Kubectl(version, "get", "sc", name);
+        Assert.Equal((1, $"Error from server (NotFound): storageclasses.storage.k8s.io \"{name}\" not found\n"), (code, error));
+    }
 }
