@@ -44,6 +44,9 @@ internal static class ApiDefaults
             case V1Service { Spec: not null } service:
                 service.Spec = Defaulted(service.Spec, "Service");
                 break;
+            case V1PriorityClass priorityClass:
+                priorityClass.PreemptionPolicy ??= "PreemptLowerPriority";
+                break;
             case V1StorageClass storageClass:
                 storageClass.ReclaimPolicy ??= "Delete";
                 storageClass.VolumeBindingMode ??= "Immediate";
@@ -134,6 +137,9 @@ internal static class ApiDefaults
                 }
 
                 Template(spec);
+                break;
+            case "PriorityClass":
+                Set(value, "preemptionPolicy", "PreemptLowerPriority"); // SetDefaults_PriorityClass
                 break;
             case "StorageClass":
                 // SetDefaults_StorageClass (pkg/apis/storage/v1/defaults.go): its fields are at the top level

@@ -66,6 +66,7 @@ public static class ApiResources
         new("coordination.k8s.io", "v1", "leases", "lease", "Lease", true, [], Crud, []),
         new("networking.k8s.io", "v1", "ingressclasses", "ingressclass", "IngressClass", false, [], Crud, []),
         new("storage.k8s.io", "v1", "storageclasses", "storageclass", "StorageClass", false, ["sc"], Crud, []),
+        new("scheduling.k8s.io", "v1", "priorityclasses", "priorityclass", "PriorityClass", false, ["pc"], Crud, []),
         new("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "clusterrolebinding", "ClusterRoleBinding", false, [], Crud, []),
         new("rbac.authorization.k8s.io", "v1", "clusterroles", "clusterrole", "ClusterRole", false, [], Crud, []),
         new("rbac.authorization.k8s.io", "v1", "rolebindings", "rolebinding", "RoleBinding", true, [], Crud, []),
@@ -82,10 +83,10 @@ public static class ApiResources
 
     /// <summary>
     /// API groups in the order kube-apiserver v1.29 lists them in /apis (its group priority: apps, events.k8s.io,
-    /// authorization.k8s.io, batch, networking.k8s.io, rbac.authorization.k8s.io, storage.k8s.io, admissionregistration.k8s.io, …, apiextensions.k8s.io, coordination.k8s.io, discovery.k8s.io), then the CRDs' groups (metallb.io, when MetalLB is
+    /// authorization.k8s.io, batch, networking.k8s.io, rbac.authorization.k8s.io, storage.k8s.io, admissionregistration.k8s.io, …, apiextensions.k8s.io, scheduling.k8s.io, coordination.k8s.io, discovery.k8s.io), then the CRDs' groups (metallb.io, when MetalLB is
     /// installed; the lab always serves it); the legacy core group is /api.
     /// </summary>
-    public static IReadOnlyList<string> Groups { get; } = ["apps", "events.k8s.io", "authorization.k8s.io", "batch", "networking.k8s.io", "rbac.authorization.k8s.io", "storage.k8s.io", "admissionregistration.k8s.io", "apiextensions.k8s.io", "coordination.k8s.io", "discovery.k8s.io", "metallb.io"];
+    public static IReadOnlyList<string> Groups { get; } = ["apps", "events.k8s.io", "authorization.k8s.io", "batch", "networking.k8s.io", "rbac.authorization.k8s.io", "storage.k8s.io", "admissionregistration.k8s.io", "apiextensions.k8s.io", "scheduling.k8s.io", "coordination.k8s.io", "discovery.k8s.io", "metallb.io"];
 
     public static ApiResource? Find(string group, string version, string plural) =>
         Served.FirstOrDefault(r => r.Group == group && r.Version == version && r.Plural == plural);

@@ -35,7 +35,7 @@ public sealed record ProtobufField(int Number, string Name, ProtobufShape Shape,
 /// with a JSON form of their own.
 /// <para>
 /// Numbers, JSON names, pointers and omitempty are those of the Go types of Kubernetes v1.29 (k8s.io/api and
-/// k8s.io/apimachinery v0.29.5: core/v1, apps/v1, batch/v1, rbac/v1, authorization/v1, autoscaling/v1 and meta/v1
+/// k8s.io/apimachinery v0.29.5: core/v1, apps/v1, batch/v1, rbac/v1, authorization/v1, autoscaling/v1, scheduling/v1 and meta/v1
 /// types.go, each field's `json` and `protobuf` tags, the numbers as in their generated.proto); fields are listed in
 /// the Go struct's order, which is the order encoding/json writes them in.
 /// </para>
@@ -65,6 +65,7 @@ public static class KubernetesProtobufMessages
         [("authorization.k8s.io/v1", "SelfSubjectRulesReview")] = "SelfSubjectRulesReview",
         [("authorization.k8s.io/v1", "SubjectAccessReview")] = "SubjectAccessReview",
         [("autoscaling/v1", "Scale")] = "Scale",
+        [("scheduling.k8s.io/v1", "PriorityClass")] = "PriorityClass",
     }.ToFrozenDictionary();
 
     /// <summary>The kinds, for the 415 that names what else was sent.</summary>
@@ -436,6 +437,7 @@ public static class KubernetesProtobufMessages
         ["ScaleSpec"] = "1=replicas:i",
         ["ScaleStatus"] = "1=replicas:i! 2=selector:s",
         ["Scale"] = "1=metadata:ObjectMeta 2=spec:ScaleSpec 3=status:ScaleStatus",
+        ["PriorityClass"] = "1=metadata:ObjectMeta 2=value:i! 3=globalDefault:b 4=description:s 5=preemptionPolicy:s?",
     };
 
     private static readonly Lazy<FrozenDictionary<string, ProtobufField[]>> Parsed = new(() => Table.ToFrozenDictionary(e => e.Key, e => Parse(e.Key, e.Value), StringComparer.Ordinal));

@@ -9,6 +9,10 @@ public static partial class TablePrinters
     /// printStorageClass: NAME with " (default)" for the default class (GA or beta annotation), RECLAIMPOLICY
     /// (Delete unless set), VOLUMEBINDINGMODE (Immediate unless set), ALLOWVOLUMEEXPANSION as a boolean cell.
     /// </summary>
+    /// <summary>printPriorityClass (v1.29: no PreemptionPolicy column yet): VALUE as an integer cell, GLOBAL-DEFAULT as a boolean.</summary>
+    private static object?[] PriorityClass(V1PriorityClass pc, DateTimeOffset now) =>
+        [Name(pc), (long)(pc.Value ?? 0), pc.GlobalDefault ?? false, Age(pc, now)];
+
     private static object?[] StorageClass(V1StorageClass sc, DateTimeOffset now)
     {
         var annotations = sc.Metadata?.Annotations ?? new Dictionary<string, string>();

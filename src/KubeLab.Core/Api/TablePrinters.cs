@@ -54,6 +54,7 @@ public static partial class TablePrinters
             "ingressclasses" => IngressClass(As<V1IngressClass>(resource, value), now),
             "networkpolicies" => NetworkPolicy(As<V1NetworkPolicy>(resource, value), now),
             "storageclasses" => StorageClass(As<V1StorageClass>(resource, value), now),
+            "priorityclasses" => PriorityClass(As<V1PriorityClass>(resource, value), now),
             "rolebindings" => RoleBinding(As<V1RoleBinding>(resource, value), now),
             "clusterrolebindings" => ClusterRoleBinding(As<V1ClusterRoleBinding>(resource, value), now),
             "mutatingwebhookconfigurations" => MutatingWebhooks(As<V1MutatingWebhookConfiguration>(resource, value), now),
@@ -294,6 +295,13 @@ public static partial class TablePrinters
             C("ReclaimPolicy", SwaggerDoc.Of("StorageClass.reclaimPolicy")),
             C("VolumeBindingMode", SwaggerDoc.Of("StorageClass.volumeBindingMode")),
             C("AllowVolumeExpansion", SwaggerDoc.Of("StorageClass.allowVolumeExpansion")),
+            AgeColumn,
+        ],
+        ["priorityclasses"] =
+        [
+            NameColumn,
+            C("Value", SwaggerDoc.Of("PriorityClass.value"), type: "integer"),
+            C("Global-Default", SwaggerDoc.Of("PriorityClass.globalDefault"), type: "boolean"),
             AgeColumn,
         ],
         ["rolebindings"] =

@@ -18,7 +18,10 @@ public sealed partial class ControlPlane
     /// <summary>The projected volume's name prefix (ServiceAccountVolumeName in the plugin).</summary>
     private const string ApiAccessVolumePrefix = "kube-api-access-";
 
-    /// <summary>The built-in PriorityClasses every cluster has (pkg/apis/scheduling SystemPriorityClasses).</summary>
+    /// <summary>
+    /// The built-in PriorityClasses every cluster has (pkg/apis/scheduling SystemPriorityClasses), which the API server
+    /// creates at every start; a lab made before KubeLab stored them finds them here.
+    /// </summary>
     private static readonly Dictionary<string, int> SystemPriorityClasses = new(StringComparer.Ordinal)
     {
         ["system-node-critical"] = 2000001000,
@@ -30,20 +33,39 @@ public sealed partial class ControlPlane
     {
         var spec = pod.Spec;
 
-        // Priority: the class's value (no default class: 0), its preemption policy (the built-in ones preempt)
-        var priority = 0;
-        if (!string.IsNullOrEmpty(spec.PriorityClassName) && !SystemPriorityClasses.TryGetValue(spec.PriorityClassName, out priority))
+        // Priority: the named class's value and preemption policy; without a name, the global default class (the
+        // smallest value of several) names itself, or else priority 0
+        var classes = All<V1PriorityClass>();
+        V1PriorityClass? chosen;
+        if (string.IsNullOrEmpty(spec.PriorityClassName))
         {
-            return $"pods \"{NameForErrors(pod)}\" is forbidden: no PriorityClass with name {spec.PriorityClassName} was found";
+            chosen = classes.Where(c => c.GlobalDefault == true).OrderBy(c => c.Value).FirstOrDefault();
+            spec.PriorityClassName = chosen?.Metadata.Name;
+        }
+        else
+        {
+            chosen = classes.FirstOrDefault(c => c.Metadata.Name == spec.PriorityClassName)
+                ?? (SystemPriorityClasses.TryGetValue(spec.PriorityClassName, out var system) ? new V1PriorityClass { Value = system } : null);
+            if (chosen is null)
+            {
+                return $"pods \"{NameForErrors(pod)}\" is forbidden: no PriorityClass with name {spec.PriorityClassName} was found";
+            }
         }
 
+        var priority = chosen?.Value ?? 0;
         if (spec.Priority is { } given && given != priority)
         {
             return $"pods \"{NameForErrors(pod)}\" is forbidden: the integer value of priority ({given}) must not be provided in pod spec; priority admission controller computed {priority} from the given PriorityClass name";
         }
 
+        var preemption = chosen?.PreemptionPolicy ?? "PreemptLowerPriority";
+        if (spec.PreemptionPolicy is { } policy && policy != preemption)
+        {
+            return $"pods \"{NameForErrors(pod)}\" is forbidden: the string value of PreemptionPolicy ({policy}) must not be provided in pod spec; priority admission controller computed {preemption} from the given PriorityClass name";
+        }
+
         spec.Priority = priority;
-        spec.PreemptionPolicy ??= "PreemptLowerPriority";
+        spec.PreemptionPolicy = preemption;
 
         // ServiceAccount: the default account, which must exist, and its token, the cluster's CA and the namespace, unless
         // automount is off

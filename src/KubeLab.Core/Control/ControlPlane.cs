@@ -421,7 +421,7 @@ public sealed partial class ControlPlane
         string.IsNullOrEmpty(value.Metadata.NamespaceProperty) ? "default" : value.Metadata.NamespaceProperty;
 
     public static bool IsNamespaced(string kind) => kind is not ("Namespace" or "Node" or "ClusterRole" or "ClusterRoleBinding"
-        or "CustomResourceDefinition" or "ValidatingWebhookConfiguration" or "MutatingWebhookConfiguration" or "StorageClass" or "IngressClass");
+        or "CustomResourceDefinition" or "ValidatingWebhookConfiguration" or "MutatingWebhookConfiguration" or "StorageClass" or "IngressClass" or "PriorityClass");
 
     /// <summary>The group-qualified plural the API server's messages use ("deployments.apps", "endpoints").</summary>
     public static string Plural(string kind)

@@ -85,6 +85,20 @@ public static partial class SystemObjects
             - name: https
               port: {{LabDefaults.ApiServerPort}}
               protocol: TCP
+            ---
+            apiVersion: scheduling.k8s.io/v1
+            kind: PriorityClass
+            metadata:
+              name: system-node-critical
+            description: Used for system critical pods that must not be moved from their current node.
+            value: 2000001000
+            ---
+            apiVersion: scheduling.k8s.io/v1
+            kind: PriorityClass
+            metadata:
+              name: system-cluster-critical
+            description: Used for system critical pods that must run in the cluster, but can be moved to another node if necessary.
+            value: 2000000000
 
             """);
         if (K3sAddons.Enabled(config, K3sAddons.CoreDns))

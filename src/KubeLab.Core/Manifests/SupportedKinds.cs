@@ -23,6 +23,7 @@ public static class SupportedKinds
         ["coordination.k8s.io/v1/Lease"] = typeof(V1Lease),
         ["storage.k8s.io/v1/StorageClass"] = typeof(V1StorageClass),
         ["networking.k8s.io/v1/IngressClass"] = typeof(V1IngressClass),
+        ["scheduling.k8s.io/v1/PriorityClass"] = typeof(V1PriorityClass),
         ["rbac.authorization.k8s.io/v1/Role"] = typeof(V1Role),
         ["rbac.authorization.k8s.io/v1/ClusterRole"] = typeof(V1ClusterRole),
         ["rbac.authorization.k8s.io/v1/RoleBinding"] = typeof(V1RoleBinding),

@@ -234,7 +234,35 @@ public sealed partial class StoredObjectsKubectlTests(ApiLab lab) : IClassFixtur
         Assert.NotEqual(0, refused.Code);
         Assert.Contains($"pods \"{name}-x\" is forbidden: no PriorityClass with name gold was found", refused.Err, StringComparison.Ordinal);
         Assert.NotEqual(0, lab.Kubectl(version, "get", "pod", name + "-x").Code);
+
+        // a class of one's own is then found; the API server's two are listed as k3s lists them
+        var gold = "gold" + ApiLab.Suffix(version);
+        try
+        {
+            lab.KubectlOk(version, "create", "priorityclass", gold, "--value=1000", "--preemption-policy=Never", "--description=team");
+            var admitted = unknown.Replace("\"gold\"", gold, StringComparison.Ordinal).Replace(": gold", ": " + gold, StringComparison.Ordinal);
+            Assert.Equal(0, lab.KubectlWithInput(version, admitted, "apply", "-f", "-").Code);
+            Assert.Equal("1000 Never", lab.KubectlOk(version, "get", "pod", name + "-x", "-o", "jsonpath={.spec.priority} {.spec.preemptionPolicy}"));
+            var listed = lab.KubectlOk(version, "get", "priorityclasses");
+            Assert.Matches($"^NAME +VALUE +GLOBAL-DEFAULT +AGE\n{gold} +1000 +false +\\d+s\n", listed);
+            Assert.Matches("\nsystem-cluster-critical +2000000000 +false +\\S+\nsystem-node-critical +2000001000 +false +\\S+\n$", listed);
+            Assert.Equal("PreemptLowerPriority Used for system critical pods that must not be moved from their current node.", lab.KubectlOk(version, "get", "pc", "system-node-critical", "-o", "jsonpath={.preemptionPolicy} {.description}"));
+
+            // a pod may not state another policy than its class's
+            var stated = admitted.Replace(name + "-x", name + "-y", StringComparison.Ordinal).Replace("  automountServiceAccountToken", "  preemptionPolicy: PreemptLowerPriority\n  automountServiceAccountToken", StringComparison.Ordinal);
+            Assert.Contains($"pods \"{name}-y\" is forbidden: the string value of PreemptionPolicy (PreemptLowerPriority) must not be provided in pod spec; priority admission controller computed Never from the given PriorityClass name", lab.KubectlWithInput(version, stated, "apply", "-f", "-").Err, StringComparison.Ordinal);
+
+            // the global default class names itself in a pod that names none
+            lab.KubectlOk(version, "patch", "priorityclass", gold, "-p", "{\"globalDefault\":true}");
+            lab.KubectlOk(version, "run", name + "-z", "--image=nginx");
+            Assert.Equal($"{gold} 1000 Never", lab.KubectlOk(version, "get", "pod", name + "-z", "-o", "jsonpath={.spec.priorityClassName} {.spec.priority} {.spec.preemptionPolicy}"));
+        }
+        finally
+        {
+            lab.Kubectl(version, "delete", "priorityclass", gold); // no default class for the other tests' pods
+        }
     }
+
     [SkippableTheory]
     [MemberData(nameof(ApiLab.Versions), MemberType = typeof(ApiLab))]
     public void A_missing_service_account_refuses_the_pod_and_holds_the_rollout_until_it_exists(string version)
