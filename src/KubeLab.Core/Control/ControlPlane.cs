@@ -49,6 +49,8 @@ public sealed partial class ControlPlane
     private readonly List<string> messages = [];
     private readonly long generation;
     private bool recordLastApplied = true;
+    /// <summary>Documents stored as sent even when <see cref="recordLastApplied"/> is set (the API server's own writes).</summary>
+    private Predicate<ManifestDocument>? storedAsSent;
     private bool graceful;
 
     private ControlPlane(ClusterState state, DateTimeOffset now)
@@ -72,12 +74,24 @@ public sealed partial class ControlPlane
         eventClock = now;
     }
 
-    /// <summary>A new lab's state: k3s's built-in objects (kubernetes and kube-dns services, CoreDNS).</summary>
+    /// <summary>
+    /// A new lab's state: k3s's built-in objects (kubernetes and kube-dns services, CoreDNS, the packaged add-ons and
+    /// their RBAC) and the API server's bootstrap RBAC policy. The policy's objects come last, although the API server
+    /// makes them first: the names and cluster IPs the lab draws for the others stay those of labs made before it.
+    /// </summary>
     public static ClusterState Bootstrap(LabConfig config, DateTimeOffset now)
     {
         var empty = new ClusterState { Config = config };
         var docs = ManifestReader.Read(SystemObjects.Manifest(config), "<k3s system objects>");
-        var result = Apply(empty, docs, now, manager: document => SystemObjects.ManagerOf(document, config));
+        var policy = BootstrapPolicy.Documents();
+        var apiServers = new HashSet<ManifestDocument>(policy, ReferenceEqualityComparer.Instance);
+        var plane = new ControlPlane(empty, now)
+        {
+            // the API server writes its policy itself: its own manager, no kubectl annotation
+            storedAsSent = apiServers.Contains,
+            documentManager = document => apiServers.Contains(document) ? ComponentManager : SystemObjects.ManagerOf(document, config),
+        };
+        var result = plane.Run([.. docs, .. policy]);
         return ClusterEvents.Store(result.State, result.Events, now);
     }
 
@@ -101,18 +115,30 @@ public sealed partial class ControlPlane
             graceful = graceful,
             documentManager = manager ?? (recordLastApplied ? _ => ClientSideApplyManager : null),
         };
+        return plane.Run(documents);
+    }
+
+    private ApplyResult Run(IReadOnlyList<ManifestDocument> documents)
+    {
         foreach (var document in documents)
         {
-            plane.Validate(document);
+            Validate(document);
         }
 
         foreach (var document in documents)
         {
-            plane.Upsert(document);
-            plane.Reconcile(); // the controllers react to each object in turn, as they watch the API
+            Upsert(document);
+            if (document.Kind is "Role" or "ClusterRole" or "RoleBinding" or "ClusterRoleBinding")
+            {
+                // no controller but these two watches RBAC objects (a bootstrap writes over a hundred of them)
+                ReconcileRbac();
+                continue;
+            }
+
+            Reconcile(); // the controllers react to each object in turn, as they watch the API
         }
 
-        return plane.Result();
+        return Result();
     }
 
     /// <param name="options">
@@ -255,7 +281,7 @@ public sealed partial class ControlPlane
             }
         }
 
-        if (recordLastApplied)
+        if (recordLastApplied && storedAsSent?.Invoke(document) != true)
         {
             var applied = LastApplied(value);
             if (existing is not null && existing.Object.Metadata.Annotations?.TryGetValue(LastAppliedAnnotation, out var previous) == true && previous == applied)
@@ -401,6 +427,17 @@ public sealed partial class ControlPlane
         ReconcileServiceAccounts();
         ReconcileRootCaConfigMaps();
         ReconcileCustomResources();
+        ReconcileClusterRoleAggregation();
+    }
+
+    private void ReconcileRbac()
+    {
+        if (graceful)
+        {
+            CollectGarbage();
+        }
+
+        ReconcileClusterRoleAggregation();
     }
 
     private StoredObject? Find(string kind, string ns, string name) =>
