@@ -95,6 +95,34 @@ public sealed partial class ControlPlane
         return ClusterEvents.Store(result.State, result.Events, now);
     }
 
+    /// <summary>
+    /// What a k3s server restores when it starts again, for a lab made before KubeLab wrote RBAC: the bootstrap policy's
+    /// objects (the API server's hook makes the missing ones) and the packaged manifests' RBAC (the deploy controller
+    /// applies its manifests again), written as in a new lab. Objects that exist are left as they are; a lab that has
+    /// them all is returned as it is.
+    /// </summary>
+    public static ClusterState RestoreRbac(ClusterState state, DateTimeOffset now)
+    {
+        var config = state.Config;
+        var policy = BootstrapPolicy.Documents();
+        var apiServers = new HashSet<ManifestDocument>(policy, ReferenceEqualityComparer.Instance);
+        var stored = state.Objects.Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
+        var missing = ManifestReader.Read(SystemObjects.RbacManifest(config), "<k3s system objects>").Concat(policy)
+            .Where(d => !stored.Contains(new StoredObject(d.Kind, d.Namespace, d.Name, (IKubernetesObject<V1ObjectMeta>)d.Object).Key))
+            .ToList();
+        if (missing.Count == 0)
+        {
+            return state;
+        }
+
+        var plane = new ControlPlane(state, now)
+        {
+            storedAsSent = apiServers.Contains,
+            documentManager = document => apiServers.Contains(document) ? ComponentManager : SystemObjects.ManagerOf(document, config),
+        };
+        return plane.Run(missing).State;
+    }
+
     /// <param name="recordLastApplied">
     /// true for kubectl-style apply (kubelab apply: the last-applied-configuration annotation is kept, and an object
     /// equal to it is "unchanged"); false for the API's create and update, which store the object as sent.

@@ -16,7 +16,8 @@ public static partial class SystemObjects
     /// <summary>The ClusterRoleBindings helm-controller (in k3s) makes, one per chart.</summary>
     private static readonly HashSet<string> ComponentBindings = new(StringComparer.Ordinal) { "helm-kube-system-traefik", "helm-kube-system-traefik-crd" };
 
-    private static string Rbac(LabConfig config)
+    /// <summary>The packaged manifests' RBAC objects, as YAML.</summary>
+    public static string RbacManifest(LabConfig config)
     {
         var yaml = new StringBuilder();
         yaml.Append("""

@@ -93,7 +93,7 @@ public static partial class SystemObjects
         }
 
         yaml.Append(Addons(config));
-        yaml.Append(Rbac(config));
+        yaml.Append(RbacManifest(config));
         return yaml.ToString();
     }
 

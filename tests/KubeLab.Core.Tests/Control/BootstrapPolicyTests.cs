@@ -188,5 +188,33 @@ public sealed class BootstrapPolicyTests
         Assert.Single(result.State.All<V1Pod>(), p => p.Metadata.Name.StartsWith("web-", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Starting_a_lab_made_before_the_rbac_objects_writes_them_as_a_new_lab_has_them()
+    {
+        var rbac = new HashSet<string> { "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding" };
+        var fresh = Lab();
+        var old = fresh with { Objects = fresh.Objects.RemoveAll(o => rbac.Contains(o.Kind)) };
+        var restored = ControlPlane.RestoreRbac(old, Now);
+        string Summary(ClusterState state) => string.Join("\n", state.Objects.Where(o => rbac.Contains(o.Kind)).Select(o =>
+            $"{o.Key} {Managers(o.Object)} {KubeObjects.ToJson(o.Object.Metadata.Labels ?? new Dictionary<string, string>())} {o.Object.Metadata.Annotations?.Count ?? 0}"
+            + (o.Object is V1ClusterRole role ? " " + KubeObjects.ToJson(role.Rules ?? []) : "")).Order(StringComparer.Ordinal));
+        Assert.Equal(Summary(fresh), Summary(restored));
+        Assert.Same(restored, ControlPlane.RestoreRbac(restored, Now));
+        // an object the lab has is left as it is
+        var mine = ControlPlane.Apply(old, ManifestReader.Read("""
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: ClusterRole
+            metadata:
+              name: view
+            rules:
+            - apiGroups: [""]
+              resources: [pods]
+              verbs: [get]
+            """, "view.yaml"), Now).State;
+        var view = Get<V1ClusterRole>(ControlPlane.RestoreRbac(mine, Now), "view");
+        Assert.Null(view.AggregationRule);
+        Assert.Equal("kubectl-client-side-apply Update", Managers(view));
+    }
+
     private static string Json(IEnumerable<V1PolicyRule> rules) => KubeObjects.ToJson(rules.ToList());
 }
