@@ -41,6 +41,7 @@ public sealed partial class ControlPlane
     /// <summary>The state's objects as they came in, by key: what an object whose resourceVersion stayed is handed back as.</summary>
     private readonly Dictionary<string, StoredObject> originals;
     private ImmutableList<StoredObject> storedEvents;
+    private readonly ImmutableList<StoredObject> carriedRbac;
     private readonly Dictionary<string, string> lastReserved;
     private readonly Random random;
     private readonly DateTimeOffset now;
@@ -53,17 +54,20 @@ public sealed partial class ControlPlane
     private Predicate<ManifestDocument>? storedAsSent;
     private bool graceful;
 
-    private ControlPlane(ClusterState state, DateTimeOffset now)
+    /// <param name="carryRbac">RBAC objects are carried through untouched too (see <see cref="Apply"/>).</param>
+    private ControlPlane(ClusterState state, DateTimeOffset now, bool carryRbac = false)
     {
         config = state.Config;
         // Events are carried through untouched: no controller changes them, and a busy lab holds thousands
-        objects = state.Objects.Where(o => o.Kind != "Event").Select(o => StoredObject.Of(KubeObjects.CopyOfStored(o.Object))).ToList();
+        bool Carried(StoredObject o) => o.Kind == "Event" || (carryRbac && IsRbac(o.Kind));
+        objects = state.Objects.Where(o => !Carried(o)).Select(o => StoredObject.Of(KubeObjects.CopyOfStored(o.Object))).ToList();
         originals = new Dictionary<string, StoredObject>(StringComparer.Ordinal);
         foreach (var original in state.Objects.Where(o => o.Kind != "Event"))
         {
             originals.TryAdd(original.Key, original);
         }
 
+        carriedRbac = carryRbac ? state.Objects.Where(o => IsRbac(o.Kind)).ToImmutableList() : [];
         storedEvents = state.Objects.Where(o => o.Kind == "Event").ToImmutableList();
         lastReserved = new Dictionary<string, string>(state.LastReserved, StringComparer.Ordinal);
         generation = state.Generation + 1;
@@ -137,7 +141,13 @@ public sealed partial class ControlPlane
     /// </param>
     public static ApplyResult Apply(ClusterState state, IReadOnlyList<ManifestDocument> documents, DateTimeOffset now, bool recordLastApplied = true, bool graceful = false, Func<ManifestDocument, string>? manager = null)
     {
-        var plane = new ControlPlane(state, now)
+        // A lab holds over a hundred RBAC objects, and only the garbage collector and the clusterrole aggregation act on
+        // them: a write that brings none, while nothing is being deleted and no RBAC object has an owner, leaves them
+        // as they are, and they are carried through uncopied, as Events are.
+        var carryRbac = documents.All(d => !IsRbac(d) && d.Kind != "Namespace")
+            && state.Objects.All(o => o.Kind == "Event"
+                || (o.Object.Metadata.DeletionTimestamp is null && !(IsRbac(o.Kind) && o.Object.Metadata.OwnerReferences is { Count: > 0 })));
+        var plane = new ControlPlane(state, now, carryRbac)
         {
             recordLastApplied = recordLastApplied,
             graceful = graceful,
@@ -156,7 +166,7 @@ public sealed partial class ControlPlane
         foreach (var document in documents)
         {
             Upsert(document);
-            if (document.Kind is "Role" or "ClusterRole" or "RoleBinding" or "ClusterRoleBinding")
+            if (IsRbac(document))
             {
                 // no controller but these two watches RBAC objects (a bootstrap writes over a hundred of them)
                 ReconcileRbac();
@@ -197,7 +207,7 @@ public sealed partial class ControlPlane
     private ClusterState ToState() => new()
     {
         Config = config,
-        Objects = objects.Select(Unchanged).Concat(storedEvents).ToImmutableList(),
+        Objects = objects.Select(Unchanged).Concat(carriedRbac).Concat(storedEvents).ToImmutableList(),
         LastReserved = lastReserved.ToImmutableDictionary(StringComparer.Ordinal),
         Generation = generation,
     };
@@ -484,6 +494,11 @@ public sealed partial class ControlPlane
 
     private static string NamespaceOf(IKubernetesObject<V1ObjectMeta> value) =>
         string.IsNullOrEmpty(value.Metadata.NamespaceProperty) ? "default" : value.Metadata.NamespaceProperty;
+
+    /// <summary>A stored RBAC object's kind (a custom resource's stored kind names its group).</summary>
+    private static bool IsRbac(string kind) => kind is "Role" or "ClusterRole" or "RoleBinding" or "ClusterRoleBinding";
+
+    private static bool IsRbac(ManifestDocument document) => document.Object is V1Role or V1ClusterRole or V1RoleBinding or V1ClusterRoleBinding;
 
     public static bool IsNamespaced(string kind) => kind is not ("Namespace" or "Node" or "ClusterRole" or "ClusterRoleBinding"
         or "CustomResourceDefinition" or "ValidatingWebhookConfiguration" or "MutatingWebhookConfiguration");

@@ -216,5 +216,39 @@ public sealed class BootstrapPolicyTests
         Assert.Equal("kubectl-client-side-apply Update", Managers(view));
     }
 
+    [Fact]
+    public void A_write_without_rbac_keeps_the_rbac_objects_and_the_garbage_collector_still_takes_an_owned_one()
+    {
+        var state = ControlPlane.Apply(Lab(), ManifestReader.Read("""
+            apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: web
+            """, "web.yaml"), Now, recordLastApplied: false, graceful: true).State;
+        var owner = Get<V1ConfigMap>(state, "web", "default");
+        state = ControlPlane.Apply(state, ManifestReader.Read($$"""
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: RoleBinding
+            metadata:
+              name: web-reader
+              ownerReferences:
+              - {apiVersion: v1, kind: ConfigMap, name: web, uid: {{owner.Metadata.Uid}}}
+            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
+            subjects:
+            - {kind: ServiceAccount, name: default}
+            """, "web-reader.yaml"), Now, recordLastApplied: false, graceful: true).State;
+        var before = state.Objects.Where(o => o.Object is V1ClusterRole or V1RoleBinding).ToList();
+        var after = ControlPlane.Apply(state, ManifestReader.Read("""
+            apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: other
+            """, "other.yaml"), Now, recordLastApplied: false, graceful: true).State;
+        Assert.Equal(before, after.Objects.Where(o => o.Object is V1ClusterRole or V1RoleBinding), ReferenceEqualityComparer.Instance);
+        var deleted = ControlPlane.Delete(after, [new ObjectRef("ConfigMap", "default", "web")], Now, options: new DeleteOptions()).State;
+        Assert.DoesNotContain(deleted.All<V1RoleBinding>(), b => b.Metadata.Name == "web-reader");
+        Assert.Equal(9, deleted.All<V1RoleBinding>().Count());
+    }
+
     private static string Json(IEnumerable<V1PolicyRule> rules) => KubeObjects.ToJson(rules.ToList());
 }
