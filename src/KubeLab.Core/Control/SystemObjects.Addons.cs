@@ -71,7 +71,9 @@ public static partial class SystemObjects
                   requests:
                     cpu: 100m
                     memory: 70Mi
-                args: [ "-conf", "/etc/coredns/Corefile" ]
+                args:
+                - "-conf"
+                - "/etc/coredns/Corefile"
                 volumeMounts:
                 - name: config-volume
                   mountPath: /etc/coredns

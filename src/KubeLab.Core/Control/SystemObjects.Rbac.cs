@@ -40,18 +40,35 @@ public static partial class SystemObjects
             metadata:
               name: system:k3s-controller
             rules:
-            - apiGroups: [""]
-              resources: [nodes]
-              verbs: [get]
-            - apiGroups: [""]
-              resources: [namespaces]
-              verbs: [list, watch]
-            - apiGroups: [networking.k8s.io]
-              resources: [networkpolicies]
-              verbs: [list, watch]
-            - apiGroups: [""]
-              resources: [endpoints, pods]
-              verbs: [list, get, watch]
+            - apiGroups:
+              - ""
+              resources:
+              - nodes
+              verbs:
+              - get
+            - apiGroups:
+              - ""
+              resources:
+              - namespaces
+              verbs:
+              - list
+              - watch
+            - apiGroups:
+              - networking.k8s.io
+              resources:
+              - networkpolicies
+              verbs:
+              - list
+              - watch
+            - apiGroups:
+              - ""
+              resources:
+              - endpoints
+              - pods
+              verbs:
+              - list
+              - get
+              - watch
             ---
             apiVersion: rbac.authorization.k8s.io/v1
             kind: ClusterRoleBinding
@@ -71,9 +88,13 @@ public static partial class SystemObjects
             metadata:
               name: clustercidrs-node
             rules:
-            - apiGroups: [networking.k8s.io]
-              resources: [clustercidrs]
-              verbs: [list, watch]
+            - apiGroups:
+              - networking.k8s.io
+              resources:
+              - clustercidrs
+              verbs:
+              - list
+              - watch
             ---
             apiVersion: rbac.authorization.k8s.io/v1
             kind: ClusterRoleBinding
@@ -93,30 +114,68 @@ public static partial class SystemObjects
             metadata:
               name: k3s-cloud-controller-manager
             rules:
-            - apiGroups: [coordination.k8s.io]
-              resources: [leases]
-              verbs: [get, create, update]
-            - apiGroups: [""]
-              resources: [events]
-              verbs: [create, patch, update]
-            - apiGroups: [""]
-              resources: [nodes]
-              verbs: ["*"]
-            - apiGroups: [""]
-              resources: [nodes/status]
-              verbs: [patch]
-            - apiGroups: [""]
-              resources: [services]
-              verbs: [list, patch, update, watch]
-            - apiGroups: [""]
-              resources: [serviceaccounts]
-              verbs: [create]
-            - apiGroups: [""]
-              resources: [persistentvolumes]
-              verbs: [get, list, update, watch]
-            - apiGroups: [""]
-              resources: [endpoints]
-              verbs: [create, get, list, watch, update]
+            - apiGroups:
+              - coordination.k8s.io
+              resources:
+              - leases
+              verbs:
+              - get
+              - create
+              - update
+            - apiGroups:
+              - ""
+              resources:
+              - events
+              verbs:
+              - create
+              - patch
+              - update
+            - apiGroups:
+              - ""
+              resources:
+              - nodes
+              verbs:
+              - "*"
+            - apiGroups:
+              - ""
+              resources:
+              - nodes/status
+              verbs:
+              - patch
+            - apiGroups:
+              - ""
+              resources:
+              - services
+              verbs:
+              - list
+              - patch
+              - update
+              - watch
+            - apiGroups:
+              - ""
+              resources:
+              - serviceaccounts
+              verbs:
+              - create
+            - apiGroups:
+              - ""
+              resources:
+              - persistentvolumes
+              verbs:
+              - get
+              - list
+              - update
+              - watch
+            - apiGroups:
+              - ""
+              resources:
+              - endpoints
+              verbs:
+              - create
+              - get
+              - list
+              - watch
+              - update
             ---
             apiVersion: rbac.authorization.k8s.io/v1
             kind: ClusterRoleBinding
@@ -170,12 +229,23 @@ public static partial class SystemObjects
                     kubernetes.io/bootstrapping: rbac-defaults
                   name: system:coredns
                 rules:
-                - apiGroups: [""]
-                  resources: [endpoints, services, pods, namespaces]
-                  verbs: [list, watch]
-                - apiGroups: [discovery.k8s.io]
-                  resources: [endpointslices]
-                  verbs: [list, watch]
+                - apiGroups:
+                  - ""
+                  resources:
+                  - endpoints
+                  - services
+                  - pods
+                  - namespaces
+                  verbs:
+                  - list
+                  - watch
+                - apiGroups:
+                  - discovery.k8s.io
+                  resources:
+                  - endpointslices
+                  verbs:
+                  - list
+                  - watch
                 ---
                 apiVersion: rbac.authorization.k8s.io/v1
                 kind: ClusterRoleBinding
@@ -206,18 +276,40 @@ public static partial class SystemObjects
                 metadata:
                   name: local-path-provisioner-role
                 rules:
-                - apiGroups: [""]
-                  resources: [nodes, persistentvolumeclaims, configmaps, pods/log]
-                  verbs: [get, list, watch]
-                - apiGroups: [""]
-                  resources: [endpoints, persistentvolumes, pods]
-                  verbs: ["*"]
-                - apiGroups: [""]
-                  resources: [events]
-                  verbs: [create, patch]
-                - apiGroups: [storage.k8s.io]
-                  resources: [storageclasses]
-                  verbs: [get, list, watch]
+                - apiGroups:
+                  - ""
+                  resources:
+                  - nodes
+                  - persistentvolumeclaims
+                  - configmaps
+                  - pods/log
+                  verbs:
+                  - get
+                  - list
+                  - watch
+                - apiGroups:
+                  - ""
+                  resources:
+                  - endpoints
+                  - persistentvolumes
+                  - pods
+                  verbs:
+                  - "*"
+                - apiGroups:
+                  - ""
+                  resources:
+                  - events
+                  verbs:
+                  - create
+                  - patch
+                - apiGroups:
+                  - storage.k8s.io
+                  resources:
+                  - storageclasses
+                  verbs:
+                  - get
+                  - list
+                  - watch
                 ---
                 apiVersion: rbac.authorization.k8s.io/v1
                 kind: ClusterRoleBinding
@@ -248,9 +340,15 @@ public static partial class SystemObjects
                     rbac.authorization.k8s.io/aggregate-to-edit: "true"
                     rbac.authorization.k8s.io/aggregate-to-admin: "true"
                 rules:
-                - apiGroups: [metrics.k8s.io]
-                  resources: [pods, nodes]
-                  verbs: [get, list, watch]
+                - apiGroups:
+                  - metrics.k8s.io
+                  resources:
+                  - pods
+                  - nodes
+                  verbs:
+                  - get
+                  - list
+                  - watch
                 ---
                 apiVersion: rbac.authorization.k8s.io/v1
                 kind: ClusterRoleBinding
@@ -284,12 +382,21 @@ public static partial class SystemObjects
                 metadata:
                   name: system:metrics-server
                 rules:
-                - apiGroups: [""]
-                  resources: [nodes/metrics]
-                  verbs: [get]
-                - apiGroups: [""]
-                  resources: [pods, nodes]
-                  verbs: [get, list, watch]
+                - apiGroups:
+                  - ""
+                  resources:
+                  - nodes/metrics
+                  verbs:
+                  - get
+                - apiGroups:
+                  - ""
+                  resources:
+                  - pods
+                  - nodes
+                  verbs:
+                  - get
+                  - list
+                  - watch
                 ---
                 apiVersion: rbac.authorization.k8s.io/v1
                 kind: ClusterRoleBinding
@@ -319,18 +426,50 @@ public static partial class SystemObjects
                   name: traefik-kube-system
                 {TraefikHelmMetadata}
                 rules:
-                - apiGroups: [extensions, networking.k8s.io]
-                  resources: [ingressclasses, ingresses]
-                  verbs: [get, list, watch]
-                - apiGroups: [""]
-                  resources: [services, endpoints, secrets]
-                  verbs: [get, list, watch]
-                - apiGroups: [extensions, networking.k8s.io]
-                  resources: [ingresses/status]
-                  verbs: [update]
-                - apiGroups: [traefik.io, traefik.containo.us]
-                  resources: [ingressroutes, ingressroutetcps, ingressrouteudps, middlewares, middlewaretcps, tlsoptions, tlsstores, traefikservices, serverstransports]
-                  verbs: [get, list, watch]
+                - apiGroups:
+                  - extensions
+                  - networking.k8s.io
+                  resources:
+                  - ingressclasses
+                  - ingresses
+                  verbs:
+                  - get
+                  - list
+                  - watch
+                - apiGroups:
+                  - ""
+                  resources:
+                  - services
+                  - endpoints
+                  - secrets
+                  verbs:
+                  - get
+                  - list
+                  - watch
+                - apiGroups:
+                  - extensions
+                  - networking.k8s.io
+                  resources:
+                  - ingresses/status
+                  verbs:
+                  - update
+                - apiGroups:
+                  - traefik.io
+                  - traefik.containo.us
+                  resources:
+                  - ingressroutes
+                  - ingressroutetcps
+                  - ingressrouteudps
+                  - middlewares
+                  - middlewaretcps
+                  - tlsoptions
+                  - tlsstores
+                  - traefikservices
+                  - serverstransports
+                  verbs:
+                  - get
+                  - list
+                  - watch
                 ---
                 apiVersion: rbac.authorization.k8s.io/v1
                 kind: ClusterRoleBinding

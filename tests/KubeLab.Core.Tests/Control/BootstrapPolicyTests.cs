@@ -250,5 +250,15 @@ public sealed class BootstrapPolicyTests
         Assert.Equal(9, deleted.All<V1RoleBinding>().Count());
     }
 
+    [Fact]
+    public void The_system_objects_are_read_by_the_block_yaml_reader_not_the_general_one()
+    {
+        // every kubelab up reads them: block YAML (no flow collections) is read about ten times faster
+        using var stream = typeof(BootstrapPolicy).Assembly.GetManifestResourceStream("KubeLab.Core.Control.BootstrapPolicy.yaml")!;
+        using var reader = new StreamReader(stream);
+        Assert.True(ManifestReader.TryReadBlockYaml(reader.ReadToEnd(), "policy", []));
+        Assert.True(ManifestReader.TryReadBlockYaml(SystemObjects.Manifest(LabConfig.Default("rbac")), "system objects", []));
+    }
+
     private static string Json(IEnumerable<V1PolicyRule> rules) => KubeObjects.ToJson(rules.ToList());
 }
