@@ -88,14 +88,7 @@ public sealed partial class ControlPlane
         var empty = new ClusterState { Config = config };
         var docs = ManifestReader.Read(SystemObjects.Manifest(config), "<k3s system objects>");
         var policy = BootstrapPolicy.Documents();
-        var apiServers = new HashSet<ManifestDocument>(policy, ReferenceEqualityComparer.Instance);
-        var plane = new ControlPlane(empty, now)
-        {
-            // the API server writes its policy itself: its own manager, no kubectl annotation
-            storedAsSent = apiServers.Contains,
-            documentManager = document => apiServers.Contains(document) ? ComponentManager : SystemObjects.ManagerOf(document, config),
-        };
-        var result = plane.Run([.. docs, .. policy]);
+        var result = SystemWriter(empty, policy, now).Run([.. docs, .. policy]);
         return ClusterEvents.Store(result.State, result.Events, now);
     }
 
@@ -107,24 +100,26 @@ public sealed partial class ControlPlane
     /// </summary>
     public static ClusterState RestoreRbac(ClusterState state, DateTimeOffset now)
     {
-        var config = state.Config;
         var policy = BootstrapPolicy.Documents();
-        var apiServers = new HashSet<ManifestDocument>(policy, ReferenceEqualityComparer.Instance);
         var stored = state.Objects.Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
-        var missing = ManifestReader.Read(SystemObjects.RbacManifest(config), "<k3s system objects>").Concat(policy)
+        var missing = ManifestReader.Read(SystemObjects.RbacManifest(state.Config), "<k3s system objects>").Concat(policy)
             .Where(d => !stored.Contains(new StoredObject(d.Kind, d.Namespace, d.Name, (IKubernetesObject<V1ObjectMeta>)d.Object).Key))
             .ToList();
-        if (missing.Count == 0)
-        {
-            return state;
-        }
+        return missing.Count == 0 ? state : SystemWriter(state, policy, now).Run(missing).State;
+    }
 
-        var plane = new ControlPlane(state, now)
+    /// <summary>
+    /// The writers of k3s's own objects: the API server writes its bootstrap policy itself (its own manager, no kubectl
+    /// annotation); the others are their components' (<see cref="SystemObjects.ManagerOf"/>).
+    /// </summary>
+    private static ControlPlane SystemWriter(ClusterState state, IReadOnlyList<ManifestDocument> policy, DateTimeOffset now)
+    {
+        var apiServers = new HashSet<ManifestDocument>(policy, ReferenceEqualityComparer.Instance);
+        return new ControlPlane(state, now)
         {
             storedAsSent = apiServers.Contains,
-            documentManager = document => apiServers.Contains(document) ? ComponentManager : SystemObjects.ManagerOf(document, config),
+            documentManager = document => apiServers.Contains(document) ? ComponentManager : SystemObjects.ManagerOf(document, state.Config),
         };
-        return plane.Run(missing).State;
     }
 
     /// <param name="recordLastApplied">
