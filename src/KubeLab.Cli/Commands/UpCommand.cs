@@ -162,6 +162,12 @@ internal static class UpCommand
                     // a lab made before the kube-root-ca.crt ConfigMaps: published through its agent, as a change
                     ApplyCommand.Commit(context, name, new SilentStepReporter(), s => new ApplyResult(ControlPlane.PublishRootCa(s, rootCa, context.Now()), []));
                 }
+
+                if (driverOfLab is not MultipassDriver && !existing.Objects.Any(o => o.Kind == "ClusterRole" && o.Name == "cluster-admin"))
+                {
+                    // a lab made before the RBAC objects: k3s's API server and deploy controller write them when it starts
+                    ApplyCommand.Commit(context, name, new SilentStepReporter(), s => new ApplyResult(ControlPlane.RestoreRbac(s, context.Now()), []));
+                }
                 if (documents is not null)
                 {
                     ApplyCommand.Apply(context, name, documents, steps);

@@ -60,7 +60,8 @@ public sealed partial class ControlPlane
             }
 
             var mine = requested.Contains(stored.Key);
-            if (mine && !StatusWriters.Contains(stored.Kind))
+            var aggregated = aggregatedRoles.Contains(stored.Key);
+            if (mine && !StatusWriters.Contains(stored.Kind) && !aggregated)
             {
                 continue;
             }
@@ -72,7 +73,7 @@ public sealed partial class ControlPlane
             var revisionMadeAnnotations = stored.Object is V1Deployment { Metadata.Annotations: { Count: 1 } annotations }
                 && annotations.ContainsKey(DeploymentRevisionAnnotation) && original?.Object.Metadata.Annotations is null or { Count: 0 };
             var entries = ManagedFields.ComponentUpdate(before, after, ComponentManager, apiVersion, ManagedFields.TimeOf(now),
-                path => revisionMadeAnnotations && path == Annotations ? "status" : WriteOf(stored.Kind, path, mine));
+                path => revisionMadeAnnotations && path == Annotations ? "status" : aggregated && path == Rules ? "" : WriteOf(stored.Kind, path, mine));
             stored.Object.Metadata.ManagedFields = ManagedFields.ToModel(entries);
         }
 
@@ -109,6 +110,7 @@ public sealed partial class ControlPlane
     private static readonly string DeletionTimestamp = FieldSets.Path("f:metadata", "f:deletionTimestamp");
     private static readonly string DeletionGracePeriod = FieldSets.Path("f:metadata", "f:deletionGracePeriodSeconds");
     private static readonly string Annotations = FieldSets.Path("f:metadata", "f:annotations");
+    private static readonly string Rules = FieldSets.Path("f:rules");
     private static readonly string RevisionAnnotation = FieldSets.Child(Annotations, "f:" + DeploymentRevisionAnnotation);
 
     private static string ApiVersionOf(StoredObject stored) =>

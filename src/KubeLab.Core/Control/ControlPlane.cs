@@ -41,6 +41,7 @@ public sealed partial class ControlPlane
     /// <summary>The state's objects as they came in, by key: what an object whose resourceVersion stayed is handed back as.</summary>
     private readonly Dictionary<string, StoredObject> originals;
     private ImmutableList<StoredObject> storedEvents;
+    private readonly ImmutableList<StoredObject> carriedRbac;
     private readonly Dictionary<string, string> lastReserved;
     private readonly Random random;
     private readonly DateTimeOffset now;
@@ -49,19 +50,24 @@ public sealed partial class ControlPlane
     private readonly List<string> messages = [];
     private readonly long generation;
     private bool recordLastApplied = true;
+    /// <summary>Documents stored as sent even when <see cref="recordLastApplied"/> is set (the API server's own writes).</summary>
+    private Predicate<ManifestDocument>? storedAsSent;
     private bool graceful;
 
-    private ControlPlane(ClusterState state, DateTimeOffset now)
+    /// <param name="carryRbac">RBAC objects are carried through untouched too (see <see cref="Apply"/>).</param>
+    private ControlPlane(ClusterState state, DateTimeOffset now, bool carryRbac = false)
     {
         config = state.Config;
         // Events are carried through untouched: no controller changes them, and a busy lab holds thousands
-        objects = state.Objects.Where(o => o.Kind != "Event").Select(o => StoredObject.Of(KubeObjects.CopyOfStored(o.Object))).ToList();
+        bool Carried(StoredObject o) => o.Kind == "Event" || (carryRbac && IsRbac(o.Kind));
+        objects = state.Objects.Where(o => !Carried(o)).Select(o => StoredObject.Of(KubeObjects.CopyOfStored(o.Object))).ToList();
         originals = new Dictionary<string, StoredObject>(StringComparer.Ordinal);
         foreach (var original in state.Objects.Where(o => o.Kind != "Event"))
         {
             originals.TryAdd(original.Key, original);
         }
 
+        carriedRbac = carryRbac ? state.Objects.Where(o => IsRbac(o.Kind)).ToImmutableList() : [];
         storedEvents = state.Objects.Where(o => o.Kind == "Event").ToImmutableList();
         lastReserved = new Dictionary<string, string>(state.LastReserved, StringComparer.Ordinal);
         generation = state.Generation + 1;
@@ -72,13 +78,48 @@ public sealed partial class ControlPlane
         eventClock = now;
     }
 
-    /// <summary>A new lab's state: k3s's built-in objects (kubernetes and kube-dns services, CoreDNS).</summary>
+    /// <summary>
+    /// A new lab's state: k3s's built-in objects (kubernetes and kube-dns services, CoreDNS, the packaged add-ons and
+    /// their RBAC) and the API server's bootstrap RBAC policy. The policy's objects come last, although the API server
+    /// makes them first: the names and cluster IPs the lab draws for the others stay those of labs made before it.
+    /// </summary>
     public static ClusterState Bootstrap(LabConfig config, DateTimeOffset now)
     {
         var empty = new ClusterState { Config = config };
         var docs = ManifestReader.Read(SystemObjects.Manifest(config), "<k3s system objects>");
-        var result = Apply(empty, docs, now, manager: document => SystemObjects.ManagerOf(document, config));
+        var policy = BootstrapPolicy.Documents();
+        var result = SystemWriter(empty, policy, now).Run([.. docs, .. policy]);
         return ClusterEvents.Store(result.State, result.Events, now);
+    }
+
+    /// <summary>
+    /// What a k3s server restores when it starts again, for a lab made before KubeLab wrote RBAC: the bootstrap policy's
+    /// objects (the API server's hook makes the missing ones) and the packaged manifests' RBAC (the deploy controller
+    /// applies its manifests again), written as in a new lab. Objects that exist are left as they are; a lab that has
+    /// them all is returned as it is.
+    /// </summary>
+    public static ClusterState RestoreRbac(ClusterState state, DateTimeOffset now)
+    {
+        var policy = BootstrapPolicy.Documents();
+        var stored = state.Objects.Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
+        var missing = ManifestReader.Read(SystemObjects.RbacManifest(state.Config), "<k3s system objects>").Concat(policy)
+            .Where(d => !stored.Contains(new StoredObject(d.Kind, d.Namespace, d.Name, (IKubernetesObject<V1ObjectMeta>)d.Object).Key))
+            .ToList();
+        return missing.Count == 0 ? state : SystemWriter(state, policy, now).Run(missing).State;
+    }
+
+    /// <summary>
+    /// The writers of k3s's own objects: the API server writes its bootstrap policy itself (its own manager, no kubectl
+    /// annotation); the others are their components' (<see cref="SystemObjects.ManagerOf"/>).
+    /// </summary>
+    private static ControlPlane SystemWriter(ClusterState state, IReadOnlyList<ManifestDocument> policy, DateTimeOffset now)
+    {
+        var apiServers = new HashSet<ManifestDocument>(policy, ReferenceEqualityComparer.Instance);
+        return new ControlPlane(state, now)
+        {
+            storedAsSent = apiServers.Contains,
+            documentManager = document => apiServers.Contains(document) ? ComponentManager : SystemObjects.ManagerOf(document, state.Config),
+        };
     }
 
     /// <param name="recordLastApplied">
@@ -95,24 +136,42 @@ public sealed partial class ControlPlane
     /// </param>
     public static ApplyResult Apply(ClusterState state, IReadOnlyList<ManifestDocument> documents, DateTimeOffset now, bool recordLastApplied = true, bool graceful = false, Func<ManifestDocument, string>? manager = null)
     {
-        var plane = new ControlPlane(state, now)
+        // A lab holds over a hundred RBAC objects, and only the garbage collector and the clusterrole aggregation act on
+        // them: a write that brings none, while nothing is being deleted and no RBAC object has an owner, leaves them
+        // as they are, and they are carried through uncopied, as Events are.
+        var carryRbac = documents.All(d => !IsRbac(d) && d.Kind != "Namespace")
+            && state.Objects.All(o => o.Kind == "Event"
+                || (o.Object.Metadata.DeletionTimestamp is null && !(IsRbac(o.Kind) && o.Object.Metadata.OwnerReferences is { Count: > 0 })));
+        var plane = new ControlPlane(state, now, carryRbac)
         {
             recordLastApplied = recordLastApplied,
             graceful = graceful,
             documentManager = manager ?? (recordLastApplied ? _ => ClientSideApplyManager : null),
         };
+        return plane.Run(documents);
+    }
+
+    private ApplyResult Run(IReadOnlyList<ManifestDocument> documents)
+    {
         foreach (var document in documents)
         {
-            plane.Validate(document);
+            Validate(document);
         }
 
         foreach (var document in documents)
         {
-            plane.Upsert(document);
-            plane.Reconcile(); // the controllers react to each object in turn, as they watch the API
+            Upsert(document);
+            if (IsRbac(document))
+            {
+                // no controller but these two watches RBAC objects (a bootstrap writes over a hundred of them)
+                ReconcileRbac();
+                continue;
+            }
+
+            Reconcile(); // the controllers react to each object in turn, as they watch the API
         }
 
-        return plane.Result();
+        return Result();
     }
 
     /// <param name="options">
@@ -143,7 +202,7 @@ public sealed partial class ControlPlane
     private ClusterState ToState() => new()
     {
         Config = config,
-        Objects = objects.Select(Unchanged).Concat(storedEvents).ToImmutableList(),
+        Objects = objects.Select(Unchanged).Concat(carriedRbac).Concat(storedEvents).ToImmutableList(),
         LastReserved = lastReserved.ToImmutableDictionary(StringComparer.Ordinal),
         Generation = generation,
     };
@@ -255,7 +314,7 @@ public sealed partial class ControlPlane
             }
         }
 
-        if (recordLastApplied)
+        if (recordLastApplied && storedAsSent?.Invoke(document) != true)
         {
             var applied = LastApplied(value);
             if (existing is not null && existing.Object.Metadata.Annotations?.TryGetValue(LastAppliedAnnotation, out var previous) == true && previous == applied)
@@ -401,6 +460,17 @@ public sealed partial class ControlPlane
         ReconcileServiceAccounts();
         ReconcileRootCaConfigMaps();
         ReconcileCustomResources();
+        ReconcileClusterRoleAggregation();
+    }
+
+    private void ReconcileRbac()
+    {
+        if (graceful)
+        {
+            CollectGarbage();
+        }
+
+        ReconcileClusterRoleAggregation();
     }
 
     private StoredObject? Find(string kind, string ns, string name) =>
@@ -419,6 +489,11 @@ public sealed partial class ControlPlane
 
     private static string NamespaceOf(IKubernetesObject<V1ObjectMeta> value) =>
         string.IsNullOrEmpty(value.Metadata.NamespaceProperty) ? "default" : value.Metadata.NamespaceProperty;
+
+    /// <summary>A stored RBAC object's kind (a custom resource's stored kind names its group).</summary>
+    private static bool IsRbac(string kind) => kind is "Role" or "ClusterRole" or "RoleBinding" or "ClusterRoleBinding";
+
+    private static bool IsRbac(ManifestDocument document) => document.Object is V1Role or V1ClusterRole or V1RoleBinding or V1ClusterRoleBinding;
 
     public static bool IsNamespaced(string kind) => kind is not ("Namespace" or "Node" or "ClusterRole" or "ClusterRoleBinding"
         or "CustomResourceDefinition" or "ValidatingWebhookConfiguration" or "MutatingWebhookConfiguration" or "StorageClass" or "IngressClass" or "PriorityClass");

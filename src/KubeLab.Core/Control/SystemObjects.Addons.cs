@@ -8,8 +8,8 @@ namespace KubeLab.Core.Control;
 /// (k3s-io/k3s manifests/*.yaml; the component versions are the v1.29.5+k3s1 release notes': local-path-provisioner
 /// v0.0.26, metrics-server v0.7.0, Traefik v2.10.7 from chart 25.0.3+up25.0.0 installed by helm-controller v0.15.9's
 /// klipper-helm v0.8.3-build20240228 Jobs). Of the kinds the lab stores, the workloads, their Services and
-/// ConfigMaps and the ServiceAccounts they run as are written; the RBAC objects, StorageClass, APIService and
-/// HelmCharts are not. Every add-on pod runs on the server node (the
+/// ConfigMaps, the ServiceAccounts they run as and their RBAC (SystemObjects.Rbac.cs) are written; the
+/// StorageClass, APIService and HelmCharts are not. Every add-on pod runs on the server node (the
 /// <c>kubelab.io/placement</c> annotation): on a real cluster they start before any agent has joined, which is why the
 /// cheat sheet's first nginx pod on vm1 has 10.42.0.8 — coredns .2, local-path-provisioner .3, metrics-server .4, the
 /// two helm-install Jobs .5 and .6, traefik .7. The images are emulated: traefik answers 404 on its web entrypoint.
@@ -71,7 +71,9 @@ public static partial class SystemObjects
                   requests:
                     cpu: 100m
                     memory: 70Mi
-                args: [ "-conf", "/etc/coredns/Corefile" ]
+                args:
+                - "-conf"
+                - "/etc/coredns/Corefile"
                 volumeMounts:
                 - name: config-volume
                   mountPath: /etc/coredns

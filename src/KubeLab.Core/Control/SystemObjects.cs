@@ -7,8 +7,8 @@ namespace KubeLab.Core.Control;
 /// <summary>
 /// What a fresh k3s v1.29 server creates by itself: the `kubernetes` service (10.43.0.1:443 → server:6443)
 /// and its EndpointSlice, and CoreDNS (manifests/coredns.yaml: ConfigMap with the Corefile and NodeHosts,
-/// Deployment `coredns`, Service `kube-dns` at 10.43.0.10), and the packaged add-ons that `--disable` does not remove
-/// (SystemObjects.Addons.cs). CoreDNS is pinned to the server node's first pod address (10.42.0.2), where the seed has it.
+/// Deployment `coredns`, Service `kube-dns` at 10.43.0.10), the packaged add-ons that `--disable` does not remove
+/// (SystemObjects.Addons.cs) and the manifests' RBAC (SystemObjects.Rbac.cs). CoreDNS is pinned to the server node's first pod address (10.42.0.2), where the seed has it.
 /// </summary>
 public static partial class SystemObjects
 {
@@ -107,12 +107,14 @@ public static partial class SystemObjects
         }
 
         yaml.Append(Addons(config));
+        yaml.Append(RbacManifest(config));
         return yaml.ToString();
     }
 
     /// <summary>
     /// Who writes each system object on a k3s server, as its managedFields name them: the `kubernetes` Service and its
-    /// EndpointSlice are the API server's own ("k3s", the process's client), helm-controller's install Jobs likewise;
+    /// EndpointSlice are the API server's own ("k3s", the process's client), helm-controller's install Jobs, ServiceAccounts
+    /// and ClusterRoleBindings likewise;
     /// what a chart installs carries Helm's labels and is "helm_v3" (Helm names its field manager after the binary it runs
     /// as, filepath.Base(os.Args[0]), and klipper-helm v0.8.3-build20240228, the install Jobs' image, runs Helm v3.14.2 as
     /// /usr/bin/helm_v3); the manifests in /var/lib/rancher/k3s/server/manifests are the deploy controller's, "deploy@" and the server
@@ -127,8 +129,10 @@ public static partial class SystemObjects
             return "helm_v3";
         }
 
-        return (value.Metadata.NamespaceProperty ?? "default") == "default" || labels?.ContainsKey("helmcharts.helm.cattle.io/chart") == true
+        var ns = ControlPlane.IsNamespaced(document.Kind) ? value.Metadata.NamespaceProperty ?? "default" : null;
+        return ns == "default" || labels?.ContainsKey("helmcharts.helm.cattle.io/chart") == true
             || (document.Kind == "ServiceAccount" && ComponentAccounts.Contains(value.Metadata.Name))
+            || (document.Kind == "ClusterRoleBinding" && ComponentBindings.Contains(value.Metadata.Name))
             ? ControlPlane.ComponentManager
             : "deploy@" + config.Server.Name;
     }
