@@ -80,33 +80,37 @@ public sealed partial class ControlPlane
 
     /// <summary>
     /// A new lab's state: k3s's built-in objects (kubernetes and kube-dns services, CoreDNS, the packaged add-ons and
-    /// their RBAC) and the API server's bootstrap RBAC policy. The policy's objects come last, although the API server
+    /// their RBAC) and the API server's bootstrap RBAC policy and system PriorityClasses. The API server's objects come last, although the API server
     /// makes them first: the names and cluster IPs the lab draws for the others stay those of labs made before it.
     /// </summary>
     public static ClusterState Bootstrap(LabConfig config, DateTimeOffset now)
     {
         var empty = new ClusterState { Config = config };
         var docs = ManifestReader.Read(SystemObjects.Manifest(config), "<k3s system objects>");
-        var policy = BootstrapPolicy.Documents();
+        var policy = ApiServerObjects();
         var result = SystemWriter(empty, policy, now).Run([.. docs, .. policy]);
         return ClusterEvents.Store(result.State, result.Events, now);
     }
 
     /// <summary>
     /// What a k3s server restores when it starts again, for a lab made before KubeLab wrote RBAC: the bootstrap policy's
-    /// objects (the API server's hook makes the missing ones) and the packaged manifests' RBAC (the deploy controller
+    /// objects and system PriorityClasses (the API server's hooks make the missing ones) and the packaged manifests' RBAC (the deploy controller
     /// applies its manifests again), written as in a new lab. Objects that exist are left as they are; a lab that has
     /// them all is returned as it is.
     /// </summary>
     public static ClusterState RestoreRbac(ClusterState state, DateTimeOffset now)
     {
-        var policy = BootstrapPolicy.Documents();
+        var policy = ApiServerObjects();
         var stored = state.Objects.Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
         var missing = ManifestReader.Read(SystemObjects.RbacManifest(state.Config), "<k3s system objects>").Concat(policy)
             .Where(d => !stored.Contains(new StoredObject(d.Kind, d.Namespace, d.Name, (IKubernetesObject<V1ObjectMeta>)d.Object).Key))
             .ToList();
         return missing.Count == 0 ? state : SystemWriter(state, policy, now).Run(missing).State;
     }
+
+    /// <summary>What the API server's post-start hooks make: the bootstrap RBAC policy and the system PriorityClasses.</summary>
+    private static List<ManifestDocument> ApiServerObjects() =>
+        [.. BootstrapPolicy.Documents(), .. ManifestReader.Read(SystemObjects.SystemPriorityClasses, "<kube-apiserver system priority classes>")];
 
     /// <summary>
     /// The writers of k3s's own objects: the API server writes its bootstrap policy itself (its own manager, no kubectl

@@ -41,6 +41,27 @@ public static partial class SystemObjects
 
         """;
 
+    /// <summary>
+    /// The PriorityClasses the API server's scheduling hook makes at every start (pkg/apis/scheduling
+    /// SystemPriorityClasses): written by the API server itself, as sent, like its bootstrap RBAC policy.
+    /// </summary>
+    public const string SystemPriorityClasses = """
+        apiVersion: scheduling.k8s.io/v1
+        kind: PriorityClass
+        metadata:
+          name: system-node-critical
+        description: Used for system critical pods that must not be moved from their current node.
+        value: 2000001000
+        ---
+        apiVersion: scheduling.k8s.io/v1
+        kind: PriorityClass
+        metadata:
+          name: system-cluster-critical
+        description: Used for system critical pods that must run in the cluster, but can be moved to another node if necessary.
+        value: 2000000000
+
+        """;
+
     /// <summary>k3s writes one "IP name" line per node into the coredns ConfigMap's NodeHosts.</summary>
     public static string NodeHosts(LabConfig config) =>
         string.Concat(config.Nodes.Select(n => $"{n.InternalIP} {n.Name}\n"));
@@ -85,20 +106,6 @@ public static partial class SystemObjects
             - name: https
               port: {{LabDefaults.ApiServerPort}}
               protocol: TCP
-            ---
-            apiVersion: scheduling.k8s.io/v1
-            kind: PriorityClass
-            metadata:
-              name: system-node-critical
-            description: Used for system critical pods that must not be moved from their current node.
-            value: 2000001000
-            ---
-            apiVersion: scheduling.k8s.io/v1
-            kind: PriorityClass
-            metadata:
-              name: system-cluster-critical
-            description: Used for system critical pods that must run in the cluster, but can be moved to another node if necessary.
-            value: 2000000000
 
             """);
         if (K3sAddons.Enabled(config, K3sAddons.CoreDns))

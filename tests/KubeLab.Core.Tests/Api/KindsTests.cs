@@ -197,6 +197,7 @@ public sealed partial class KindsTests(ApiLab lab) : IClassFixture<ApiLab>
         AssertTable(
             "NAME      CONTROLLER                      PARAMETERS   AGE\ntraefik   traefik.io/ingress-controller   <none>       0s\n",
             lab.KubectlOk(version, "get", "ingressclasses"));
+        Assert.Equal("deploy@vm1", lab.KubectlOk(version, "get", "sc", "local-path", "--show-managed-fields", "-o", "jsonpath={.metadata.managedFields[*].manager}")); // k3s's deploy controller
         Assert.Equal("helm_v3 true", lab.KubectlOk(version, "get", "ingressclass", "traefik", "--show-managed-fields", "-o", "jsonpath={.metadata.managedFields[0].manager} {.metadata.annotations.ingressclass\\.kubernetes\\.io/is-default-class}"));
 
         // a class of one's own: SetDefaults_StorageClass fills the reclaim policy and the binding mode

@@ -247,6 +247,8 @@ public sealed partial class StoredObjectsKubectlTests(ApiLab lab) : IClassFixtur
             Assert.Matches($"^NAME +VALUE +GLOBAL-DEFAULT +AGE\n{gold} +1000 +false +\\d+s\n", listed);
             Assert.Matches("\nsystem-cluster-critical +2000000000 +false +\\S+\nsystem-node-critical +2000001000 +false +\\S+\n$", listed);
             Assert.Equal("PreemptLowerPriority Used for system critical pods that must not be moved from their current node.", lab.KubectlOk(version, "get", "pc", "system-node-critical", "-o", "jsonpath={.preemptionPolicy} {.description}"));
+            // the API server writes its own classes: its manager, no kubectl annotation
+            Assert.Equal("k3s Update ", lab.KubectlOk(version, "get", "pc", "system-cluster-critical", "--show-managed-fields", "-o", "jsonpath={.metadata.managedFields[*].manager} {.metadata.managedFields[*].operation} {.metadata.annotations}"));
 
             // a pod may not state another policy than its class's
             var stated = admitted.Replace(name + "-x", name + "-y", StringComparison.Ordinal).Replace("  automountServiceAccountToken", "  preemptionPolicy: PreemptLowerPriority\n  automountServiceAccountToken", StringComparison.Ordinal);
