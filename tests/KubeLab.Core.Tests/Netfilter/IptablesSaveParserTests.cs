@@ -29,6 +29,24 @@ public class IptablesSaveParserTests
         Assert.Equal([1, 2, 3, 4], svc.Select(r => r.Position));
     }
 
+    /// <summary>
+    /// Rules go to the chain they name in their own table, also when one chain's rules are interrupted by another's
+    /// and when the next table has a chain of the same name (the parser finds the previous rule's chain without a lookup).
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Rules_belong_to_their_tables_chain_when_chains_alternate_and_names_repeat_across_tables(bool deferRules)
+    {
+        const string Text = "*filter\n:KUBE-SERVICES - [0:0]\n:KUBE-X - [0:0]\n-A KUBE-SERVICES -j ACCEPT\n-A KUBE-SERVICES -j DROP\n"
+            + "-A KUBE-X -j ACCEPT\n-A KUBE-SERVICES -j RETURN\nCOMMIT\n*nat\n:KUBE-SERVICES - [0:0]\n-A KUBE-SERVICES -j RETURN\nCOMMIT\n";
+        var rules = Ruleset.Parse(Text, deferRules: deferRules);
+        Assert.Equal([(4, 1), (5, 2), (7, 3)], rules.FindChain("filter", "KUBE-SERVICES")!.Rules.Select(r => (r.LineNumber, r.Position)));
+        Assert.Equal([6], rules.FindChain("filter", "KUBE-X")!.Rules.Select(r => r.LineNumber));
+        var nat = Assert.Single(rules.FindChain("nat", "KUBE-SERVICES")!.Rules);
+        Assert.Equal((11, "nat", "RETURN"), (nat.LineNumber, nat.Table, nat.Target));
+    }
+
     [Fact]
     public void Splits_negated_basic_matches_modules_and_target_options()
     {
