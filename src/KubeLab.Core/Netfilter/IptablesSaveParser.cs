@@ -83,10 +83,10 @@ internal static class IptablesSaveParser
                     break;
                 case '[':
                 case '-':
-                    var rule = ParseRuleLine(text, lineStart + (line.Length - line.TrimStart().Length), trimmed.Length, current, where, lineNumber, words, ref last);
-                    if (!deferRules)
+                    var rule = ParseRuleLine(text, lineStart + (line.Length - line.TrimStart().Length), trimmed.Length, current, where, lineNumber, words, deferRules, ref last);
+                    if (rule is not null)
                     {
-                        allRules.Add(rule); // kept only to be checked below: a deferred parse has its chains' lists
+                        allRules.Add(rule); // kept only to be checked below: a deferred parse makes rules on first use
                     }
 
                     break;
@@ -158,7 +158,7 @@ internal static class IptablesSaveParser
         table.ChainMap.Add(name, new NetfilterChain(table.Name, name, policy, lineNumber));
     }
 
-    private static NetfilterRule ParseRuleLine(string text, int offset, int length, NetfilterTable? table, string where, int lineNumber, Words words, ref (NetfilterChain? Chain, string Name) last)
+    private static NetfilterRule? ParseRuleLine(string text, int offset, int length, NetfilterTable? table, string where, int lineNumber, Words words, bool deferRules, ref (NetfilterChain? Chain, string Name) last)
     {
         // The header (-A CHAIN) is read here; the rest of the rule now, or on first use when deferred.
         var line = text.AsSpan(offset, length);
@@ -206,11 +206,17 @@ internal static class IptablesSaveParser
             last = (chain, chainName);
         }
 
+        if (deferRules)
+        {
+            chain.AddDeferred(text, where, offset, length, lineNumber);
+            return null;
+        }
+
         var rule = new NetfilterRule(table.Name, chainName, lineNumber, text, offset, length, where)
         {
-            Position = chain.RuleList.Count + 1,
+            Position = chain.RuleCount + 1,
         };
-        chain.RuleList.Add(rule);
+        chain.Add(rule);
         return rule;
     }
 

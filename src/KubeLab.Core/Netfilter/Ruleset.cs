@@ -16,7 +16,7 @@ public sealed class Ruleset
     /// <summary>Where the text came from (a file name), used in messages.</summary>
     public string? Source { get; }
 
-    public int RuleCount => Tables.Values.Sum(t => t.Chains.Values.Sum(c => c.Rules.Count));
+    public int RuleCount => Tables.Values.Sum(t => t.Chains.Values.Sum(c => c.RuleCount));
 
     public NetfilterTable? FindTable(string name) => Tables.GetValueOrDefault(name);
 
@@ -79,9 +79,38 @@ public sealed class NetfilterChain
 
     public int LineNumber { get; }
 
-    public IReadOnlyList<NetfilterRule> Rules => RuleList;
+    /// <summary>The chain's rules in order (a deferred parse makes their objects on the chain's first use).</summary>
+    public IReadOnlyList<NetfilterRule> Rules => LazyInitializer.EnsureInitialized(ref rules, Materialise);
 
-    internal readonly List<NetfilterRule> RuleList = [];
+    /// <summary>How many rules the chain has, without making them.</summary>
+    public int RuleCount => rules?.Count ?? pending.Count;
+
+    private List<NetfilterRule>? rules;
+
+    // A deferred parse's rules as where they are in the dump: a 10,000-Service node has 320,000 rules, and objects for
+    // all of them, promoted through the GC's generations, cost more than the parse; a trace reads a few chains.
+    private readonly List<(int Offset, int Length, int Line)> pending = [];
+    private string dump = "";
+    private string where = "";
+
+    internal void Add(NetfilterRule rule) => (rules ??= []).Add(rule);
+
+    internal void AddDeferred(string text, string source, int offset, int length, int line)
+    {
+        (dump, where) = (text, source);
+        pending.Add((offset, length, line));
+    }
+
+    private List<NetfilterRule> Materialise()
+    {
+        var made = new List<NetfilterRule>(pending.Count);
+        foreach (var (offset, length, line) in pending)
+        {
+            made.Add(new NetfilterRule(Table, Name, line, dump, offset, length, where) { Position = made.Count + 1 });
+        }
+
+        return made;
+    }
 }
 
 /// <summary>One option of a match module, e.g. <c>! --mark 0x4000/0x4000</c>.</summary>

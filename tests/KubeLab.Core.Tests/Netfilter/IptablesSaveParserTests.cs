@@ -29,6 +29,24 @@ public class IptablesSaveParserTests
         Assert.Equal([1, 2, 3, 4], svc.Select(r => r.Position));
     }
 
+    /// <summary>A deferred parse makes a chain's rules on its first use: the same rules as a checked parse, made once.</summary>
+    [Fact]
+    public void A_deferred_parse_makes_the_checked_parses_rules_on_first_use()
+    {
+        var eager = Ruleset.Parse(Vm2Text);
+        var deferred = Ruleset.Parse(Vm2Text, deferRules: true);
+        Assert.Equal(eager.RuleCount, deferred.RuleCount);
+        foreach (var chain in eager.Tables.Values.SelectMany(t => t.Chains.Values))
+        {
+            Assert.Equal(
+                chain.Rules.Select(r => (r.Table, r.Chain, r.LineNumber, r.Position, r.Text)),
+                deferred.FindChain(chain.Table, chain.Name)!.Rules.Select(r => (r.Table, r.Chain, r.LineNumber, r.Position, r.Text)));
+        }
+
+        var services = deferred.FindChain("nat", "KUBE-SERVICES")!;
+        Assert.Same(services.Rules, services.Rules);
+    }
+
     /// <summary>
     /// Rules go to the chain they name in their own table, also when one chain's rules are interrupted by another's
     /// and when the next table has a chain of the same name (the parser finds the previous rule's chain without a lookup).
