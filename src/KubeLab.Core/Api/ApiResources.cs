@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 namespace KubeLab.Core.Api;
 
 /// <summary>One resource the lab's API server serves, as discovery describes it (metav1.APIResource).</summary>
@@ -91,7 +92,14 @@ public static class ApiResources
     public static ApiResource? Find(string group, string version, string plural) =>
         Served.FirstOrDefault(r => r.Group == group && r.Version == version && r.Plural == plural);
 
-    public static ApiResource? ForKind(string kind) => Served.FirstOrDefault(r => r.Kind == kind && r.Group != "events.k8s.io");
+    public static ApiResource? ForKind(string kind) => ByKind.GetValueOrDefault(kind);
+
+    /// <summary>Each kind's resource (the core Event, not events.k8s.io's): the control plane asks for every object it stores.</summary>
+    private static readonly FrozenDictionary<string, ApiResource> ByKind = Served
+        .Where(r => r.Group != "events.k8s.io")
+        .GroupBy(r => r.Kind, StringComparer.Ordinal)
+        .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal)
+        .ToFrozenDictionary(StringComparer.Ordinal);
 
     private static ApiResource Core(string plural, string singular, string kind, bool namespaced, string[] shortNames, string[]? verbs = null, string[]? categories = null) =>
         new("", "v1", plural, singular, kind, namespaced, shortNames, verbs ?? NoCollectionDeleteOrCrud(plural), categories ?? []);

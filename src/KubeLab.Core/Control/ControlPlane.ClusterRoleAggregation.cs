@@ -12,9 +12,6 @@ public sealed partial class ControlPlane
     /// role labelled rbac.authorization.k8s.io/aggregate-to-*: "true". Aggregated roles feed one another (view into
     /// edit, edit into admin), so the pass repeats until nothing changes.
     /// </summary>
-    /// <summary>The keys of the ClusterRoles whose rules the aggregation wrote in this commit: those rules are its write.</summary>
-    private readonly HashSet<string> aggregatedRoles = new(StringComparer.Ordinal);
-
     private void ReconcileClusterRoleAggregation()
     {
         var roles = All<V1ClusterRole>().ToList();
@@ -53,6 +50,9 @@ public sealed partial class ControlPlane
             }
         }
     }
+
+    /// <summary>The keys of the ClusterRoles whose rules the aggregation wrote in this commit: those rules are its write.</summary>
+    private readonly HashSet<string> aggregatedRoles = new(StringComparer.Ordinal);
 
     private static bool SameRule(V1PolicyRule a, V1PolicyRule b) =>
         SameList(a.Verbs, b.Verbs) && SameList(a.ApiGroups, b.ApiGroups) && SameList(a.Resources, b.Resources)

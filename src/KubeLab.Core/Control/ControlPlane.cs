@@ -499,8 +499,8 @@ public sealed partial class ControlPlane
 
     private static bool IsRbac(ManifestDocument document) => document.Object is V1Role or V1ClusterRole or V1RoleBinding or V1ClusterRoleBinding;
 
-    public static bool IsNamespaced(string kind) => kind is not ("Namespace" or "Node" or "ClusterRole" or "ClusterRoleBinding"
-        or "CustomResourceDefinition" or "ValidatingWebhookConfiguration" or "MutatingWebhookConfiguration" or "StorageClass" or "IngressClass" or "PriorityClass");
+    /// <summary>Whether the API server serves the kind per namespace; a kind it does not list (a custom resource's: see <see cref="IsNamespacedObject"/>) is.</summary>
+    public static bool IsNamespaced(string kind) => Api.ApiResources.ForKind(kind)?.Namespaced ?? true;
 
     /// <summary>The group-qualified plural the API server's messages use ("deployments.apps", "endpoints").</summary>
     public static string Plural(string kind)
