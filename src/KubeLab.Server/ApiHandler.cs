@@ -77,7 +77,7 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
                 return;
             }
 
-            await WriteJsonAsync(http, OpenApiDocuments.GroupVersion(match.Group, match.Version, served));
+            await WriteOpenApiAsync(http, key, OpenApiDocuments.Serialized(match.Group, match.Version, served));
             return;
         }
 
@@ -524,6 +524,37 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
         var bytes = Encoding.UTF8.GetBytes(node.ToJsonString(Compact) + "\n");
         http.Response.ContentLength = bytes.Length;
         await http.Response.Body.WriteAsync(bytes, http.RequestAborted);
+    }
+
+    /// <summary>
+    /// A group/version's OpenAPI document as kube-openapi's handler3 serves it: its hash as the ETag; with a hash in
+    /// the query that is not the document's, a 301 to the current one; with the current hash, cacheable for a year.
+    /// </summary>
+    private static async Task WriteOpenApiAsync(HttpContext http, string key, (byte[] Json, string Hash) document)
+    {
+        http.Response.Headers.Vary = "Accept";
+        http.Response.Headers.ETag = $"\"{document.Hash}\"";
+        if (http.Request.Query["hash"].ToString() is { Length: > 0 } hash)
+        {
+            if (hash != document.Hash)
+            {
+                http.Response.StatusCode = 301;
+                http.Response.Headers.Location = $"/openapi/v3/{key}?hash={document.Hash}";
+                return;
+            }
+
+            http.Response.Headers.CacheControl = "public, immutable";
+            http.Response.Headers.Expires = DateTime.UtcNow.AddYears(1).ToString("ddd, dd MMM yyyy HH:mm:ss 'UTC'", System.Globalization.CultureInfo.InvariantCulture);
+        }
+        else
+        {
+            http.Response.Headers.CacheControl = "no-cache, private";
+        }
+
+        http.Response.StatusCode = 200;
+        http.Response.ContentType = "application/json";
+        http.Response.ContentLength = document.Json.Length;
+        await http.Response.Body.WriteAsync(document.Json, http.RequestAborted);
     }
 
     private static async Task WriteBytesAsync(HttpContext http, byte[] json)

@@ -1,5 +1,6 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using KubeLab.Core.Model;
 
@@ -10,7 +11,7 @@ namespace KubeLab.Core.Api;
 /// each document's paths carry the operations with `x-kubernetes-group-version-kind` and their query parameters.
 /// kubectl's default --validate=strict asks whether the PATCH operation of the object's kind takes the
 /// `fieldValidation` parameter (k8s.io/cli-runtime query_param_verifier_v3.go); when it does, the server validates.
-/// KubeLab serves the paths and parameters, not the object schemas (so `kubectl explain` has nothing to show yet).
+/// The components carry the object schemas `kubectl explain` reads (<see cref="OpenApiSchemas"/>).
 /// </summary>
 public static class OpenApiDocuments
 {
@@ -28,16 +29,59 @@ public static class OpenApiDocuments
         foreach (var (group, version) in GroupVersionsOf(served ?? ApiResources.Served))
         {
             var key = Key(group, version);
-            paths[key] = new JsonObject { ["serverRelativeURL"] = $"/openapi/v3/{key}?hash={Hash(GroupVersion(group, version, served))}" };
+            paths[key] = new JsonObject { ["serverRelativeURL"] = $"/openapi/v3/{key}?hash={Serialized(group, version, served).Hash}" };
         }
 
         return new JsonObject { ["paths"] = paths };
     }
 
-    /// <summary>A hash of the document, as the API server puts in serverRelativeURL (clients cache by it).</summary>
-    public static string Hash(JsonObject document) =>
-        Convert.ToHexString(SHA512.HashData(Encoding.UTF8.GetBytes(document.ToJsonString()))).ToUpperInvariant()[..128];
+    /// <summary>
+    /// A group/version's document as served, and its hash as the API server puts it in serverRelativeURL and the
+    /// ETag (SHA-512 of the bytes, upper-case hex; clients cache by it). Made once per set of resources: the
+    /// schemas make a document of up to 1.5 MB.
+    /// </summary>
+    public static (byte[] Json, string Hash) Serialized(string group, string version, IReadOnlyList<ApiResource>? served = null)
+    {
+        var resources = (served ?? ApiResources.Served).Where(r => r.Group == group && r.Version == version).OrderBy(r => r.Plural, StringComparer.Ordinal).ToList();
+        var key = string.Join('|', resources.Select(r => r.Custom is { } c ? $"{r.Plural}:{c.Definition.Metadata.Uid}:{c.Definition.Metadata.ResourceVersion}" : r.Plural).Prepend($"{group}/{version}"));
+        if (Documents.TryGetValue(key, out var cached))
+        {
+            return cached;
+        }
 
+        if (Documents.Count > 64)
+        {
+            Documents.Clear(); // custom resources' definitions changed many times; start over
+        }
+
+        var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (var (name, value) in GroupVersion(group, version, served))
+            {
+                if (name == "components")
+                {
+                    writer.WriteStartObject(name);
+                    OpenApiSchemas.WriteComponents(writer, resources);
+                    writer.WriteEndObject();
+                    continue;
+                }
+
+                writer.WritePropertyName(name);
+                value!.WriteTo(writer);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        var json = buffer.ToArray();
+        return Documents[key] = (json, Convert.ToHexString(SHA512.HashData(json)));
+    }
+
+    private static readonly ConcurrentDictionary<string, (byte[] Json, string Hash)> Documents = new(StringComparer.Ordinal);
+
+    /// <summary>A group/version's document without its schemas (<see cref="Serialized"/> adds them).</summary>
     public static JsonObject GroupVersion(string group, string version, IReadOnlyList<ApiResource>? served = null)
     {
         var paths = new JsonObject();

@@ -114,13 +114,13 @@ public sealed class ApiLab : IDisposable
     }
 
     /// <summary>A plain HTTP client holding the lab's admin certificate and trusting its server CA, and the API's port.</summary>
-    public HttpClient AdminHttp(out string port)
+    public HttpClient AdminHttp(out string port, bool followRedirects = true)
     {
         var pki = Path.Combine(LabDir, "pki");
         var serverCa = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(Path.Combine(pki, "server-ca.crt"));
         using var pem = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(Path.Combine(pki, "client-admin.crt"), Path.Combine(pki, "client-admin.key"));
         var admin = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(pem.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12), null);
-        var handler = new SocketsHttpHandler();
+        var handler = new SocketsHttpHandler { AllowAutoRedirect = followRedirects };
         handler.SslOptions.ClientCertificates = [admin];
         handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
         {
