@@ -277,6 +277,7 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
         }
 
         var warnings = new List<string>();
+        ApiWrites.Warnings.Value = warnings;
         (int Code, JsonNode Body) result;
         if (HttpMethods.IsDelete(method))
         {
@@ -326,11 +327,21 @@ internal sealed class ApiHandler(ClusterFeed feed, string advertisedAddress, Fun
         foreach (var warning in warnings)
         {
             // the API server's warning headers: 299 - "text", quotes in the text escaped
-            http.Response.Headers.Append("Warning", $"299 - \"{warning.Replace("\"", "\\\"", StringComparison.Ordinal)}\"");
+            http.Response.Headers.Append("Warning", $"299 - \"{HeaderText(warning).Replace("\"", "\\\"", StringComparison.Ordinal)}\"");
         }
 
         await WriteJsonAsync(http, result.Body, result.Code);
     }
+
+    /// <summary>A header value is ASCII: an ellipsis becomes "...", an arrow "->", anything else outside ASCII "?".</summary>
+    private static string HeaderText(string text) =>
+        string.Concat(text.Select(c => c switch
+        {
+            '\u2026' => "...",
+            '\u2192' => "->",
+            < ' ' or > '~' => "?",
+            _ => c.ToString(),
+        }));
 
     private static Func<IKubernetesObject<V1ObjectMeta>, bool> Selector(IQueryCollection query, ApiResource resource)
     {

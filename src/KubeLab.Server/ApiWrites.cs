@@ -8,6 +8,7 @@ using KubeLab.Core;
 using KubeLab.Core.Api;
 using KubeLab.Core.Control;
 using KubeLab.Core.Manifests;
+using KubeLab.Core.Model;
 
 namespace KubeLab.Server;
 
@@ -267,13 +268,43 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
                 return change(feed.Current ?? throw new ApiStatusException(503, "ServiceUnavailable", "the lab's state is not loaded yet"));
             }
 
-            var state = writer.Commit(change);
+            var state = writer.Commit(before =>
+            {
+                var after = change(before);
+                NewPodWarnings(before, after);
+                return after;
+            });
             feed.Publish(state);
             return state;
         }
         catch (KubeLabException e)
         {
             throw Translate(e, resource, name);
+        }
+    }
+
+    /// <summary>
+    /// Where the request's warnings go (the handler's list, sent as Warning headers), for the writes of this request;
+    /// null for writes no request made.
+    /// </summary>
+    public static readonly AsyncLocal<List<string>?> Warnings = new();
+
+    /// <summary>
+    /// The lab runs no container images: a write that makes pods whose image is not emulated says so, in the words
+    /// `kubelab apply` prints, as an API warning (kubectl prints it as "Warning: …").
+    /// </summary>
+    private static void NewPodWarnings(ClusterState before, ClusterState after)
+    {
+        if (Warnings.Value is not { } warnings || ReferenceEquals(after.Objects, before.Objects))
+        {
+            return;
+        }
+
+        var existing = before.Objects.Where(o => o.Kind == "Pod").Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
+        var created = after.Objects.Where(o => o.Kind == "Pod" && !existing.Contains(o.Key) && o.Object is V1Pod).Select(o => SnapshotBuilder.ToPod((V1Pod)o.Object));
+        foreach (var warning in ImageEmulation.Warnings(created))
+        {
+            warnings.Add(warning.StartsWith("Warning: ", StringComparison.Ordinal) ? warning["Warning: ".Length..] : warning);
         }
     }
 

@@ -33,7 +33,21 @@ internal static class ApplyCommand
             using var live = LiveOptions.Open(context, parse.GetValue(lab)!, parse.GetValue(kubeconfig), parse.GetValue(kubeContext));
             if (live is not null)
             {
-                foreach (var line in live.Apply(documents))
+                foreach (var line in live.Apply(documents, w => context.Err.WriteLine("Warning: " + w)))
+                {
+                    context.Out.WriteLine(line);
+                }
+
+                return 0;
+            }
+
+            using var api = LiveOptions.LabApi(context, parse.GetValue(lab)!);
+            if (api is not null)
+            {
+                // every object is checked against the lab as it is before any is sent: a file with an invalid object
+                // applies nothing, and says where (file, line, field), as kubelab's apply always did
+                Validate(context, parse.GetValue(lab)!, documents);
+                foreach (var line in api.Apply(documents, w => context.Err.WriteLine("Warning: " + w)))
                 {
                     context.Out.WriteLine(line);
                 }
@@ -50,6 +64,13 @@ internal static class ApplyCommand
         });
         return command;
     }
+
+    /// <summary>
+    /// Checks documents against the lab's current state with the control plane that will store them (nothing is
+    /// written): the first invalid one is an error naming its file, line and field, before anything is sent.
+    /// </summary>
+    internal static void Validate(CliContext context, string lab, IReadOnlyList<ManifestDocument> documents, bool recordLastApplied = true) =>
+        ControlPlane.Apply(context.Load(lab), [.. documents.Select(d => d with { Object = KubeObjects.Clone(d.Object) })], context.Now(), recordLastApplied);
 
     /// <summary>Applies under the lab's lock; the data plane is synced before the new state is written.</summary>
     internal static IReadOnlyList<string> Apply(CliContext context, string lab, IReadOnlyList<ManifestDocument> documents, IStepReporter steps) =>

@@ -12,6 +12,11 @@ internal static class DeleteCommand
         var files = CommonOptions.Files();
         var ns = CommonOptions.Namespace();
         var ignore = new Option<bool>("--ignore-not-found") { Description = "treat a missing object as deleted" };
+        var wait = new Option<bool>("--wait")
+        {
+            Description = "wait until the objects are gone, as kubectl delete does (a pod terminates first: up to its grace period, 30 s for a process that ignores SIGTERM)",
+            DefaultValueFactory = _ => true,
+        };
         var type = new Argument<string?>("TYPE") { Description = "pod, service, deployment, replicaset, endpointslice, configmap or namespace", Arity = ArgumentArity.ZeroOrOne };
         var names = new Argument<string[]>("NAME") { Description = "the objects' names", Arity = ArgumentArity.ZeroOrMore };
         var kubeconfig = LiveOptions.Kubeconfig();
@@ -19,14 +24,16 @@ internal static class DeleteCommand
         var command = new Command("delete", """
             Delete objects by file or by type and name.
 
-            A Deployment takes its ReplicaSets and pods with it.
+            Objects are deleted as kubectl deletes them, through the lab's API server: a pod is Terminating until its
+            containers stop, a Deployment's ReplicaSets and pods go with it (in the background), and the command waits
+            until the objects are gone unless --wait=false.
 
             Examples:
               kubelab delete -f seed
               kubelab delete pod test-pod
               kubelab delete svc nginx-service -n default
             """)
-        { lab, files, ns, ignore, type, names, kubeconfig, kubeContext };
+        { lab, files, ns, ignore, wait, type, names, kubeconfig, kubeContext };
         command.SetAction(parse =>
         {
             var targets = new List<ObjectRef>();
@@ -53,9 +60,10 @@ internal static class DeleteCommand
                 targets.AddRange(objectNames.Select(n => new ObjectRef(kind, parse.GetValue(ns) ?? "default", n)));
             }
 
-            using var live = LiveOptions.Open(context, parse.GetValue(lab)!, parse.GetValue(kubeconfig), parse.GetValue(kubeContext));
+            using var live = LiveOptions.Open(context, parse.GetValue(lab)!, parse.GetValue(kubeconfig), parse.GetValue(kubeContext))
+                ?? LiveOptions.LabApi(context, parse.GetValue(lab)!);
             var lines = live is not null
-                ? live.Delete([.. targets.Select(t => (t.Kind, t.Namespace, t.Name))], parse.GetValue(ignore))
+                ? live.Delete([.. targets.Select(t => (t.Kind, t.Namespace, t.Name))], parse.GetValue(ignore), parse.GetValue(wait) ? TimeSpan.FromMinutes(2) : null)
                 : ApplyCommand.Change(context, parse.GetValue(lab)!, context.Steps(),
                 state => ControlPlane.Delete(state, targets, context.Now(), parse.GetValue(ignore)));
             foreach (var line in lines)

@@ -46,4 +46,20 @@ internal static class LiveOptions
 
         return null;
     }
+
+    /// <summary>
+    /// The lab's own API server, which its agent serves (netns and none labs), for the verbs that write: they are its
+    /// clients as kubectl is, so a write takes one path whoever makes it. Null for a lab without one (a multipass lab:
+    /// <see cref="Open"/>; a lab that does not exist: the caller's store path says so).
+    /// </summary>
+    public static LiveCluster? LabApi(CliContext context, string lab)
+    {
+        if (!context.Store.Exists(lab) || context.Load(lab).Config.Driver == "multipass")
+        {
+            return null;
+        }
+
+        var path = KubeLab.Server.LabApi.KubeconfigFile(context.Store.LabDir(lab));
+        return File.Exists(path) ? LiveCluster.FromKubeconfig(path) : null;
+    }
 }

@@ -60,6 +60,15 @@ internal static class RunCommand
                 Spec = new V1PodSpec { Containers = [container], RestartPolicy = "Always", DnsPolicy = "ClusterFirst" },
             };
             var document = new ManifestDocument("kubelab run", 1, "v1", "Pod", pod);
+            using var api = LiveOptions.LabApi(context, parse.GetValue(lab)!);
+            if (api is not null)
+            {
+                // the lab's API server creates it, as for `kubectl run` (manager kubectl-run, no last-applied annotation);
+                // it answers AlreadyExists for a pod of that name
+                context.Out.WriteLine(api.Create(pod, "v1", "Pod", "kubectl-run", w => context.Err.WriteLine("Warning: " + w)));
+                return 0;
+            }
+
             var lines = ApplyCommand.Change(context, parse.GetValue(lab)!, context.Steps(), state =>
             {
                 if (state.Find("Pod", pod.Metadata.NamespaceProperty, podName) is not null)

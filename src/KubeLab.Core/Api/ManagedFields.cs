@@ -369,9 +369,20 @@ public static class ManagedFields
             }
         }
 
-        var text = Sorted(copy)!.ToJsonString(new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        return GoEncoded(copy);
+    }
+
+    /// <summary>
+    /// An unstructured object as Go's JSON encoder writes it (json.Marshal of a map, then the encoder's newline):
+    /// keys sorted, non-ASCII text as is, &lt; &gt; &amp; escaped.
+    /// </summary>
+    public static string GoEncoded(JsonNode value)
+    {
+        var text = Sorted(value)!.ToJsonString(GoText);
         return text.Replace("<", "\\u003c", StringComparison.Ordinal).Replace(">", "\\u003e", StringComparison.Ordinal).Replace("&", "\\u0026", StringComparison.Ordinal) + "\n";
     }
+
+    private static readonly System.Text.Json.JsonSerializerOptions GoText = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private static JsonNode? Sorted(JsonNode? node) => node switch
     {

@@ -509,17 +509,8 @@ public sealed partial class ControlPlane
         return KubeObjects.GroupOfKind(kind) is { Length: > 0 } group ? $"{plural}.{group}" : plural;
     }
 
-    private static string LastApplied(IKubernetesObject<V1ObjectMeta> value)
-    {
-        var copy = KubeObjects.Clone(value);
-        copy.Metadata.Annotations?.Remove(LastAppliedAnnotation);
-        if (copy.Metadata.Annotations?.Count == 0)
-        {
-            copy.Metadata.Annotations = null;
-        }
-
-        return KubeObjects.ToJson(copy);
-    }
+    /// <summary>kubectl's annotation value, so that `kubelab apply` and `kubectl apply` of one file agree ("unchanged").</summary>
+    private static string LastApplied(IKubernetesObject<V1ObjectMeta> value) => Api.ClientSideApply.LastApplied(value);
 
     private static uint StableHash(string text) => Names.Fnv32a(text);
 }

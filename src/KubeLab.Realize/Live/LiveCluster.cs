@@ -1,8 +1,10 @@
 using System.Net;
+using System.Text.Json.Nodes;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using KubeLab.Core;
+using KubeLab.Core.Api;
 using KubeLab.Core.Control;
 using KubeLab.Core.Manifests;
 using KubeLab.Core.Model;
@@ -12,16 +14,18 @@ namespace KubeLab.Realize.Live;
 /// <summary>
 /// A real API server (a multipass lab's k3s, or any cluster given by --kubeconfig) through KubernetesClient:
 /// the objects KubeLab models are listed and turned into the same snapshot the emulated lab gives, and
-/// manifests are created or replaced as `kubectl create`/`replace` would.
+/// manifests are applied as `kubectl apply` applies them.
 /// </summary>
 public sealed class LiveCluster : IDisposable
 {
     private readonly Kubernetes client;
+    private readonly KubernetesClientConfiguration config;
 
-    private LiveCluster(Kubernetes client, string server)
+    private LiveCluster(Kubernetes client, KubernetesClientConfiguration config)
     {
         this.client = client;
-        Server = server;
+        this.config = config;
+        Server = config.Host;
     }
 
     public string Server { get; }
@@ -45,7 +49,7 @@ public sealed class LiveCluster : IDisposable
         }
 
         config.HttpClientTimeout = timeout ?? TimeSpan.FromSeconds(15);
-        return new LiveCluster(new Kubernetes(config), config.Host);
+        return new LiveCluster(new Kubernetes(config), config);
     }
 
     /// <summary>Nodes, pods, services and endpoint slices of every namespace, as `kubectl get ... -A -o yaml` gives them.</summary>
@@ -79,8 +83,13 @@ public sealed class LiveCluster : IDisposable
         return (state, snapshot, [.. objects.OfType<V1Node>()]);
     }
 
-    /// <summary>Creates each object, or replaces it (keeping its resourceVersion and a Service's cluster IPs) if it exists.</summary>
-    public IReadOnlyList<string> Apply(IReadOnlyList<ManifestDocument> documents)
+    /// <summary>
+    /// `kubectl apply` (client side, <see cref="ClientSideApply"/>): each object is created with its
+    /// last-applied-configuration, or patched three-way (strategic for built-in kinds, JSON merge for custom ones), or
+    /// left "unchanged" when there is nothing to patch; the field manager is kubectl's. The API server's warnings go
+    /// to <paramref name="warnings"/>, as kubectl prints them.
+    /// </summary>
+    public IReadOnlyList<string> Apply(IReadOnlyList<ManifestDocument> documents, Action<string>? warnings = null, bool dryRun = false)
     {
         var lines = new List<string>();
         foreach (var document in documents)
@@ -90,67 +99,170 @@ public sealed class LiveCluster : IDisposable
                 continue;
             }
 
+            var copy = KubeObjects.Clone(value);
             var ns = ControlPlane.IsNamespaced(document.Kind) ? (string.IsNullOrEmpty(document.Namespace) ? "default" : document.Namespace) : null;
-            var resource = Resource(document.ApiVersion, document.Kind);
-            lines.Add(Call($"apply {document.Kind} \"{document.Name}\" ({document.Where})", () => value switch
-            {
-                V1Pod v => CreateOrReplace(resource, v, ns, document),
-                V1Service v => CreateOrReplace(resource, v, ns, document),
-                V1EndpointSlice v => CreateOrReplace(resource, v, ns, document),
-                V1Deployment v => CreateOrReplace(resource, v, ns, document),
-                V1ReplicaSet v => CreateOrReplace(resource, v, ns, document),
-                V1ConfigMap v => CreateOrReplace(resource, v, ns, document),
-                V1Namespace v => CreateOrReplace(resource, v, ns, document),
-                _ => throw KubeLabException.Usage($"{document.Where}: {document.Kind} is not supported on a live cluster yet"),
-            }));
+            copy.Metadata.NamespaceProperty = ns; // kubectl sets it before it records what it applied
+            lines.Add(Call($"apply {document.Kind} \"{document.Name}\" ({document.Where})", () => ApplyOne(document, copy, ns, warnings, dryRun)) + (dryRun ? " (server dry run)" : ""));
         }
 
         return lines;
     }
 
-    /// <summary>Deletes objects by kind, namespace and name; the API server's garbage collector takes what they own.</summary>
-    public IReadOnlyList<string> Delete(IReadOnlyList<(string Kind, string Namespace, string Name)> targets, bool ignoreNotFound = false)
+    /// <summary>Creates an object as `kubectl create`/`run` do (no last-applied annotation), with their field manager.</summary>
+    public string Create(IKubernetesObject<V1ObjectMeta> value, string apiVersion, string kind, string fieldManager, Action<string>? warnings = null) =>
+        Call($"create {kind} \"{value.Metadata.Name}\"", async () =>
+        {
+            var ns = ControlPlane.IsNamespaced(kind) ? value.Metadata.NamespaceProperty ?? "default" : null;
+            var body = JsonNode.Parse(KubeObjects.ToJson(value))!.AsObject();
+            await SendAsync(HttpMethod.Post, ObjectPath(apiVersion, kind, ns, null) + $"?fieldManager={fieldManager}", body, "application/json", warnings).ConfigureAwait(false);
+            return $"{KubeObjects.ResourceName(kind, value.Metadata.Name)} created";
+        });
+
+    private async Task<string> ApplyOne(ManifestDocument document, IKubernetesObject<V1ObjectMeta> value, string? ns, Action<string>? warnings, bool dryRun)
+    {
+        var name = KubeObjects.ResourceName(document.Kind, document.Name);
+        var query = "?fieldManager=kubectl-client-side-apply&fieldValidation=Strict" + (dryRun ? "&dryRun=All" : "");
+        var modified = ClientSideApply.Modified(value);
+        var current = await SendAsync(HttpMethod.Get, ObjectPath(document.ApiVersion, document.Kind, ns, document.Name), null, null, warnings, allowNotFound: true).ConfigureAwait(false);
+        if (current is null)
+        {
+            await SendAsync(HttpMethod.Post, ObjectPath(document.ApiVersion, document.Kind, ns, null) + query, modified, "application/json", warnings).ConfigureAwait(false);
+            return $"{name} created";
+        }
+
+        var original = current["metadata"]?["annotations"]?[ControlPlane.LastAppliedAnnotation] is JsonValue text && text.TryGetValue<string>(out var json)
+            ? JsonNode.Parse(json) as JsonObject
+            : null;
+        var slash = document.ApiVersion.IndexOf('/', StringComparison.Ordinal);
+        var strategic = Core.Api.OpenApiSchemas.NameOf(slash < 0 ? "" : document.ApiVersion[..slash], document.ApiVersion[(slash + 1)..], document.Kind) is not null;
+        var patch = ClientSideApply.Patch(original, modified, current, strategic);
+        if (patch.Count == 0)
+        {
+            return $"{name} unchanged";
+        }
+
+        await SendAsync(HttpMethod.Patch, ObjectPath(document.ApiVersion, document.Kind, ns, document.Name) + query, patch,
+            strategic ? "application/strategic-merge-patch+json" : "application/merge-patch+json", warnings).ConfigureAwait(false);
+        return $"{name} configured";
+    }
+
+    /// <summary>/api/v1/namespaces/NS/pods[/NAME], /apis/apps/v1/…: where an object of a kind lives.</summary>
+    private static string ObjectPath(string apiVersion, string kind, string? ns, string? name)
+    {
+        var root = apiVersion.Contains('/', StringComparison.Ordinal) ? $"/apis/{apiVersion}" : $"/api/{apiVersion}";
+        var scope = ns is null ? "" : $"/namespaces/{Uri.EscapeDataString(ns)}";
+        // the served plural (deployments, not deployments.apps); a kind the lab does not know, as discovery would name it
+        var plural = ApiResources.ForKind(kind)?.Plural ?? kind.ToLowerInvariant() + "s";
+        return $"{root}{scope}/{plural}{(name is null ? "" : "/" + Uri.EscapeDataString(name))}";
+    }
+
+    /// <summary>
+    /// One request through the client's connection (its TLS client certificate; a token or basic credentials of the
+    /// kubeconfig are added here). The reply's body, or null on 404 when allowed; the API server's Status otherwise
+    /// is an <see cref="HttpOperationException"/>, as KubernetesClient's own calls raise it.
+    /// </summary>
+    private async Task<JsonObject?> SendAsync(HttpMethod method, string path, JsonObject? body, string? contentType, Action<string>? warnings, bool allowNotFound = false)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(client.BaseUri, path.TrimStart('/')));
+        request.Headers.Accept.ParseAdd("application/json");
+        if (body is not null)
+        {
+            request.Content = new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8);
+            request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType!);
+        }
+
+        if (config.AccessToken is { Length: > 0 } token)
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
+        else if (config.TokenProvider is { } provider)
+        {
+            request.Headers.Authorization = await provider.GetAuthenticationHeaderAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        else if (config.Username is { Length: > 0 } user)
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{user}:{config.Password}")));
+        }
+
+        using var response = await client.HttpClient.SendAsync(request).ConfigureAwait(false);
+        var text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+        if (warnings is not null && response.Headers.TryGetValues("Warning", out var values))
+        {
+            foreach (var warning in values)
+            {
+                warnings(WarningText(warning));
+            }
+        }
+
+        if (response.StatusCode == HttpStatusCode.NotFound && allowNotFound)
+        {
+            return null;
+        }
+
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpOperationException($"{(int)response.StatusCode} {response.ReasonPhrase}")
+            {
+                Response = new HttpResponseMessageWrapper(response, text),
+            };
+        }
+
+        return JsonNode.Parse(text) as JsonObject;
+    }
+
+    /// <summary>A Warning header's text: <c>299 - "text"</c>, its quotes unescaped.</summary>
+    internal static string WarningText(string header)
+    {
+        var open = header.IndexOf('"', StringComparison.Ordinal);
+        return open < 0 || !header.EndsWith('"') || header.Length - open < 2
+            ? header
+            : header[(open + 1)..^1].Replace("\\\"", "\"", StringComparison.Ordinal).Replace("\\\\", "\\", StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Deletes objects by kind, namespace and name, as `kubectl delete` does: each is deleted (gracefully: a pod
+    /// terminates first; the garbage collector takes what it owns, in the background), then, with
+    /// <paramref name="wait"/>, kubectl's --wait: until every one is gone.
+    /// </summary>
+    public IReadOnlyList<string> Delete(IReadOnlyList<(string Kind, string Namespace, string Name)> targets, bool ignoreNotFound = false, TimeSpan? wait = null)
     {
         var lines = new List<string>();
+        var deleted = new List<string>();
         foreach (var (kind, objectNamespace, name) in targets)
         {
             var ns = ControlPlane.IsNamespaced(kind) ? (string.IsNullOrEmpty(objectNamespace) ? "default" : objectNamespace) : null;
-            var resource = Resource(ApiVersionOf(kind), kind);
-            var line = Call($"delete {kind} \"{name}\"", async () =>
+            var path = ObjectPath(ApiVersionOf(kind), kind, ns, name);
+            var gone = Call($"delete {kind} \"{name}\"", async () =>
+                await SendAsync(HttpMethod.Delete, path + "?propagationPolicy=Background", null, null, null, allowNotFound: ignoreNotFound).ConfigureAwait(false) is null);
+            if (!gone)
             {
-                try
+                lines.Add($"{KubeObjects.ResourceName(kind, name)} deleted");
+                deleted.Add(path);
+            }
+        }
+
+        if (wait is { } limit)
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            foreach (var path in deleted)
+            {
+                while (Call($"wait for {path} to be deleted", () => SendAsync(HttpMethod.Get, path, null, null, null, allowNotFound: true)) is not null)
                 {
-                    if (ns is null)
+                    if (watch.Elapsed > limit)
                     {
-                        await resource.DeleteAsync<GenericObject>(name).ConfigureAwait(false);
-                    }
-                    else
-                    {
-                        await resource.DeleteNamespacedAsync<GenericObject>(ns, name).ConfigureAwait(false);
+                        throw KubeLabException.Timeout($"timed out after {limit.TotalSeconds:0} s waiting for {path} to be deleted (it is still terminating; `kubectl get` shows it)");
                     }
 
-                    return $"{KubeObjects.ResourceName(kind, name)} deleted";
+                    Thread.Sleep(100);
                 }
-                catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound && ignoreNotFound)
-                {
-                    return null;
-                }
-            });
-            if (line is not null)
-            {
-                lines.Add(line);
             }
         }
 
         return lines;
     }
 
-    public static string ApiVersionOf(string kind) => kind switch
-    {
-        "Deployment" or "ReplicaSet" => "apps/v1",
-        "EndpointSlice" => "discovery.k8s.io/v1",
-        _ => "v1",
-    };
+    /// <summary>The group/version of a kind the lab knows (v1 for the rest).</summary>
+    public static string ApiVersionOf(string kind) => ApiResources.ForKind(kind)?.GroupVersion ?? "v1";
 
     public void Dispose() => client.Dispose();
 
@@ -225,63 +337,6 @@ public sealed class LiveCluster : IDisposable
                 await Task.WhenAll(output.CopyToAsync(stdout), error.CopyToAsync(stderr)).ConfigureAwait(false), CancellationToken.None).ConfigureAwait(false);
         });
 
-    /// <summary>`kubectl create`, and on AlreadyExists `kubectl replace` with the live resourceVersion (and a Service's allocated cluster IPs).</summary>
-    private static async Task<string> CreateOrReplace<T>(GenericClient resource, T value, string? ns, ManifestDocument document)
-        where T : class, IKubernetesObject<V1ObjectMeta>
-    {
-        try
-        {
-            if (ns is null)
-            {
-                await resource.CreateAsync(value).ConfigureAwait(false);
-            }
-            else
-            {
-                await resource.CreateNamespacedAsync(value, ns).ConfigureAwait(false);
-            }
-
-            return $"{KubeObjects.ResourceName(document.Kind, document.Name)} created";
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
-        {
-            var existing = ns is null
-                ? await resource.ReadAsync<GenericObject>(document.Name).ConfigureAwait(false)
-                : await resource.ReadNamespacedAsync<GenericObject>(ns, document.Name).ConfigureAwait(false);
-            value.Metadata.ResourceVersion = existing.Metadata.ResourceVersion;
-            if (value is V1Service { Spec: { } service } && existing.Spec is { } spec)
-            {
-                // Immutable once allocated: a replace without them would be refused.
-                if (service.ClusterIP is null && spec.TryGetProperty("clusterIP", out var ip))
-                {
-                    service.ClusterIP = ip.GetString();
-                }
-
-                if (service.ClusterIPs is null && spec.TryGetProperty("clusterIPs", out var ips))
-                {
-                    service.ClusterIPs = [.. ips.EnumerateArray().Select(i => i.GetString()!)];
-                }
-            }
-
-            if (ns is null)
-            {
-                await resource.ReplaceAsync(value, document.Name).ConfigureAwait(false);
-            }
-            else
-            {
-                await resource.ReplaceNamespacedAsync(value, ns, document.Name).ConfigureAwait(false);
-            }
-
-            return $"{KubeObjects.ResourceName(document.Kind, document.Name)} configured";
-        }
-    }
-
-    private GenericClient Resource(string apiVersion, string kind)
-    {
-        var slash = apiVersion.IndexOf('/', StringComparison.Ordinal);
-        var (group, version) = slash < 0 ? ("", apiVersion) : (apiVersion[..slash], apiVersion[(slash + 1)..]);
-        return new GenericClient(client, group, version, ControlPlane.Plural(kind), disposeClient: false);
-    }
-
     private static T WithKind<T>(T value, string apiVersion, string kind) where T : IKubernetesObject<V1ObjectMeta>
     {
         value.ApiVersion ??= apiVersion;
@@ -298,25 +353,24 @@ public sealed class LiveCluster : IDisposable
         }
         catch (HttpOperationException e)
         {
+            // kubectl's words: the Status's reason and message (Error from server (AlreadyExists): pods "x" already exists)
             var body = e.Response.Content;
-            var message = body is { Length: > 0 } && body.TrimStart().StartsWith('{')
-                ? KubernetesJson.Deserialize<V1Status>(body).Message ?? body
-                : e.Message;
-            throw KubeLabException.Host($"Error from server ({e.Response.StatusCode}) while trying to {what}: {message}");
+            var status = body is { Length: > 0 } && body.TrimStart().StartsWith('{') ? KubernetesJson.Deserialize<V1Status>(body) : null;
+            var reason = status?.Reason is { Length: > 0 } r ? r : e.Response.StatusCode.ToString();
+            var message = status?.Message ?? (body is { Length: > 0 } ? body : e.Message);
+            var text = status?.Message is null ? $"Error from server ({reason}) while trying to {what}: {message}" : $"Error from server ({reason}): {message}";
+            throw e.Response.StatusCode switch
+            {
+                HttpStatusCode.NotFound => KubeLabException.NotFound(text),
+                HttpStatusCode.Conflict => KubeLabException.Conflict(text),
+                HttpStatusCode.UnprocessableEntity or HttpStatusCode.BadRequest => KubeLabException.Invalid(text),
+                _ => KubeLabException.Host(text),
+            };
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Net.Sockets.SocketException)
         {
             throw KubeLabException.Host(
                 $"the API server at {Server} does not answer ({e.Message}) while trying to {what}; check that the cluster is running and the kubeconfig's server address is right");
         }
-    }
-
-    /// <summary>Enough of any object to read its metadata and a Service's cluster IPs.</summary>
-    private sealed class GenericObject : IKubernetesObject<V1ObjectMeta>
-    {
-        public string ApiVersion { get; set; } = "";
-        public string Kind { get; set; } = "";
-        public V1ObjectMeta Metadata { get; set; } = new();
-        public System.Text.Json.JsonElement? Spec { get; set; }
     }
 }

@@ -45,7 +45,7 @@ public sealed class LiveClusterTests : IDisposable
     }
 
     [Fact]
-    public void Apply_creates_then_replaces_and_delete_deletes()
+    public void Apply_creates_then_patches_what_changed_and_delete_deletes()
     {
         var manifest = Path.Combine(folder, "pod.yaml");
         File.WriteAllText(manifest, """
@@ -59,13 +59,17 @@ public sealed class LiveClusterTests : IDisposable
                 image: nginx
             """);
 
+        // as kubectl apply: created with its last-applied configuration, unchanged when the file is, then patched three-way
         Assert.Equal("pod/web created\n", cli.Ok("apply", "-f", manifest, "--kubeconfig", Kubeconfig));
+        Assert.Equal("pod/web unchanged\n", cli.Ok("apply", "-f", manifest, "--kubeconfig", Kubeconfig));
+        File.WriteAllText(manifest, File.ReadAllText(manifest).Replace("image: nginx", "image: nginx:1.27", StringComparison.Ordinal));
         Assert.Equal("pod/web configured\n", cli.Ok("apply", "-f", manifest, "--kubeconfig", Kubeconfig));
         Assert.Equal("pod/web deleted\n", cli.Ok("delete", "pod", "web", "--kubeconfig", Kubeconfig));
 
         var writes = server.Requests.Where(r => r.Method != "GET").Select(r => $"{r.Method} {r.Path}").ToList();
-        Assert.Equal(["POST /api/v1/namespaces/default/pods", "POST /api/v1/namespaces/default/pods", "PUT /api/v1/namespaces/default/pods/web", "DELETE /api/v1/namespaces/default/pods/web"], writes);
-        Assert.Contains("\"resourceVersion\":\"4242\"", server.Requests.Single(r => r.Method == "PUT").Body, StringComparison.Ordinal);
+        Assert.Equal(["POST /api/v1/namespaces/default/pods", "PATCH /api/v1/namespaces/default/pods/web", "DELETE /api/v1/namespaces/default/pods/web"], writes);
+        Assert.StartsWith("""{"metadata":{"annotations":{"kubectl.kubernetes.io/last-applied-configuration":""", server.Requests.Single(r => r.Method == "PATCH").Body, StringComparison.Ordinal);
+        Assert.EndsWith("""},"spec":{"containers":[{"image":"nginx:1.27","name":"web"}]}}""", server.Requests.Single(r => r.Method == "PATCH").Body, StringComparison.Ordinal);
         Assert.Empty(cli.Store.List()); // no lab was made or needed
     }
 

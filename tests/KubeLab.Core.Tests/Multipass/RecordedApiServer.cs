@@ -197,6 +197,11 @@ internal sealed partial class RecordedApiServer : IDisposable
             case "PUT" when Existing.ContainsKey(path):
                 Existing[path] = body;
                 return (200, body);
+            case "PATCH" when Existing.TryGetValue(path, out var live):
+                // kubectl apply's patch: a strategic merge into the object as the API server merges it
+                var patched = KubeLab.Core.Api.JsonPatches.StrategicMerge(System.Text.Json.Nodes.JsonNode.Parse(live), System.Text.Json.Nodes.JsonNode.Parse(body))!.ToJsonString();
+                Existing[path] = patched;
+                return (200, patched);
             case "DELETE" when Existing.TryRemove(path, out _):
                 return (200, Status(200, "Success", "deleted"));
             default:

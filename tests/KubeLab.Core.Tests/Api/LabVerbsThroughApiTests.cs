@@ -1,0 +1,115 @@
+namespace KubeLab.Core.Tests.Api;
+
+/// <summary>
+/// `kubelab apply` and `kubelab run` on a lab that serves the API are its clients, as kubectl is: the same objects,
+/// annotations and field managers whichever of the two writes, and each sees the other's work as its own
+/// ("unchanged"); the API server's warnings reach both.
+/// </summary>
+public sealed class LabVerbsThroughApiTests(ApiLab lab) : IClassFixture<ApiLab>
+{
+    private string Manifest(string name, string image = "nginx:1.25", int port = 80)
+    {
+        var path = Path.Combine(lab.LabDir, "..", $"{name}-{port}.yaml");
+        File.WriteAllText(path, $"""
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: {name}
+              labels: {"{"}tier: web, app: {name}{"}"}
+            spec:
+              replicas: 2
+              selector:
+                matchLabels: {"{"}app: {name}{"}"}
+              template:
+                metadata:
+                  labels: {"{"}app: {name}{"}"}
+                spec:
+                  containers:
+                  - name: web
+                    image: {image}
+                    ports:
+                    - containerPort: {port}
+            """);
+        return path;
+    }
+
+    private string LastApplied(string name) =>
+        lab.KubectlOk("1.29", "get", "deployment", name, "-o", "jsonpath={.metadata.annotations.kubectl\\.kubernetes\\.io/last-applied-configuration}");
+
+    [SkippableFact]
+    public void Kubelab_apply_and_kubectl_apply_write_the_same_and_see_each_others_work_as_unchanged()
+    {
+        ApiLab.RequireKubectl("1.29");
+        var first = Manifest("verbs-a");
+        Assert.Equal("deployment.apps/verbs-a created\n", lab.Cli.Ok("apply", "-f", first, "--name", lab.Name));
+        Assert.Equal("deployment.apps/verbs-a unchanged\n", lab.KubectlOk("1.29", "apply", "-f", first));
+        var byKubelab = LastApplied("verbs-a");
+        Assert.StartsWith("""{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"annotations":{},"labels":{"app":"verbs-a","tier":"web"},"name":"verbs-a","namespace":"default"},""", byKubelab, StringComparison.Ordinal);
+
+        var second = Manifest("verbs-b");
+        Assert.Equal("deployment.apps/verbs-b created\n", lab.KubectlOk("1.29", "apply", "-f", second));
+        Assert.Equal("deployment.apps/verbs-b unchanged\n", lab.Cli.Ok("apply", "-f", second, "--name", lab.Name));
+        Assert.Equal(byKubelab.Replace("verbs-a", "verbs-b", StringComparison.Ordinal), LastApplied("verbs-b"));
+        Assert.Contains("kubectl-client-side-apply", lab.KubectlOk("1.29", "get", "deployment", "verbs-b", "--show-managed-fields", "-o", "jsonpath={.metadata.managedFields[*].manager}"), StringComparison.Ordinal);
+
+        // a change by kubelab is a three-way patch: another writer's scale stays as the file leaves replicas alone… 
+        lab.KubectlOk("1.29", "scale", "deployment", "verbs-a", "--replicas=3");
+        Assert.Equal("deployment.apps/verbs-a configured\n", lab.Cli.Ok("apply", "-f", Manifest("verbs-a", port: 8080), "--name", lab.Name));
+        Assert.Equal("2 8080", lab.KubectlOk("1.29", "get", "deployment", "verbs-a", "-o", "jsonpath={.spec.replicas} {.spec.template.spec.containers[0].ports[0].containerPort}"));
+        Assert.Equal("deployment.apps/verbs-a unchanged\n", lab.KubectlOk("1.29", "apply", "-f", Manifest("verbs-a", port: 8080)));
+    }
+
+    [Fact]
+    public void A_file_with_an_invalid_object_applies_nothing_and_names_the_file_line_and_field()
+    {
+        var path = Path.Combine(lab.LabDir, "..", "verbs-bad.yaml");
+        File.WriteAllText(path, """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: verbs-good
+            data: {a: "1"}
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata:
+              name: verbs-bad
+            spec:
+              ports:
+              - port: 70000
+            """);
+        var (code, output, error) = lab.Cli.Run("apply", "-f", path, "--name", lab.Name);
+        Assert.NotEqual(0, code);
+        Assert.Equal("", output);
+        Assert.Contains("verbs-bad.yaml:7", error, StringComparison.Ordinal);
+        Assert.Contains("spec.ports[0].port", error, StringComparison.Ordinal);
+        Assert.Contains("\"verbs-good\" not found", lab.Cli.Run("get", "configmap", "verbs-good", "--name", lab.Name).Err, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public void Kubelab_run_creates_the_pod_as_kubectl_run_does_and_a_second_is_already_exists()
+    {
+        ApiLab.RequireKubectl("1.29");
+        var (code, output, error) = lab.Cli.Run("run", "verbs-r", "--image=redis", "--name", lab.Name);
+        Assert.Equal(0, code);
+        Assert.Equal("pod/verbs-r created\n", output);
+        // the API server's warning, as kubectl prints it
+        Assert.StartsWith("Warning: image \"redis\" is not emulated (KubeLab runs no container images): pod default/verbs-r shows Running", error, StringComparison.Ordinal);
+        Assert.Equal("k3s kubectl-run", lab.KubectlOk("1.29", "get", "pod", "verbs-r", "--show-managed-fields", "-o", "jsonpath={.metadata.managedFields[*].manager}")); // the kubelet's status, then the create
+        Assert.Equal("", lab.KubectlOk("1.29", "get", "pod", "verbs-r", "-o", "jsonpath={.metadata.annotations}"));
+
+        var again = lab.Cli.Run("run", "verbs-r", "--image=redis", "--name", lab.Name);
+        Assert.NotEqual(0, again.Code);
+        Assert.Equal("Error from server (AlreadyExists): pods \"verbs-r\" already exists\n", again.Err);
+    }
+
+    [SkippableFact]
+    public void Kubectl_is_warned_of_pods_whose_image_the_lab_does_not_emulate()
+    {
+        ApiLab.RequireKubectl("1.29");
+        var (code, _, error) = lab.KubectlWithInput("1.29", File.ReadAllText(Manifest("verbs-redis", image: "redis:7")), "apply", "-f", "-");
+        Assert.Equal(0, code);
+        Assert.Matches("^Warning: image \"redis:7\" is not emulated \\(KubeLab runs no container images\\): pods default/verbs-redis-[a-z0-9]+-[a-z0-9]{5}, default/verbs-redis-[a-z0-9]+-[a-z0-9]{5} show Running, but nothing runs or listens in them\\. Emulated: nginx", error);
+        Assert.Equal("", lab.KubectlWithInput("1.29", File.ReadAllText(Manifest("verbs-nginx")), "apply", "-f", "-").Err);
+    }
+}
