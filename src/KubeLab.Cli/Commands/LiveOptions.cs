@@ -52,14 +52,25 @@ internal static class LiveOptions
     /// clients as kubectl is, so a write takes one path whoever makes it. Null for a lab without one (a multipass lab:
     /// <see cref="Open"/>; a lab that does not exist: the caller's store path says so).
     /// </summary>
+    /// <remarks>
+    /// A lab whose agent is down has no API server: then the store path answers as it did (a netns lab refuses the
+    /// change and says to run `kubelab up`; a none lab's state takes it for the next agent).
+    /// </remarks>
     public static LiveCluster? LabApi(CliContext context, string lab)
     {
-        if (!context.Store.Exists(lab) || context.Load(lab).Config.Driver == "multipass")
+        if (!context.Store.Exists(lab))
         {
             return null;
         }
 
+        var state = context.Load(lab);
         var path = KubeLab.Server.LabApi.KubeconfigFile(context.Store.LabDir(lab));
-        return File.Exists(path) ? LiveCluster.FromKubeconfig(path) : null;
+        if (state.Config.Driver == "multipass" || !File.Exists(path)
+            || context.DriverOf(state) is KubeLab.Realize.Drivers.IAgentHealth health && health.AgentProblem(lab) is not null)
+        {
+            return null;
+        }
+
+        return LiveCluster.FromKubeconfig(path);
     }
 }

@@ -112,4 +112,25 @@ public sealed class LabVerbsThroughApiTests(ApiLab lab) : IClassFixture<ApiLab>
         Assert.Matches("^Warning: image \"redis:7\" is not emulated \\(KubeLab runs no container images\\): pods default/verbs-redis-[a-z0-9]+-[a-z0-9]{5}, default/verbs-redis-[a-z0-9]+-[a-z0-9]{5} show Running, but nothing runs or listens in them\\. Emulated: nginx", error);
         Assert.Equal("", lab.KubectlWithInput("1.29", File.ReadAllText(Manifest("verbs-nginx")), "apply", "-f", "-").Err);
     }
+
+    [SkippableFact]
+    public void Kubelab_delete_deletes_as_kubectl_does_and_waits_unless_told_not_to()
+    {
+        ApiLab.RequireKubectl("1.29");
+        lab.Cli.Ok("apply", "-f", Manifest("verbs-d"), "--name", lab.Name);
+        lab.Cli.Ok("run", "verbs-sleeper", "--image=nicolaka/netshoot", "--command", "--name", lab.Name, "--", "sleep", "infinity");
+
+        Assert.Equal("deployment.apps/verbs-d deleted\n", lab.Cli.Ok("delete", "deployment", "verbs-d", "--name", lab.Name));
+        Assert.Contains("NotFound", lab.Kubectl("1.29", "get", "deployment", "verbs-d").Err, StringComparison.Ordinal); // gone when delete returns
+
+        // a process that ignores SIGTERM keeps its pod Terminating for the grace period: --wait=false does not wait for it
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal("pod/verbs-sleeper deleted\n", lab.Cli.Ok("delete", "pod", "verbs-sleeper", "--wait=false", "--name", lab.Name));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), watch.Elapsed.ToString());
+        Assert.Matches(@"^verbs-sleeper\s+1/1\s+Terminating\s", lab.KubectlOk("1.29", "get", "pod", "verbs-sleeper", "--no-headers"));
+
+        var missing = lab.Cli.Run("delete", "pod", "verbs-nope", "--name", lab.Name);
+        Assert.Equal("Error from server (NotFound): pods \"verbs-nope\" not found\n", missing.Err);
+        Assert.Equal((0, "", ""), lab.Cli.Run("delete", "pod", "verbs-nope", "--ignore-not-found", "--name", lab.Name));
+    }
 }

@@ -29,7 +29,7 @@ public sealed class TourTests : IDisposable
         Assert.DoesNotContain("10.43.180.238", output, StringComparison.Ordinal);
         Assert.DoesNotContain("vm3", output, StringComparison.Ordinal);
         Assert.Contains("the tour adds Pod test-pod from the `nginx-svc` and `test-pod` scenario and deletes it at the end", output, StringComparison.Ordinal);
-        Assert.Contains("$ kubelab delete pod test-pod --name own", output, StringComparison.Ordinal);
+        Assert.Contains("$ kubelab delete pod test-pod --wait=false --name own", output, StringComparison.Ordinal);
         // What the tour added is gone; what was there stays.
         var pods = cli.Ok("get", "pods", "--name", "own");
         Assert.DoesNotContain("test-pod", pods, StringComparison.Ordinal);
