@@ -271,8 +271,8 @@ internal static class TourCommand
 
         context.Out.WriteLine();
         context.Out.WriteLine("Removing what the tour added:");
-        // without waiting for pods to terminate (a sleeping test-pod takes its 30 s grace period)
-        foreach (var words in added.AsEnumerable().Reverse().Select(w => w[0] == "delete" ? [.. w, "--wait=false"] : w))
+        // a pod is not waited for: a sleeping test-pod takes its 30 s grace period to terminate
+        foreach (var words in added.AsEnumerable().Reverse().Select(w => w is ["delete", "pod", ..] ? [.. w, "--wait=false"] : w))
         {
             var typed = "kubelab " + string.Join(' ', words.Concat(flag).Select(Quote));
             context.Out.WriteLine("$ " + typed);
