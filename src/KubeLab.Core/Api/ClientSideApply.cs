@@ -43,6 +43,24 @@ public static class ClientSideApply
     }
 
     /// <summary>
+    /// Whether kubectl knows the kind's Go type (one of Kubernetes v1.29's API groups) and so sends a strategic merge
+    /// patch; custom resources (gateway.networking.k8s.io too) get a JSON merge patch.
+    /// </summary>
+    public static bool IsBuiltIn(string apiVersion)
+    {
+        var slash = apiVersion.IndexOf('/', StringComparison.Ordinal);
+        return BuiltInGroups.Contains(slash < 0 ? "" : apiVersion[..slash]);
+    }
+
+    private static readonly HashSet<string> BuiltInGroups = new(StringComparer.Ordinal)
+    {
+        "", "admissionregistration.k8s.io", "apiextensions.k8s.io", "apiregistration.k8s.io", "apps", "authentication.k8s.io",
+        "authorization.k8s.io", "autoscaling", "batch", "certificates.k8s.io", "coordination.k8s.io", "discovery.k8s.io",
+        "events.k8s.io", "flowcontrol.apiserver.k8s.io", "internal.apiserver.k8s.io", "networking.k8s.io", "node.k8s.io",
+        "policy", "rbac.authorization.k8s.io", "resource.k8s.io", "scheduling.k8s.io", "storage.k8s.io",
+    };
+
+    /// <summary>
     /// The patch from <paramref name="current"/> to <paramref name="modified"/> that also removes what
     /// <paramref name="original"/> set and <paramref name="modified"/> does not. Strategic: lists with a merge key
     /// (containers by name, ports by port, …) are patched element by element and an element the previous apply

@@ -76,8 +76,14 @@ public static class OpenApiDocuments
         }
 
         var json = buffer.ToArray();
+        Interlocked.Increment(ref builds);
         return Documents[key] = (json, Convert.ToHexString(SHA512.HashData(json)));
     }
+
+    /// <summary>How many documents were made (the server gives the memory of making them back afterwards).</summary>
+    public static long Builds => Interlocked.Read(ref builds);
+
+    private static long builds;
 
     private static readonly ConcurrentDictionary<string, (byte[] Json, string Hash)> Documents = new(StringComparer.Ordinal);
 

@@ -32,13 +32,35 @@ public static class OpenApiSchemas
         "io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent",
     ];
 
-    private static readonly Lazy<Catalogue> Loaded = new(Load, LazyThreadSafetyMode.ExecutionAndPublication);
+    /// <summary>
+    /// The definitions, parsed on demand and held weakly: documents are made once per set of served resources and
+    /// kept as bytes, so the parsed definitions (about 5 MB) need not stay in the agent's memory between them.
+    /// </summary>
+    private static readonly WeakReference<Catalogue?> Held = new(null);
+    private static readonly Lock Loading = new();
+
+    private static Catalogue Loaded
+    {
+        get
+        {
+            lock (Loading)
+            {
+                if (!Held.TryGetTarget(out var catalogue) || catalogue is null)
+                {
+                    catalogue = Load();
+                    Held.SetTarget(catalogue);
+                }
+
+                return catalogue;
+            }
+        }
+    }
 
     private sealed record Catalogue(JsonDocument Document, FrozenDictionary<string, JsonElement> ByName, FrozenDictionary<string, string> ByKind);
 
     /// <summary>The name of the built-in schema of a kind (e.g. io.k8s.api.core.v1.Pod), or null.</summary>
     public static string? NameOf(string group, string version, string kind) =>
-        Loaded.Value.ByKind.GetValueOrDefault(GvkKey(group, version, kind));
+        Loaded.ByKind.GetValueOrDefault(GvkKey(group, version, kind));
 
     /// <summary>
     /// The schemas of a group/version's document, by name: its kinds' and their lists', the operations' meta types
@@ -46,7 +68,7 @@ public static class OpenApiSchemas
     /// </summary>
     public static void WriteComponents(Utf8JsonWriter writer, IReadOnlyList<ApiResource> resources)
     {
-        var catalogue = Loaded.Value;
+        var catalogue = Loaded;
         var custom = new SortedDictionary<string, Action>(StringComparer.Ordinal);
         var roots = new List<string>(OperationTypes);
         foreach (var resource in resources)
@@ -281,5 +303,5 @@ public static class OpenApiSchemas
 
     /// <summary>TypeMeta's apiVersion or kind, as every built-in kind's schema carries it (Pod's).</summary>
     private static JsonNode TypeMetaProperty(string name) =>
-        JsonNode.Parse(Loaded.Value.ByName["io.k8s.api.core.v1.Pod"].GetProperty("properties").GetProperty(name).GetRawText())!;
+        JsonNode.Parse(Loaded.ByName["io.k8s.api.core.v1.Pod"].GetProperty("properties").GetProperty(name).GetRawText())!;
 }

@@ -133,8 +133,7 @@ public sealed class LiveCluster : IDisposable
         var original = current["metadata"]?["annotations"]?[ControlPlane.LastAppliedAnnotation] is JsonValue text && text.TryGetValue<string>(out var json)
             ? JsonNode.Parse(json) as JsonObject
             : null;
-        var slash = document.ApiVersion.IndexOf('/', StringComparison.Ordinal);
-        var strategic = Core.Api.OpenApiSchemas.NameOf(slash < 0 ? "" : document.ApiVersion[..slash], document.ApiVersion[(slash + 1)..], document.Kind) is not null;
+        var strategic = ClientSideApply.IsBuiltIn(document.ApiVersion);
         var patch = ClientSideApply.Patch(original, modified, current, strategic);
         if (patch.Count == 0)
         {
