@@ -166,7 +166,7 @@ internal static class UpCommand
                 if (driverOfLab is not MultipassDriver && !existing.Objects.Any(o => o.Kind == "ClusterRole" && o.Name == "cluster-admin"))
                 {
                     // a lab made before the RBAC objects: k3s's API server and deploy controller write them when it starts
-                    ApplyCommand.Commit(context, name, new SilentStepReporter(), s => new ApplyResult(ControlPlane.RestoreRbac(s, context.Now()), []));
+                    ApplyCommand.Commit(context, name, new SilentStepReporter(), s => new ApplyResult(ControlPlane.RestoreStartupObjects(s, context.Now()), []));
                 }
                 if (documents is not null)
                 {

@@ -93,12 +93,12 @@ public sealed partial class ControlPlane
     }
 
     /// <summary>
-    /// What a k3s server restores when it starts again, for a lab made before KubeLab wrote RBAC: the bootstrap policy's
-    /// objects and system PriorityClasses (the API server's hooks make the missing ones) and the packaged manifests' RBAC (the deploy controller
-    /// applies its manifests again), written as in a new lab. Objects that exist are left as they are; a lab that has
+    /// What a k3s server writes again when it starts, for a lab made before KubeLab wrote it: the bootstrap policy's
+    /// RBAC objects and the system PriorityClasses (the API server's post-start hooks make the missing ones) and the
+    /// packaged manifests' RBAC (the deploy controller applies its manifests again), written as in a new lab. Objects that exist are left as they are; a lab that has
     /// them all is returned as it is.
     /// </summary>
-    public static ClusterState RestoreRbac(ClusterState state, DateTimeOffset now)
+    public static ClusterState RestoreStartupObjects(ClusterState state, DateTimeOffset now)
     {
         var policy = ApiServerObjects();
         var stored = state.Objects.Select(o => o.Key).ToHashSet(StringComparer.Ordinal);

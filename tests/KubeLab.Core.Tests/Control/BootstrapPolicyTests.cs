@@ -194,12 +194,12 @@ public sealed class BootstrapPolicyTests
         var rbac = new HashSet<string> { "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding" };
         var fresh = Lab();
         var old = fresh with { Objects = fresh.Objects.RemoveAll(o => rbac.Contains(o.Kind)) };
-        var restored = ControlPlane.RestoreRbac(old, Now);
+        var restored = ControlPlane.RestoreStartupObjects(old, Now);
         string Summary(ClusterState state) => string.Join("\n", state.Objects.Where(o => rbac.Contains(o.Kind)).Select(o =>
             $"{o.Key} {Managers(o.Object)} {KubeObjects.ToJson(o.Object.Metadata.Labels ?? new Dictionary<string, string>())} {o.Object.Metadata.Annotations?.Count ?? 0}"
             + (o.Object is V1ClusterRole role ? " " + KubeObjects.ToJson(role.Rules ?? []) : "")).Order(StringComparer.Ordinal));
         Assert.Equal(Summary(fresh), Summary(restored));
-        Assert.Same(restored, ControlPlane.RestoreRbac(restored, Now));
+        Assert.Same(restored, ControlPlane.RestoreStartupObjects(restored, Now));
         // an object the lab has is left as it is
         var mine = ControlPlane.Apply(old, ManifestReader.Read("""
             apiVersion: rbac.authorization.k8s.io/v1
@@ -211,7 +211,7 @@ public sealed class BootstrapPolicyTests
               resources: [pods]
               verbs: [get]
             """, "view.yaml"), Now).State;
-        var view = Get<V1ClusterRole>(ControlPlane.RestoreRbac(mine, Now), "view");
+        var view = Get<V1ClusterRole>(ControlPlane.RestoreStartupObjects(mine, Now), "view");
         Assert.Null(view.AggregationRule);
         Assert.Equal("kubectl-client-side-apply Update", Managers(view));
     }
