@@ -30,6 +30,7 @@ internal static class DownCommand
             foreach (var name in names)
             {
                 LabStore.ValidateName(name);
+                using var agentUse = context.Store.AgentUse(name, exclusive: true);
                 using var locked = context.Store.Lock(name);
                 var steps = context.Steps();
                 foreach (var driver in DriversOf(context, name))

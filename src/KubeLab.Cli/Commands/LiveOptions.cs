@@ -63,14 +63,25 @@ internal static class LiveOptions
             return null;
         }
 
-        var state = context.Load(lab);
-        var path = KubeLab.Server.LabApi.KubeconfigFile(context.Store.LabDir(lab));
-        if (state.Config.Driver == "multipass" || !File.Exists(path)
-            || context.DriverOf(state) is KubeLab.Realize.Drivers.IAgentHealth health && health.AgentProblem(lab) is not null)
+        // held until the command is done: an `up` or `down` waits for it, and it waits for one in progress
+        var use = context.Store.AgentUse(lab, exclusive: false);
+        try
         {
-            return null;
-        }
+            var state = context.Load(lab);
+            var path = KubeLab.Server.LabApi.KubeconfigFile(context.Store.LabDir(lab));
+            if (state.Config.Driver == "multipass" || !File.Exists(path)
+                || context.DriverOf(state) is KubeLab.Realize.Drivers.IAgentHealth health && health.AgentProblem(lab) is not null)
+            {
+                use.Dispose();
+                return null;
+            }
 
-        return LiveCluster.FromKubeconfig(path);
+            return LiveCluster.FromKubeconfig(path).Holding(use);
+        }
+        catch
+        {
+            use.Dispose();
+            throw;
+        }
     }
 }

@@ -119,6 +119,7 @@ internal static class UpCommand
             var steps = context.Steps();
             // the lab's lock for the whole of up, as apply holds it for a change: concurrent ups, or up beside apply,
             // build and sync the lab one at a time (one agent, one set of namespaces)
+            using var agentUse = context.Store.AgentUse(name, exclusive: true); // no kubelab client is mid-request to an agent up replaces
             using var locked = context.Store.Lock(name);
             if (context.Store.Exists(name))
             {

@@ -42,7 +42,7 @@ public sealed partial class ControlPlane
             return;
         }
 
-        messages.Add($"{KubeObjects.ResourceName(existing.Kind, existing.Name)} deleted");
+        messages.Add(KubeObjects.Deleted(existing.Kind, existing.Name));
         DeleteObject(existing, options);
     }
 

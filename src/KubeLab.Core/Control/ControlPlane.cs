@@ -419,7 +419,7 @@ public sealed partial class ControlPlane
         }
 
         objects.Remove(existing);
-        messages.Add($"{KubeObjects.ResourceName(existing.Kind, existing.Name)} deleted");
+        messages.Add(KubeObjects.Deleted(existing.Kind, existing.Name));
         // Garbage collection: dependents go with their owner (foreground-like, immediately).
         var uid = existing.Object.Metadata.Uid;
         foreach (var dependent in objects.Where(o => o.Object.Metadata.OwnerReferences?.Any(r => r.Uid == uid) == true).ToList())

@@ -102,6 +102,11 @@ public static class KubeObjects
         ? $"{kind.ToLowerInvariant()}.{group}/{name}"
         : $"{kind.ToLowerInvariant()}/{name}";
 
+    /// <summary>What `kubectl delete` prints for a deleted object: <c>deployment.apps "web" deleted</c>, <c>pod "p" deleted</c>.</summary>
+    public static string Deleted(string kind, string name) => GroupOfKind(kind) is { Length: > 0 } group
+        ? $"{kind.ToLowerInvariant()}.{group} \"{name}\" deleted"
+        : $"{kind.ToLowerInvariant()} \"{name}\" deleted";
+
     /// <summary>The API group-qualified kind used in "is invalid" messages ("Deployment.apps").</summary>
     public static string QualifiedKind(string kind) => GroupOfKind(kind) is { Length: > 0 } group ? $"{kind}.{group}" : kind;
 }

@@ -162,7 +162,8 @@ public sealed class LiveCluster : IDisposable
     /// </summary>
     private async Task<JsonObject?> SendAsync(HttpMethod method, string path, JsonObject? body, string? contentType, Action<string>? warnings, bool allowNotFound = false)
     {
-        using var request = new HttpRequestMessage(method, new Uri(client.BaseUri, path.TrimStart('/')));
+        // appended, not resolved: a server URL with a path (a proxy's /k8s/clusters/c-1) keeps it
+        using var request = new HttpRequestMessage(method, new Uri(client.BaseUri.AbsoluteUri.TrimEnd('/') + path));
         request.Headers.Accept.ParseAdd("application/json");
         if (body is not null)
         {
@@ -235,7 +236,7 @@ public sealed class LiveCluster : IDisposable
                 await SendAsync(HttpMethod.Delete, path + "?propagationPolicy=Background", null, null, null, allowNotFound: ignoreNotFound).ConfigureAwait(false) is null);
             if (!gone)
             {
-                lines.Add($"{KubeObjects.ResourceName(kind, name)} deleted");
+                lines.Add(KubeObjects.Deleted(kind, name));
                 deleted.Add(path);
             }
         }
@@ -263,7 +264,25 @@ public sealed class LiveCluster : IDisposable
     /// <summary>The group/version of a kind the lab knows (v1 for the rest).</summary>
     public static string ApiVersionOf(string kind) => ApiResources.ForKind(kind)?.GroupVersion ?? "v1";
 
-    public void Dispose() => client.Dispose();
+    /// <summary>Keeps <paramref name="held"/> (a lock) until this client is disposed.</summary>
+    public LiveCluster Holding(IDisposable held)
+    {
+        this.held.Add(held);
+        return this;
+    }
+
+    public void Dispose()
+    {
+        client.Dispose();
+        foreach (var lease in held)
+        {
+            lease.Dispose();
+        }
+
+        held.Clear();
+    }
+
+    private readonly List<IDisposable> held = [];
 
     /// <summary>The image of the node reader pod (has iptables, iproute2 and nsenter).</summary>
     public const string NodeReaderImage = "nicolaka/netshoot:v0.13";

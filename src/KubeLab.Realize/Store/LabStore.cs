@@ -290,6 +290,40 @@ public sealed partial class LabStore(string home)
 
     private string LockPath(string name) => Path.Combine(Home, ".locks", name + ".lock");
 
+    /// <summary>
+    /// The lock between the lab's API clients and what replaces its agent: `kubelab apply`, `run` and `delete` hold it
+    /// shared while they talk to the agent's API server; `up` and `down`, which stop the agent, hold it exclusive, and
+    /// take it before the lab's lock (the agent takes the lab's lock to store a client's write: a command that held
+    /// the lab's lock while waiting here would wait for itself). Waited for up to a minute.
+    /// </summary>
+    public IDisposable AgentUse(string name, bool exclusive)
+    {
+        ValidateName(name);
+        var path = Path.Combine(Home, ".locks", name + ".api.lock");
+        PrivateFolder.Create(Path.GetDirectoryName(path)!);
+        var deadline = DateTime.UtcNow + LockTimeout;
+        var delay = 2;
+        while (true)
+        {
+            try
+            {
+                // .NET takes flock(LOCK_EX | LOCK_NB) for FileShare.None on Unix, flock(LOCK_SH | LOCK_NB) otherwise
+                return exclusive
+                    ? new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None)
+                    : new FileStream(path, FileMode.OpenOrCreate, FileAccess.Read, FileShare.ReadWrite);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(delay);
+                delay = Math.Min(delay * 2, 50);
+            }
+            catch (IOException)
+            {
+                throw LockTimedOut(name, path);
+            }
+        }
+    }
+
     private static FileStream AcquireFileLock(string name, string path)
     {
         PrivateFolder.Create(Path.GetDirectoryName(path)!);

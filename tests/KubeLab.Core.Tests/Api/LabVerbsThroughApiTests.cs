@@ -120,12 +120,12 @@ public sealed class LabVerbsThroughApiTests(ApiLab lab) : IClassFixture<ApiLab>
         lab.Cli.Ok("apply", "-f", Manifest("verbs-d"), "--name", lab.Name);
         lab.Cli.Ok("run", "verbs-sleeper", "--image=nicolaka/netshoot", "--command", "--name", lab.Name, "--", "sleep", "infinity");
 
-        Assert.Equal("deployment.apps/verbs-d deleted\n", lab.Cli.Ok("delete", "deployment", "verbs-d", "--name", lab.Name));
+        Assert.Equal("deployment.apps \"verbs-d\" deleted\n", lab.Cli.Ok("delete", "deployment", "verbs-d", "--name", lab.Name));
         Assert.Contains("NotFound", lab.Kubectl("1.29", "get", "deployment", "verbs-d").Err, StringComparison.Ordinal); // gone when delete returns
 
         // a process that ignores SIGTERM keeps its pod Terminating for the grace period: --wait=false does not wait for it
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        Assert.Equal("pod/verbs-sleeper deleted\n", lab.Cli.Ok("delete", "pod", "verbs-sleeper", "--wait=false", "--name", lab.Name));
+        Assert.Equal("pod \"verbs-sleeper\" deleted\n", lab.Cli.Ok("delete", "pod", "verbs-sleeper", "--wait=false", "--name", lab.Name));
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), watch.Elapsed.ToString());
         Assert.Matches(@"^verbs-sleeper\s+1/1\s+Terminating\s", lab.KubectlOk("1.29", "get", "pod", "verbs-sleeper", "--no-headers"));
 

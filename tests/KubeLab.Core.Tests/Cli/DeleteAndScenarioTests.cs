@@ -28,7 +28,7 @@ public sealed class DeleteAndScenarioTests : IDisposable
             spec: {ports: [{port: 80}]}
             """);
         cli.Ok("apply", "-f", path);
-        Assert.Equal("service/s deleted\npod/p deleted\nnamespace/team deleted\n", cli.Ok("delete", "-f", path));
+        Assert.Equal("service \"s\" deleted\npod \"p\" deleted\nnamespace \"team\" deleted\n", cli.Ok("delete", "-f", path));
         Assert.DoesNotContain("team", cli.Ok("get", "ns"), StringComparison.Ordinal);
     }
 

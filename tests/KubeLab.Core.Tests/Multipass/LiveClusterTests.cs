@@ -64,7 +64,7 @@ public sealed class LiveClusterTests : IDisposable
         Assert.Equal("pod/web unchanged\n", cli.Ok("apply", "-f", manifest, "--kubeconfig", Kubeconfig));
         File.WriteAllText(manifest, File.ReadAllText(manifest).Replace("image: nginx", "image: nginx:1.27", StringComparison.Ordinal));
         Assert.Equal("pod/web configured\n", cli.Ok("apply", "-f", manifest, "--kubeconfig", Kubeconfig));
-        Assert.Equal("pod/web deleted\n", cli.Ok("delete", "pod", "web", "--kubeconfig", Kubeconfig));
+        Assert.Equal("pod \"web\" deleted\n", cli.Ok("delete", "pod", "web", "--kubeconfig", Kubeconfig));
 
         var writes = server.Requests.Where(r => r.Method != "GET").Select(r => $"{r.Method} {r.Path}").ToList();
         Assert.Equal(["POST /api/v1/namespaces/default/pods", "PATCH /api/v1/namespaces/default/pods/web", "DELETE /api/v1/namespaces/default/pods/web"], writes);
