@@ -299,7 +299,11 @@ public sealed partial class LabStore(string home)
     public IDisposable AgentUse(string name, bool exclusive)
     {
         ValidateName(name);
-        var path = Path.Combine(Home, ".locks", name + ".api.lock");
+        return AcquireFileLock(name, Path.Combine(Home, ".locks", name + ".api.lock"), exclusive);
+    }
+
+    private static FileStream AcquireFileLock(string name, string path, bool exclusive = true)
+    {
         PrivateFolder.Create(Path.GetDirectoryName(path)!);
         var deadline = DateTime.UtcNow + LockTimeout;
         var delay = 2;
@@ -311,30 +315,6 @@ public sealed partial class LabStore(string home)
                 return exclusive
                     ? new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None)
                     : new FileStream(path, FileMode.OpenOrCreate, FileAccess.Read, FileShare.ReadWrite);
-            }
-            catch (IOException) when (DateTime.UtcNow < deadline)
-            {
-                Thread.Sleep(delay);
-                delay = Math.Min(delay * 2, 50);
-            }
-            catch (IOException)
-            {
-                throw LockTimedOut(name, path);
-            }
-        }
-    }
-
-    private static FileStream AcquireFileLock(string name, string path)
-    {
-        PrivateFolder.Create(Path.GetDirectoryName(path)!);
-        var deadline = DateTime.UtcNow + LockTimeout;
-        var delay = 2;
-        while (true)
-        {
-            try
-            {
-                // .NET takes flock(LOCK_EX | LOCK_NB) for FileShare.None on Unix
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             }
             catch (IOException) when (DateTime.UtcNow < deadline)
             {
