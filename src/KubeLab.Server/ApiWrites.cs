@@ -8,7 +8,6 @@ using KubeLab.Core;
 using KubeLab.Core.Api;
 using KubeLab.Core.Control;
 using KubeLab.Core.Manifests;
-using KubeLab.Core.Model;
 
 namespace KubeLab.Server;
 
@@ -293,20 +292,8 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
     /// The lab runs no container images: a write that makes pods whose image is not emulated says so, in the words
     /// `kubelab apply` prints, as an API warning (kubectl prints it as "Warning: …").
     /// </summary>
-    private static void NewPodWarnings(ClusterState before, ClusterState after)
-    {
-        if (Warnings.Value is not { } warnings || ReferenceEquals(after.Objects, before.Objects))
-        {
-            return;
-        }
-
-        var existing = before.Objects.Where(o => o.Kind == "Pod").Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
-        var created = after.Objects.Where(o => o.Kind == "Pod" && !existing.Contains(o.Key) && o.Object is V1Pod).Select(o => SnapshotBuilder.ToPod((V1Pod)o.Object));
-        foreach (var warning in ImageEmulation.Warnings(created))
-        {
-            warnings.Add(warning.StartsWith("Warning: ", StringComparison.Ordinal) ? warning["Warning: ".Length..] : warning);
-        }
-    }
+    private static void NewPodWarnings(ClusterState before, ClusterState after) =>
+        Warnings.Value?.AddRange(SnapshotBuilder.NotEmulatedWarnings(before, after));
 
     private ClusterState Apply(ClusterState state, ApiResource resource, IKubernetesObject<V1ObjectMeta> value)
     {

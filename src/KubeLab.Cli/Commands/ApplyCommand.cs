@@ -2,7 +2,6 @@ using System.CommandLine;
 using KubeLab.Cli.Rendering;
 using KubeLab.Core.Control;
 using KubeLab.Core.Manifests;
-using KubeLab.Core.Model;
 using KubeLab.Realize.Drivers;
 
 namespace KubeLab.Cli.Commands;
@@ -33,7 +32,7 @@ internal static class ApplyCommand
             using var live = LiveOptions.Open(context, parse.GetValue(lab)!, parse.GetValue(kubeconfig), parse.GetValue(kubeContext));
             if (live is not null)
             {
-                foreach (var line in live.Apply(documents, w => context.Err.WriteLine("Warning: " + w)))
+                foreach (var line in live.Apply(documents, Warn(context)))
                 {
                     context.Out.WriteLine(line);
                 }
@@ -47,7 +46,7 @@ internal static class ApplyCommand
                 // every object is checked against the lab as it is before any is sent: a file with an invalid object
                 // applies nothing, and says where (file, line, field), as kubelab's apply always did
                 Validate(context, parse.GetValue(lab)!, documents);
-                foreach (var line in api.Apply(documents, w => context.Err.WriteLine("Warning: " + w)))
+                foreach (var line in api.Apply(documents, Warn(context)))
                 {
                     context.Out.WriteLine(line);
                 }
@@ -69,8 +68,11 @@ internal static class ApplyCommand
     /// Checks documents against the lab's current state with the control plane that will store them (nothing is
     /// written): the first invalid one is an error naming its file, line and field, before anything is sent.
     /// </summary>
-    internal static void Validate(CliContext context, string lab, IReadOnlyList<ManifestDocument> documents, bool recordLastApplied = true) =>
-        ControlPlane.Apply(context.Load(lab), [.. documents.Select(d => d with { Object = KubeObjects.Clone(d.Object) })], context.Now(), recordLastApplied);
+    internal static void Validate(CliContext context, string lab, IReadOnlyList<ManifestDocument> documents) =>
+        ControlPlane.Apply(context.Load(lab), [.. documents.Select(d => d with { Object = KubeObjects.Clone(d.Object) })], context.Now());
+
+    /// <summary>Prints a warning as kubectl prints the API server's: "Warning: " and the text, on standard error.</summary>
+    internal static Action<string> Warn(CliContext context) => warning => context.Err.WriteLine("Warning: " + warning);
 
     /// <summary>Applies under the lab's lock; the data plane is synced before the new state is written.</summary>
     internal static IReadOnlyList<string> Apply(CliContext context, string lab, IReadOnlyList<ManifestDocument> documents, IStepReporter steps) =>
@@ -78,16 +80,16 @@ internal static class ApplyCommand
 
     internal static IReadOnlyList<string> Change(CliContext context, string lab, IStepReporter steps, Func<ClusterState, ApplyResult> change)
     {
-        IReadOnlySet<string> before = new HashSet<string>();
+        ClusterState? before = null;
         var result = Commit(context, lab, steps, state =>
         {
-            before = SnapshotBuilder.FromState(state).Pods.Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
+            before = state;
             return change(state);
         });
         // No container runtime: a new pod whose image is not emulated is Running and serves nothing; say so.
-        foreach (var warning in ImageEmulation.Warnings(SnapshotBuilder.FromState(result.State).Pods.Where(p => !before.Contains(p.Key))))
+        foreach (var warning in SnapshotBuilder.NotEmulatedWarnings(before!, result.State))
         {
-            context.Err.WriteLine(warning);
+            Warn(context)(warning);
         }
 
         return result.Messages;

@@ -65,7 +65,7 @@ internal static class RunCommand
             {
                 // the lab's API server creates it, as for `kubectl run` (manager kubectl-run, no last-applied annotation);
                 // it answers AlreadyExists for a pod of that name
-                context.Out.WriteLine(api.Create(pod, "v1", "Pod", "kubectl-run", w => context.Err.WriteLine("Warning: " + w)));
+                context.Out.WriteLine(api.Create(pod, "v1", "Pod", "kubectl-run", ApplyCommand.Warn(context)));
                 return 0;
             }
 

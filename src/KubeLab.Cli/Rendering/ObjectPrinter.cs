@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using KubeLab.Core.Api;
 using KubeLab.Core.Control;
 using YamlDotNet.RepresentationModel;
 
@@ -13,13 +14,13 @@ public static class ObjectPrinter
 {
     public static string Json(IReadOnlyList<object> items, bool single)
     {
-        var node = Sorted(Document(items, single));
+        var node = CustomResourceSchema.Sorted(Document(items, single));
         return node!.ToJsonString(new JsonSerializerOptions { WriteIndented = true, IndentSize = 4 }) + "\n";
     }
 
     public static string Yaml(IReadOnlyList<object> items, bool single)
     {
-        var yaml = new YamlStream(new YamlDocument(ToYaml(Sorted(Document(items, single)))));
+        var yaml = new YamlStream(new YamlDocument(ToYaml(CustomResourceSchema.Sorted(Document(items, single)))));
         var writer = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
         yaml.Save(writer, assignAnchors: false);
         var text = writer.ToString();
@@ -38,13 +39,6 @@ public static class ObjectPrinter
                 ["metadata"] = new JsonObject { ["resourceVersion"] = "" },
             };
 
-    private static JsonNode? Sorted(JsonNode? node) => node switch
-    {
-        JsonObject o => new JsonObject(o.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => KeyValuePair.Create(kv.Key, Sorted(kv.Value)))),
-        JsonArray a => new JsonArray(a.Select(Sorted).ToArray()),
-        null => null,
-        _ => node.DeepClone(),
-    };
 
     private static YamlNode ToYaml(JsonNode? node)
     {

@@ -378,18 +378,11 @@ public static class ManagedFields
     /// </summary>
     public static string GoEncoded(JsonNode value)
     {
-        var text = Sorted(value)!.ToJsonString(GoText);
+        var text = CustomResourceSchema.Sorted(value)!.ToJsonString(GoText);
         return text.Replace("<", "\\u003c", StringComparison.Ordinal).Replace(">", "\\u003e", StringComparison.Ordinal).Replace("&", "\\u0026", StringComparison.Ordinal) + "\n";
     }
 
     private static readonly System.Text.Json.JsonSerializerOptions GoText = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
-    private static JsonNode? Sorted(JsonNode? node) => node switch
-    {
-        JsonObject o => new JsonObject(o.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => KeyValuePair.Create(kv.Key, Sorted(kv.Value)))),
-        JsonArray a => new JsonArray([.. a.Select(Sorted)]),
-        _ => node?.DeepClone(),
-    };
 
     /// <summary>The object as the field manager compares it: defaulted as the API server's decoder defaults it, without managedFields.</summary>
     private static JsonObject Comparable(JsonObject value)

@@ -59,7 +59,7 @@ public static class OpenApiSchemas
     private sealed record Catalogue(JsonDocument Document, FrozenDictionary<string, JsonElement> ByName, FrozenDictionary<string, string> ByKind);
 
     /// <summary>The name of the built-in schema of a kind (e.g. io.k8s.api.core.v1.Pod), or null.</summary>
-    public static string? NameOf(string group, string version, string kind) =>
+    private static string? NameOf(string group, string version, string kind) =>
         Loaded.ByKind.GetValueOrDefault(GvkKey(group, version, kind));
 
     /// <summary>

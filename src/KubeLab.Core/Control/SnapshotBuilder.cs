@@ -113,6 +113,18 @@ public static class SnapshotBuilder
             ? ProtocolNames.Parse(text)
             : throw KubeLabException.InvalidObject(kind, key, field, $"Unsupported value: \"{text}\": supported values: \"SCTP\", \"TCP\", \"UDP\"");
 
+    /// <summary>The warnings of the pods a change made (in <paramref name="after"/>, not in <paramref name="before"/>) whose image is not emulated.</summary>
+    public static IReadOnlyList<string> NotEmulatedWarnings(ClusterState before, ClusterState after)
+    {
+        if (ReferenceEquals(before.Objects, after.Objects))
+        {
+            return [];
+        }
+
+        var existing = before.Objects.Where(o => o.Object is V1Pod).Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
+        return ImageEmulation.Warnings(after.Objects.Where(o => o.Object is V1Pod && !existing.Contains(o.Key)).Select(o => ToPod((V1Pod)o.Object)));
+    }
+
     public static Pod ToPod(V1Pod pod) => new()
     {
         Namespace = Meta(pod.Metadata, "Pod").NamespaceProperty ?? "default",

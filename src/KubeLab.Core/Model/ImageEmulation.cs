@@ -129,8 +129,8 @@ public static class ImageEmulation
             };
 
     /// <summary>
-    /// What `apply` and `run` say about new pods whose image is not emulated, one line per image (kubectl's "Warning: "
-    /// form, as the API server's warnings are printed); tool boxes and emulated images say nothing.
+    /// What `apply`, `run` and the API server say about new pods whose image is not emulated, one warning per image
+    /// (printed after "Warning: ", as kubectl prints the API server's warnings); tool boxes and emulated images say nothing.
     /// </summary>
     public static IReadOnlyList<string> Warnings(IEnumerable<Pod> pods) =>
         [.. pods.Select(p => (Pod: p, Why: NotEmulatedReason(p))).Where(p => p.Why is not null)
@@ -138,7 +138,7 @@ public static class ImageEmulation
             .Select(g =>
             {
                 var names = g.Select(p => p.Pod.Key).Order(StringComparer.Ordinal).ToList();
-                return $"Warning: image \"{g.Key}\" is not emulated ({g.First().Why}): {(names.Count == 1 ? "pod" : "pods")} {string.Join(", ", names)} {(names.Count == 1 ? "shows" : "show")} Running, but nothing runs or listens in {(names.Count == 1 ? "it" : "them")}. Emulated: {Summary}.";
+                return $"image \"{g.Key}\" is not emulated ({g.First().Why}): {(names.Count == 1 ? "pod" : "pods")} {string.Join(", ", names)} {(names.Count == 1 ? "shows" : "show")} Running, but nothing runs or listens in {(names.Count == 1 ? "it" : "them")}. Emulated: {Summary}.";
             })];
 
     /// <summary>The message of the Warning Event that a pod whose image is not emulated gets when it starts; null otherwise.</summary>

@@ -89,7 +89,7 @@ public sealed class LiveCluster : IDisposable
     /// left "unchanged" when there is nothing to patch; the field manager is kubectl's. The API server's warnings go
     /// to <paramref name="warnings"/>, as kubectl prints them.
     /// </summary>
-    public IReadOnlyList<string> Apply(IReadOnlyList<ManifestDocument> documents, Action<string>? warnings = null, bool dryRun = false)
+    public IReadOnlyList<string> Apply(IReadOnlyList<ManifestDocument> documents, Action<string>? warnings = null)
     {
         var lines = new List<string>();
         foreach (var document in documents)
@@ -102,7 +102,7 @@ public sealed class LiveCluster : IDisposable
             var copy = KubeObjects.Clone(value);
             var ns = ControlPlane.IsNamespaced(document.Kind) ? (string.IsNullOrEmpty(document.Namespace) ? "default" : document.Namespace) : null;
             copy.Metadata.NamespaceProperty = ns; // kubectl sets it before it records what it applied
-            lines.Add(Call($"apply {document.Kind} \"{document.Name}\" ({document.Where})", () => ApplyOne(document, copy, ns, warnings, dryRun)) + (dryRun ? " (server dry run)" : ""));
+            lines.Add(Call($"apply {document.Kind} \"{document.Name}\" ({document.Where})", () => ApplyOne(document, copy, ns, warnings)));
         }
 
         return lines;
@@ -118,10 +118,10 @@ public sealed class LiveCluster : IDisposable
             return $"{KubeObjects.ResourceName(kind, value.Metadata.Name)} created";
         });
 
-    private async Task<string> ApplyOne(ManifestDocument document, IKubernetesObject<V1ObjectMeta> value, string? ns, Action<string>? warnings, bool dryRun)
+    private async Task<string> ApplyOne(ManifestDocument document, IKubernetesObject<V1ObjectMeta> value, string? ns, Action<string>? warnings)
     {
         var name = KubeObjects.ResourceName(document.Kind, document.Name);
-        var query = "?fieldManager=kubectl-client-side-apply&fieldValidation=Strict" + (dryRun ? "&dryRun=All" : "");
+        const string query = "?fieldManager=kubectl-client-side-apply&fieldValidation=Strict";
         var modified = ClientSideApply.Modified(value);
         var current = await SendAsync(HttpMethod.Get, ObjectPath(document.ApiVersion, document.Kind, ns, document.Name), null, null, warnings, allowNotFound: true).ConfigureAwait(false);
         if (current is null)
