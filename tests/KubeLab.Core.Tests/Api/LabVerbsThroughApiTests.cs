@@ -95,7 +95,11 @@ public sealed class LabVerbsThroughApiTests(ApiLab lab) : IClassFixture<ApiLab>
         Assert.Equal("pod/verbs-r created\n", output);
         // the API server's warning, as kubectl prints it
         Assert.StartsWith("Warning: image \"redis\" is not emulated (KubeLab runs no container images): pod default/verbs-r shows Running", error, StringComparison.Ordinal);
-        Assert.Equal("k3s kubectl-run", lab.KubectlOk("1.29", "get", "pod", "verbs-r", "--show-managed-fields", "-o", "jsonpath={.metadata.managedFields[*].manager}")); // the kubelet's status, then the create
+        // the kubelet's status and the create, in the API server's order: by time (seconds), then by manager
+        var entries = lab.KubectlOk("1.29", "get", "pod", "verbs-r", "--show-managed-fields", "-o", "jsonpath={range .metadata.managedFields[*]}{.time} {.manager}{\"\\n\"}{end}")
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["k3s", "kubectl-run"], entries.Select(e => e.Split(' ')[1]).Order(StringComparer.Ordinal));
+        Assert.Equal(entries.Order(StringComparer.Ordinal), entries);
         Assert.Equal("", lab.KubectlOk("1.29", "get", "pod", "verbs-r", "-o", "jsonpath={.metadata.annotations}"));
 
         var again = lab.Cli.Run("run", "verbs-r", "--image=redis", "--name", lab.Name);
