@@ -44,7 +44,7 @@ public class GetTests
 
         var yaml = cli.Ok("get", "node", "vm2", "-o", "yaml");
 
-        Assert.Contains("    k3s.io/hostname: vm2\n    k3s.io/internal-ip: 10.65.94.199\n    k3s.io/node-args: \"[\\\"agent\\\"]\"\n", yaml, StringComparison.Ordinal);
+        Assert.Contains("    k3s.io/hostname: vm2\n    k3s.io/internal-ip: 10.65.94.199\n    k3s.io/node-args: '[\"agent\"]'\n", yaml, StringComparison.Ordinal);
         Assert.Matches(@"\n    k3s\.io/node-config-hash: [A-Z2-7]{52}====\n    node\.alpha\.kubernetes\.io/ttl: ""0""\n    volumes\.kubernetes\.io/controller-managed-attach-detach: ""true""\n", yaml);
         Assert.Contains("    flannel.alpha.coreos.com/public-ip: 10.65.94.199\n", yaml, StringComparison.Ordinal);
         Assert.Contains("  finalizers:\n  - wrangler.cattle.io/node\n", yaml, StringComparison.Ordinal);
@@ -56,10 +56,10 @@ public class GetTests
         }
 
         Assert.Contains("    message: kubelet is posting ready status. AppArmor enabled\n", yaml, StringComparison.Ordinal);
-        Assert.Contains("    containerRuntimeVersion: \"containerd://1.7.15-k3s1\"\n", yaml, StringComparison.Ordinal);
+        Assert.Contains("    containerRuntimeVersion: containerd://1.7.15-k3s1\n", yaml, StringComparison.Ordinal);
         Assert.Contains("    kernelVersion: 5.15.0-107-generic\n", yaml, StringComparison.Ordinal);
         Assert.Contains("    osImage: Ubuntu 22.04.4 LTS\n", yaml, StringComparison.Ordinal);
-        Assert.Contains("    k3s.io/node-args: \"[\\\"server\\\",\\\"--disable\\\",\\\"servicelb\\\"]\"\n", cli.Ok("get", "node", "vm1", "-o", "yaml"), StringComparison.Ordinal);
+        Assert.Contains("    k3s.io/node-args: '[\"server\",\"--disable\",\"servicelb\"]'\n", cli.Ok("get", "node", "vm1", "-o", "yaml"), StringComparison.Ordinal);
     }
 
     [Fact]
