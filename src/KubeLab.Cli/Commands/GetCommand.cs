@@ -26,7 +26,7 @@ internal static class GetCommand
                 result.AddError($"error: unable to match a printer suitable for the output format \"{value}\", allowed formats are: custom-columns,json,jsonpath,name,wide,yaml");
             }
         });
-        var types = new Argument<string>("TYPE") { HelpName = "TYPE", Description = "nodes, pods, svc, endpointslices, deployments, replicasets, configmaps, namespaces (comma-separated for several)" };
+        var types = new Argument<string>("TYPE") { HelpName = "TYPE", Description = "nodes, pods, svc, endpointslices, deployments, replicasets, configmaps, namespaces, … (comma-separated for several; a lab whose agent runs has every resource its API server serves)" };
         types.CompletionSources.Add(_ => ResourceTypes.Names.Where(n => !n.Contains('.', StringComparison.Ordinal)).Order().Select(n => new System.CommandLine.Completions.CompletionItem(n)));
         var names = new Argument<string[]>("NAME") { Arity = ArgumentArity.ZeroOrMore };
         var selector = new Option<string?>("--selector", "-l") { Description = "label selector: k=v, k!=v, 'k in (a,b)', k, !k (comma-separated)", HelpName = "SELECTOR" };
@@ -39,7 +39,8 @@ internal static class GetCommand
         var command = new Command("get", """
             Display objects in kubectl's columns.
 
-            `-o wide`, `-o yaml`, `-o json` and `-o name` as kubectl prints them.
+            `-o wide`, `-o yaml`, `-o json` and `-o name` as kubectl prints them. A lab whose agent runs answers through
+            its API server, as it answers kubectl.
 
             Examples:
               kubelab get nodes
@@ -51,6 +52,7 @@ internal static class GetCommand
               kubelab get pods --field-selector spec.nodeName=vm1 --no-headers
               kubelab get all
               kubelab get ep nginx-service
+              kubelab get leases,ipaddresspools -A
               kubelab get pod/test-pod svc/nginx-service
               kubelab get svc,endpointslices,nodes,pods -A -o yaml > cluster.yaml   # input for `rules -f`
               kubelab get pods -A --kubeconfig ~/.kube/config --context prod        # any cluster's API server
@@ -59,6 +61,15 @@ internal static class GetCommand
         command.SetAction(parse =>
         {
             using var live = LiveOptions.Open(context, parse.GetValue(lab)!, parse.GetValue(kubeconfig), parse.GetValue(kubeContext));
+            using var api = live is null ? LiveOptions.LabApi(context, parse.GetValue(lab)!) : null;
+            if (api is not null)
+            {
+                // the lab's API server answers, as it answers kubectl: its discovery, lists, selectors and Tables
+                return GetThroughApi.Run(context, api, new GetThroughApi.Request(
+                    parse.GetValue(types)!, parse.GetValue(names) ?? [], parse.GetValue(ns) ?? "default", parse.GetValue(all), parse.GetValue(output),
+                    parse.GetValue(selector), parse.GetValue(fieldSelector), parse.GetValue(noHeaders), parse.GetValue(showLabels), parse.GetValue(showManagedFields)));
+            }
+
             var read = live?.Read();
             var state = read?.State ?? context.Load(parse.GetValue(lab)!);
             var snapshot = read?.Snapshot ?? SnapshotBuilder.FromState(state);
@@ -102,9 +113,7 @@ internal static class GetCommand
                 && (labelSelector is null || labelSelector.Matches(LabelsOf(kind).GetValueOrDefault($"{(ControlPlane.IsNamespaced(kind) ? objectNamespace : "")}/{name}") is { } labels ? labels.AsReadOnly() : null))
                 && (fields ?? [("metadata.name", name), ("metadata.namespace", objectNamespace)]).All(f => fieldMatches(f.Field, f.Value));
 
-            var jsonPath = format?.StartsWith("jsonpath=", StringComparison.Ordinal) == true ? JsonPathTemplate.Parse(Unquote(format["jsonpath=".Length..])) : null;
-            var columns = format?.StartsWith("custom-columns=", StringComparison.Ordinal) == true ? CustomColumns(format["custom-columns=".Length..]) : null;
-            if (format is "yaml" or "json" or "name" || jsonPath is not null || columns is not null)
+            if (PrintsObjects(format))
             {
                 var items = new List<object>();
                 foreach (var kind in kinds)
@@ -121,52 +130,9 @@ internal static class GetCommand
                 }
 
                 MissingNames(wanted, items.Cast<IKubernetesObject<V1ObjectMeta>>().Select(o => o.Metadata.Name), kinds);
-                var single = wanted.Length == 1 && kinds.Count == 1 && items.Count == 1;
-                if (jsonPath is not null)
-                {
-                    // kubectl applies the template to the object, or to the List of them.
-                    context.Out.Write(jsonPath.Execute(JsonNode.Parse(ObjectPrinter.Json(items, single))));
-                    return 0;
-                }
-
-                if (columns is not null)
-                {
-                    if (items.Count == 0)
-                    {
-                        context.Err.WriteLine(kinds.All(k => !ControlPlane.IsNamespaced(k)) || allNamespaces ? "No resources found" : $"No resources found in {namespaceName} namespace.");
-                        return 0;
-                    }
-
-                    var rows = new List<IReadOnlyList<string>>();
-                    if (!parse.GetValue(noHeaders))
-                    {
-                        rows.Add([.. columns.Select(c => c.Header)]);
-                    }
-
-                    foreach (var item in items)
-                    {
-                        var node = JsonNode.Parse(KubeObjects.ToJson(item));
-                        // several values of one column are joined by ","; none is "<none>" (kubectl's custom-columns printer)
-                        rows.Add([.. columns.Select(c => c.Path.Values(node) is { Count: > 0 } v ? string.Join(',', v) : "<none>")]);
-                    }
-
-                    context.Out.Write(TabWriter.Format(rows));
-                    return 0;
-                }
-
-                if (format is "yaml" or "json" && !parse.GetValue(showManagedFields))
-                {
-                    // kubectl 1.21+ prints JSON and YAML without managedFields unless asked (OmitManagedFieldsPrinter)
-                    items = [.. items.Cast<IKubernetesObject<V1ObjectMeta>>().Select(WithoutManagedFields)];
-                }
-
-                context.Out.Write(format switch
-                {
-                    "name" => string.Concat(items.Cast<IKubernetesObject<V1ObjectMeta>>().Select(o => KubeObjects.ResourceName(o.Kind, o.Metadata.Name) + "\n")),
-                    "json" => ObjectPrinter.Json(items, single: wanted.Length == 1 && kinds.Count == 1 && items.Count == 1),
-                    _ => ObjectPrinter.Yaml(items, single: wanted.Length == 1 && kinds.Count == 1 && items.Count == 1),
-                });
-                return 0;
+                return PrintObjects(context, items, wanted.Length == 1 && kinds.Count == 1 && items.Count == 1, format!, parse.GetValue(noHeaders), parse.GetValue(showManagedFields),
+                    item => KubeObjects.ResourceName(((IKubernetesObject<V1ObjectMeta>)item).Kind, ((IKubernetesObject<V1ObjectMeta>)item).Metadata.Name),
+                    kinds.All(k => !ControlPlane.IsNamespaced(k)) || allNamespaces ? "No resources found" : $"No resources found in {namespaceName} namespace.");
             }
 
             var wide = format == "wide";
@@ -213,7 +179,7 @@ internal static class GetCommand
                         : null);
                 }
 
-                if (printed++ > 0)
+                if (printed++ > 0 && !parse.GetValue(noHeaders))
                 {
                     context.Out.WriteLine();
                 }
@@ -232,6 +198,68 @@ internal static class GetCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Whether an output format prints the objects (yaml, json, name, jsonpath=, custom-columns=), not kubectl's table.</summary>
+    internal static bool PrintsObjects(string? format) =>
+        format is "yaml" or "json" or "name"
+        || format?.StartsWith("jsonpath=", StringComparison.Ordinal) == true
+        || format?.StartsWith("custom-columns=", StringComparison.Ordinal) == true;
+
+    /// <summary>
+    /// kubectl's printers of objects: -o yaml and json (the object when one was named, else a v1 List; managedFields
+    /// only when asked), name, jsonpath= (applied to the object or the List) and custom-columns=. The items are typed
+    /// objects or the API server's JSON.
+    /// </summary>
+    internal static int PrintObjects(CliContext context, IReadOnlyList<object> items, bool single, string format, bool noHeaders, bool showManagedFields, Func<object, string> resourceName, string noResources)
+    {
+        if (format.StartsWith("jsonpath=", StringComparison.Ordinal))
+        {
+            // kubectl applies the template to the object, or to the List of them.
+            var jsonPath = JsonPathTemplate.Parse(Unquote(format["jsonpath=".Length..]));
+            context.Out.Write(jsonPath.Execute(JsonNode.Parse(ObjectPrinter.Json(items, single))));
+            return 0;
+        }
+
+        if (format.StartsWith("custom-columns=", StringComparison.Ordinal))
+        {
+            var columns = CustomColumns(format["custom-columns=".Length..]);
+            if (items.Count == 0)
+            {
+                context.Err.WriteLine(noResources);
+                return 0;
+            }
+
+            var rows = new List<IReadOnlyList<string>>();
+            if (!noHeaders)
+            {
+                rows.Add([.. columns.Select(c => c.Header)]);
+            }
+
+            foreach (var item in items)
+            {
+                var node = JsonNode.Parse(KubeObjects.ToJson(item));
+                // several values of one column are joined by ","; none is "<none>" (kubectl's custom-columns printer)
+                rows.Add([.. columns.Select(c => c.Path.Values(node) is { Count: > 0 } v ? string.Join(',', v) : "<none>")]);
+            }
+
+            context.Out.Write(TabWriter.Format(rows));
+            return 0;
+        }
+
+        if (format is "yaml" or "json" && !showManagedFields)
+        {
+            // kubectl 1.21+ prints JSON and YAML without managedFields unless asked (OmitManagedFieldsPrinter)
+            items = [.. items.Select(WithoutManagedFields)];
+        }
+
+        context.Out.Write(format switch
+        {
+            "name" => string.Concat(items.Select(o => resourceName(o) + "\n")),
+            "json" => ObjectPrinter.Json(items, single),
+            _ => ObjectPrinter.Yaml(items, single),
+        });
+        return 0;
     }
 
     /// <summary>
@@ -304,16 +332,21 @@ internal static class GetCommand
         return columns;
     }
 
-    private static object WithoutManagedFields(IKubernetesObject<V1ObjectMeta> value)
+    private static object WithoutManagedFields(object value)
     {
-        if (value.Metadata?.ManagedFields is null)
+        switch (value)
         {
-            return value;
+            case JsonObject json when json["metadata"] is JsonObject { } metadata && metadata.ContainsKey("managedFields"):
+                var copy = (JsonObject)json.DeepClone();
+                copy["metadata"]!.AsObject().Remove("managedFields");
+                return copy;
+            case IKubernetesObject<V1ObjectMeta> typed when typed.Metadata?.ManagedFields is not null:
+                var clone = KubeObjects.Clone(typed);
+                clone.Metadata.ManagedFields = null;
+                return clone;
+            default:
+                return value;
         }
-
-        var copy = KubeObjects.Clone(value);
-        copy.Metadata.ManagedFields = null;
-        return copy;
     }
 
     private static string Unquote(string template) =>

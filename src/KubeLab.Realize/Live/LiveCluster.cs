@@ -145,6 +145,14 @@ public sealed class LiveCluster : IDisposable
         return $"{name} configured";
     }
 
+    /// <summary>
+    /// A GET as kubectl makes it, asking for what <paramref name="accept"/> names (JSON, the server's Table, aggregated
+    /// discovery): the reply's body. The server's Status becomes kubectl's error (NotFound for an object that is not there).
+    /// </summary>
+    public JsonObject Get(string path, string accept, string what) =>
+        Call(what, async () => await SendAsync(HttpMethod.Get, path, null, null, null, accept: accept).ConfigureAwait(false)
+            ?? throw KubeLabException.Host($"the API server at {Server} answered {path} with no JSON object"));
+
     /// <summary>/api/v1/namespaces/NS/pods[/NAME], /apis/apps/v1/…: where an object of a kind lives.</summary>
     private static string ObjectPath(string apiVersion, string kind, string? ns, string? name)
     {
@@ -160,11 +168,11 @@ public sealed class LiveCluster : IDisposable
     /// kubeconfig are added here). The reply's body, or null on 404 when allowed; the API server's Status otherwise
     /// is an <see cref="HttpOperationException"/>, as KubernetesClient's own calls raise it.
     /// </summary>
-    private async Task<JsonObject?> SendAsync(HttpMethod method, string path, JsonObject? body, string? contentType, Action<string>? warnings, bool allowNotFound = false)
+    private async Task<JsonObject?> SendAsync(HttpMethod method, string path, JsonObject? body, string? contentType, Action<string>? warnings, bool allowNotFound = false, string accept = "application/json")
     {
         // appended, not resolved: a server URL with a path (a proxy's /k8s/clusters/c-1) keeps it
         using var request = new HttpRequestMessage(method, new Uri(client.BaseUri.AbsoluteUri.TrimEnd('/') + path));
-        request.Headers.Accept.ParseAdd("application/json");
+        request.Headers.TryAddWithoutValidation("Accept", accept);
         if (body is not null)
         {
             request.Content = new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8);

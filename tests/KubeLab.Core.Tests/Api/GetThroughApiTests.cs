@@ -1,0 +1,153 @@
+namespace KubeLab.Core.Tests.Api;
+
+/// <summary>
+/// `kubelab get` on a lab that serves the API is its client, as kubectl get is: the same discovery, lists, selectors
+/// and server Tables, so the real kubectl judges its output line for line (tables, -o yaml/json/name/jsonpath,
+/// custom-columns, errors), for every kind the server serves, custom resources too.
+/// </summary>
+public sealed class GetThroughApiTests(ApiLab lab) : IClassFixture<ApiLab>
+{
+    /// <summary>
+    /// kubelab's and kubectl's output of one `get` (stdout, then stderr). The server computes AGE at each request, so
+    /// the two may straddle a second: a difference that lasts three tries in a row is a real one.
+    /// </summary>
+    private void SameAsKubectl(params string[] args)
+    {
+        (string Out, string Err) kubelab = ("", ""), kubectl = ("", "");
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var ours = lab.Cli.Run(["get", .. args, "--name", lab.Name]);
+            var theirs = lab.Kubectl("1.29", ["get", .. args]);
+            kubelab = (ours.Out, ours.Err);
+            kubectl = (theirs.Out, theirs.Err.Replace("kubectl get", "kubelab get", StringComparison.Ordinal));
+            if (kubelab == kubectl)
+            {
+                return;
+            }
+        }
+
+        Assert.Fail($"kubelab get {string.Join(' ', args)} differs from kubectl's: {FirstDifference(kubectl.Item1, kubelab.Item1) ?? FirstDifference(kubectl.Item2, kubelab.Item2)}");
+    }
+
+    private static string? FirstDifference(string expected, string actual)
+    {
+        var want = expected.Split('\n');
+        var got = actual.Split('\n');
+        for (var i = 0; i < Math.Max(want.Length, got.Length); i++)
+        {
+            var a = i < want.Length ? want[i] : "(none)";
+            var b = i < got.Length ? got[i] : "(none)";
+            if (a != b)
+            {
+                return $"line {i + 1}\nkubectl: {a}\nkubelab: {b}";
+            }
+        }
+
+        return null;
+    }
+
+    [SkippableFact]
+    public void Tables_are_the_servers_printed_as_kubectl_prints_them()
+    {
+        ApiLab.RequireKubectl("1.29");
+        SameAsKubectl("nodes");
+        SameAsKubectl("nodes", "-o", "wide");
+        SameAsKubectl("pods", "-o", "wide");
+        SameAsKubectl("svc", "-A");
+        SameAsKubectl("all");
+        SameAsKubectl("all", "-A", "--no-headers");
+        SameAsKubectl("pods", "-l", "app=nginx", "--show-labels");
+        SameAsKubectl("pods", "-A", "--field-selector", "spec.nodeName=vm1");
+        SameAsKubectl("pod/test-pod", "svc/nginx-service", "deployments.apps/nginx-deployment");
+        SameAsKubectl("ep,endpointslices", "-A");
+        SameAsKubectl("pods", "-n", "kube-system", "-o", "wide");
+        SameAsKubectl("rs", "-o", "wide");
+        SameAsKubectl("pods", "-l", "app=none");
+        SameAsKubectl("nodes", "-l", "app=none");
+    }
+
+    [SkippableFact]
+    public void Every_kind_the_server_serves_is_there_custom_resources_too()
+    {
+        ApiLab.RequireKubectl("1.29");
+        // kinds kubelab's own store reader never knew
+        SameAsKubectl("sa");
+        SameAsKubectl("leases", "-A");
+        SameAsKubectl("crd");
+        SameAsKubectl("ipaddresspools.metallb.io", "-A");
+        SameAsKubectl("clusterroles", "system:coredns", "-o", "wide");
+        SameAsKubectl("pc");
+    }
+
+    [SkippableFact]
+    public void Objects_print_as_kubectl_prints_them_in_every_format()
+    {
+        ApiLab.RequireKubectl("1.29");
+        SameAsKubectl("deploy", "nginx-deployment", "-o", "yaml");
+        SameAsKubectl("pods", "-o", "json");
+        SameAsKubectl("node", "vm2", "-o", "yaml");
+        SameAsKubectl("pods,svc", "-o", "name");
+        SameAsKubectl("pods", "-o", "jsonpath={.items[*].status.podIP}");
+        SameAsKubectl("pods", "-A", "-o", "custom-columns=NAME:.metadata.name,NODE:.spec.nodeName");
+        SameAsKubectl("cm", "-n", "kube-system", "-o", "yaml", "--show-managed-fields");
+    }
+
+    [SkippableFact]
+    public void Strings_are_quoted_folded_and_escaped_as_kubectl_does()
+    {
+        ApiLab.RequireKubectl("1.29");
+        // go-yaml v2: double quotes for what would read as another type (or holds a tab), single quotes for indicators,
+        // plain otherwise, long lines folded at 80 columns, keys treated as strings too
+        var values = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["percent"] = "25%",
+            ["quotes"] = "say \"hi\"",
+            ["colon-space"] = "a: b",
+            ["colon"] = "a:b",
+            ["hash"] = "a #b",
+            ["hash-inside"] = "a#b",
+            ["indicator"] = "[x]",
+            ["dash"] = "- x",
+            ["dashes"] = "--- x",
+            ["apostrophe"] = "'x",
+            ["date"] = "2026-12-04",
+            ["time"] = "2026-12-04T10:00:00Z",
+            ["sexagesimal"] = "10:30",
+            ["hex"] = "0x1F",
+            ["octal-ish"] = "08",
+            ["underscores"] = "1_000",
+            ["exponent"] = "1e3",
+            ["yes"] = "yes",
+            ["tab"] = "a\tb",
+            ["lines"] = "one\ntwo\n",
+            ["n"] = "key that reads as a boolean",
+            ["lead"] = " x",
+            ["unicode"] = "é ü",
+            ["html"] = "<a href=\"x\">&amp;</a>",
+            ["controls"] = "x\u0001y\u2028z\rq",
+            ["long"] = string.Join(' ', Enumerable.Repeat("word", 40)),
+            ["version"] = "1.2.3",
+            ["null"] = "~x",
+        };
+        var data = string.Join(",", values.Select(v => $"{System.Text.Json.JsonSerializer.Serialize(v.Key)}:{System.Text.Json.JsonSerializer.Serialize(v.Value)}"));
+        var manifest = "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"yaml-strings\"},\"data\":{" + data + "}}";
+        Assert.Equal(0, lab.KubectlWithInput("1.29", manifest, "apply", "-f", "-").Code);
+
+        SameAsKubectl("cm", "yaml-strings", "-o", "yaml");
+        SameAsKubectl("cm", "yaml-strings", "-o", "json"); // Go's JSON escapes <, > and &
+    }
+
+    [SkippableFact]
+    public void Errors_are_kubectls_and_what_was_found_still_prints()
+    {
+        ApiLab.RequireKubectl("1.29");
+        SameAsKubectl("pods", "test-pod", "no-such-pod");
+        SameAsKubectl("pods", "no-such-pod", "-o", "json");
+        SameAsKubectl("pods", "a", "b", "-o", "yaml");
+        SameAsKubectl("no-such-type");
+        SameAsKubectl("pods", "test-pod", "-A");
+
+        var (code, _, _) = lab.Cli.Run("get", "pods", "no-such-pod", "--name", lab.Name);
+        Assert.NotEqual(0, code);
+    }
+}
