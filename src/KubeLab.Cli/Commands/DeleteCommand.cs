@@ -17,7 +17,7 @@ internal static class DeleteCommand
             Description = "wait until the objects are gone, as kubectl delete does (a pod terminates first: up to its grace period, 30 s for a process that ignores SIGTERM)",
             DefaultValueFactory = _ => true,
         };
-        var type = new Argument<string?>("TYPE") { Description = "pod, service, deployment, replicaset, endpointslice, configmap or namespace", Arity = ArgumentArity.ZeroOrOne };
+        var type = new Argument<string?>("TYPE") { Description = "pod, service, deployment, replicaset, endpointslice, configmap, namespace, … (a lab whose agent runs: every resource its API server serves)", Arity = ArgumentArity.ZeroOrOne };
         var names = new Argument<string[]>("NAME") { Description = "the objects' names", Arity = ArgumentArity.ZeroOrMore };
         var kubeconfig = LiveOptions.Kubeconfig();
         var kubeContext = LiveOptions.Context();
@@ -36,7 +36,9 @@ internal static class DeleteCommand
         { lab, files, ns, ignore, wait, type, names, kubeconfig, kubeContext };
         command.SetAction(parse =>
         {
-            var targets = new List<ObjectRef>();
+            using var live = LiveOptions.Open(context, parse.GetValue(lab)!, parse.GetValue(kubeconfig), parse.GetValue(kubeContext))
+                ?? LiveOptions.LabApi(context, parse.GetValue(lab)!);
+            var targets = new List<(string ApiVersion, ObjectRef Object)>();
             var fileList = parse.GetValue(files) ?? [];
             if (fileList.Length > 0)
             {
@@ -44,28 +46,31 @@ internal static class DeleteCommand
                 // Deployment before the ConfigMap it uses): otherwise deleting the Namespace first takes its
                 // objects with it and the file's next objects are NotFound.
                 targets.AddRange(ManifestSources.Read(fileList, context.In)
-                    .Select(d => new ObjectRef(d.Kind, string.IsNullOrEmpty(d.Namespace) ? "default" : d.Namespace, d.Name))
+                    .Select(d => (d.ApiVersion, new ObjectRef(d.Kind, string.IsNullOrEmpty(d.Namespace) ? "default" : d.Namespace, d.Name)))
                     .Reverse());
             }
             else
             {
-                var kind = ResourceTypes.Kind(parse.GetValue(type)
-                    ?? throw KubeLabException.Usage("You must provide one or more resources by argument or filename (e.g. `kubelab delete pod test-pod` or `kubelab delete -f seed`)"));
+                var typeName = parse.GetValue(type)
+                    ?? throw KubeLabException.Usage("You must provide one or more resources by argument or filename (e.g. `kubelab delete pod test-pod` or `kubelab delete -f seed`)");
                 var objectNames = parse.GetValue(names) ?? [];
                 if (objectNames.Length == 0)
                 {
-                    throw KubeLabException.Usage($"resource(s) were provided, but no name was specified (e.g. `kubelab delete {parse.GetValue(type)} NAME`)");
+                    throw KubeLabException.Usage($"resource(s) were provided, but no name was specified (e.g. `kubelab delete {typeName} NAME`)");
                 }
 
-                targets.AddRange(objectNames.Select(n => new ObjectRef(kind, parse.GetValue(ns) ?? "default", n)));
+                // through an API server, any resource it serves (found in its discovery, as kubectl finds the type)
+                var resource = live?.DiscoveredOrNone() is { Count: > 0 } served
+                    ? GetThroughApi.Resolve(served, typeName)
+                    : Core.Api.ApiResources.ForKind(ResourceTypes.Kind(typeName));
+                var kind = resource?.Kind ?? ResourceTypes.Kind(typeName);
+                targets.AddRange(objectNames.Select(n => (resource?.GroupVersion ?? "v1", new ObjectRef(kind, parse.GetValue(ns) ?? "default", n))));
             }
 
-            using var live = LiveOptions.Open(context, parse.GetValue(lab)!, parse.GetValue(kubeconfig), parse.GetValue(kubeContext))
-                ?? LiveOptions.LabApi(context, parse.GetValue(lab)!);
             var lines = live is not null
-                ? live.Delete([.. targets.Select(t => (t.Kind, t.Namespace, t.Name))], parse.GetValue(ignore), parse.GetValue(wait) ? TimeSpan.FromMinutes(2) : null)
+                ? live.Delete([.. targets.Select(t => (t.ApiVersion, t.Object.Kind, t.Object.Namespace, t.Object.Name))], parse.GetValue(ignore), parse.GetValue(wait) ? TimeSpan.FromMinutes(2) : null)
                 : ApplyCommand.Change(context, parse.GetValue(lab)!, context.Steps(),
-                state => ControlPlane.Delete(state, targets, context.Now(), parse.GetValue(ignore)));
+                state => ControlPlane.Delete(state, [.. targets.Select(t => t.Object)], context.Now(), parse.GetValue(ignore)));
             foreach (var line in lines)
             {
                 context.Out.WriteLine(line);

@@ -33,7 +33,7 @@ internal static class GetThroughApi
 
     public static int Run(CliContext context, LiveCluster api, Request request)
     {
-        var wanted = Requested(Discover(api), request.Types, request.Names);
+        var wanted = Requested(api.Resources(), request.Types, request.Names);
         if (request.AllNamespaces && wanted.Any(w => w.Names.Count > 0))
         {
             throw KubeLabException.Usage("error: a resource cannot be retrieved by name across all namespaces");
@@ -190,39 +190,6 @@ internal static class GetThroughApi
         return answers;
     }
 
-    /// <summary>The resources the server serves, in its discovery's order (the core group, then /apis), each group's preferred version.</summary>
-    private static List<ApiResource> Discover(LiveCluster api)
-    {
-        var resources = new List<ApiResource>();
-        foreach (var root in new[] { "/api", "/apis" })
-        {
-            var document = api.Get(root, ApiDocuments.AggregatedV2Beta1, "discover the API server's resources");
-            foreach (var group in document["items"]?.AsArray() ?? [])
-            {
-                var name = group!["metadata"]?["name"]?.GetValue<string>() ?? "";
-                if (group["versions"]?.AsArray() is not [JsonObject preferred, ..])
-                {
-                    continue;
-                }
-
-                var version = preferred["version"]!.GetValue<string>();
-                foreach (var entry in preferred["resources"]?.AsArray() ?? [])
-                {
-                    resources.Add(new ApiResource(name, version,
-                        entry!["resource"]!.GetValue<string>(),
-                        entry["singularResource"]?.GetValue<string>() ?? "",
-                        entry["responseKind"]?["kind"]?.GetValue<string>() ?? "",
-                        entry["scope"]?.GetValue<string>() == "Namespaced",
-                        Strings(entry["shortNames"]),
-                        Strings(entry["verbs"]),
-                        Strings(entry["categories"])));
-                }
-            }
-        }
-
-        return resources;
-    }
-
     /// <summary>
     /// kubectl's arguments: `TYPE[,TYPE…] [NAME…]` or `TYPE/NAME …`, each type a resource's plural, singular, short
     /// name or kind, optionally with its group (deployments.apps); `all` is the category.
@@ -277,7 +244,8 @@ internal static class GetThroughApi
         return wanted;
     }
 
-    private static ApiResource Resolve(IReadOnlyList<ApiResource> served, string type)
+    /// <summary>A type as kubectl names it (plural, singular, short name or kind; RESOURCE.GROUP), among the server's resources.</summary>
+    internal static ApiResource Resolve(IReadOnlyList<ApiResource> served, string type)
     {
         var name = type.ToLowerInvariant();
         static bool Names(ApiResource r, string n) =>
@@ -341,7 +309,4 @@ internal static class GetThroughApi
 
         return node?.GetValue<string>() ?? "";
     }
-
-    private static string[] Strings(JsonNode? array) =>
-        array is JsonArray a ? [.. a.Select(s => s!.GetValue<string>())] : [];
 }

@@ -48,8 +48,7 @@ public static class ClientSideApply
     /// </summary>
     public static bool IsBuiltIn(string apiVersion)
     {
-        var slash = apiVersion.IndexOf('/', StringComparison.Ordinal);
-        return BuiltInGroups.Contains(slash < 0 ? "" : apiVersion[..slash]);
+        return BuiltInGroups.Contains(Control.KubeObjects.GroupOf(apiVersion));
     }
 
     private static readonly HashSet<string> BuiltInGroups = new(StringComparer.Ordinal)

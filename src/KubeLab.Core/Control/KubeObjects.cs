@@ -98,14 +98,18 @@ public static class KubeObjects
     };
 
     /// <summary>kubectl's resource names: "deployment.apps/web", "service/web".</summary>
-    public static string ResourceName(string kind, string name) => GroupOfKind(kind) is { Length: > 0 } group
-        ? $"{kind.ToLowerInvariant()}.{group}/{name}"
-        : $"{kind.ToLowerInvariant()}/{name}";
+    public static string ResourceName(string kind, string name, string? group = null) => $"{GroupKind(kind, group)}/{name}";
 
     /// <summary>What `kubectl delete` prints for a deleted object: <c>deployment.apps "web" deleted</c>, <c>pod "p" deleted</c>.</summary>
-    public static string Deleted(string kind, string name) => GroupOfKind(kind) is { Length: > 0 } group
-        ? $"{kind.ToLowerInvariant()}.{group} \"{name}\" deleted"
-        : $"{kind.ToLowerInvariant()} \"{name}\" deleted";
+    public static string Deleted(string kind, string name, string? group = null) => $"{GroupKind(kind, group)} \"{name}\" deleted";
+
+    /// <summary>"deployment.apps", "pod": the kind in lower case with its group (the kind's known one when not given).</summary>
+    private static string GroupKind(string kind, string? group) => (group ?? GroupOfKind(kind)) is { Length: > 0 } g
+        ? $"{kind.ToLowerInvariant()}.{g}"
+        : kind.ToLowerInvariant();
+
+    /// <summary>The group of an apiVersion: "apps" of apps/v1, "" of v1.</summary>
+    public static string GroupOf(string apiVersion) => apiVersion.IndexOf('/', StringComparison.Ordinal) is var slash and >= 0 ? apiVersion[..slash] : "";
 
     /// <summary>The API group-qualified kind used in "is invalid" messages ("Deployment.apps").</summary>
     public static string QualifiedKind(string kind) => GroupOfKind(kind) is { Length: > 0 } group ? $"{kind}.{group}" : kind;

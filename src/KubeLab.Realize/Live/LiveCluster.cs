@@ -100,7 +100,7 @@ public sealed class LiveCluster : IDisposable
             }
 
             var copy = KubeObjects.Clone(value);
-            var ns = ControlPlane.IsNamespaced(document.Kind) ? (string.IsNullOrEmpty(document.Namespace) ? "default" : document.Namespace) : null;
+            var ns = ResourceOf(document.ApiVersion, document.Kind).Namespaced ? (string.IsNullOrEmpty(document.Namespace) ? "default" : document.Namespace) : null;
             copy.Metadata.NamespaceProperty = ns; // kubectl sets it before it records what it applied
             lines.Add(Call($"apply {document.Kind} \"{document.Name}\" ({document.Where})", () => ApplyOne(document, copy, ns, warnings)));
         }
@@ -112,15 +112,15 @@ public sealed class LiveCluster : IDisposable
     public string Create(IKubernetesObject<V1ObjectMeta> value, string apiVersion, string kind, string fieldManager, Action<string>? warnings = null) =>
         Call($"create {kind} \"{value.Metadata.Name}\"", async () =>
         {
-            var ns = ControlPlane.IsNamespaced(kind) ? value.Metadata.NamespaceProperty ?? "default" : null;
+            var ns = ResourceOf(apiVersion, kind).Namespaced ? value.Metadata.NamespaceProperty ?? "default" : null;
             var body = JsonNode.Parse(KubeObjects.ToJson(value))!.AsObject();
             await SendAsync(HttpMethod.Post, ObjectPath(apiVersion, kind, ns, null) + $"?fieldManager={fieldManager}", body, "application/json", warnings).ConfigureAwait(false);
-            return $"{KubeObjects.ResourceName(kind, value.Metadata.Name)} created";
+            return $"{KubeObjects.ResourceName(kind, value.Metadata.Name, KubeObjects.GroupOf(apiVersion))} created";
         });
 
     private async Task<string> ApplyOne(ManifestDocument document, IKubernetesObject<V1ObjectMeta> value, string? ns, Action<string>? warnings)
     {
-        var name = KubeObjects.ResourceName(document.Kind, document.Name);
+        var name = KubeObjects.ResourceName(document.Kind, document.Name, KubeObjects.GroupOf(document.ApiVersion));
         const string query = "?fieldManager=kubectl-client-side-apply&fieldValidation=Strict";
         var modified = ClientSideApply.Modified(value);
         var current = await SendAsync(HttpMethod.Get, ObjectPath(document.ApiVersion, document.Kind, ns, document.Name), null, null, warnings, allowNotFound: true).ConfigureAwait(false);
@@ -154,14 +154,89 @@ public sealed class LiveCluster : IDisposable
             ?? throw KubeLabException.Host($"the API server at {Server} answered {path} with no JSON object"));
 
     /// <summary>/api/v1/namespaces/NS/pods[/NAME], /apis/apps/v1/…: where an object of a kind lives.</summary>
-    private static string ObjectPath(string apiVersion, string kind, string? ns, string? name)
+    private string ObjectPath(string apiVersion, string kind, string? ns, string? name)
     {
+        var resource = ResourceOf(apiVersion, kind);
         var root = apiVersion.Contains('/', StringComparison.Ordinal) ? $"/apis/{apiVersion}" : $"/api/{apiVersion}";
         var scope = ns is null ? "" : $"/namespaces/{Uri.EscapeDataString(ns)}";
-        // the served plural (deployments, not deployments.apps); a kind the lab does not know, as discovery would name it
-        var plural = ApiResources.ForKind(kind)?.Plural ?? kind.ToLowerInvariant() + "s";
-        return $"{root}{scope}/{plural}{(name is null ? "" : "/" + Uri.EscapeDataString(name))}";
+        return $"{root}{scope}/{resource.Plural}{(name is null ? "" : "/" + Uri.EscapeDataString(name))}";
     }
+
+    /// <summary>
+    /// The resource of a kind in a group/version, as kubectl's REST mapper finds it: the lab's own table for the kinds
+    /// it knows, else the server's discovery (custom resources: a Policy's plural may be "policies"), else the plural
+    /// a kind's name suggests.
+    /// </summary>
+    public ApiResource ResourceOf(string apiVersion, string kind)
+    {
+        var group = KubeObjects.GroupOf(apiVersion);
+        var version = group.Length == 0 ? apiVersion : apiVersion[(group.Length + 1)..];
+        if (ApiResources.ForKind(kind) is { } known && known.Group == group)
+        {
+            return known;
+        }
+
+        var served = DiscoveredOrNone();
+        return served.FirstOrDefault(r => r.Group == group && r.Kind == kind && r.Version == version)
+            ?? served.FirstOrDefault(r => r.Group == group && r.Kind == kind)
+            ?? new ApiResource(group, version, kind.ToLowerInvariant() + "s", kind.ToLowerInvariant(), kind, true, [], [], []);
+    }
+
+    /// <summary>
+    /// The resources the server serves, in its discovery's order (the core group, then /apis), each group's
+    /// preferred version: its aggregated discovery, asked once per client.
+    /// </summary>
+    public IReadOnlyList<ApiResource> Resources() => discovered ??= Discover();
+
+    private IReadOnlyList<ApiResource>? discovered;
+
+    /// <summary>The server's resources, or none for a server without aggregated discovery (before v1.26, or a stand-in).</summary>
+    public IReadOnlyList<ApiResource> DiscoveredOrNone()
+    {
+        try
+        {
+            return Resources();
+        }
+        catch (KubeLabException)
+        {
+            return discovered = [];
+        }
+    }
+
+    private List<ApiResource> Discover()
+    {
+        var resources = new List<ApiResource>();
+        foreach (var root in new[] { "/api", "/apis" })
+        {
+            var document = Get(root, ApiDocuments.AggregatedV2Beta1, "discover the API server's resources");
+            foreach (var group in document["items"]?.AsArray() ?? [])
+            {
+                var name = group!["metadata"]?["name"]?.GetValue<string>() ?? "";
+                if (group["versions"]?.AsArray() is not [JsonObject preferred, ..])
+                {
+                    continue;
+                }
+
+                var version = preferred["version"]!.GetValue<string>();
+                foreach (var entry in preferred["resources"]?.AsArray() ?? [])
+                {
+                    resources.Add(new ApiResource(name, version,
+                        entry!["resource"]!.GetValue<string>(),
+                        entry["singularResource"]?.GetValue<string>() ?? "",
+                        entry["responseKind"]?["kind"]?.GetValue<string>() ?? "",
+                        entry["scope"]?.GetValue<string>() == "Namespaced",
+                        Strings(entry["shortNames"]),
+                        Strings(entry["verbs"]),
+                        Strings(entry["categories"])));
+                }
+            }
+        }
+
+        return resources;
+    }
+
+    private static string[] Strings(JsonNode? array) =>
+        array is JsonArray a ? [.. a.Select(s => s!.GetValue<string>())] : [];
 
     /// <summary>
     /// One request through the client's connection (its TLS client certificate; a token or basic credentials of the
@@ -232,19 +307,19 @@ public sealed class LiveCluster : IDisposable
     /// terminates first; the garbage collector takes what it owns, in the background), then, with
     /// <paramref name="wait"/>, kubectl's --wait: until every one is gone.
     /// </summary>
-    public IReadOnlyList<string> Delete(IReadOnlyList<(string Kind, string Namespace, string Name)> targets, bool ignoreNotFound = false, TimeSpan? wait = null)
+    public IReadOnlyList<string> Delete(IReadOnlyList<(string ApiVersion, string Kind, string Namespace, string Name)> targets, bool ignoreNotFound = false, TimeSpan? wait = null)
     {
         var lines = new List<string>();
         var deleted = new List<string>();
-        foreach (var (kind, objectNamespace, name) in targets)
+        foreach (var (apiVersion, kind, objectNamespace, name) in targets)
         {
-            var ns = ControlPlane.IsNamespaced(kind) ? (string.IsNullOrEmpty(objectNamespace) ? "default" : objectNamespace) : null;
-            var path = ObjectPath(ApiVersionOf(kind), kind, ns, name);
+            var ns = ResourceOf(apiVersion, kind).Namespaced ? (string.IsNullOrEmpty(objectNamespace) ? "default" : objectNamespace) : null;
+            var path = ObjectPath(apiVersion, kind, ns, name);
             var gone = Call($"delete {kind} \"{name}\"", async () =>
                 await SendAsync(HttpMethod.Delete, path + "?propagationPolicy=Background", null, null, null, allowNotFound: ignoreNotFound).ConfigureAwait(false) is null);
             if (!gone)
             {
-                lines.Add(KubeObjects.Deleted(kind, name));
+                lines.Add(KubeObjects.Deleted(kind, name, KubeObjects.GroupOf(apiVersion)));
                 deleted.Add(path);
             }
         }
@@ -268,9 +343,6 @@ public sealed class LiveCluster : IDisposable
 
         return lines;
     }
-
-    /// <summary>The group/version of a kind the lab knows (v1 for the rest).</summary>
-    public static string ApiVersionOf(string kind) => ApiResources.ForKind(kind)?.GroupVersion ?? "v1";
 
     /// <summary>Keeps <paramref name="held"/> (a lock) until this client is disposed.</summary>
     public LiveCluster Holding(IDisposable held)
@@ -349,7 +421,7 @@ public sealed class LiveCluster : IDisposable
         }
         finally
         {
-            Delete([("Pod", ns, name)], ignoreNotFound: true);
+            Delete([("v1", "Pod", ns, name)], ignoreNotFound: true);
         }
     }
 

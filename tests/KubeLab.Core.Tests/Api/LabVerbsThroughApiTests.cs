@@ -137,4 +137,47 @@ public sealed class LabVerbsThroughApiTests(ApiLab lab) : IClassFixture<ApiLab>
         Assert.Equal("Error from server (NotFound): pods \"verbs-nope\" not found\n", missing.Err);
         Assert.Equal((0, "", ""), lab.Cli.Run("delete", "pod", "verbs-nope", "--ignore-not-found", "--name", lab.Name));
     }
+
+    [SkippableFact]
+    public void Custom_resources_are_found_by_discovery_as_kubectl_finds_them()
+    {
+        ApiLab.RequireKubectl("1.29");
+        // a plural that is not the kind's name with an s: the path and the printed names come from the server's discovery
+        var definition = Path.Combine(lab.LabDir, "..", "verbs-crd.yaml");
+        File.WriteAllText(definition, """
+            apiVersion: apiextensions.k8s.io/v1
+            kind: CustomResourceDefinition
+            metadata:
+              name: policies.verbs.example.com
+            spec:
+              group: verbs.example.com
+              names: {kind: Policy, plural: policies, singular: policy, listKind: PolicyList, shortNames: [vpol]}
+              scope: Namespaced
+              versions:
+              - name: v1
+                served: true
+                storage: true
+                schema:
+                  openAPIV3Schema:
+                    type: object
+                    properties:
+                      spec:
+                        type: object
+                        properties:
+                          level: {type: string}
+            """);
+        const string policy = """
+            {"apiVersion": "verbs.example.com/v1", "kind": "Policy", "metadata": {"name": "strict"}, "spec": {"level": "high"}}
+            """;
+        Assert.Equal("customresourcedefinition.apiextensions.k8s.io/policies.verbs.example.com created\n", lab.Cli.Ok("apply", "-f", definition, "--name", lab.Name));
+        Assert.Equal(0, lab.KubectlWithInput("1.29", policy, "apply", "-f", "-").Code);
+
+        Assert.Equal("policy.verbs.example.com/strict\n", lab.Cli.Ok("get", "vpol", "--name", lab.Name, "-o", "name"));
+        Assert.Equal("high", lab.Cli.Ok("get", "policies.verbs.example.com", "strict", "--name", lab.Name, "-o", "jsonpath={.spec.level}"));
+        Assert.Equal("policy.verbs.example.com \"strict\" deleted\n", lab.Cli.Ok("delete", "vpol", "strict", "--name", lab.Name));
+        Assert.Contains("NotFound", lab.Kubectl("1.29", "get", "policy", "strict").Err, StringComparison.Ordinal);
+        // a kind kubelab's own type names never listed
+        Assert.Equal(0, lab.KubectlWithInput("1.29", """{"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": {"name": "verbs-lease"}}""", "apply", "-f", "-").Code);
+        Assert.Equal("lease.coordination.k8s.io \"verbs-lease\" deleted\n", lab.Cli.Ok("delete", "lease", "verbs-lease", "--name", lab.Name));
+    }
 }
