@@ -60,12 +60,14 @@ internal static class GetCommand
         { lab, ns, all, output, selector, fieldSelector, noHeaders, showLabels, showManagedFields, types, names, kubeconfig, kubeContext };
         command.SetAction(parse =>
         {
+            var timings = PhaseTimings.FromEnvironment(context.Err);
             using var live = LiveOptions.Open(context, parse.GetValue(lab)!, parse.GetValue(kubeconfig), parse.GetValue(kubeContext));
             using var api = live is null ? LiveOptions.LabApi(context, parse.GetValue(lab)!) : null;
+            timings.Mark("open");
             if (api is not null)
             {
                 // the lab's API server answers, as it answers kubectl: its discovery, lists, selectors and Tables
-                return GetThroughApi.Run(context, api, new GetThroughApi.Request(
+                return GetThroughApi.Run(context, api, timings, new GetThroughApi.Request(
                     parse.GetValue(types)!, parse.GetValue(names) ?? [], parse.GetValue(ns) ?? "default", parse.GetValue(all), parse.GetValue(output),
                     parse.GetValue(selector), parse.GetValue(fieldSelector), parse.GetValue(noHeaders), parse.GetValue(showLabels), parse.GetValue(showManagedFields)));
             }

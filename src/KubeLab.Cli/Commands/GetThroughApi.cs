@@ -31,9 +31,10 @@ internal static class GetThroughApi
         bool ShowLabels,
         bool ShowManagedFields);
 
-    public static int Run(CliContext context, LiveCluster api, Request request)
+    public static int Run(CliContext context, LiveCluster api, PhaseTimings timings, Request request)
     {
         var wanted = Requested(api.Resources(), request.Types, request.Names);
+        timings.Mark("discovery");
         if (request.AllNamespaces && wanted.Any(w => w.Names.Count > 0))
         {
             throw KubeLabException.Usage("error: a resource cannot be retrieved by name across all namespaces");
@@ -65,6 +66,7 @@ internal static class GetThroughApi
             code = PrintTables(context, api, wanted, request, errors, noResources);
         }
 
+        timings.Mark("lists and printing");
         if (errors.Count == 0)
         {
             return code;

@@ -36,7 +36,7 @@ internal static class LiveOptions
             throw KubeLabException.Usage("--context: only with --kubeconfig PATH");
         }
 
-        if (context.Store.Exists(lab) && context.Load(lab).Config.Driver == "multipass")
+        if (context.Store.Exists(lab) && context.Store.DriverOf(lab) == "multipass")
         {
             var path = MultipassDriver.KubeconfigFile(context.Store, lab);
             return File.Exists(path)
@@ -67,16 +67,19 @@ internal static class LiveOptions
         var use = context.Store.AgentUse(lab, exclusive: false);
         try
         {
-            var state = context.Load(lab);
-            var path = KubeLab.Server.LabApi.KubeconfigFile(context.Store.LabDir(lab));
-            if (state.Config.Driver == "multipass" || !File.Exists(path)
-                || context.DriverOf(state) is KubeLab.Realize.Drivers.IAgentHealth health && health.AgentProblem(lab) is not null)
+            // the driver alone, not the lab's objects: the API server has them
+            var driver = context.Store.DriverOf(lab);
+            var labDir = context.Store.LabDir(lab);
+            var pki = KubeLab.Server.Pki.LabPki.At(labDir);
+            if (driver == "multipass" || !File.Exists(KubeLab.Server.LabApi.KubeconfigFile(labDir)) || KubeLab.Server.LabApi.ReadPort(labDir) is not { } port || !pki.Exists
+                || context.Drivers(driver) is KubeLab.Realize.Drivers.IAgentHealth health && health.AgentProblem(lab) is not null)
             {
                 use.Dispose();
                 return null;
             }
 
-            return LiveCluster.FromKubeconfig(path).Holding(use);
+            // what the lab's kubeconfig says, from the files it was written from
+            return LiveCluster.ForLab(KubeLab.Server.LabApi.ServerUrl(port), pki.ServerCaCertificate, pki.AdminCertificate, pki.AdminKey).Holding(use);
         }
         catch
         {

@@ -30,6 +30,25 @@ public sealed class LiveCluster : IDisposable
 
     public string Server { get; }
 
+    /// <summary>
+    /// A client of a lab's own API server from the files its kubeconfig names (the server's address, its CA, the
+    /// admin's certificate and key), without parsing the kubeconfig: KubernetesClient's YAML reader is most of a short
+    /// command's start-up.
+    /// </summary>
+    public static LiveCluster ForLab(string server, string caCertificate, string clientCertificate, string clientKey)
+    {
+        var config = new KubernetesClientConfiguration
+        {
+            Host = server,
+            SslCaCerts = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection(
+                System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(caCertificate)),
+            ClientCertificateFilePath = clientCertificate,
+            ClientKeyFilePath = clientKey,
+            HttpClientTimeout = TimeSpan.FromSeconds(15),
+        };
+        return new LiveCluster(new Kubernetes(config), config);
+    }
+
     /// <summary>Reads the kubeconfig; a file that does not parse is a clear error (exit 1), nothing is contacted.</summary>
     public static LiveCluster FromKubeconfig(string path, string? context = null, TimeSpan? timeout = null)
     {
