@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using KubeLab.Cli.Rendering;
 using KubeLab.Core;
 using KubeLab.Core.Api;
+using KubeLab.Core.Control;
 using KubeLab.Realize.Live;
 
 namespace KubeLab.Cli.Commands;
@@ -59,7 +60,7 @@ internal static class GetThroughApi
             // single item implied)
             var implied = wanted.Count == 1 && wanted[0].Names.Count == 1;
             code = implied && errors.Count > 0 ? 0 : GetCommand.PrintObjects(context, items, implied && items.Count == 1, request.Format!, request.NoHeaders, request.ShowManagedFields,
-                item => ResourceName(wanted.First(w => w.Resource.Kind == Text(item, "kind")).Resource, Text(item, "metadata", "name")), noResources);
+                item => wanted.First(w => w.Resource.Kind == Text(item, "kind")).Resource is var r ? KubeObjects.ResourceName(r.Kind, Text(item, "metadata", "name"), r.Group) : "", noResources);
         }
         else
         {
@@ -113,7 +114,8 @@ internal static class GetThroughApi
                     {
                         if (wide || Priority(columns[i]!) == 0)
                         {
-                            line.Add((i == 0 && withKind ? KindPrefix(resource) : "") + Cell(cells[i]));
+                            // kind/name when several kinds print (kubectl's --show-kind)
+                            line.Add(i == 0 && withKind ? KubeObjects.ResourceName(resource.Kind, Cell(cells[i]), resource.Group) : Cell(cells[i]));
                         }
                     }
 
@@ -284,12 +286,6 @@ internal static class GetThroughApi
 
         return item;
     }
-
-    /// <summary>kubectl's kind/name: pod/x, deployment.apps/x, ipaddresspool.metallb.io/x.</summary>
-    private static string ResourceName(ApiResource resource, string name) => KindPrefix(resource) + name;
-
-    private static string KindPrefix(ApiResource resource) =>
-        (resource.Group.Length == 0 ? resource.Kind : $"{resource.Kind}.{resource.Group}").ToLowerInvariant() + "/";
 
     private static long Priority(JsonNode column) => column["priority"]?.GetValue<long>() ?? 0;
 
