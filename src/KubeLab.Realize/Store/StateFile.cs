@@ -135,9 +135,12 @@ internal static class StateFile
     {
         try
         {
+            // the same words as a whole read's (a missing field is named)
             using var document = JsonDocument.Parse(json);
-            return document.RootElement.GetProperty("config").GetProperty("driver").GetString()
-                ?? throw KubeLabException.Invalid($"{path}: the lab's state file has no config.driver; remove the lab with `kubelab down` and create it again");
+            var config = Element(document.RootElement, "config", path);
+            return config.TryGetProperty("driver", out var driver) && driver.ValueKind == JsonValueKind.String
+                ? driver.GetString()!
+                : throw Damaged(path, "config.driver is missing");
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
         {
