@@ -60,11 +60,10 @@ internal static class DeleteCommand
                 }
 
                 // through an API server, any resource it serves (found in its discovery, as kubectl finds the type)
-                var resource = live?.DiscoveredOrNone() is { Count: > 0 } served
-                    ? GetThroughApi.Resolve(served, typeName)
-                    : Core.Api.ApiResources.ForKind(ResourceTypes.Kind(typeName));
+                var resource = live?.DiscoveredOrNone() is { Count: > 0 } served ? GetThroughApi.Resolve(served, typeName) : null;
                 var kind = resource?.Kind ?? ResourceTypes.Kind(typeName);
-                targets.AddRange(objectNames.Select(n => (resource?.GroupVersion ?? "v1", new ObjectRef(kind, parse.GetValue(ns) ?? "default", n))));
+                var apiVersion = resource?.GroupVersion ?? Core.Api.ApiResources.ForKind(kind)?.GroupVersion ?? "v1";
+                targets.AddRange(objectNames.Select(n => (apiVersion, new ObjectRef(kind, parse.GetValue(ns) ?? "default", n))));
             }
 
             var lines = live is not null

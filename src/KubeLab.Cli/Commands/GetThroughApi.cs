@@ -60,7 +60,7 @@ internal static class GetThroughApi
             // single item implied)
             var implied = wanted.Count == 1 && wanted[0].Names.Count == 1;
             code = implied && errors.Count > 0 ? 0 : GetCommand.PrintObjects(context, items, implied && items.Count == 1, request.Format!, request.NoHeaders, request.ShowManagedFields,
-                item => wanted.First(w => w.Resource.Kind == Text(item, "kind")).Resource is var r ? KubeObjects.ResourceName(r.Kind, Text(item, "metadata", "name"), r.Group) : "", noResources);
+                item => KubeObjects.ResourceName(Text(item, "kind"), Text(item, "metadata", "name"), KubeObjects.GroupOf(Text(item, "apiVersion"))), noResources);
         }
         else
         {
@@ -167,11 +167,10 @@ internal static class GetThroughApi
     /// </summary>
     private static List<JsonObject> Fetch(LiveCluster api, ApiResource resource, IReadOnlyList<string> names, Request request, string accept, List<KubeLabException> errors)
     {
-        var root = resource.Group.Length == 0 ? $"/api/{resource.Version}" : $"/apis/{resource.Group}/{resource.Version}";
-        var scope = resource.Namespaced && !request.AllNamespaces ? $"/namespaces/{Uri.EscapeDataString(request.Namespace)}" : "";
-        var collection = $"{root}{scope}/{resource.Plural}";
+        var ns = resource.Namespaced && !request.AllNamespaces ? request.Namespace : null;
         if (names.Count == 0)
         {
+            var collection = LiveCluster.ResourcePath(resource.GroupVersion, resource.Plural, ns, null);
             var query = string.Join('&', new[] { ("labelSelector", request.LabelSelector), ("fieldSelector", request.FieldSelector) }
                 .Where(q => !string.IsNullOrEmpty(q.Item2))
                 .Select(q => $"{q.Item1}={Uri.EscapeDataString(q.Item2!)}"));
@@ -183,7 +182,7 @@ internal static class GetThroughApi
         {
             try
             {
-                answers.Add(api.Get($"{collection}/{Uri.EscapeDataString(name)}", accept, $"get {resource.QualifiedPlural} \"{name}\""));
+                answers.Add(api.Get(LiveCluster.ResourcePath(resource.GroupVersion, resource.Plural, ns, name), accept, $"get {resource.QualifiedPlural} \"{name}\""));
             }
             catch (KubeLabException e) when (e.Kind == FailureKind.NotFound)
             {
@@ -266,24 +265,11 @@ internal static class GetThroughApi
             : throw KubeLabException.Usage($"error: the server doesn't have a resource type \"{type}\"");
     }
 
-    /// <summary>A list's item as kubectl prints it: with the kind and apiVersion the list's items have.</summary>
+    /// <summary>A list's item as kubectl prints it: with the kind and apiVersion the list's items have (the printers sort the keys).</summary>
     private static JsonObject Item(JsonObject item, ApiResource resource)
     {
-        if (item["kind"] is null || item["apiVersion"] is null)
-        {
-            var typed = new JsonObject { ["apiVersion"] = resource.GroupVersion, ["kind"] = resource.Kind };
-            foreach (var (key, value) in item.ToList())
-            {
-                item.Remove(key);
-                if (key is not ("apiVersion" or "kind"))
-                {
-                    typed[key] = value;
-                }
-            }
-
-            return typed;
-        }
-
+        item["apiVersion"] ??= resource.GroupVersion;
+        item["kind"] ??= resource.Kind;
         return item;
     }
 

@@ -173,12 +173,15 @@ public sealed class LiveCluster : IDisposable
             ?? throw KubeLabException.Host($"the API server at {Server} answered {path} with no JSON object"));
 
     /// <summary>/api/v1/namespaces/NS/pods[/NAME], /apis/apps/v1/…: where an object of a kind lives.</summary>
-    private string ObjectPath(string apiVersion, string kind, string? ns, string? name)
+    private string ObjectPath(string apiVersion, string kind, string? ns, string? name) =>
+        ResourcePath(apiVersion, ResourceOf(apiVersion, kind).Plural, ns, name);
+
+    /// <summary>A resource's collection (no name) or object in a namespace (or none: cluster-wide, or every namespace).</summary>
+    public static string ResourcePath(string apiVersion, string plural, string? ns, string? name)
     {
-        var resource = ResourceOf(apiVersion, kind);
         var root = apiVersion.Contains('/', StringComparison.Ordinal) ? $"/apis/{apiVersion}" : $"/api/{apiVersion}";
         var scope = ns is null ? "" : $"/namespaces/{Uri.EscapeDataString(ns)}";
-        return $"{root}{scope}/{resource.Plural}{(name is null ? "" : "/" + Uri.EscapeDataString(name))}";
+        return $"{root}{scope}/{plural}{(name is null ? "" : "/" + Uri.EscapeDataString(name))}";
     }
 
     /// <summary>
