@@ -1,5 +1,6 @@
 using System.CommandLine;
 using KubeLab.Cli.Rendering;
+using KubeLab.Core.Api;
 using KubeLab.Core.Control;
 using KubeLab.Core.Manifests;
 using KubeLab.Realize.Drivers;
@@ -17,8 +18,9 @@ internal static class ApplyCommand
         var command = new Command("apply", """
             Create or update objects from standard Kubernetes YAML.
 
-            Kinds: Deployment, ReplicaSet, Pod, Service, EndpointSlice, ConfigMap, Namespace. All objects of the input are checked first: if any is
-            invalid, nothing is applied.
+            Kinds: the built-in kinds the lab serves (Deployment, Pod, Service, ConfigMap, Secret, RBAC, CRDs, MetalLB's
+            pools, …) and the custom resources of its CRDs. All objects of the input are checked first (a custom resource
+            against its CRD's schema): if any is invalid, nothing is applied.
 
             Examples:
               kubelab apply -f seed                   # built-in scenario (see `kubelab scenarios`)
@@ -28,7 +30,7 @@ internal static class ApplyCommand
         { lab, files, kubeconfig, kubeContext };
         command.SetAction(parse =>
         {
-            var documents = ManifestSources.Read(parse.GetValue(files) ?? [], context.In, strict: true);
+            var documents = ManifestSources.Read(parse.GetValue(files) ?? [], context.In, strict: true, custom: true);
             using var live = LiveOptions.Open(context, parse.GetValue(lab)!, parse.GetValue(kubeconfig), parse.GetValue(kubeContext));
             if (live is not null)
             {
@@ -68,15 +70,18 @@ internal static class ApplyCommand
     /// Checks documents against the lab's current state with the control plane that will store them (nothing is
     /// written): the first invalid one is an error naming its file, line and field, before anything is sent.
     /// </summary>
-    internal static void Validate(CliContext context, string lab, IReadOnlyList<ManifestDocument> documents) =>
-        ControlPlane.Apply(context.Load(lab), [.. documents.Select(d => d with { Object = KubeObjects.Clone(d.Object) })], context.Now());
+    internal static void Validate(CliContext context, string lab, IReadOnlyList<ManifestDocument> documents)
+    {
+        var state = context.Load(lab);
+        ControlPlane.Apply(state, CustomResources.Admit(state, [.. documents.Select(d => d with { Object = KubeObjects.Clone(d.Object) })]), context.Now());
+    }
 
     /// <summary>Prints a warning as kubectl prints the API server's: "Warning: " and the text, on standard error.</summary>
     internal static Action<string> Warn(CliContext context) => warning => context.Err.WriteLine("Warning: " + warning);
 
     /// <summary>Applies under the lab's lock; the data plane is synced before the new state is written.</summary>
     internal static IReadOnlyList<string> Apply(CliContext context, string lab, IReadOnlyList<ManifestDocument> documents, IStepReporter steps) =>
-        Change(context, lab, steps, state => ControlPlane.Apply(state, documents, context.Now()));
+        Change(context, lab, steps, state => ControlPlane.Apply(state, CustomResources.Admit(state, documents), context.Now()));
 
     internal static IReadOnlyList<string> Change(CliContext context, string lab, IStepReporter steps, Func<ClusterState, ApplyResult> change)
     {

@@ -45,8 +45,12 @@ internal static class DeleteCommand
                 // In the reverse order of apply, so that a file's Namespace goes after the objects in it (and a
                 // Deployment before the ConfigMap it uses): otherwise deleting the Namespace first takes its
                 // objects with it and the file's next objects are NotFound.
-                targets.AddRange(ManifestSources.Read(fileList, context.In)
-                    .Select(d => (d.ApiVersion, new ObjectRef(d.Kind, string.IsNullOrEmpty(d.Namespace) ? "default" : d.Namespace, d.Name)))
+                var documents = ManifestSources.Read(fileList, context.In, custom: true);
+                live?.EnsureServed(documents);
+                // the lab's store keys a custom resource by its kind and group (the API finds it by its apiVersion)
+                targets.AddRange(documents
+                    .Select(d => (d.ApiVersion, new ObjectRef(live is null && d.Object is CustomObject custom ? custom.StoredKind : d.Kind,
+                        string.IsNullOrEmpty(d.Namespace) ? "default" : d.Namespace, d.Name)))
                     .Reverse());
             }
             else

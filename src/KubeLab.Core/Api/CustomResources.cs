@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using KubeLab.Core.Control;
+using KubeLab.Core.Manifests;
 
 namespace KubeLab.Core.Api;
 
@@ -80,6 +81,59 @@ public static class CustomResources
         var stability = match.Groups[2].Value switch { "" => 0, "beta" => 1, _ => 2 };
         var minor = match.Groups[3].Success && match.Groups[3].Value.Length > 0 ? int.Parse(match.Groups[3].Value, CultureInfo.InvariantCulture) : 0;
         return (stability, -major, -minor);
+    }
+
+    /// <summary>
+    /// Objects read from files with kinds KubeLab has no type for (<see cref="Manifests.ManifestReader"/>'s custom
+    /// mode), checked as kubectl and the API server would take them, before anything is sent: the kind must be served
+    /// by one of the lab's established CRDs (else kubectl's REST mapper's error), and the CRD's schema defaults, prunes
+    /// and validates the object, with strict field validation refusing what it pruned. The documents come back as the
+    /// API server hands them to the control plane: the stored kind ("Policy.verbs.example.com"), the schema's result,
+    /// the scope; other documents as they were.
+    /// </summary>
+    public static IReadOnlyList<ManifestDocument> Admit(ClusterState state, IReadOnlyList<ManifestDocument> documents)
+    {
+        if (!documents.Any(d => d.Object is CustomObject))
+        {
+            return documents;
+        }
+
+        var served = Of(state);
+        return [.. documents.Select(d => d.Object is CustomObject custom ? Admit(served, d, custom) : d)];
+    }
+
+    /// <summary>kubectl's error for an object whose kind the server does not serve (its REST mapper found no match), with the file and line.</summary>
+    public static KubeLabException NotServed(ManifestDocument document) => KubeLabException.Invalid(
+        $"{document.Where}: resource mapping not found for name: \"{document.Name}\" namespace: \"{document.Namespace}\" from \"{document.Source}\": " +
+        $"no matches for kind \"{document.Kind}\" in version \"{document.ApiVersion}\"\nensure CRDs are installed first");
+
+    private static ManifestDocument Admit(IReadOnlyList<ApiResource> served, ManifestDocument document, CustomObject custom)
+    {
+        var resource = served.FirstOrDefault(r => r.GroupVersion == document.ApiVersion && r.Kind == document.Kind) ?? throw NotServed(document);
+        var body = JsonNode.Parse(KubernetesJson.Serialize(custom))!.AsObject();
+        IReadOnlyList<string> pruned;
+        try
+        {
+            pruned = CustomResourceSchema.Apply(resource, body);
+        }
+        catch (ApiStatusException e)
+        {
+            throw KubeLabException.Invalid($"{document.Where}: The {e.Message}");
+        }
+
+        if (pruned.Count > 0)
+        {
+            throw KubeLabException.Invalid($"{document.Where}: {StrictDecoder.UnknownFieldsMessage(resource.Kind, resource.Version, pruned)}");
+        }
+
+        var admitted = KubernetesJson.Deserialize<CustomObject>(CustomResourceSchema.Sorted(body)!.ToJsonString());
+        admitted.Namespaced = resource.Namespaced;
+        if (!resource.Namespaced)
+        {
+            admitted.Metadata.NamespaceProperty = null;
+        }
+
+        return document with { Kind = admitted.StoredKind, Object = admitted };
     }
 
     private static bool Established(V1CustomResourceDefinition crd) =>

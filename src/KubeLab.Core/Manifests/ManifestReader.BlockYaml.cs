@@ -12,7 +12,7 @@ public static partial class ManifestReader
     /// ten times YamlDotNet's parser, which is the cost of a 40 MB dump. Anything outside that subset (anchors, tags,
     /// flow collections, folded or multi-line scalars, tabs, deep nesting) is left to the general reader: false.
     /// </summary>
-    internal static bool TryReadBlockYaml(string text, string source, List<ManifestDocument> result) => TryReadBlockYaml(text, source, new ListSink(result, strict: false));
+    internal static bool TryReadBlockYaml(string text, string source, List<ManifestDocument> result) => TryReadBlockYaml(text, source, new ListSink(result, default));
 
     /// <remarks><see cref="DumpReader"/> reads the same subset from a file's bytes, step for step as this reader (DumpReader.Yaml.cs).</remarks>
     internal static bool TryReadBlockYaml(string text, string source, DocumentSink result)

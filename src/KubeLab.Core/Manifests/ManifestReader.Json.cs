@@ -10,7 +10,7 @@ public static partial class ManifestReader
     /// One or more JSON values: objects, or Lists (`kubectl get -o json`). An item of a List is decoded from its own
     /// bytes as soon as the reader has passed it. False when the text is not JSON at its very start (then it is YAML).
     /// </summary>
-    private static bool TryReadJson(byte[] bytes, string source, List<ManifestDocument> result, bool strict)
+    private static bool TryReadJson(byte[] bytes, string source, List<ManifestDocument> result, Mode mode)
     {
         var options = new JsonReaderOptions { AllowMultipleValues = true, CommentHandling = JsonCommentHandling.Skip, MaxDepth = ManifestLimits.MaxDepth };
         var reader = new Utf8JsonReader(bytes, options);
@@ -24,13 +24,13 @@ public static partial class ManifestReader
                     // A bare array of objects: each is an object of its own.
                     while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                     {
-                        ReadJsonObject(ref reader, bytes, lines, source, result, strict);
+                        ReadJsonObject(ref reader, bytes, lines, source, result, mode);
                     }
 
                     continue;
                 }
 
-                ReadJsonObject(ref reader, bytes, lines, source, result, strict);
+                ReadJsonObject(ref reader, bytes, lines, source, result, mode);
             }
         }
         catch (JsonException) when (result.Count == 0)
@@ -47,7 +47,7 @@ public static partial class ManifestReader
     }
 
     /// <summary>Reads one object starting at the current StartObject token; a List's items are decoded one by one.</summary>
-    private static void ReadJsonObject(ref Utf8JsonReader reader, byte[] bytes, LineCounter lines, string source, List<ManifestDocument> result, bool strict)
+    private static void ReadJsonObject(ref Utf8JsonReader reader, byte[] bytes, LineCounter lines, string source, List<ManifestDocument> result, Mode mode)
     {
         var start = (int)reader.TokenStartIndex;
         var line = lines.LineOf(start);
@@ -92,7 +92,7 @@ public static partial class ManifestReader
                     reader.Skip();
                     var item = bytes.AsSpan(itemStart, (int)reader.BytesConsumed - itemStart);
                     var (itemApiVersion, itemKind) = TypeOf(item);
-                    result.Add(Decode(item, source, lines.LineOf(itemStart), itemApiVersion, itemKind, strict, fromYaml: false));
+                    result.Add(Decode(item, source, lines.LineOf(itemStart), itemApiVersion, itemKind, mode, fromYaml: false));
                 }
             }
             else
@@ -112,7 +112,7 @@ public static partial class ManifestReader
             result.RemoveRange(itemCount, result.Count - itemCount);
         }
 
-        result.Add(Decode(bytes.AsSpan(start, end - start), source, line, apiVersion, kind, strict, fromYaml: false));
+        result.Add(Decode(bytes.AsSpan(start, end - start), source, line, apiVersion, kind, mode, fromYaml: false));
     }
 
     /// <summary>apiVersion and kind among an object's top-level fields.</summary>

@@ -12,7 +12,7 @@ public static partial class ManifestReader
     /// Multi-document YAML, read as parser events (YamlDotNet's parser keeps its own stack, so deep nesting cannot
     /// overflow ours). Each object's events are written once as JSON tokens and decoded; a List's items one by one.
     /// </summary>
-    private static void ReadYaml(string text, string source, List<ManifestDocument> result, bool strict)
+    private static void ReadYaml(string text, string source, List<ManifestDocument> result, Mode mode)
     {
         var parser = new Parser(new StringReader(text));
         var documentBuffer = new JsonBuffer();
@@ -23,7 +23,7 @@ public static partial class ManifestReader
             while (Next(parser, source) is DocumentStart start)
             {
                 var document = new YamlDocumentReader(parser, source);
-                ReadDocument(document, (int)start.Start.Line, source, result, documentBuffer, itemBuffer, strict);
+                ReadDocument(document, (int)start.Start.Line, source, result, documentBuffer, itemBuffer, mode);
             }
         }
         catch (YamlException e)
@@ -33,7 +33,7 @@ public static partial class ManifestReader
         }
     }
 
-    private static void ReadDocument(YamlDocumentReader document, int documentLine, string source, List<ManifestDocument> result, JsonBuffer documentBuffer, JsonBuffer itemBuffer, bool strict)
+    private static void ReadDocument(YamlDocumentReader document, int documentLine, string source, List<ManifestDocument> result, JsonBuffer documentBuffer, JsonBuffer itemBuffer, Mode mode)
     {
         var first = document.Next();
         if (first is DocumentEnd)
@@ -84,7 +84,7 @@ public static partial class ManifestReader
                         throw KubeLabException.Invalid($"{source}:{item.Start.Line}: error decoding List: items: each item must be a mapping");
                     }
 
-                    result.Add(Decode(json, source, (int)item.Start.Line, itemApiVersion, itemKind, strict, fromYaml: true));
+                    result.Add(Decode(json, source, (int)item.Start.Line, itemApiVersion, itemKind, mode, fromYaml: true));
                     document.ResetCounts();
                 }
 
@@ -115,7 +115,7 @@ public static partial class ManifestReader
             throw KubeLabException.Invalid($"{source}:{documentLine}: error parsing YAML: more than one node in a document");
         }
 
-        EndDocument(new ListSink(result, strict), itemCount, list, documentBuffer, source, line, apiVersion, kind);
+        EndDocument(new ListSink(result, mode), itemCount, list, documentBuffer, source, line, apiVersion, kind);
     }
 
     private static ParsingEvent Next(IParser parser, string source)

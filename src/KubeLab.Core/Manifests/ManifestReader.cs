@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using k8s;
+using KubeLab.Core.Control;
 
 namespace KubeLab.Core.Manifests;
 
@@ -35,9 +36,13 @@ public static partial class ManifestReader
     /// <paramref name="strict"/>: each object is checked as the API server decodes a request with strict field
     /// validation (what kubectl apply sends): a value of the wrong type or a field its kind does not have is an error
     /// in the API server's words, at the field's line. Dumps of real clusters are read without it.
+    /// <paramref name="custom"/>: a kind KubeLab has no type for is read as a <see cref="CustomObject"/> (a custom
+    /// resource, or a kind in a version nobody serves) for the API server's discovery and the CRD's schema to judge, as
+    /// kubectl leaves them to its REST mapper; without it, such a kind is an error here.
     /// </summary>
-    public static IReadOnlyList<ManifestDocument> Read(byte[] utf8, string source, bool strict = false)
+    public static IReadOnlyList<ManifestDocument> Read(byte[] utf8, string source, bool strict = false, bool custom = false)
     {
+        var mode = new Mode(strict, custom);
         var start = utf8.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0;
         var first = start;
         while (first < utf8.Length && utf8[first] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
@@ -48,23 +53,24 @@ public static partial class ManifestReader
         if (first < utf8.Length && utf8[first] is (byte)'{' or (byte)'[')
         {
             var result = new List<ManifestDocument>();
-            if (ReadJson(start == 0 ? utf8 : utf8[start..], source, result, strict))
+            if (ReadJson(start == 0 ? utf8 : utf8[start..], source, result, mode))
             {
                 return result;
             }
         }
 
-        return Read(System.Text.Encoding.UTF8.GetString(utf8, start, utf8.Length - start), source, strict);
+        return Read(System.Text.Encoding.UTF8.GetString(utf8, start, utf8.Length - start), source, strict, custom);
     }
 
-    public static IReadOnlyList<ManifestDocument> Read(string text, string source, bool strict = false)
+    public static IReadOnlyList<ManifestDocument> Read(string text, string source, bool strict = false, bool custom = false)
     {
+        var mode = new Mode(strict, custom);
         var result = new List<ManifestDocument>();
         var first = FirstSignificant(text);
         if (first is '{' or '[')
         {
             var bytes = Encoding.UTF8.GetBytes(text);
-            if (ReadJson(bytes, source, result, strict))
+            if (ReadJson(bytes, source, result, mode))
             {
                 return result;
             }
@@ -74,9 +80,9 @@ public static partial class ManifestReader
 
         try
         {
-            if (!TryReadBlockYaml(text, source, new ListSink(result, strict)))
+            if (!TryReadBlockYaml(text, source, new ListSink(result, mode)))
             {
-                ReadYaml(text, source, result, strict);
+                ReadYaml(text, source, result, mode);
             }
         }
         catch (FieldDecodingException e)
@@ -88,11 +94,11 @@ public static partial class ManifestReader
         return result;
     }
 
-    private static bool ReadJson(byte[] bytes, string source, List<ManifestDocument> result, bool strict)
+    private static bool ReadJson(byte[] bytes, string source, List<ManifestDocument> result, Mode mode)
     {
         try
         {
-            return TryReadJson(bytes, source, result, strict);
+            return TryReadJson(bytes, source, result, mode);
         }
         catch (FieldDecodingException e)
         {
@@ -126,9 +132,13 @@ public static partial class ManifestReader
         return '\0';
     }
 
+    /// <summary>How objects are decoded: checked as a strict API server checks them; kinds without a type kept as custom objects.</summary>
+    internal readonly record struct Mode(bool Strict, bool Custom);
+
     /// <summary>Decodes one complete object (JSON bytes) into its model type.</summary>
-    internal static ManifestDocument Decode(ReadOnlySpan<byte> json, string source, int line, string? apiVersion, string? kind, bool strict = false, bool fromYaml = false)
+    internal static ManifestDocument Decode(ReadOnlySpan<byte> json, string source, int line, string? apiVersion, string? kind, Mode mode = default, bool fromYaml = false)
     {
+        var strict = mode.Strict;
         if (json.Length > ManifestLimits.MaxObjectBytes)
         {
             throw KubeLabException.Invalid($"{source}:{line}: Request entity too large: limit is {ManifestLimits.MaxObjectBytes} (the API server's request size limit; this object is {json.Length} bytes as JSON)");
@@ -148,11 +158,12 @@ public static partial class ManifestReader
         var key = $"{apiVersion}/{kind}";
         if (!SupportedKinds.Types.TryGetValue(key, out var type))
         {
-            throw KubeLabException.Invalid(
+            // kept for the server's resources and the CRD's schema to judge (the fields are checked there)
+            type = mode.Custom ? typeof(CustomObject) : throw KubeLabException.Invalid(
                 $"{source}:{line}: no matches for kind \"{kind}\" in version \"{apiVersion}\"; supported kinds: {SupportedKinds.List}");
         }
 
-        if (strict && type != typeof(KubeProxyConfigurationDocument) && StrictDecoder.Check(json, type, fromYaml) is { Ok: false } checkedFields)
+        if (strict && type != typeof(KubeProxyConfigurationDocument) && type != typeof(CustomObject) && StrictDecoder.Check(json, type, fromYaml) is { Ok: false } checkedFields)
         {
             var at = checkedFields.First!;
             var slash = apiVersion.LastIndexOf('/');
@@ -287,13 +298,13 @@ public static partial class ManifestReader
         public abstract void Truncate(int count);
     }
 
-    /// <summary>The YAML readers' sink: <paramref name="strict"/> checks each object as the API server's strict decoder does.</summary>
-    private sealed class ListSink(List<ManifestDocument> result, bool strict) : DocumentSink
+    /// <summary>The YAML readers' sink: <paramref name="mode"/> checks each object as the API server's strict decoder does.</summary>
+    private sealed class ListSink(List<ManifestDocument> result, Mode mode) : DocumentSink
     {
         public override int Count => result.Count;
 
         public override void Add(ReadOnlySpan<byte> json, string source, int line, string? apiVersion, string? kind) =>
-            result.Add(Decode(json, source, line, apiVersion, kind, strict, fromYaml: true));
+            result.Add(Decode(json, source, line, apiVersion, kind, mode, fromYaml: true));
 
         public override void Truncate(int count) => result.RemoveRange(count, result.Count - count);
     }

@@ -110,6 +110,7 @@ public sealed class LiveCluster : IDisposable
     /// </summary>
     public IReadOnlyList<string> Apply(IReadOnlyList<ManifestDocument> documents, Action<string>? warnings = null)
     {
+        EnsureServed(documents);
         var lines = new List<string>();
         foreach (var document in documents)
         {
@@ -125,6 +126,24 @@ public sealed class LiveCluster : IDisposable
         }
 
         return lines;
+    }
+
+    /// <summary>
+    /// As kubectl maps every object of its files before it sends one: an object of a kind KubeLab has no type for
+    /// (a custom resource) whose kind the server's discovery does not list is kubectl's error, and nothing is sent.
+    /// </summary>
+    public void EnsureServed(IReadOnlyList<ManifestDocument> documents)
+    {
+        // a server without aggregated discovery (before v1.26) is left to answer for itself
+        if (documents.FirstOrDefault(d => d.Object is CustomObject) is null || DiscoveredOrNone().Count == 0)
+        {
+            return;
+        }
+
+        if (documents.FirstOrDefault(d => d.Object is CustomObject && !servedKinds.Contains($"{d.ApiVersion}/{d.Kind}")) is { } unknown)
+        {
+            throw CustomResources.NotServed(unknown);
+        }
     }
 
     /// <summary>Creates an object as `kubectl create`/`run` do (no last-applied annotation), with their field manager.</summary>
@@ -212,6 +231,9 @@ public sealed class LiveCluster : IDisposable
 
     private IReadOnlyList<ApiResource>? discovered;
 
+    /// <summary>"group/version/Kind" of every version discovery lists (<see cref="Resources"/> keeps each group's preferred one).</summary>
+    private readonly HashSet<string> servedKinds = new(StringComparer.Ordinal);
+
     /// <summary>The server's resources, or none for a server without aggregated discovery (before v1.26, or a stand-in).</summary>
     public IReadOnlyList<ApiResource> DiscoveredOrNone()
     {
@@ -237,6 +259,15 @@ public sealed class LiveCluster : IDisposable
                 if (group["versions"]?.AsArray() is not [JsonObject preferred, ..])
                 {
                     continue;
+                }
+
+                foreach (var other in group["versions"]!.AsArray())
+                {
+                    var gv = name.Length == 0 ? other!["version"]!.GetValue<string>() : $"{name}/{other!["version"]!.GetValue<string>()}";
+                    foreach (var entry in other["resources"]?.AsArray() ?? [])
+                    {
+                        servedKinds.Add($"{gv}/{entry!["responseKind"]?["kind"]?.GetValue<string>()}");
+                    }
                 }
 
                 var version = preferred["version"]!.GetValue<string>();

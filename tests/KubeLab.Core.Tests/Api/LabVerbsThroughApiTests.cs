@@ -170,14 +170,79 @@ public sealed class LabVerbsThroughApiTests(ApiLab lab) : IClassFixture<ApiLab>
             {"apiVersion": "verbs.example.com/v1", "kind": "Policy", "metadata": {"name": "strict"}, "spec": {"level": "high"}}
             """;
         Assert.Equal("customresourcedefinition.apiextensions.k8s.io/policies.verbs.example.com created\n", lab.Cli.Ok("apply", "-f", definition, "--name", lab.Name));
-        Assert.Equal(0, lab.KubectlWithInput("1.29", policy, "apply", "-f", "-").Code);
+        var file = Path.Combine(lab.LabDir, "..", "verbs-policy.json");
+        File.WriteAllText(file, policy);
+        Assert.Equal("policy.verbs.example.com/strict created\n", lab.Cli.Ok("apply", "-f", file, "--name", lab.Name));
+        // kubectl reads the last-applied configuration kubelab wrote as its own
+        Assert.Equal((0, "policy.verbs.example.com/strict unchanged\n", ""), lab.KubectlWithInput("1.29", policy, "apply", "-f", "-"));
 
         Assert.Equal("policy.verbs.example.com/strict\n", lab.Cli.Ok("get", "vpol", "--name", lab.Name, "-o", "name"));
         Assert.Equal("high", lab.Cli.Ok("get", "policies.verbs.example.com", "strict", "--name", lab.Name, "-o", "jsonpath={.spec.level}"));
-        Assert.Equal("policy.verbs.example.com \"strict\" deleted\n", lab.Cli.Ok("delete", "vpol", "strict", "--name", lab.Name));
+        Assert.Equal("policy.verbs.example.com \"strict\" deleted\n", lab.Cli.Ok("delete", "-f", file, "--name", lab.Name));
         Assert.Contains("NotFound", lab.Kubectl("1.29", "get", "policy", "strict").Err, StringComparison.Ordinal);
         // a kind kubelab's own type names never listed
         Assert.Equal(0, lab.KubectlWithInput("1.29", """{"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": {"name": "verbs-lease"}}""", "apply", "-f", "-").Code);
         Assert.Equal("lease.coordination.k8s.io \"verbs-lease\" deleted\n", lab.Cli.Ok("delete", "lease", "verbs-lease", "--name", lab.Name));
+    }
+
+    [Fact]
+    public void A_file_with_a_custom_resource_the_lab_cannot_take_applies_nothing()
+    {
+        var definition = Path.Combine(lab.LabDir, "..", "verbs-gauges.yaml");
+        System.IO.File.WriteAllText(definition, """
+            apiVersion: apiextensions.k8s.io/v1
+            kind: CustomResourceDefinition
+            metadata:
+              name: gauges.verbs.example.com
+            spec:
+              group: verbs.example.com
+              names: {kind: Gauge, plural: gauges}
+              scope: Cluster
+              versions:
+              - name: v1
+                served: true
+                storage: true
+                schema:
+                  openAPIV3Schema:
+                    type: object
+                    properties:
+                      spec:
+                        type: object
+                        properties:
+                          size: {type: integer}
+                          unit: {type: string, default: cm}
+            """);
+        lab.Cli.Ok("apply", "-f", definition, "--name", lab.Name);
+        (string Name, string Text) Manifest(string name, string gauge)
+        {
+            var path = Path.Combine(lab.LabDir, "..", name);
+            System.IO.File.WriteAllText(path, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: verbs-before-gauge}\n---\n" + gauge);
+            return (path, gauge);
+        }
+
+        // each is refused before anything is sent: the ConfigMap before it in the file is not created
+        var unknownField = Manifest("verbs-gauge-field.yaml", "apiVersion: verbs.example.com/v1\nkind: Gauge\nmetadata: {name: g}\nspec: {size: 3, colour: red}\n");
+        var wrongType = Manifest("verbs-gauge-type.yaml", "apiVersion: verbs.example.com/v1\nkind: Gauge\nmetadata: {name: g}\nspec: {size: big}\n");
+        var unserved = Manifest("verbs-gadget.yaml", "apiVersion: verbs.example.com/v2\nkind: Gauge\nmetadata: {name: g, namespace: x}\n");
+        Assert.Equal((2, "", $"{unknownField.Name}:5: Gauge in version \"v1\" cannot be handled as a Gauge: strict decoding error: unknown field \"spec.colour\"\n"),
+            lab.Cli.Run("apply", "-f", unknownField.Name, "--name", lab.Name));
+        Assert.Equal((2, "", $"{wrongType.Name}:5: The Gauge.verbs.example.com \"g\" is invalid: spec.size: Invalid value: \"string\": spec.size in body must be of type integer: \"string\"\n"),
+            lab.Cli.Run("apply", "-f", wrongType.Name, "--name", lab.Name));
+        var mapping = $"resource mapping not found for name: \"g\" namespace: \"x\" from \"{unserved.Name}\": no matches for kind \"Gauge\" in version \"verbs.example.com/v2\"\nensure CRDs are installed first\n";
+        Assert.Equal((2, "", $"{unserved.Name}:5: {mapping}"), lab.Cli.Run("apply", "-f", unserved.Name, "--name", lab.Name));
+        Assert.Equal((2, "", $"{unserved.Name}:5: {mapping}"), lab.Cli.Run("delete", "-f", unserved.Name, "--name", lab.Name));
+        if (ApiLab.HasKubectl("1.29"))
+        {
+            // kubectl's own words for the same file (it maps every object first, then sends what it could map)
+            Assert.EndsWith(mapping, lab.Kubectl("1.29", "delete", "-f", unserved.Name).Err, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("NotFound", lab.Cli.Run("get", "configmap", "verbs-before-gauge", "--name", lab.Name).Err, StringComparison.Ordinal);
+
+        // the same object without the fault: created with the schema's default, cluster-scoped
+        var good = Manifest("verbs-gauge.yaml", "apiVersion: verbs.example.com/v1\nkind: Gauge\nmetadata: {name: g}\nspec: {size: 3}\n");
+        Assert.Equal("configmap/verbs-before-gauge created\ngauge.verbs.example.com/g created\n", lab.Cli.Ok("apply", "-f", good.Name, "--name", lab.Name));
+        Assert.Equal("3 cm ", lab.Cli.Ok("get", "gauges", "g", "--name", lab.Name, "-o", "jsonpath={.spec.size} {.spec.unit} {.metadata.namespace}"));
+        Assert.Equal("gauge.verbs.example.com \"g\" deleted\nconfigmap \"verbs-before-gauge\" deleted\n", lab.Cli.Ok("delete", "-f", good.Name, "--name", lab.Name));
     }
 }

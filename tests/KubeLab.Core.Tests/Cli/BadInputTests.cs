@@ -33,9 +33,21 @@ public sealed class BadInputTests : IDisposable
         Rejected(GoodPod + "apiVersion: v1\nkind: Pod\nmetadata:\n  name: bad\n   oops: [\n", "input.yaml:", "error parsing YAML", "line 10");
 
     [Fact]
-    public void Unknown_kind_lists_the_supported_kinds() =>
+    public void A_kind_the_lab_does_not_serve_gets_kubectls_mapping_error() =>
         Rejected(GoodPod + "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: web}\n",
-            "input.yaml:6: no matches for kind \"Ingress\" in version \"networking.k8s.io/v1\"", "Deployment (apps/v1)");
+            "input.yaml:6: resource mapping not found for name: \"web\" namespace: \"\" from \"" + Path.Combine(cli.Home, "input.yaml") +
+            "\": no matches for kind \"Ingress\" in version \"networking.k8s.io/v1\"\nensure CRDs are installed first\n");
+
+    [Fact]
+    public void Up_with_a_kind_kubelab_has_no_type_for_lists_the_kinds_it_has()
+    {
+        var path = Path.Combine(cli.Home, "ingress.yaml");
+        File.WriteAllText(path, "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: web}\n");
+        var (code, _, error) = cli.Run("up", "--driver", "none", "--name", "other", "-f", path);
+        Assert.Equal(2, code);
+        Assert.StartsWith($"{path}:1: no matches for kind \"Ingress\" in version \"networking.k8s.io/v1\"; supported kinds: ", error, StringComparison.Ordinal);
+        Assert.Contains("Deployment (apps/v1)", error, StringComparison.Ordinal);
+    }
 
     [Fact]
     public void Invalid_service_name_uses_the_api_servers_dns1035_message() =>
