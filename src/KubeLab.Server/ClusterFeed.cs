@@ -91,6 +91,12 @@ public sealed class ClusterFeed(int capacity = 10_000)
                     {
                         history.Add(new WatchEvent(revision, key.Item1, "ADDED", value, null));
                     }
+                    else if (before.Metadata.Uid != value.Metadata.Uid)
+                    {
+                        // deleted and made again within one write (a kubelet's new lease): another object, as a watch sees it
+                        history.Add(new WatchEvent(revision, key.Item1, "DELETED", Gone(before, revision), before));
+                        history.Add(new WatchEvent(revision, key.Item1, "ADDED", value, null));
+                    }
                     else if (before.Metadata.ResourceVersion != value.Metadata.ResourceVersion)
                     {
                         history.Add(new WatchEvent(revision, key.Item1, "MODIFIED", value, before));
@@ -101,9 +107,7 @@ public sealed class ClusterFeed(int capacity = 10_000)
                 {
                     if (!next.ContainsKey(key))
                     {
-                        var gone = Copy(before);
-                        gone.Metadata.ResourceVersion = revision.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                        history.Add(new WatchEvent(revision, key.Item1, "DELETED", gone, before));
+                        history.Add(new WatchEvent(revision, key.Item1, "DELETED", Gone(before, revision), before));
                     }
                 }
 
@@ -150,5 +154,11 @@ public sealed class ClusterFeed(int capacity = 10_000)
 
     private static string Key(IKubernetesObject<V1ObjectMeta> value) => $"{value.Metadata.NamespaceProperty}/{value.Metadata.Name}";
 
-    private static IKubernetesObject<V1ObjectMeta> Copy(IKubernetesObject<V1ObjectMeta> value) => KubeObjects.Clone(value);
+    /// <summary>A deleted object as its DELETED event carries it: as it last was, at the revision of its deletion.</summary>
+    private static IKubernetesObject<V1ObjectMeta> Gone(IKubernetesObject<V1ObjectMeta> before, long revision)
+    {
+        var gone = KubeObjects.Clone(before);
+        gone.Metadata.ResourceVersion = revision.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return gone;
+    }
 }

@@ -172,32 +172,45 @@ public static class ApiObjects
         var stored = state.All<V1Lease>().ToList();
         var start = state.Config.Created.UtcDateTime;
         var created = start.AddTicks(-(start.Ticks % TimeSpan.TicksPerSecond)); // metav1.Time: whole seconds
-        var renewed = start.AddTicks(-(start.Ticks % 10)); // metav1.MicroTime: microseconds
         var nodeLeases = NodeObjects.For(state)
-            .Where(node => stored.All(l => l.Metadata.NamespaceProperty != "kube-node-lease" || l.Metadata.Name != node.Metadata.Name))
-            .Select(node => (IKubernetesObject<V1ObjectMeta>)WrittenByComponent(new V1Lease
-            {
-                ApiVersion = "coordination.k8s.io/v1",
-                Kind = "Lease",
-                Metadata = new V1ObjectMeta
-                {
-                    Name = node.Metadata.Name,
-                    NamespaceProperty = "kube-node-lease",
-                    CreationTimestamp = created,
-                    ResourceVersion = "1",
-                    Uid = StableUid("lease/" + node.Metadata.Name, state.Config.Name),
-                    OwnerReferences = node.Metadata.Uid is null ? null :
-                        [new V1OwnerReference { ApiVersion = "v1", Kind = "Node", Name = node.Metadata.Name, Uid = node.Metadata.Uid }],
-                },
-                Spec = new V1LeaseSpec
-                {
-                    HolderIdentity = node.Metadata.Name,
-                    LeaseDurationSeconds = 40,
-                    RenewTime = renewed,
-                },
-            }, "coordination.k8s.io/v1", "Lease", ManagedFields.TimeOf(new DateTimeOffset(created, TimeSpan.Zero))));
+            .Where(node => stored.All(l => l.Metadata.NamespaceProperty != NodeLeaseNamespace || l.Metadata.Name != node.Metadata.Name))
+            .Select(node => (IKubernetesObject<V1ObjectMeta>)WrittenByComponent(
+                KubeletLease(node, StableUid("lease/" + node.Metadata.Name, state.Config.Name), created, Renewed(created, node.Metadata.Name), "1"),
+                "coordination.k8s.io/v1", "Lease", ManagedFields.TimeOf(new DateTimeOffset(created, TimeSpan.Zero))));
         return stored.Cast<IKubernetesObject<V1ObjectMeta>>().Concat(nodeLeases).ToList();
     }
+
+    /// <summary>
+    /// A derived lease's renewTime, a metav1.MicroTime: the lab's start (kept to the second) and a fraction of a second
+    /// that stays the same for the node, as a kubelet's clock gives one (a whole second would print without its six digits).
+    /// </summary>
+    private static DateTime Renewed(DateTime start, string node) => start.AddTicks(Names.Fnv32a("renew/" + node) % 1_000_000 * 10);
+
+    /// <summary>Where the kubelets keep their leases.</summary>
+    public const string NodeLeaseNamespace = "kube-node-lease";
+
+    /// <summary>A node's kubelet lease as pkg/kubelet/nodelease writes it: named after the node, held by it, 40 s, owned by the Node.</summary>
+    public static V1Lease KubeletLease(V1Node node, string uid, DateTime created, DateTime renewed, string resourceVersion) => new()
+    {
+        ApiVersion = "coordination.k8s.io/v1",
+        Kind = "Lease",
+        Metadata = new V1ObjectMeta
+        {
+            Name = node.Metadata.Name,
+            NamespaceProperty = NodeLeaseNamespace,
+            CreationTimestamp = created,
+            ResourceVersion = resourceVersion,
+            Uid = uid,
+            OwnerReferences = node.Metadata.Uid is null ? null :
+                [new V1OwnerReference { ApiVersion = "v1", Kind = "Node", Name = node.Metadata.Name, Uid = node.Metadata.Uid }],
+        },
+        Spec = new V1LeaseSpec
+        {
+            HolderIdentity = node.Metadata.Name,
+            LeaseDurationSeconds = 40,
+            RenewTime = renewed,
+        },
+    };
 
     /// <summary>
     /// An object a k3s component writes whole (the endpoints controller's Endpoints, a kubelet's node lease): its

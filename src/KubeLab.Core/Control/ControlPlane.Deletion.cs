@@ -1,6 +1,7 @@
 using System.Globalization;
 using k8s;
 using k8s.Models;
+using KubeLab.Core.Api;
 
 namespace KubeLab.Core.Control;
 
@@ -32,6 +33,33 @@ public sealed partial class ControlPlane
     /// grace period ends, as the kubelet does.
     /// </summary>
     public static readonly TimeSpan QuickStop = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// A node's kubelet lease (kube-node-lease/NODE), deleted: the kubelet, which renews it every 10 s and creates it
+    /// when a renew finds none (pkg/kubelet/nodelease), writes a new one with a new uid — here in the same commit. The
+    /// lab's leases are made at read time (<see cref="ApiObjects.Leases"/>) until a delete stores the kubelet's new one.
+    /// kubectl delete waits for the uid it deleted to be gone, so the new uid is what ends its wait.
+    /// </summary>
+    private bool ReplaceKubeletLease(ObjectRef target)
+    {
+        if (target.Kind != "Lease" || target.Namespace != ApiObjects.NodeLeaseNamespace || config.Nodes.FirstOrDefault(n => n.Name == target.Name) is not { } node)
+        {
+            return false;
+        }
+
+        if (Find("Lease", target.Namespace, target.Name) is { } stored)
+        {
+            objects.Remove(stored);
+        }
+
+        // renewTime is a metav1.MicroTime: the kubelet's clock to the microsecond
+        var renewed = eventClock.UtcDateTime;
+        var lease = ApiObjects.KubeletLease(NodeObjects.For(config, node), NewUid(), now.UtcDateTime, renewed.AddTicks(-(renewed.Ticks % 10)),
+            generation.ToString(CultureInfo.InvariantCulture));
+        objects.Add(StoredObject.Of(lease));
+        messages.Add(KubeObjects.Deleted("Lease", target.Name));
+        return true;
+    }
 
     private void RemoveGracefully(ObjectRef target, bool ignoreNotFound, DeleteOptions options)
     {

@@ -187,6 +187,11 @@ public sealed partial class ControlPlane
         var plane = new ControlPlane(state, now) { graceful = options is not null };
         foreach (var target in targets)
         {
+            if (plane.ReplaceKubeletLease(target))
+            {
+                continue;
+            }
+
             if (options is null)
             {
                 plane.Remove(target, ignoreNotFound);

@@ -327,5 +327,28 @@ public sealed partial class StoredObjectsKubectlTests(ApiLab lab) : IClassFixtur
         var lease = lab.KubectlOk("1.29", "get", "lease", "vm1", "-n", "kube-node-lease", "-o", "jsonpath={range .metadata.managedFields[*]}{.manager} {.operation} {.fieldsV1}{end}");
         Assert.StartsWith("k3s Update {\"f:metadata\":{\"f:ownerReferences\":", lease, StringComparison.Ordinal);
         Assert.EndsWith("\"f:spec\":{\"f:holderIdentity\":{},\"f:leaseDurationSeconds\":{},\"f:renewTime\":{}}}", lease, StringComparison.Ordinal);
+        // a metav1.MicroTime: six digits of a second, as a kubelet's renewals carry them
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$", lab.KubectlOk("1.29", "get", "lease", "vm1", "-n", "kube-node-lease", "-o", "jsonpath={.spec.renewTime}"));
+    }
+
+    [SkippableFact]
+    public void A_deleted_node_lease_is_written_again_by_its_kubelet_with_a_new_uid()
+    {
+        ApiLab.RequireKubectl("1.29");
+        const string Fields = "jsonpath={.metadata.uid} {.spec.holderIdentity} {.spec.renewTime}";
+        var before = lab.KubectlOk("1.29", "get", "lease", "vm3", "-n", "kube-node-lease", "-o", Fields).Split(' ');
+        var listed = lab.KubectlOk("1.29", "get", "--raw", "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases?limit=1");
+        var revision = System.Text.Json.Nodes.JsonNode.Parse(listed)!["metadata"]!["resourceVersion"]!.GetValue<string>();
+        // kubectl delete waits until the uid it deleted is gone: it ends because the kubelet's new lease has another
+        Assert.Equal((0, "lease.coordination.k8s.io \"vm3\" deleted\n", ""), lab.Kubectl("1.29", "delete", "lease", "vm3", "-n", "kube-node-lease", "--timeout=20s"));
+        var after = lab.KubectlOk("1.29", "get", "lease", "vm3", "-n", "kube-node-lease", "-o", Fields).Split(' ');
+        Assert.NotEqual(before[0], after[0]);
+        Assert.Equal("vm3", after[1]);
+        Assert.Matches(@"\.\d{6}Z$", after[2]);
+        Assert.StartsWith("k3s Update ", lab.KubectlOk("1.29", "get", "lease", "vm3", "-n", "kube-node-lease", "-o", "jsonpath={range .metadata.managedFields[*]}{.manager} {.operation} {end}"), StringComparison.Ordinal);
+        // a watch from before the delete sees the old lease go and the new one come
+        var events = lab.KubectlOk("1.29", "get", "--raw",
+            $"/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases?watch=1&fieldSelector=metadata.name%3Dvm3&resourceVersion={revision}&timeoutSeconds=1");
+        Assert.Matches($"^{{\"type\":\"DELETED\",\"object\":{{.*\"uid\":\"{before[0]}\".*\n{{\"type\":\"ADDED\",\"object\":{{.*\"uid\":\"{after[0]}\".*\n$", events);
     }
 }
