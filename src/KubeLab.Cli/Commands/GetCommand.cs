@@ -62,11 +62,12 @@ internal static class GetCommand
         {
             var timings = PhaseTimings.FromEnvironment(context.Err);
             using var live = LiveOptions.Open(context, parse.GetValue(lab)!, parse.GetValue(kubeconfig), parse.GetValue(kubeContext));
-            using var api = live is null ? LiveOptions.LabApi(context, parse.GetValue(lab)!) : null;
+            using var labApi = live is null ? LiveOptions.LabApi(context, parse.GetValue(lab)!) : null;
             timings.Mark("open");
-            if (api is not null)
+            // the lab's API server, or any other (a multipass lab's k3s, --kubeconfig) with aggregated discovery (v1.26+)
+            if ((labApi ?? (live?.DiscoveredOrNone().Count > 0 ? live : null)) is { } api)
             {
-                // the lab's API server answers, as it answers kubectl: its discovery, lists, selectors and Tables
+                // the API server answers, as it answers kubectl: its discovery, lists, selectors and Tables
                 return GetThroughApi.Run(context, api, timings, new GetThroughApi.Request(
                     parse.GetValue(types)!, parse.GetValue(names) ?? [], parse.GetValue(ns) ?? "default", parse.GetValue(all), parse.GetValue(output),
                     parse.GetValue(selector), parse.GetValue(fieldSelector), parse.GetValue(noHeaders), parse.GetValue(showLabels), parse.GetValue(showManagedFields)));

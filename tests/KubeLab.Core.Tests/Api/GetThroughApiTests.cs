@@ -74,6 +74,16 @@ public sealed class GetThroughApiTests(ApiLab lab) : IClassFixture<ApiLab>
     }
 
     [SkippableFact]
+    public void Any_api_server_given_by_kubeconfig_is_asked_the_same_way()
+    {
+        ApiLab.RequireKubectl("1.29");
+        // the lab's kubeconfig as any cluster's: discovery, the server's Tables and its objects, not kubelab's own reader
+        SameAsKubectl("pods", "-A", "-o", "wide", "--kubeconfig", lab.Kubeconfig);
+        SameAsKubectl("leases,serviceaccounts", "-n", "kube-node-lease", "--kubeconfig", lab.Kubeconfig);
+        SameAsKubectl("svc", "nginx-service", "-o", "yaml", "--kubeconfig", lab.Kubeconfig);
+    }
+
+    [SkippableFact]
     public void Every_kind_the_server_serves_is_there_custom_resources_too()
     {
         ApiLab.RequireKubectl("1.29");
