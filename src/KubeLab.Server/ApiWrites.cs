@@ -20,9 +20,6 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
 {
     private const string SafeAlphabet = "bcdfghjklmnpqrstvwxz2456789";
 
-    private static bool Writable(ApiResource resource) =>
-        resource.Custom is not null || (SupportedKinds.Types.ContainsKey($"{resource.GroupVersion}/{resource.Kind}") && resource.Kind is not "Node");
-
     /// <summary>The kind the store keys an object of <paramref name="resource"/> by ("Widget.example.com" for a custom resource).</summary>
     private static string StoredKind(ApiResource resource) =>
         resource.Custom is null ? resource.Kind : CustomObject.StoredKindOf(resource.Kind, resource.Group);
@@ -418,10 +415,9 @@ internal sealed partial class ApiWrites(ClusterFeed feed, ILabWriter writer, Fun
 
     private static void Require(ApiResource resource)
     {
-        if (!Writable(resource))
+        if (!ApiResources.Stored(resource))
         {
-            throw new ApiStatusException(405, "MethodNotAllowed",
-                $"KubeLab's control plane does not store {resource.QualifiedPlural} yet (it stores {string.Join(", ", ApiResources.Served.Where(Writable).Select(r => r.QualifiedPlural))})", new JsonObject());
+            throw new ApiStatusException(405, "MethodNotAllowed", ApiResources.NotStored(resource), new JsonObject());
         }
     }
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using KubeLab.Core;
+using KubeLab.Core.Api;
 using KubeLab.Core.Control;
 
 namespace KubeLab.Cli.Commands;
@@ -40,18 +41,15 @@ internal static class DeleteCommand
                 ?? LiveOptions.LabApi(context, parse.GetValue(lab)!);
             var targets = new List<(string ApiVersion, ObjectRef Object)>();
             var fileList = parse.GetValue(files) ?? [];
+            IReadOnlyList<Core.Manifests.ManifestDocument> documents = [];
             if (fileList.Length > 0)
             {
                 // In the reverse order of apply, so that a file's Namespace goes after the objects in it (and a
                 // Deployment before the ConfigMap it uses): otherwise deleting the Namespace first takes its
                 // objects with it and the file's next objects are NotFound.
-                var documents = ManifestSources.Read(fileList, context.In, custom: true);
-                live?.EnsureServed(documents);
-                // the lab's store keys a custom resource by its kind and group (the API finds it by its apiVersion)
-                targets.AddRange(documents
-                    .Select(d => (d.ApiVersion, new ObjectRef(live is null && d.Object is CustomObject custom ? custom.StoredKind : d.Kind,
-                        string.IsNullOrEmpty(d.Namespace) ? "default" : d.Namespace, d.Name)))
-                    .Reverse());
+                documents = [.. ManifestSources.Read(fileList, context.In, custom: true).Reverse()];
+                live?.EnsureServed([.. documents.Reverse()]);
+                targets.AddRange(documents.Select(d => (d.ApiVersion, new ObjectRef(d.Kind, string.IsNullOrEmpty(d.Namespace) ? "default" : d.Namespace, d.Name))));
             }
             else
             {
@@ -73,7 +71,9 @@ internal static class DeleteCommand
             var lines = live is not null
                 ? live.Delete([.. targets.Select(t => (t.ApiVersion, t.Object.Kind, t.Object.Namespace, t.Object.Name))], parse.GetValue(ignore), parse.GetValue(wait) ? TimeSpan.FromMinutes(2) : null)
                 : ApplyCommand.Change(context, parse.GetValue(lab)!, context.Steps(),
-                state => ControlPlane.Delete(state, [.. targets.Select(t => t.Object)], context.Now(), parse.GetValue(ignore)));
+                // the lab's store keys a custom resource by its kind and group, and a cluster-scoped one by no namespace
+                state => ControlPlane.Delete(state, documents.Count > 0 ? [.. documents.Select(d => CustomResources.Target(state, d))] : [.. targets.Select(t => t.Object)],
+                    context.Now(), parse.GetValue(ignore)));
             foreach (var line in lines)
             {
                 context.Out.WriteLine(line);

@@ -94,6 +94,14 @@ public static class ApiResources
 
     public static ApiResource? ForKind(string kind) => ByKind.GetValueOrDefault(kind);
 
+    /// <summary>Whether the control plane stores objects of a resource (custom resources, and the kinds KubeLab has a type for but Node).</summary>
+    public static bool Stored(ApiResource resource) =>
+        resource.Custom is not null || (Manifests.SupportedKinds.Types.ContainsKey($"{resource.GroupVersion}/{resource.Kind}") && resource.Kind is not "Node");
+
+    /// <summary>The lab's API server's answer (405) to a write of a resource it serves but does not store.</summary>
+    public static string NotStored(ApiResource resource) =>
+        $"KubeLab's control plane does not store {resource.QualifiedPlural} yet (it stores {string.Join(", ", Served.Where(Stored).Select(r => r.QualifiedPlural))})";
+
     /// <summary>Each kind's resource (the core Event, not events.k8s.io's): the control plane asks for every object it stores.</summary>
     private static readonly FrozenDictionary<string, ApiResource> ByKind = Served
         .Where(r => r.Group != "events.k8s.io")

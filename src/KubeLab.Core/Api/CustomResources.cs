@@ -28,26 +28,26 @@ public static class CustomResources
             return [];
         }
 
-        var result = new List<ApiResource>();
-        foreach (var crd in state.All<V1CustomResourceDefinition>().Where(Established))
+        return [.. state.All<V1CustomResourceDefinition>().Where(Established).SelectMany(Defined)];
+    }
+
+    /// <summary>The resources one CRD defines: each served version the lab does not already serve with its own type.</summary>
+    private static IEnumerable<ApiResource> Defined(V1CustomResourceDefinition crd)
+    {
+        var names = crd.Spec.Names;
+        foreach (var version in crd.Spec.Versions.Where(v => v.Served))
         {
-            var names = crd.Spec.Names;
-            foreach (var version in crd.Spec.Versions.Where(v => v.Served))
+            if (ApiResources.Find(crd.Spec.Group, version.Name, names.Plural) is not null)
             {
-                if (ApiResources.Find(crd.Spec.Group, version.Name, names.Plural) is not null)
-                {
-                    continue; // served with the lab's own type
-                }
-
-                result.Add(new ApiResource(crd.Spec.Group, version.Name, names.Plural, names.Singular ?? names.Kind.ToLowerInvariant(), names.Kind,
-                    crd.Spec.Scope == "Namespaced", [.. names.ShortNames ?? []], Verbs, [.. names.Categories ?? []])
-                {
-                    Custom = new CustomResourceVersion(crd, version),
-                });
+                continue; // served with the lab's own type
             }
-        }
 
-        return result;
+            yield return new ApiResource(crd.Spec.Group, version.Name, names.Plural, names.Singular ?? names.Kind.ToLowerInvariant(), names.Kind,
+                crd.Spec.Scope == "Namespaced", [.. names.ShortNames ?? []], Verbs, [.. names.Categories ?? []])
+            {
+                Custom = new CustomResourceVersion(crd, version),
+            };
+        }
     }
 
     /// <summary>The built-in resources and the custom ones.</summary>
@@ -91,6 +91,7 @@ public static class CustomResources
     /// API server hands them to the control plane: the stored kind ("Policy.verbs.example.com"), the schema's result,
     /// the scope; other documents as they were.
     /// </summary>
+    /// <remarks>A CRD earlier in the documents defines its kinds for the documents after it (the lab establishes a CRD as it stores it).</remarks>
     public static IReadOnlyList<ManifestDocument> Admit(ClusterState state, IReadOnlyList<ManifestDocument> documents)
     {
         if (!documents.Any(d => d.Object is CustomObject))
@@ -98,18 +99,61 @@ public static class CustomResources
             return documents;
         }
 
-        var served = Of(state);
-        return [.. documents.Select(d => d.Object is CustomObject custom ? Admit(served, d, custom) : d)];
+        var served = Of(state).ToList();
+        var admitted = new List<ManifestDocument>();
+        foreach (var document in documents)
+        {
+            if (document.Object is V1CustomResourceDefinition { Spec.Names: not null } crd)
+            {
+                var defined = Defined(crd).ToList();
+                served.RemoveAll(r => defined.Any(d => d.Group == r.Group && d.Version == r.Version && d.Plural == r.Plural));
+                served.AddRange(defined);
+            }
+
+            admitted.Add(document.Object is CustomObject custom ? Admit(Resolve(served, document), document, custom) : document);
+        }
+
+        return admitted;
+    }
+
+    /// <summary>
+    /// Where <c>delete -f</c> finds a document's object in the lab's store: a custom resource by its stored kind, in
+    /// its namespace ("default" when it names none) or, cluster-scoped, in none; any other document as it names itself.
+    /// </summary>
+    public static ObjectRef Target(ClusterState state, ManifestDocument document)
+    {
+        if (document.Object is not CustomObject custom)
+        {
+            return new ObjectRef(document.Kind, string.IsNullOrEmpty(document.Namespace) ? "default" : document.Namespace, document.Name);
+        }
+
+        var resource = Resolve(Of(state), document);
+        return new ObjectRef(custom.StoredKind, resource.Namespaced ? (string.IsNullOrEmpty(document.Namespace) ? "default" : document.Namespace) : "", document.Name);
+    }
+
+    /// <summary>
+    /// The resource that serves a document's kind and version: kubectl's mapping error when none does, or the lab's
+    /// API server's 405 when it serves it without storing it (a StatefulSet).
+    /// </summary>
+    private static ApiResource Resolve(IReadOnlyList<ApiResource> served, ManifestDocument document)
+    {
+        if (served.FirstOrDefault(r => r.GroupVersion == document.ApiVersion && r.Kind == document.Kind) is { } resource)
+        {
+            return resource;
+        }
+
+        throw ApiResources.Served.FirstOrDefault(r => r.GroupVersion == document.ApiVersion && r.Kind == document.Kind) is { } builtIn
+            ? KubeLabException.Invalid($"{document.Where}: Error from server (MethodNotAllowed): {ApiResources.NotStored(builtIn)}")
+            : NotServed(document);
     }
 
     /// <summary>kubectl's error for an object whose kind the server does not serve (its REST mapper found no match), with the file and line.</summary>
     public static KubeLabException NotServed(ManifestDocument document) => KubeLabException.Invalid(
-        $"{document.Where}: resource mapping not found for name: \"{document.Name}\" namespace: \"{document.Namespace}\" from \"{document.Source}\": " +
+        $"{document.Where}: resource mapping not found for name: \"{document.Name}\" namespace: \"{document.Namespace}\" from \"{(document.Source == "<stdin>" ? "STDIN" : document.Source)}\": " +
         $"no matches for kind \"{document.Kind}\" in version \"{document.ApiVersion}\"\nensure CRDs are installed first");
 
-    private static ManifestDocument Admit(IReadOnlyList<ApiResource> served, ManifestDocument document, CustomObject custom)
+    private static ManifestDocument Admit(ApiResource resource, ManifestDocument document, CustomObject custom)
     {
-        var resource = served.FirstOrDefault(r => r.GroupVersion == document.ApiVersion && r.Kind == document.Kind) ?? throw NotServed(document);
         var body = JsonNode.Parse(KubernetesJson.Serialize(custom))!.AsObject();
         IReadOnlyList<string> pruned;
         try

@@ -298,7 +298,7 @@ public static partial class ManifestReader
         public abstract void Truncate(int count);
     }
 
-    /// <summary>The YAML readers' sink: <paramref name="mode"/> checks each object as the API server's strict decoder does.</summary>
+    /// <summary>The YAML readers' sink: each object decoded as <paramref name="mode"/> says (strictly checked; custom kinds kept).</summary>
     private sealed class ListSink(List<ManifestDocument> result, Mode mode) : DocumentSink
     {
         public override int Count => result.Count;

@@ -123,14 +123,21 @@ public sealed class LiveCluster : IDisposable
             var ns = ResourceOf(document.ApiVersion, document.Kind).Namespaced ? (string.IsNullOrEmpty(document.Namespace) ? "default" : document.Namespace) : null;
             copy.Metadata.NamespaceProperty = ns; // kubectl sets it before it records what it applied
             lines.Add(Call($"apply {document.Kind} \"{document.Name}\" ({document.Where})", () => ApplyOne(document, copy, ns, warnings)));
+            if (value is V1CustomResourceDefinition)
+            {
+                // the kinds it defines are found by asking discovery again (their plural is the CRD's, not a guess)
+                discovered = null;
+                servedKinds.Clear();
+            }
         }
 
         return lines;
     }
 
     /// <summary>
-    /// As kubectl maps every object of its files before it sends one: an object of a kind KubeLab has no type for
-    /// (a custom resource) whose kind the server's discovery does not list is kubectl's error, and nothing is sent.
+    /// An object of a kind KubeLab has no type for (a custom resource) whose kind neither the server's discovery nor a
+    /// CRD earlier in <paramref name="documents"/> defines is kubectl's mapping error. kubectl maps every object first,
+    /// then sends those it could map and reports the others; kubelab sends nothing (an apply that fails applies nothing).
     /// </summary>
     public void EnsureServed(IReadOnlyList<ManifestDocument> documents)
     {
@@ -140,9 +147,17 @@ public sealed class LiveCluster : IDisposable
             return;
         }
 
-        if (documents.FirstOrDefault(d => d.Object is CustomObject && !servedKinds.Contains($"{d.ApiVersion}/{d.Kind}")) is { } unknown)
+        var defined = new HashSet<string>(servedKinds, StringComparer.Ordinal);
+        foreach (var document in documents)
         {
-            throw CustomResources.NotServed(unknown);
+            if (document.Object is V1CustomResourceDefinition { Spec: { Group: { } group, Names.Kind: { } kind, Versions: { } versions } })
+            {
+                defined.UnionWith(versions.Where(v => v.Served).Select(v => $"{group}/{v.Name}/{kind}"));
+            }
+            else if (document.Object is CustomObject && !defined.Contains($"{document.ApiVersion}/{document.Kind}"))
+            {
+                throw CustomResources.NotServed(document);
+            }
         }
     }
 
@@ -363,26 +378,30 @@ public sealed class LiveCluster : IDisposable
     public IReadOnlyList<string> Delete(IReadOnlyList<(string ApiVersion, string Kind, string Namespace, string Name)> targets, bool ignoreNotFound = false, TimeSpan? wait = null)
     {
         var lines = new List<string>();
-        var deleted = new List<string>();
+        var deleted = new List<(string Path, string? Uid)>();
         foreach (var (apiVersion, kind, objectNamespace, name) in targets)
         {
             var ns = ResourceOf(apiVersion, kind).Namespaced ? (string.IsNullOrEmpty(objectNamespace) ? "default" : objectNamespace) : null;
             var path = ObjectPath(apiVersion, kind, ns, name);
-            var gone = Call($"delete {kind} \"{name}\"", async () =>
-                await SendAsync(HttpMethod.Delete, path + "?propagationPolicy=Background", null, null, null, allowNotFound: ignoreNotFound).ConfigureAwait(false) is null);
-            if (!gone)
+            var reply = Call($"delete {kind} \"{name}\"", async () =>
+                await SendAsync(HttpMethod.Delete, path + "?propagationPolicy=Background", null, null, null, allowNotFound: ignoreNotFound).ConfigureAwait(false));
+            if (reply is not null)
             {
                 lines.Add(KubeObjects.Deleted(kind, name, KubeObjects.GroupOf(apiVersion)));
-                deleted.Add(path);
+                // the object the server deleted (a Status names its uid in details, an object in metadata)
+                var uid = (reply["kind"]?.GetValue<string>() == "Status" ? reply["details"]?["uid"] : reply["metadata"]?["uid"])?.GetValue<string>();
+                deleted.Add((path, uid));
             }
         }
 
         if (wait is { } limit)
         {
             var watch = System.Diagnostics.Stopwatch.StartNew();
-            foreach (var path in deleted)
+            foreach (var (path, uid) in deleted)
             {
-                while (Call($"wait for {path} to be deleted", () => SendAsync(HttpMethod.Get, path, null, null, null, allowNotFound: true)) is not null)
+                // as kubectl's wait: gone, or another object of that name in its place (a kubelet's new node lease)
+                while (Call($"wait for {path} to be deleted", () => SendAsync(HttpMethod.Get, path, null, null, null, allowNotFound: true)) is { } current
+                    && (uid is null || current["metadata"]?["uid"]?.GetValue<string>() == uid))
                 {
                     if (watch.Elapsed > limit)
                     {

@@ -231,6 +231,13 @@ public sealed class LabVerbsThroughApiTests(ApiLab lab) : IClassFixture<ApiLab>
         var mapping = $"resource mapping not found for name: \"g\" namespace: \"x\" from \"{unserved.Name}\": no matches for kind \"Gauge\" in version \"verbs.example.com/v2\"\nensure CRDs are installed first\n";
         Assert.Equal((2, "", $"{unserved.Name}:5: {mapping}"), lab.Cli.Run("apply", "-f", unserved.Name, "--name", lab.Name));
         Assert.Equal((2, "", $"{unserved.Name}:5: {mapping}"), lab.Cli.Run("delete", "-f", unserved.Name, "--name", lab.Name));
+        Assert.Equal((2, "", "<stdin>:1: " + mapping.Replace($"from \"{unserved.Name}\"", "from \"STDIN\"", StringComparison.Ordinal)),
+            lab.Cli.RunWithInput(unserved.Text, "apply", "-f", "-", "--name", lab.Name));
+        // a kind the lab serves without storing it: the API server's own answer, before anything is sent
+        var statefulSet = Manifest("verbs-sts.yaml", "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: s}\nspec: {selector: {matchLabels: {a: b}}, serviceName: s, template: {metadata: {labels: {a: b}}}}\n");
+        var refused = lab.Cli.Run("apply", "-f", statefulSet.Name, "--name", lab.Name);
+        Assert.Equal(2, refused.Code);
+        Assert.StartsWith($"{statefulSet.Name}:5: Error from server (MethodNotAllowed): KubeLab's control plane does not store statefulsets.apps yet (it stores ", refused.Err, StringComparison.Ordinal);
         if (ApiLab.HasKubectl("1.29"))
         {
             // kubectl's own words for the same file (it maps every object first, then sends what it could map)
@@ -244,5 +251,48 @@ public sealed class LabVerbsThroughApiTests(ApiLab lab) : IClassFixture<ApiLab>
         Assert.Equal("configmap/verbs-before-gauge created\ngauge.verbs.example.com/g created\n", lab.Cli.Ok("apply", "-f", good.Name, "--name", lab.Name));
         Assert.Equal("3 cm ", lab.Cli.Ok("get", "gauges", "g", "--name", lab.Name, "-o", "jsonpath={.spec.size} {.spec.unit} {.metadata.namespace}"));
         Assert.Equal("gauge.verbs.example.com \"g\" deleted\nconfigmap \"verbs-before-gauge\" deleted\n", lab.Cli.Ok("delete", "-f", good.Name, "--name", lab.Name));
+    }
+
+    [Fact]
+    public void A_crd_and_its_custom_resources_apply_from_one_file()
+    {
+        // kubectl maps the custom resource before its CRD exists and fails it on the first run; the lab establishes a
+        // CRD as it stores it, so kubelab takes the file in one go: the plural comes from the CRD (dials, not dialses)
+        var file = Path.Combine(lab.LabDir, "..", "verbs-dials.yaml");
+        File.WriteAllText(file, """
+            apiVersion: apiextensions.k8s.io/v1
+            kind: CustomResourceDefinition
+            metadata: {name: dials.verbs.example.com}
+            spec:
+              group: verbs.example.com
+              names: {kind: Dial, plural: dials}
+              scope: Namespaced
+              versions:
+              - name: v1
+                served: true
+                storage: true
+                schema: {openAPIV3Schema: {type: object, properties: {spec: {type: object, properties: {level: {type: integer}}}}}}
+            ---
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: verbs-dials}
+            ---
+            apiVersion: verbs.example.com/v1
+            kind: Dial
+            metadata: {name: d, namespace: verbs-dials}
+            spec: {level: 7}
+            """);
+        try
+        {
+            Assert.Equal("customresourcedefinition.apiextensions.k8s.io/dials.verbs.example.com created\nnamespace/verbs-dials created\ndial.verbs.example.com/d created\n",
+                lab.Cli.Ok("apply", "-f", file, "--name", lab.Name));
+            Assert.Equal("7", lab.Cli.Ok("get", "dials", "d", "-n", "verbs-dials", "--name", lab.Name, "-o", "jsonpath={.spec.level}"));
+        }
+        finally
+        {
+            lab.Cli.Run("delete", "-f", file, "--name", lab.Name, "--ignore-not-found");
+        }
+
+        Assert.Contains("NotFound", lab.Cli.Run("get", "crd", "dials.verbs.example.com", "--name", lab.Name).Err, StringComparison.Ordinal);
     }
 }

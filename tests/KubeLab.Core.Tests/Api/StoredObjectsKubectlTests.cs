@@ -350,5 +350,8 @@ public sealed partial class StoredObjectsKubectlTests(ApiLab lab) : IClassFixtur
         var events = lab.KubectlOk("1.29", "get", "--raw",
             $"/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases?watch=1&fieldSelector=metadata.name%3Dvm3&resourceVersion={revision}&timeoutSeconds=1");
         Assert.Matches($"^{{\"type\":\"DELETED\",\"object\":{{.*\"uid\":\"{before[0]}\".*\n{{\"type\":\"ADDED\",\"object\":{{.*\"uid\":\"{after[0]}\".*\n$", events);
+        // kubelab's delete waits as kubectl's does: the uid it deleted is gone, though the name is back at once
+        Assert.Equal((0, "lease.coordination.k8s.io \"vm3\" deleted\n", ""), lab.Cli.Run("delete", "lease", "vm3", "-n", "kube-node-lease", "--name", lab.Name));
+        Assert.NotEqual(after[0], lab.KubectlOk("1.29", "get", "lease", "vm3", "-n", "kube-node-lease", "-o", "jsonpath={.metadata.uid}"));
     }
 }
