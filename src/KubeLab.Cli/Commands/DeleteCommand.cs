@@ -49,7 +49,7 @@ internal static class DeleteCommand
                 // objects with it and the file's next objects are NotFound.
                 documents = [.. ManifestSources.Read(fileList, context.In, custom: true).Reverse()];
                 live?.EnsureServed([.. documents.Reverse()]);
-                targets.AddRange(documents.Select(d => (d.ApiVersion, new ObjectRef(d.Kind, string.IsNullOrEmpty(d.Namespace) ? "default" : d.Namespace, d.Name))));
+                targets.AddRange(documents.Select(d => (d.ApiVersion, new ObjectRef(d.Kind, string.IsNullOrEmpty(d.Namespace) ? live?.DefaultNamespace ?? "default" : d.Namespace, d.Name))));
             }
             else
             {
@@ -65,7 +65,7 @@ internal static class DeleteCommand
                 var resource = live?.DiscoveredOrNone() is { Count: > 0 } served ? GetThroughApi.Resolve(served, typeName) : null;
                 var kind = resource?.Kind ?? ResourceTypes.Kind(typeName);
                 var apiVersion = resource?.GroupVersion ?? Core.Api.ApiResources.ForKind(kind)?.GroupVersion ?? "v1";
-                targets.AddRange(objectNames.Select(n => (apiVersion, new ObjectRef(kind, parse.GetValue(ns) ?? "default", n))));
+                targets.AddRange(objectNames.Select(n => (apiVersion, new ObjectRef(kind, parse.GetValue(ns) ?? live?.DefaultNamespace ?? "default", n))));
             }
 
             var lines = live is not null

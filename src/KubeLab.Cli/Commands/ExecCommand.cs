@@ -36,8 +36,8 @@ internal static class ExecCommand
         command.SetAction(parse =>
         {
             var name = parse.GetValue(target)!;
-            var podNamespace = parse.GetValue(ns) ?? "default";
             using var live = LiveOptions.Open(context, parse.GetValue(lab)!, parse.GetValue(kubeconfig), parse.GetValue(kubeContext));
+            var podNamespace = parse.GetValue(ns) ?? live?.DefaultNamespace ?? "default";
             var external = parse.GetValue(kubeconfig) is not null;
             if (live is not null && (external || !context.Load(parse.GetValue(lab)!).Config.Nodes.Any(n => n.Name == name)))
             {

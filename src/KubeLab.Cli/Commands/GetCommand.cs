@@ -69,7 +69,7 @@ internal static class GetCommand
             {
                 // the API server answers, as it answers kubectl: its discovery, lists, selectors and Tables
                 return GetThroughApi.Run(context, api, timings, new GetThroughApi.Request(
-                    parse.GetValue(types)!, parse.GetValue(names) ?? [], parse.GetValue(ns) ?? "default", parse.GetValue(all), parse.GetValue(output),
+                    parse.GetValue(types)!, parse.GetValue(names) ?? [], parse.GetValue(ns) ?? api.DefaultNamespace, parse.GetValue(all), parse.GetValue(output),
                     parse.GetValue(selector), parse.GetValue(fieldSelector), parse.GetValue(noHeaders), parse.GetValue(showLabels), parse.GetValue(showManagedFields)));
             }
 
@@ -95,7 +95,7 @@ internal static class GetCommand
             var (kinds, wantedByKind) = Requested(parse.GetValue(types)!, parse.GetValue(names) ?? []);
             var wanted = wantedByKind.Values.SelectMany(n => n).Distinct().ToArray();
             var allNamespaces = parse.GetValue(all);
-            var namespaceName = parse.GetValue(ns) ?? "default";
+            var namespaceName = parse.GetValue(ns) ?? live?.DefaultNamespace ?? "default";
             var format = parse.GetValue(output);
             var now = context.Now();
             var labelSelector = parse.GetValue(selector) is { } l ? LabelSelector.Parse(l) : null;

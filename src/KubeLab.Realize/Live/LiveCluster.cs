@@ -26,9 +26,13 @@ public sealed class LiveCluster : IDisposable
         this.client = client;
         this.config = config;
         Server = config.Host;
+        DefaultNamespace = config.Namespace is { Length: > 0 } ns ? ns : "default";
     }
 
     public string Server { get; }
+
+    /// <summary>The kubeconfig context's namespace, else "default": where kubectl puts and looks for what names no namespace.</summary>
+    public string DefaultNamespace { get; }
 
     /// <summary>
     /// A client of a lab's own API server from the files its kubeconfig names (the server's address, its CA, the
@@ -120,7 +124,7 @@ public sealed class LiveCluster : IDisposable
             }
 
             var copy = KubeObjects.Clone(value);
-            var ns = ResourceOf(document.ApiVersion, document.Kind).Namespaced ? (string.IsNullOrEmpty(document.Namespace) ? "default" : document.Namespace) : null;
+            var ns = ResourceOf(document.ApiVersion, document.Kind).Namespaced ? (string.IsNullOrEmpty(document.Namespace) ? DefaultNamespace : document.Namespace) : null;
             copy.Metadata.NamespaceProperty = ns; // kubectl sets it before it records what it applied
             lines.Add(Call($"apply {document.Kind} \"{document.Name}\" ({document.Where})", () => ApplyOne(document, copy, ns, warnings)));
             if (value is V1CustomResourceDefinition)
@@ -165,7 +169,7 @@ public sealed class LiveCluster : IDisposable
     public string Create(IKubernetesObject<V1ObjectMeta> value, string apiVersion, string kind, string fieldManager, Action<string>? warnings = null) =>
         Call($"create {kind} \"{value.Metadata.Name}\"", async () =>
         {
-            var ns = ResourceOf(apiVersion, kind).Namespaced ? value.Metadata.NamespaceProperty ?? "default" : null;
+            var ns = ResourceOf(apiVersion, kind).Namespaced ? value.Metadata.NamespaceProperty ?? DefaultNamespace : null;
             var body = JsonNode.Parse(KubeObjects.ToJson(value))!.AsObject();
             await SendAsync(HttpMethod.Post, ObjectPath(apiVersion, kind, ns, null) + $"?fieldManager={fieldManager}", body, "application/json", warnings).ConfigureAwait(false);
             return $"{KubeObjects.ResourceName(kind, value.Metadata.Name, KubeObjects.GroupOf(apiVersion))} created";
@@ -381,7 +385,7 @@ public sealed class LiveCluster : IDisposable
         var deleted = new List<(string Path, string? Uid)>();
         foreach (var (apiVersion, kind, objectNamespace, name) in targets)
         {
-            var ns = ResourceOf(apiVersion, kind).Namespaced ? (string.IsNullOrEmpty(objectNamespace) ? "default" : objectNamespace) : null;
+            var ns = ResourceOf(apiVersion, kind).Namespaced ? (string.IsNullOrEmpty(objectNamespace) ? DefaultNamespace : objectNamespace) : null;
             var path = ObjectPath(apiVersion, kind, ns, name);
             var reply = Call($"delete {kind} \"{name}\"", async () =>
                 await SendAsync(HttpMethod.Delete, path + "?propagationPolicy=Background", null, null, null, allowNotFound: ignoreNotFound).ConfigureAwait(false));

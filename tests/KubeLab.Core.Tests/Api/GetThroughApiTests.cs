@@ -81,6 +81,12 @@ public sealed class GetThroughApiTests(ApiLab lab) : IClassFixture<ApiLab>
         SameAsKubectl("pods", "-A", "-o", "wide", "--kubeconfig", lab.Kubeconfig);
         SameAsKubectl("leases,serviceaccounts", "-n", "kube-node-lease", "--kubeconfig", lab.Kubeconfig);
         SameAsKubectl("svc", "nginx-service", "-o", "yaml", "--kubeconfig", lab.Kubeconfig);
+        // the context's namespace is where a get without -n looks, as kubectl's
+        var kubeSystem = Path.Combine(lab.LabDir, "..", "kube-system.kubeconfig");
+        File.Copy(lab.Kubeconfig, kubeSystem, overwrite: true);
+        Assert.Equal(0, lab.Kubectl("1.29", "config", "set-context", "--current", "--namespace=kube-system", "--kubeconfig", kubeSystem).Code);
+        SameAsKubectl("pods", "--kubeconfig", kubeSystem);
+        Assert.Contains("coredns-", lab.Cli.Ok("get", "pods", "--kubeconfig", kubeSystem, "-o", "name"), StringComparison.Ordinal);
     }
 
     [SkippableFact]
