@@ -73,7 +73,7 @@ internal static class ApplyCommand
     internal static void Validate(CliContext context, string lab, IReadOnlyList<ManifestDocument> documents)
     {
         var state = context.Load(lab);
-        ControlPlane.Apply(state, CustomResources.Admit(state, [.. documents.Select(d => d with { Object = KubeObjects.Clone(d.Object) })]), context.Now());
+        ControlPlane.Apply(state, [.. CustomResources.Admit(state, documents).Select(d => d with { Object = KubeObjects.Clone(d.Object) })], context.Now());
     }
 
     /// <summary>Prints a warning as kubectl prints the API server's: "Warning: " and the text, on standard error.</summary>

@@ -25,6 +25,10 @@ public static class CustomResourceSchema
             return pruned;
         }
 
+        // metadata is ObjectMeta, whatever the schema says (schemaobjectmeta.GetObjectMetaWithOptions): the fields it
+        // does not have are unknown fields too, and come first
+        pruned.AddRange(UnknownMetadata(body["metadata"]));
+
         var errors = new List<(string Field, string Type, string Message)>();
         var root = Schema(schema);
         foreach (var (key, value) in body.ToList())
@@ -193,4 +197,17 @@ public static class CustomResourceSchema
     private static bool Fits(string type, string actual) => type == actual || (type == "number" && actual == "integer");
 
     private static string Quote(JsonNode? value) => value?.GetValueKind() == JsonValueKind.String ? $"\"{value.GetValue<string>()}\"" : value?.ToJsonString() ?? "null";
+
+    /// <summary>The fields of a custom resource's metadata that ObjectMeta does not have ("metadata.lables"), as strict decoding names them.</summary>
+    public static IReadOnlyList<string> UnknownMetadata(JsonNode? metadata) =>
+        metadata is JsonObject fields
+            ? [.. Manifests.StrictDecoder.Check(JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["metadata"] = fields.DeepClone() }), typeof(MetadataOnly)).Unknown.Select(u => u.Text)]
+            : [];
+
+    /// <summary>An object's metadata alone, for the strict decoder: ObjectMeta's fields are what metadata may hold.</summary>
+    private sealed class MetadataOnly
+    {
+        [System.Text.Json.Serialization.JsonPropertyName("metadata")]
+        public V1ObjectMeta? Metadata { get; set; }
+    }
 }

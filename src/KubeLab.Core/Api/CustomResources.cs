@@ -165,9 +165,9 @@ public static class CustomResources
             throw KubeLabException.Invalid($"{document.Where}: The {e.Message}");
         }
 
-        if (pruned.Count > 0)
+        if (custom.UnknownMetadata.Count + pruned.Count > 0)
         {
-            throw KubeLabException.Invalid($"{document.Where}: {StrictDecoder.UnknownFieldsMessage(resource.Kind, resource.Version, pruned)}");
+            throw KubeLabException.Invalid($"{document.Where}: {StrictDecoder.UnknownFieldsMessage(resource.Kind, resource.Version, [.. custom.UnknownMetadata, .. pruned])}");
         }
 
         var admitted = KubernetesJson.Deserialize<CustomObject>(CustomResourceSchema.Sorted(body)!.ToJsonString());

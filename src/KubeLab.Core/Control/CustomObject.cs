@@ -35,5 +35,12 @@ public sealed class CustomObject : IKubernetesObject<V1ObjectMeta>
     [JsonIgnore]
     public bool Namespaced { get; set; } = true;
 
+    /// <summary>
+    /// Fields of the metadata as read from a file that ObjectMeta does not have (decoding drops them): strict field
+    /// validation refuses them, first, when the object is checked against its CRD.
+    /// </summary>
+    [JsonIgnore]
+    public IReadOnlyList<string> UnknownMetadata { get; set; } = [];
+
     public static string StoredKindOf(string kind, string group) => $"{kind}.{group}";
 }

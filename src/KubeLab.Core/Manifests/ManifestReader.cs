@@ -178,6 +178,11 @@ public static partial class ManifestReader
                     ?? new Dictionary<string, object?>())
                 : JsonSerializer.Deserialize(json, type, Options.Value)
                     ?? throw KubeLabException.Invalid($"{source}:{line}: error validating data: the document is null");
+            if (strict && value is CustomObject custom)
+            {
+                custom.UnknownMetadata = Api.CustomResourceSchema.UnknownMetadata(System.Text.Json.Nodes.JsonNode.Parse(json)?["metadata"]);
+            }
+
             return new ManifestDocument(source, line, apiVersion, kind, value);
         }
         catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or ArgumentException or OverflowException)

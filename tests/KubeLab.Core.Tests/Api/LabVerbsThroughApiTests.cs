@@ -226,6 +226,15 @@ public sealed class LabVerbsThroughApiTests(ApiLab lab) : IClassFixture<ApiLab>
         var unserved = Manifest("verbs-gadget.yaml", "apiVersion: verbs.example.com/v2\nkind: Gauge\nmetadata: {name: g, namespace: x}\n");
         Assert.Equal((2, "", $"{unknownField.Name}:5: Gauge in version \"v1\" cannot be handled as a Gauge: strict decoding error: unknown field \"spec.colour\"\n"),
             lab.Cli.Run("apply", "-f", unknownField.Name, "--name", lab.Name));
+        // metadata is ObjectMeta's: a misspelt field is an unknown field (first), as the API server's strict decoding says
+        var metadataField = Manifest("verbs-gauge-meta.yaml", "apiVersion: verbs.example.com/v1\nkind: Gauge\nmetadata: {name: g, lables: {a: b}}\nspec: {size: 3, colour: red}\n");
+        const string Unknown = "Gauge in version \"v1\" cannot be handled as a Gauge: strict decoding error: unknown field \"metadata.lables\", unknown field \"spec.colour\"";
+        Assert.Equal((2, "", $"{metadataField.Name}:5: {Unknown}\n"), lab.Cli.Run("apply", "-f", metadataField.Name, "--name", lab.Name));
+        if (ApiLab.HasKubectl("1.29"))
+        {
+            Assert.EndsWith($": {Unknown}\n", lab.KubectlWithInput("1.29", metadataField.Text, "apply", "-f", "-").Err, StringComparison.Ordinal);
+        }
+
         Assert.Equal((2, "", $"{wrongType.Name}:5: The Gauge.verbs.example.com \"g\" is invalid: spec.size: Invalid value: \"string\": spec.size in body must be of type integer: \"string\"\n"),
             lab.Cli.Run("apply", "-f", wrongType.Name, "--name", lab.Name));
         var mapping = $"resource mapping not found for name: \"g\" namespace: \"x\" from \"{unserved.Name}\": no matches for kind \"Gauge\" in version \"verbs.example.com/v2\"\nensure CRDs are installed first\n";
