@@ -38,14 +38,22 @@ public sealed class BadInputTests : IDisposable
             "input.yaml:6: resource mapping not found for name: \"web\" namespace: \"\" from \"" + Path.Combine(cli.Home, "input.yaml") +
             "\": no matches for kind \"Ingress\" in version \"networking.k8s.io/v1\"\nensure CRDs are installed first\n");
 
+    /// <summary>`up -f` of a bad manifest: exit 2 and no lab; the error.</summary>
+    private string UpRejected(string yaml)
+    {
+        var path = Path.Combine(cli.Home, "bad.yaml");
+        File.WriteAllText(path, yaml);
+        var (code, _, error) = cli.Run("up", "--driver", "none", "--name", "other", "-f", path);
+        Assert.Equal(2, code);
+        Assert.DoesNotContain("other", cli.Store.List());
+        return error;
+    }
+
     [Fact]
     public void Up_with_a_kind_kubelab_has_no_type_for_lists_the_kinds_it_has()
     {
-        var path = Path.Combine(cli.Home, "ingress.yaml");
-        File.WriteAllText(path, "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: web}\n");
-        var (code, _, error) = cli.Run("up", "--driver", "none", "--name", "other", "-f", path);
-        Assert.Equal(2, code);
-        Assert.StartsWith($"{path}:1: no matches for kind \"Ingress\" in version \"networking.k8s.io/v1\"; supported kinds: ", error, StringComparison.Ordinal);
+        var error = UpRejected("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: web}\n");
+        Assert.StartsWith($"{Path.Combine(cli.Home, "bad.yaml")}:1: no matches for kind \"Ingress\" in version \"networking.k8s.io/v1\"; supported kinds: ", error, StringComparison.Ordinal);
         Assert.Contains("Deployment (apps/v1)", error, StringComparison.Ordinal);
     }
 
@@ -167,13 +175,7 @@ public sealed class BadInputTests : IDisposable
     }
 
     [Fact]
-    public void Up_with_a_bad_manifest_creates_no_lab()
-    {
-        var path = Path.Combine(cli.Home, "bad.yaml");
-        File.WriteAllText(path, "apiVersion: v1\nkind: Service\nmetadata: {name: Bad_1}\nspec: {ports: [{port: 80}]}\n");
-        var (code, _, error) = cli.Run("up", "--driver", "none", "--name", "other", "-f", path);
-        Assert.Equal(2, code);
-        Assert.Contains("The Service \"Bad_1\" is invalid: metadata.name", error, StringComparison.Ordinal);
-        Assert.DoesNotContain("other", cli.Store.List());
-    }
+    public void Up_with_a_bad_manifest_creates_no_lab() =>
+        Assert.Contains("The Service \"Bad_1\" is invalid: metadata.name",
+            UpRejected("apiVersion: v1\nkind: Service\nmetadata: {name: Bad_1}\nspec: {ports: [{port: 80}]}\n"), StringComparison.Ordinal);
 }
