@@ -103,7 +103,8 @@ public static class CustomResources
         var admitted = new List<ManifestDocument>();
         foreach (var document in documents)
         {
-            if (document.Object is V1CustomResourceDefinition { Spec.Names: not null } crd)
+            // (one without names or versions defines nothing: the control plane's validation says what it lacks)
+            if (document.Object is V1CustomResourceDefinition { Spec: { Names: { Kind: not null, Plural: not null }, Versions: not null } } crd)
             {
                 var defined = Defined(crd).ToList();
                 served.RemoveAll(r => defined.Any(d => d.Group == r.Group && d.Version == r.Version && d.Plural == r.Plural));

@@ -38,6 +38,12 @@ public sealed class BadInputTests : IDisposable
             "input.yaml:6: resource mapping not found for name: \"web\" namespace: \"\" from \"" + Path.Combine(cli.Home, "input.yaml") +
             "\": no matches for kind \"Ingress\" in version \"networking.k8s.io/v1\"\nensure CRDs are installed first\n");
 
+    [Fact]
+    public void A_crd_without_versions_defines_no_kind_for_the_objects_after_it() =>
+        Rejected("apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: ws.example.com}\nspec: {group: example.com, scope: Namespaced, names: {kind: W, plural: ws}}\n---\n" +
+            "apiVersion: example.com/v1\nkind: W\nmetadata: {name: w}\n",
+            "input.yaml:6: resource mapping not found for name: \"w\" namespace: \"\"");
+
     /// <summary>`up -f` of a bad manifest: exit 2 and no lab; the error.</summary>
     private string UpRejected(string yaml)
     {
