@@ -17,7 +17,12 @@ public sealed partial class ManagedFieldsComponentsTests(ApiLab lab) : IClassFix
         var lines = lab.KubectlOk(version, ["get", .. target, "--show-managed-fields", "-o",
             "jsonpath={range .metadata.managedFields[*]}{.manager} {.operation} {.subresource} time={.time} {.fieldsV1}{\"\\n\"}{end}"]);
         Assert.All(TimeValue().Matches(lines), m => Assert.Matches(@"^time=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ $", m.Value));
-        return TimeValue().Replace(lines, "");
+        var entries = lines.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => (Line: line, Time: TimeValue().Match(line).Value, Manager: line[..line.IndexOf(' ', StringComparison.Ordinal)])).ToList();
+        // the API server orders the entries by time (to the second), then by manager
+        Assert.Equal(entries.OrderBy(e => e.Time, StringComparer.Ordinal).ThenBy(e => e.Manager, StringComparer.Ordinal).Select(e => e.Line), entries.Select(e => e.Line));
+        // compared in manager order: the server's when the writes fall within one second, whichever second the controllers' took
+        return string.Concat(entries.OrderBy(e => e.Manager, StringComparer.Ordinal).Select(e => TimeValue().Replace(e.Line, "") + "\n"));
     }
 
     /// <summary>The managers of the entries, in the API server's order: "manager operation subresource" each.</summary>
