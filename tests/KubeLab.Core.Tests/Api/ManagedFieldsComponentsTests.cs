@@ -25,7 +25,7 @@ public sealed partial class ManagedFieldsComponentsTests(ApiLab lab) : IClassFix
         return string.Concat(entries.OrderBy(e => e.Manager, StringComparer.Ordinal).Select(e => TimeValue().Replace(e.Line, "") + "\n"));
     }
 
-    /// <summary>The managers of the entries, in the API server's order: "manager operation subresource" each.</summary>
+    /// <summary>The managers of the entries, in <see cref="Entries"/>'s order (by manager): "manager operation subresource" each.</summary>
     private string Managers(string version, params string[] target) =>
         string.Join(",", Entries(version, target).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => string.Join(' ', l.Split(' ')[..3]).TrimEnd()));
 
