@@ -47,8 +47,9 @@ internal static class DeleteCommand
                 // In the reverse order of apply, so that a file's Namespace goes after the objects in it (and a
                 // Deployment before the ConfigMap it uses): otherwise deleting the Namespace first takes its
                 // objects with it and the file's next objects are NotFound.
-                documents = [.. ManifestSources.Read(fileList, context.In, custom: true).Reverse()];
-                live?.EnsureServed([.. documents.Reverse()]);
+                var read = ManifestSources.Read(fileList, context.In, custom: true);
+                live?.EnsureServed(read);
+                documents = [.. read.Reverse()];
                 targets.AddRange(documents.Select(d => (d.ApiVersion, new ObjectRef(d.Kind, string.IsNullOrEmpty(d.Namespace) ? live?.DefaultNamespace ?? "default" : d.Namespace, d.Name))));
             }
             else

@@ -103,19 +103,24 @@ public static class CustomResources
         var admitted = new List<ManifestDocument>();
         foreach (var document in documents)
         {
-            // (one without names or versions defines nothing: the control plane's validation says what it lacks)
-            if (document.Object is V1CustomResourceDefinition { Spec: { Names: { Kind: not null, Plural: not null }, Versions: not null } } crd)
-            {
-                var defined = Defined(crd).ToList();
-                served.RemoveAll(r => defined.Any(d => d.Group == r.Group && d.Version == r.Version && d.Plural == r.Plural));
-                served.AddRange(defined);
-            }
+            var defined = DefinedBy(document);
+            served.RemoveAll(r => defined.Any(d => d.Group == r.Group && d.Version == r.Version && d.Plural == r.Plural));
+            served.AddRange(defined);
 
             admitted.Add(document.Object is CustomObject custom ? Admit(Resolve(served, document), document, custom) : document);
         }
 
         return admitted;
     }
+
+    /// <summary>
+    /// The resources a CRD read from a file defines (none for another document, or for a CRD without names or versions:
+    /// the control plane's validation says what it lacks).
+    /// </summary>
+    public static IReadOnlyList<ApiResource> DefinedBy(ManifestDocument document) =>
+        document.Object is V1CustomResourceDefinition { Spec: { Group: not null, Names: { Kind: not null, Plural: not null }, Versions: not null } } crd
+            ? [.. Defined(crd)]
+            : [];
 
     /// <summary>
     /// Where <c>delete -f</c> finds a document's object in the lab's store: a custom resource by its stored kind, in

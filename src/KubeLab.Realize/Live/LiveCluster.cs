@@ -154,11 +154,8 @@ public sealed class LiveCluster : IDisposable
         var defined = new HashSet<string>(servedKinds, StringComparer.Ordinal);
         foreach (var document in documents)
         {
-            if (document.Object is V1CustomResourceDefinition { Spec: { Group: { } group, Names.Kind: { } kind, Versions: { } versions } })
-            {
-                defined.UnionWith(versions.Where(v => v.Served).Select(v => $"{group}/{v.Name}/{kind}"));
-            }
-            else if (document.Object is CustomObject && !defined.Contains($"{document.ApiVersion}/{document.Kind}"))
+            defined.UnionWith(CustomResources.DefinedBy(document).Select(r => $"{r.GroupVersion}/{r.Kind}"));
+            if (document.Object is CustomObject && !defined.Contains($"{document.ApiVersion}/{document.Kind}"))
             {
                 throw CustomResources.NotServed(document);
             }
